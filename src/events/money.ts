@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+/** ISO 4217 codes the system accepts. Kept short on purpose: an unknown currency is a 400, not a silent pass. */
+export const currencyCodes = ["EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "JPY", "CAD", "AUD"] as const;
+export const currencySchema = z.enum(currencyCodes);
+export type Currency = z.infer<typeof currencySchema>;
+
+/** A money amount in major units with at most two decimals (checked on the integer cent value, not with floats). */
+export const amountSchema = z
+  .number()
+  .finite()
+  .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, "must have at most 2 decimals");
+
+/** Integer minor units (cents) avoid float drift in sums such as a wallet balance. */
+export const toCents = (amount: number): number => Math.round(amount * 100);
+export const fromCents = (cents: number): number => cents / 100;

@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { amountSchema, currencySchema } from "./money";
+
+const id = z.string().min(1).max(100);
+
+export const orderItemSchema = z.object({
+  sku: z.string().min(1).max(64),
+  quantity: z.number().int().min(1).max(10_000),
+  unitPrice: amountSchema.refine((n) => n >= 0, "must be ≥ 0"),
+});
+export type OrderItem = z.infer<typeof orderItemSchema>;
+
+export const orderPlacedV1 = z.object({
+  orderId: id,
+  customerId: id,
+  items: z.array(orderItemSchema).min(1).max(100),
+  currency: currencySchema,
+  total: amountSchema,
+  paymentToken: z.string().min(1).max(100),
+});
+
+export const stockReservedV1 = z.object({
+  orderId: id,
+  items: z.array(z.object({ sku: z.string(), quantity: z.number().int().min(1) })),
+});
+export const stockReservationFailedV1 = z.object({
+  orderId: id,
+  reason: z.string(),
+  shortages: z.array(z.object({ sku: z.string(), requested: z.number().int(), available: z.number().int() })),
+});
+export const stockReleasedV1 = z.object({
+  orderId: id,
+  items: z.array(z.object({ sku: z.string(), quantity: z.number().int().min(1) })),
+});
+
+export const paymentConfirmedV1 = z.object({
+  orderId: id,
+  customerId: id,
+  chargeId: z.string(),
+  amount: amountSchema,
+  currency: currencySchema,
+});
+export const paymentFailedV1 = z.object({ orderId: id, reason: z.string() });
+export const paymentRefundedV1 = z.object({
+  orderId: id,
+  chargeId: z.string(),
+  refundId: z.string(),
+  amount: amountSchema,
+  currency: currencySchema,
+});
+
+export const invoiceSentV1 = z.object({
+  orderId: id,
+  invoiceId: z.string(),
+  customerId: id,
+  total: amountSchema,
+  currency: currencySchema,
+});
+export const invoiceVoidedV1 = z.object({ orderId: id, invoiceId: z.string(), reason: z.string() });
+
+export const orderConfirmedV1 = z.object({ orderId: id });
+export const orderCancelledV1 = z.object({ orderId: id, reason: z.string() });

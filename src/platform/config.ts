@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { TopicName, topicNames } from "../events/catalog";
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((s) => (s === undefined || s.trim() === "" ? undefined : s.trim()));
+
+const settingsSchema = z.object({
+  SERVICES: optionalString,
+  "COSMOS__accountEndpoint": z.url({ message: "COSMOS__accountEndpoint must be the Cosmos DB account URL" }),
+  /** Local emulators only. In Azure the key is never set and DefaultAzureCredential is used. */
+  "COSMOS__key": optionalString,
+  COSMOS_DATABASE_NAME: optionalString.transform((s) => s ?? "choreography"),
+  /** Local emulators only: plain http endpoints are accepted when this is "true". */
+  ALLOW_INSECURE_CONNECTIONS: optionalString.transform((s) => s === "true"),
+});
+
+export interface TopicConfig {
+  readonly endpoint: string;
+  readonly key: string | undefined;
+}
+
+export type AppConfig = z.infer<typeof settingsSchema> & {
+  readonly topics: Readonly<Partial<Record<TopicName, TopicConfig>>>;
+};
+
+export class ConfigError extends Error {
+  readonly code = "CONFIG.INVALID";
+}
+
+/**
+ * Parses app settings once. Topic settings follow the identity-based connection convention:
+ * `EVENTGRID_ORDERS__topicEndpointUri` (+ `EVENTGRID_ORDERS__key` for the local emulator only).
+ */
+export const parseConfig = (env: NodeJS.ProcessEnv): AppConfig => {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `Invalid app settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+  }
+  const topics: Partial<Record<TopicName, TopicConfig>> = {};
+  for (const topic of topicNames) {
+    const prefix = `EVENTGRID_${topic.toUpperCase()}`;
+    const endpoint = env[`${prefix}__topicEndpointUri`]?.trim();
+    if (endpoint) topics[topic] = { endpoint, key: env[`${prefix}__key`]?.trim() || undefined };
+  }
+  return { ...parsed.data, topics };
+};
+
+/** Reads a service-specific setting, failing fast with the setting's name when it is missing. */
+export const requireSetting = (env: NodeJS.ProcessEnv, name: string): string => {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`App setting ${name} is required`);
+  return value;
+};

@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { CloudEventEnvelope, DomainEvent, cloudEventEnvelopeSchema } from "../events/envelope";
+import { EventData, EventType, eventCatalog } from "../events/catalog";
+
+/** A parsed event of one of the types `T`, discriminated on `type`. */
+export type EventOf<T extends EventType> = T extends EventType ? DomainEvent<T, EventData<T>> : never;
+
+export type ParseResult<E> = { readonly ok: true; readonly event: E } | { readonly ok: false; readonly reason: string };
+
+export interface EventParser<E> {
+  /** The event types this parser accepts; `"all"` for any well-formed CloudEvent (the journal). */
+  readonly accepts: readonly EventType[] | "all";
+  parse(raw: unknown): ParseResult<E>;
+}
+
+const describe = (error: z.ZodError): string =>
+  error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
+
+/** Parses the envelope, then the data with the catalog's schema for the event's type. */
+export const eventsOf = <T extends EventType>(...types: T[]): EventParser<EventOf<T>> => ({
+  accepts: types,
+  parse(raw) {
+    const envelope = cloudEventEnvelopeSchema.safeParse(raw);
+    if (!envelope.success) return { ok: false, reason: `Not a valid CloudEvent: ${describe(envelope.error)}` };
+    const type = envelope.data.type as T;
+    if (!types.includes(type)) {
+      return { ok: false, reason: `Event type ${envelope.data.type} is not handled here (expects ${types.join(", ")})` };
+    }
+    const data = eventCatalog[type].schema.safeParse(envelope.data.data);
+    if (!data.success) return { ok: false, reason: `Invalid data for ${type}: ${describe(data.error)}` };
+    return { ok: true, event: { ...envelope.data, type, data: data.data } as EventOf<T> };
+  },
+});
+
+export const anyCloudEvent: EventParser<CloudEventEnvelope> = {
+  accepts: "all",
+  parse(raw) {
+    const envelope = cloudEventEnvelopeSchema.safeParse(raw);
+    return envelope.success
+      ? { ok: true, event: envelope.data }
+      : { ok: false, reason: `Not a valid CloudEvent: ${describe(envelope.error)}` };
+  },
+};

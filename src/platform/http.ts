@@ -1,0 +1,82 @@
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { z } from "zod";
+import { AppError, ValidationError } from "./errors";
+
+/** Request bodies of this API are small; anything larger is refused before parsing. */
+export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
+
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit => ({
+  status,
+  jsonBody: body,
+  headers: { "content-type": "application/json; charset=utf-8", ...headers },
+});
+
+/** RFC 9457 problem details; `code` is the stable error code clients can switch on. */
+export const problem = (
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): HttpResponseInit => ({
+  status,
+  jsonBody: { type: `urn:problem:${code}`, title, status, code, detail, ...extra },
+  headers: { "content-type": "application/problem+json; charset=utf-8" },
+});
+
+const titles: Record<number, string> = {
+  400: "Bad Request",
+  404: "Not Found",
+  409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  500: "Internal Server Error",
+};
+
+export const problemFromError = (error: unknown): HttpResponseInit => {
+  if (error instanceof AppError) {
+    return problem(error.status, error.code, titles[error.status] ?? "Error", error.message, error.details ?? {});
+  }
+  // Never a stack trace to a client: the details are in the log, correlated by the invocation id.
+  return problem(500, "INTERNAL", "Internal Server Error", "The request failed unexpectedly; it was logged.");
+};
+
+export const zodFields = (error: z.ZodError): { path: string; message: string }[] =>
+  error.issues.map((i) => ({ path: i.path.length > 0 ? i.path.join(".") : "(body)", message: i.message }));
+
+/** Reads and validates a JSON body: 413 when too large, 400 naming every invalid field otherwise. */
+export const readJsonBody = async <S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.infer<S>> => {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_REQUEST_BODY_BYTES) {
+    throw new AppError("REQUEST.TOO_LARGE", 413, `Request body exceeds ${MAX_REQUEST_BODY_BYTES} bytes`);
+  }
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_REQUEST_BODY_BYTES) {
+    throw new AppError("REQUEST.TOO_LARGE", 413, `Request body exceeds ${MAX_REQUEST_BODY_BYTES} bytes`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ValidationError("Request body is not valid JSON", [{ path: "(body)", message: "invalid JSON" }]);
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const fields = zodFields(parsed.error);
+    throw new ValidationError(`Invalid request: ${fields.map((f) => `${f.path}: ${f.message}`).join("; ")}`, fields);
+  }
+  return parsed.data;
+};
+
+/** Validates a route or header value with a schema; a bad value is a 400 naming the parameter. */
+export const readParam = <S extends z.ZodType>(name: string, value: string | null | undefined, schema: S): z.infer<S> => {
+  const parsed = schema.safeParse(value ?? undefined);
+  if (!parsed.success) {
+    const fields = zodFields(parsed.error).map((f) => ({ path: name, message: f.message }));
+    throw new ValidationError(`Invalid ${name}: ${fields.map((f) => f.message).join("; ")}`, fields);
+  }
+  return parsed.data;
+};
+
+/** Ids in routes: short, URL-safe, and never able to smuggle a Cosmos id separator. */
+export const routeIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, "must be 1–100 letters, digits, . _ : -");

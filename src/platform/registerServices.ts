@@ -1,0 +1,91 @@
+import type { app as functionsApp, HttpRequest, InvocationContext } from "@azure/functions";
+import { ServiceName, functionNameOf, services } from "../topology";
+import { problemFromError } from "./http";
+import { relayPendingOutbox } from "./outbox";
+import { Reaction, runReaction } from "./reaction";
+import { RuntimeProvider } from "./runtime";
+import { ServiceModule } from "./serviceModule";
+
+type App = Pick<typeof functionsApp, "http" | "eventGrid" | "timer">;
+
+/** Outbox entries younger than this are probably still being published by the function that wrote them. */
+const RELAY_GRACE_IN_MS = 10_000;
+
+const sameTypes = (a: readonly string[] | "all", b: readonly string[] | "all"): boolean =>
+  a === "all" || b === "all" ? a === b : a.length === b.length && a.every((t) => b.includes(t));
+
+/**
+ * Registers the functions of the selected services exactly as the manifest lists them, and fails at startup when a
+ * service's code and the manifest disagree (a reaction without code, code without a manifest entry, other types).
+ */
+export const registerServices = (
+  app: App,
+  selected: readonly ServiceName[],
+  modules: Readonly<Record<ServiceName, ServiceModule<unknown>>>,
+  runtimeOf: RuntimeProvider,
+): string[] => {
+  const registered: string[] = [];
+  for (const service of selected) {
+    const spec = services[service];
+    const module = modules[service];
+    const runtime = () => runtimeOf(service, module.createPorts);
+
+    const codeNames = module.reactions.map((r) => r.name).sort();
+    const specNames = spec.reactions.map((r) => r.name).sort();
+    if (codeNames.join() !== specNames.join()) {
+      throw new Error(`${service}: reactions in code [${codeNames}] differ from the manifest [${specNames}]`);
+    }
+    for (const reactionSpec of spec.reactions) {
+      const reaction = module.reactions.find((r) => r.name === reactionSpec.name) as Reaction;
+      if (!sameTypes(reaction.events.accepts, reactionSpec.on)) {
+        throw new Error(`${service}-${reaction.name}: accepts ${String(reaction.events.accepts)}, manifest says ${String(reactionSpec.on)}`);
+      }
+      const functionName = functionNameOf(service, reaction.name);
+      app.eventGrid(functionName, {
+        handler: async (event: unknown, context: InvocationContext) => {
+          const rt = runtime();
+          const result = await runReaction(reaction, event, { ...rt, log: (m) => context.log(m) });
+          context.log(`${result.outcome}${result.outcome === "handled" ? `, published ${result.published.map((e) => e.type).join(", ") || "nothing"}` : ""}`);
+        },
+      });
+      registered.push(functionName);
+    }
+
+    for (const route of spec.http) {
+      const handler = module.http[route.name];
+      if (!handler) throw new Error(`${service}: no HTTP handler for manifest route ${route.name}`);
+      const functionName = functionNameOf(service, route.name);
+      app.http(functionName, {
+        methods: [...route.methods],
+        route: route.route,
+        authLevel: "anonymous",
+        handler: async (request: HttpRequest, context: InvocationContext) => {
+          try {
+            return await handler(request, runtime(), context);
+          } catch (error) {
+            const response = problemFromError(error);
+            if (response.status === 500) context.error(`${functionName} failed`, error);
+            return response;
+          }
+        },
+      });
+      registered.push(functionName);
+    }
+    const extraHandlers = Object.keys(module.http).filter((name) => !spec.http.some((r) => r.name === name));
+    if (extraHandlers.length > 0) throw new Error(`${service}: HTTP handlers not in the manifest: ${extraHandlers.join(", ")}`);
+
+    for (const timer of spec.timers) {
+      const functionName = functionNameOf(service, timer.name);
+      app.timer(functionName, {
+        schedule: timer.schedule,
+        handler: async (_timer: unknown, context: InvocationContext) => {
+          const rt = runtime();
+          const count = await relayPendingOutbox(rt.store, rt.publisher, { now: rt.clock(), olderThanInMs: RELAY_GRACE_IN_MS });
+          if (count > 0) context.log(`re-published ${count} pending outbox event(s)`);
+        },
+      });
+      registered.push(functionName);
+    }
+  }
+  return registered;
+};

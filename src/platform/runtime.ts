@@ -1,0 +1,73 @@
+import http from "node:http";
+import https from "node:https";
+import { CosmosClient } from "@azure/cosmos";
+import { DefaultAzureCredential, TokenCredential } from "@azure/identity";
+import { ServiceName, services } from "../topology";
+import { AppConfig, parseConfig } from "./config";
+import { IdGenerator, randomIds } from "./ids";
+import { EventPublisher, createEventGridPublisher, createTopicClients } from "./publisher";
+import { DocumentStore, createCosmosDocumentStore } from "./store";
+
+/** What a service's functions get: its own container, the publisher, its ports, the clock and an id source. */
+export interface ServiceRuntime<P> {
+  readonly service: ServiceName;
+  readonly config: AppConfig;
+  readonly store: DocumentStore;
+  readonly publisher: EventPublisher;
+  readonly ports: P;
+  readonly clock: () => Date;
+  readonly ids: IdGenerator;
+}
+
+export type RuntimeProvider = <P>(service: ServiceName, createPorts: (env: NodeJS.ProcessEnv, credential: () => TokenCredential) => P) => ServiceRuntime<P>;
+
+export const createCosmosClient = (config: AppConfig, credential: () => TokenCredential): CosmosClient => {
+  const endpoint = config.COSMOS__accountEndpoint;
+  const agent = endpoint.startsWith("http:") ? new http.Agent({ keepAlive: true }) : new https.Agent({ keepAlive: true });
+  return new CosmosClient({
+    endpoint,
+    ...(config.COSMOS__key ? { key: config.COSMOS__key } : { aadCredentials: credential() }),
+    agent,
+    // Endpoint discovery would redirect to the account's regional (https) endpoints; the local server has none.
+    connectionPolicy: { enableEndpointDiscovery: !config.COSMOS__key },
+  });
+};
+
+/**
+ * Builds each service's runtime on first use and keeps it for the life of the worker: clients are expensive, and
+ * settings are parsed once. Nothing is created at import, so a host with a bad setting still lists its functions.
+ */
+export const createRuntimeProvider = (env: NodeJS.ProcessEnv): RuntimeProvider => {
+  let shared: { config: AppConfig; cosmos: CosmosClient; publisher: EventPublisher } | undefined;
+  let credential: TokenCredential | undefined;
+  const getCredential = (): TokenCredential => (credential ??= new DefaultAzureCredential());
+  const runtimes = new Map<ServiceName, ServiceRuntime<unknown>>();
+  const getShared = () => {
+    if (!shared) {
+      const config = parseConfig(env);
+      shared = {
+        config,
+        cosmos: createCosmosClient(config, getCredential),
+        publisher: createEventGridPublisher(createTopicClients(config, getCredential)),
+      };
+    }
+    return shared;
+  };
+  return <P>(service: ServiceName, createPorts: (env: NodeJS.ProcessEnv, credential: () => TokenCredential) => P) => {
+    const existing = runtimes.get(service);
+    if (existing) return existing as ServiceRuntime<P>;
+    const { config, cosmos, publisher } = getShared();
+    const container = cosmos.database(config.COSMOS_DATABASE_NAME).container(services[service].container);
+    const runtime: ServiceRuntime<P> = {
+      service,
+      config,
+      store: createCosmosDocumentStore(container),
+      publisher,
+      ports: createPorts(env, getCredential),
+      clock: () => new Date(),
+      ids: randomIds,
+    };
+    runtimes.set(service, runtime);
+    return runtime;
+  };
+};

@@ -1,0 +1,16 @@
+import { ServiceModule } from "../platform/serviceModule";
+import { ServiceName } from "../topology";
+import { inventoryService } from "./inventory";
+import { invoicingService } from "./invoicing";
+import { journalService } from "./journal";
+import { ordersService } from "./orders";
+import { paymentsService } from "./payments";
+
+/** Every service of the manifest must have its code here: the mapped type makes a missing one a compile error. */
+export const serviceModules: { readonly [K in ServiceName]: ServiceModule<any> } = {
+  orders: ordersService,
+  inventory: inventoryService,
+  payments: paymentsService,
+  invoicing: invoicingService,
+  journal: journalService,
+};

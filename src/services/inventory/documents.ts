@@ -1,0 +1,69 @@
+import { DocumentStore, StoredDocument, Versioned } from "../../platform/store";
+
+/**
+ * All stock lives in one logical partition so that reserving several SKUs is one transactional batch with an ETag
+ * per SKU: all items or none, never oversold. The price is one partition's ceiling (20 GB, 10,000 RU/s); a larger
+ * catalogue would partition by warehouse and reserve per warehouse.
+ */
+export const STOCK_PARTITION = "stock";
+
+export interface StockDocument extends StoredDocument {
+  readonly kind: "stock";
+  readonly sku: string;
+  /** Units free to reserve. */
+  readonly available: number;
+  /** Units held for orders that are not cancelled. */
+  readonly reserved: number;
+}
+
+export type ReservationStatus = "Reserved" | "Rejected" | "Released" | "CancelledBeforeReservation";
+
+export interface ReservationDocument extends StoredDocument {
+  readonly kind: "reservation";
+  readonly orderId: string;
+  readonly status: ReservationStatus;
+  readonly items: readonly { sku: string; quantity: number }[];
+  readonly updatedAt: string;
+}
+
+export const stockDocumentId = (sku: string): string => `stock:${sku}`;
+export const reservationDocumentId = (orderId: string): string => `reservation:${orderId}`;
+
+/** Sums quantities per SKU: an order may list one SKU twice. */
+export const quantitiesBySku = (items: readonly { sku: string; quantity: number }[]): Map<string, number> => {
+  const totals = new Map<string, number>();
+  for (const item of items) totals.set(item.sku, (totals.get(item.sku) ?? 0) + item.quantity);
+  return totals;
+};
+
+export const reservationDocument = (
+  orderId: string,
+  status: ReservationStatus,
+  items: ReservationDocument["items"],
+  updatedAt: string,
+): ReservationDocument => ({
+  id: reservationDocumentId(orderId),
+  pk: STOCK_PARTITION,
+  kind: "reservation",
+  orderId,
+  status,
+  items,
+  updatedAt,
+});
+
+/** The stock fields without Cosmos system properties, ready to be written back with the read's ETag. */
+export const stockFields = (doc: StockDocument): StockDocument => ({
+  id: doc.id,
+  pk: doc.pk,
+  kind: "stock",
+  sku: doc.sku,
+  available: doc.available,
+  reserved: doc.reserved,
+});
+
+export const loadStock = async (store: DocumentStore, skus: Iterable<string>): Promise<Map<string, Versioned<StockDocument>>> => {
+  const entries = await Promise.all(
+    [...skus].map(async (sku) => [sku, await store.readDocument<StockDocument>(stockDocumentId(sku), STOCK_PARTITION)] as const),
+  );
+  return new Map(entries.filter((e): e is readonly [string, Versioned<StockDocument>] => e[1] !== undefined));
+};

@@ -1,0 +1,11 @@
+import { ServiceModule, noPorts } from "../../platform/serviceModule";
+import { releaseStockWhenOrderCancelled } from "./releaseStockWhenOrderCancelled";
+import { reserveStockWhenOrderPlaced } from "./reserveStockWhenOrderPlaced";
+import { getStockLevel, setStockLevel } from "./stockLevelHttp";
+
+export const inventoryService: ServiceModule = {
+  name: "inventory",
+  reactions: [reserveStockWhenOrderPlaced, releaseStockWhenOrderCancelled],
+  http: { setStockLevel, getStockLevel },
+  createPorts: noPorts,
+};

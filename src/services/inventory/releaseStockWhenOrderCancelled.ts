@@ -1,0 +1,68 @@
+import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { Versioned } from "../../platform/store";
+import {
+  ReservationDocument,
+  STOCK_PARTITION,
+  StockDocument,
+  loadStock,
+  reservationDocument,
+  reservationDocumentId,
+  stockFields,
+} from "./documents";
+
+type OrderCancelled = EventOf<"Orders.OrderCancelled.v1">;
+
+export interface ReleaseStockState {
+  readonly reservation: Versioned<ReservationDocument> | undefined;
+  readonly stock: ReadonlyMap<string, Versioned<StockDocument>>;
+}
+
+/** Gives reserved units back; a cancellation that overtakes its OrderPlaced leaves a marker so nothing is reserved later. */
+export const releaseStock = (event: OrderCancelled, state: ReleaseStockState, context: DecisionContext): Decision => {
+  const { orderId } = event.data;
+  const updatedAt = context.now.toISOString();
+  const { reservation } = state;
+  if (!reservation) {
+    return {
+      writes: [{ op: "create", document: reservationDocument(orderId, "CancelledBeforeReservation", [], updatedAt) }],
+      publish: [],
+    };
+  }
+  if (reservation.status !== "Reserved") return nothingToDo;
+  return {
+    writes: [
+      ...reservation.items.map(({ sku, quantity }) => {
+        const current = state.stock.get(sku);
+        // A reserved SKU's stock document cannot vanish (nothing deletes stock), so this is a corrupted store.
+        if (!current) throw new Error(`Stock document for ${sku} missing while releasing order ${orderId}`);
+        return {
+          op: "replace" as const,
+          ifMatch: current._etag,
+          document: { ...stockFields(current), available: current.available + quantity, reserved: current.reserved - quantity },
+        };
+      }),
+      {
+        op: "replace",
+        ifMatch: reservation._etag,
+        document: reservationDocument(orderId, "Released", reservation.items, updatedAt),
+      },
+    ],
+    publish: [
+      { type: "Inventory.StockReleased.v1", subject: `orders/${orderId}`, data: { orderId, items: [...reservation.items] } },
+    ],
+  };
+};
+
+export const releaseStockWhenOrderCancelled: Reaction<OrderCancelled, ReleaseStockState> = {
+  service: "inventory",
+  name: "releaseStockWhenOrderCancelled",
+  events: eventsOf("Orders.OrderCancelled.v1"),
+  partitionKey: () => STOCK_PARTITION,
+  async load(event, { store }) {
+    const reservation = await store.readDocument<ReservationDocument>(reservationDocumentId(event.data.orderId), STOCK_PARTITION);
+    const stock = reservation?.status === "Reserved" ? await loadStock(store, reservation.items.map((i) => i.sku)) : new Map();
+    return { reservation, stock };
+  },
+  decide: releaseStock,
+};

@@ -1,0 +1,78 @@
+import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { DocumentWrite, Versioned } from "../../platform/store";
+import {
+  ReservationDocument,
+  STOCK_PARTITION,
+  StockDocument,
+  loadStock,
+  quantitiesBySku,
+  reservationDocument,
+  reservationDocumentId,
+  stockFields,
+} from "./documents";
+
+type OrderPlaced = EventOf<"Orders.OrderPlaced.v1">;
+
+export interface ReserveStockState {
+  readonly reservation: ReservationDocument | undefined;
+  readonly stock: ReadonlyMap<string, Versioned<StockDocument>>;
+}
+
+/** All items or none: any shortage rejects the whole order and touches no stock. */
+export const reserveStock = (event: OrderPlaced, state: ReserveStockState, context: DecisionContext): Decision => {
+  const { orderId } = event.data;
+  // Already reserved, rejected, or the order was cancelled before it got here: nothing left to decide.
+  if (state.reservation) return nothingToDo;
+
+  const wanted = quantitiesBySku(event.data.items);
+  const shortages = [...wanted].flatMap(([sku, requested]) => {
+    const available = state.stock.get(sku)?.available ?? 0;
+    return available < requested ? [{ sku, requested, available }] : [];
+  });
+  const items = [...wanted].map(([sku, quantity]) => ({ sku, quantity }));
+  const updatedAt = context.now.toISOString();
+
+  if (shortages.length > 0) {
+    return {
+      writes: [
+        { op: "create", document: reservationDocument(orderId, "Rejected", items, updatedAt) },
+      ],
+      publish: [
+        {
+          type: "Inventory.StockReservationFailed.v1",
+          subject: `orders/${orderId}`,
+          data: { orderId, reason: `Insufficient stock for ${shortages.map((s) => s.sku).join(", ")}`, shortages },
+        },
+      ],
+    };
+  }
+
+  const stockWrites: DocumentWrite[] = items.map(({ sku, quantity }) => {
+    const current = state.stock.get(sku)!;
+    return {
+      op: "replace",
+      ifMatch: current._etag,
+      document: { ...stockFields(current), available: current.available - quantity, reserved: current.reserved + quantity },
+    };
+  });
+  return {
+    writes: [...stockWrites, { op: "create", document: reservationDocument(orderId, "Reserved", items, updatedAt) }],
+    publish: [{ type: "Inventory.StockReserved.v1", subject: `orders/${orderId}`, data: { orderId, items } }],
+  };
+};
+
+export const reserveStockWhenOrderPlaced: Reaction<OrderPlaced, ReserveStockState> = {
+  service: "inventory",
+  name: "reserveStockWhenOrderPlaced",
+  events: eventsOf("Orders.OrderPlaced.v1"),
+  partitionKey: () => STOCK_PARTITION,
+  async load(event, { store }) {
+    const [reservation, stock] = await Promise.all([
+      store.readDocument<ReservationDocument>(reservationDocumentId(event.data.orderId), STOCK_PARTITION),
+      loadStock(store, quantitiesBySku(event.data.items).keys()),
+    ]);
+    return { reservation, stock };
+  },
+  decide: reserveStock,
+};

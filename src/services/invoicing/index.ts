@@ -1,0 +1,10 @@
+import { ServiceModule, noPorts } from "../../platform/serviceModule";
+import { sendInvoiceWhenPaymentConfirmed } from "./sendInvoiceWhenPaymentConfirmed";
+import { voidInvoiceWhenOrderCancelled } from "./voidInvoiceWhenOrderCancelled";
+
+export const invoicingService: ServiceModule = {
+  name: "invoicing",
+  reactions: [sendInvoiceWhenPaymentConfirmed, voidInvoiceWhenOrderCancelled],
+  http: {},
+  createPorts: noPorts,
+};

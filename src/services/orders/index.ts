@@ -1,0 +1,11 @@
+import { ServiceModule, noPorts } from "../../platform/serviceModule";
+import { getOrder } from "./getOrderHttp";
+import { placeOrder } from "./placeOrderHttp";
+import { updateOrderWhenStockOrPaymentSettled } from "./updateOrderWhenStockOrPaymentSettled";
+
+export const ordersService: ServiceModule = {
+  name: "orders",
+  reactions: [updateOrderWhenStockOrPaymentSettled],
+  http: { placeOrder, getOrder },
+  createPorts: noPorts,
+};

@@ -1,0 +1,109 @@
+import { createHash, randomUUID } from "node:crypto";
+import { z } from "zod";
+import { currencySchema, fromCents, toCents } from "../../events/money";
+import { orderItemSchema } from "../../events/orders";
+import { CloudEventEnvelope } from "../../events/envelope";
+import { ConcurrencyConflictError, ConflictError } from "../../platform/errors";
+import { json, readJsonBody, readParam } from "../../platform/http";
+import { childTraceparent, deterministicId } from "../../platform/ids";
+import { outboxDocumentId, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "../../platform/outbox";
+import { assertPublishable } from "../../platform/reaction";
+import { HttpHandler } from "../../platform/serviceModule";
+import { OrderDocument, orderDocumentId } from "./documents";
+
+export const placeOrderBody = z.strictObject({
+  customerId: z.string().trim().min(1).max(100),
+  items: z.array(orderItemSchema).min(1).max(100),
+  currency: currencySchema,
+  paymentToken: z.string().min(1).max(100),
+});
+
+const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, "must be 1–200 visible ASCII characters");
+const traceparentPattern = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+const accepted = (order: OrderDocument) =>
+  json(202, { orderId: order.orderId, correlationId: order.correlationId, status: "Pending" }, { location: `/api/orders/${order.orderId}` });
+
+/**
+ * POST /api/orders: commits the order and its OrderPlaced event together (outbox), then publishes. If publishing
+ * fails the order is still accepted: the outbox relay publishes it later. With an `Idempotency-Key`, a retried request
+ * returns the same order; the same key with a different body is a 409.
+ */
+export const placeOrder: HttpHandler<unknown> = async (request, { store, publisher, clock }, context) => {
+  const body = await readJsonBody(request, placeOrderBody);
+  const key = request.headers.get("idempotency-key");
+  const idempotencyKey = key === null ? undefined : readParam("Idempotency-Key", key, idempotencyKeySchema);
+  const requestHash = createHash("sha256").update(JSON.stringify(body)).digest("hex");
+  const orderId = idempotencyKey ? deterministicId("order", idempotencyKey) : randomUUID();
+
+  const existing = await store.readDocument<OrderDocument>(orderDocumentId(orderId), orderId);
+  if (existing) return replay(existing, requestHash, () => publishPendingOutboxOfPartition(store, publisher, orderId, [outboxDocumentId(placedEventId(orderId))], clock()));
+
+  const now = clock();
+  const total = fromCents(body.items.reduce((sum, i) => sum + toCents(i.unitPrice) * i.quantity, 0));
+  const correlationId = deterministicId("flow", orderId);
+  const order: OrderDocument = {
+    id: orderDocumentId(orderId),
+    pk: orderId,
+    kind: "order",
+    orderId,
+    correlationId,
+    customerId: body.customerId,
+    items: body.items,
+    currency: body.currency,
+    total,
+    status: "Pending",
+    inventory: "Pending",
+    payment: "Pending",
+    invoice: null,
+    requestHash,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  const data = { orderId, customerId: body.customerId, items: body.items, currency: body.currency, total, paymentToken: body.paymentToken };
+  assertPublishable("orders", { type: "Orders.OrderPlaced.v1", data });
+  const incoming = request.headers.get("traceparent");
+  const eventId = placedEventId(orderId);
+  const event: CloudEventEnvelope = {
+    specversion: "1.0",
+    id: eventId,
+    source: "/services/orders",
+    type: "Orders.OrderPlaced.v1",
+    subject: `orders/${orderId}`,
+    time: now.toISOString(),
+    datacontenttype: "application/json",
+    correlationid: correlationId,
+    // The caller's trace continues through the whole flow when it sends one.
+    traceparent: childTraceparent(incoming && traceparentPattern.test(incoming) ? incoming : undefined, eventId),
+    data,
+  };
+  const outbox = toOutboxDocument(orderId, event);
+  try {
+    await store.commit(orderId, [
+      { op: "create", document: order },
+      { op: "create", document: outbox },
+    ]);
+  } catch (error) {
+    if (!(error instanceof ConcurrencyConflictError)) throw error;
+    // Two requests with the same key raced; the winner's order is the answer.
+    const winner = await store.readDocument<OrderDocument>(orderDocumentId(orderId), orderId);
+    if (!winner) throw error;
+    return replay(winner, requestHash, async () => 0);
+  }
+  try {
+    await publishOutbox(store, publisher, orderId, [outbox], now);
+  } catch (error) {
+    context.warn(`OrderPlaced for ${orderId} committed but not yet published; the outbox relay will retry`, error);
+  }
+  return accepted(order);
+};
+
+const placedEventId = (orderId: string): string => deterministicId("Orders.OrderPlaced.v1", orderId);
+
+const replay = async (order: OrderDocument, requestHash: string, republish: () => Promise<unknown>) => {
+  if (order.requestHash !== requestHash) {
+    throw new ConflictError("ORDER.IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used with a different request body");
+  }
+  await republish();
+  return accepted(order);
+};

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { TransientError } from "../../platform/errors";
+
+export type ChargeOutcome =
+  | { readonly status: "succeeded"; readonly chargeId: string }
+  | { readonly status: "declined"; readonly code: string; readonly message: string };
+
+export interface CallOptions {
+  /** Sent as `Idempotency-Key`: the gateway answers a repeated key with the first answer and never charges twice. */
+  readonly idempotencyKey: string;
+  readonly abortSignal?: AbortSignal;
+}
+
+/** The port: what payments needs from a card gateway. */
+export interface PaymentGateway {
+  charge(
+    request: { amount: number; currency: string; token: string; reference: string },
+    options: CallOptions,
+  ): Promise<ChargeOutcome>;
+  refund(request: { chargeId: string; amount: number }, options: CallOptions): Promise<{ refundId: string }>;
+}
+
+export interface HttpPaymentGatewayOptions {
+  readonly baseUrl: string;
+  readonly apiKey?: string;
+  /** Must stay well under Event Grid's 30 s delivery timeout, or the delivery is retried while the call still runs. */
+  readonly timeoutInMs: number;
+  readonly fetch?: typeof fetch;
+}
+
+const chargeResponse = z.object({ chargeId: z.string().min(1) });
+const declineResponse = z.object({ code: z.string().default("declined"), message: z.string().default("Payment declined") });
+const refundResponse = z.object({ refundId: z.string().min(1) });
+
+/** Adapter for a gateway with a Stripe-like HTTP API (the local simulator speaks it too). */
+export const createHttpPaymentGateway = (options: HttpPaymentGatewayOptions): PaymentGateway => {
+  const doFetch = options.fetch ?? fetch;
+  const post = async (path: string, body: unknown, call: CallOptions): Promise<{ status: number; json: unknown }> => {
+    const timeout = AbortSignal.timeout(options.timeoutInMs);
+    const signal = call.abortSignal ? AbortSignal.any([timeout, call.abortSignal]) : timeout;
+    let response: Response;
+    try {
+      response = await doFetch(`${options.baseUrl.replace(/\/$/, "")}${path}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "idempotency-key": call.idempotencyKey,
+          ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+        },
+        body: JSON.stringify(body),
+        signal,
+      });
+    } catch (error) {
+      throw new TransientError(`Payment gateway unreachable on ${path}: ${(error as Error).message}`, { cause: error });
+    }
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text === "" ? {} : JSON.parse(text);
+    } catch {
+      json = { message: text.slice(0, 200) };
+    }
+    if (response.status >= 500 || response.status === 429) {
+      throw new TransientError(`Payment gateway answered ${response.status} on ${path}`);
+    }
+    return { status: response.status, json };
+  };
+
+  return {
+    async charge(request, call) {
+      const { status, json } = await post("/charges", request, call);
+      if (status === 200 || status === 201) return { status: "succeeded", chargeId: chargeResponse.parse(json).chargeId };
+      if (status === 402) {
+        const decline = declineResponse.parse(json);
+        return { status: "declined", code: decline.code, message: decline.message };
+      }
+      // Any other 4xx is our own bug (bad request, auth): retrying will not help, but failing loudly will be seen.
+      throw new Error(`Payment gateway rejected the charge request: ${status} ${JSON.stringify(json).slice(0, 200)}`);
+    },
+    async refund(request, call) {
+      const { status, json } = await post("/refunds", request, call);
+      if (status === 200 || status === 201) return { refundId: refundResponse.parse(json).refundId };
+      throw new Error(`Payment gateway rejected the refund request: ${status} ${JSON.stringify(json).slice(0, 200)}`);
+    },
+  };
+};

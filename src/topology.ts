@@ -1,0 +1,186 @@
+import { EventType, TopicName, eventCatalog, topicNames } from "./events/catalog";
+
+/**
+ * The manifest: which reaction of which service listens to which event types. Everything else is derived from it —
+ * the `app.eventGrid(...)` / `app.http(...)` registrations, the Bicep subscriptions (infra/generated/*.json), the local
+ * Event Grid emulator's routing and the event catalog in the README. Tests fail when any of them drifts.
+ */
+export interface ReactionSpec {
+  /** `<verb><Thing>When<Event>`: the Function is registered as `<service>-<name>`. */
+  readonly name: string;
+  /** Event types this reaction receives; `"all"` subscribes to every event of every topic (the journal). */
+  readonly on: readonly EventType[] | "all";
+}
+
+export interface HttpRouteSpec {
+  readonly name: string;
+  readonly methods: readonly ("GET" | "POST" | "PUT" | "DELETE" | "PATCH")[];
+  /** Route under `/api`, Functions template syntax (`orders/{orderId}`). */
+  readonly route: string;
+}
+
+export interface TimerSpec {
+  readonly name: string;
+  /** NCRONTAB, six fields (seconds first), as Azure Functions expects. */
+  readonly schedule: string;
+}
+
+export interface ServiceSpec {
+  readonly description: string;
+  /** Its own Cosmos container; every document has a `pk` property (partition key path `/pk`). */
+  readonly container: string;
+  readonly reactions: readonly ReactionSpec[];
+  readonly http: readonly HttpRouteSpec[];
+  readonly timers: readonly TimerSpec[];
+}
+
+/** Every service re-publishes outbox entries that a crash left unsent (see src/platform/outbox.ts). */
+const outboxRelay: TimerSpec = { name: "publishPendingOutbox", schedule: "*/30 * * * * *" };
+
+export const services = {
+  orders: {
+    description: "Takes orders over HTTP and keeps each order's status from the events of the other services.",
+    container: "orders",
+    reactions: [
+      {
+        name: "updateOrderWhenStockOrPaymentSettled",
+        on: [
+          "Inventory.StockReserved.v1",
+          "Inventory.StockReservationFailed.v1",
+          "Inventory.StockReleased.v1",
+          "Payments.PaymentConfirmed.v1",
+          "Payments.PaymentFailed.v1",
+          "Payments.PaymentRefunded.v1",
+          "Invoicing.InvoiceSent.v1",
+          "Invoicing.InvoiceVoided.v1",
+        ],
+      },
+    ],
+    http: [
+      { name: "placeOrder", methods: ["POST"], route: "orders" },
+      { name: "getOrder", methods: ["GET"], route: "orders/{orderId}" },
+    ],
+    timers: [outboxRelay],
+  },
+  inventory: {
+    description: "Reserves all items of an order or none, never oversells, releases stock of cancelled orders.",
+    container: "inventory",
+    reactions: [
+      { name: "reserveStockWhenOrderPlaced", on: ["Orders.OrderPlaced.v1"] },
+      { name: "releaseStockWhenOrderCancelled", on: ["Orders.OrderCancelled.v1"] },
+    ],
+    http: [
+      { name: "setStockLevel", methods: ["PUT"], route: "inventory/{sku}" },
+      { name: "getStockLevel", methods: ["GET"], route: "inventory/{sku}" },
+    ],
+    timers: [outboxRelay],
+  },
+  payments: {
+    description: "Charges the customer through the payment gateway and refunds cancelled orders.",
+    container: "payments",
+    reactions: [
+      { name: "chargePaymentWhenOrderPlaced", on: ["Orders.OrderPlaced.v1"] },
+      { name: "refundPaymentWhenOrderCancelled", on: ["Orders.OrderCancelled.v1"] },
+    ],
+    http: [],
+    timers: [outboxRelay],
+  },
+  invoicing: {
+    description: "Issues the invoice once payment is confirmed and voids it when the order is cancelled.",
+    container: "invoicing",
+    reactions: [
+      { name: "sendInvoiceWhenPaymentConfirmed", on: ["Payments.PaymentConfirmed.v1"] },
+      { name: "voidInvoiceWhenOrderCancelled", on: ["Orders.OrderCancelled.v1"] },
+    ],
+    http: [],
+    timers: [outboxRelay],
+  },
+  journal: {
+    description: "Records every event per correlation id so one business flow can be followed across services.",
+    container: "journal",
+    reactions: [{ name: "recordEventInJournal", on: "all" }],
+    http: [{ name: "getFlow", methods: ["GET"], route: "flows/{correlationId}" }],
+    timers: [],
+  },
+} as const satisfies Record<string, ServiceSpec>;
+
+export type ServiceName = keyof typeof services;
+export const serviceNames = Object.keys(services) as ServiceName[];
+
+export interface ReactionBinding {
+  readonly service: ServiceName;
+  readonly name: string;
+  /** Function name as registered with the Functions host: `<service>-<reaction>`. */
+  readonly functionName: string;
+  /** `undefined` = every event type. */
+  readonly eventTypes: readonly EventType[] | undefined;
+  readonly topics: readonly TopicName[];
+}
+
+export const functionNameOf = (service: string, name: string): string => `${service}-${name}`;
+
+export const topicsOfEventTypes = (types: readonly EventType[] | "all"): TopicName[] =>
+  types === "all" ? [...topicNames] : topicNames.filter((t) => types.some((type) => eventCatalog[type].topic === t));
+
+export const listReactions = (): ReactionBinding[] =>
+  serviceNames.flatMap((service) =>
+    (services[service].reactions as readonly ReactionSpec[]).map((r) => ({
+      service,
+      name: r.name,
+      functionName: functionNameOf(service, r.name),
+      eventTypes: r.on === "all" ? undefined : r.on,
+      topics: topicsOfEventTypes(r.on),
+    })),
+  );
+
+export interface SubscriptionBinding {
+  /** Event Grid subscription name (3–64 chars, letters, digits, hyphens). */
+  readonly name: string;
+  readonly topic: TopicName;
+  readonly service: ServiceName;
+  readonly functionName: string;
+  /** `undefined` = every event type of the topic. */
+  readonly includedEventTypes: readonly EventType[] | undefined;
+}
+
+/** One Event Grid subscription per (reaction, topic it listens on), filtered to the event types of that topic. */
+export const listSubscriptions = (): SubscriptionBinding[] =>
+  listReactions().flatMap((r) =>
+    r.topics.map((topic) => ({
+      name: subscriptionNameOf(r.functionName, topic),
+      topic,
+      service: r.service,
+      functionName: r.functionName,
+      includedEventTypes: r.eventTypes?.filter((t) => eventCatalog[t].topic === topic),
+    })),
+  );
+
+const subscriptionNameOf = (functionName: string, topic: string): string => {
+  const name = `${topic}-${functionName}`.replace(/[^A-Za-z0-9-]/g, "-");
+  // Event Grid caps subscription names at 64 characters; keep the readable head and a stable hash tail.
+  return name.length <= 64 ? name : `${name.slice(0, 55)}-${shortHash(name)}`;
+};
+
+const shortHash = (s: string): string => {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
+  return h.toString(16).padStart(8, "0");
+};
+
+/** Topics a service publishes to: the topics of the event types it owns in the catalog. */
+export const topicsPublishedBy = (service: ServiceName): TopicName[] =>
+  topicNames.filter((t) =>
+    Object.values(eventCatalog).some((d: { topic: string; publisher: string }) => d.publisher === service && d.topic === t),
+  );
+
+/** Parses the `SERVICES` app setting: empty or `*` selects every service; an unknown name is a startup error. */
+export const selectServices = (setting: string | undefined): ServiceName[] => {
+  const raw = (setting ?? "").trim();
+  if (raw === "" || raw === "*") return [...serviceNames];
+  const names = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(n in services));
+  if (unknown.length > 0) {
+    throw new Error(`SERVICES names unknown service(s): ${unknown.join(", ")}. Known: ${serviceNames.join(", ")}`);
+  }
+  return names as ServiceName[];
+};

@@ -1,5 +1,3 @@
-import http from "node:http";
-import https from "node:https";
 import { CosmosClient } from "@azure/cosmos";
 import { DefaultAzureCredential, TokenCredential } from "@azure/identity";
 import { ServiceName, services } from "../topology";
@@ -23,11 +21,11 @@ export type RuntimeProvider = <P>(service: ServiceName, createPorts: (env: NodeJ
 
 export const createCosmosClient = (config: AppConfig, credential: () => TokenCredential): CosmosClient => {
   const endpoint = config.COSMOS__accountEndpoint;
-  const agent = endpoint.startsWith("http:") ? new http.Agent({ keepAlive: true }) : new https.Agent({ keepAlive: true });
+  // No custom `agent`: the SDK's own agent already keeps connections alive, and only it is allowed plain http://
+  // (for the local Cosmos-protocol server); a custom agent makes every http request fail.
   return new CosmosClient({
     endpoint,
     ...(config.COSMOS__key ? { key: config.COSMOS__key } : { aadCredentials: credential() }),
-    agent,
     // Endpoint discovery would redirect to the account's regional (https) endpoints; the local server has none.
     connectionPolicy: { enableEndpointDiscovery: !config.COSMOS__key },
   });

@@ -1,0 +1,332 @@
+import type * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import type Account from "@vercel/cosmosdb-server/lib/account";
+import type Collection from "@vercel/cosmosdb-server/lib/account/collection";
+import type ItemObject from "@vercel/cosmosdb-server/lib/account/item-object";
+import type { OperationResult } from "@vercel/cosmosdb-server/lib/handler/_document-operations";
+import type { JSONObject } from "@vercel/cosmosdb-server/lib/types";
+
+/** The Cosmos DB emulator's well-known key; the local server accepts any key, clients need one to sign requests. */
+export const COSMOS_EMULATOR_KEY =
+  "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+
+export interface CosmosServerOptions {
+  /** Default 8081, the Cosmos DB emulator's port; 0 picks a free one. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  bind?: string;
+}
+
+export interface CosmosServer {
+  /** `http://host:port/`, for `new CosmosClient({ endpoint, key, connectionPolicy: { enableEndpointDiscovery: false } })`. */
+  endpoint: string;
+  key: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+type RouteHandler = (
+  account: Account,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  params: { dbId: string; collId: string },
+) => Promise<unknown>;
+
+interface BatchOperation {
+  operationType?: string;
+  id?: string;
+  partitionKey?: string;
+  ifMatch?: string;
+  resourceBody?: JSONObject;
+}
+
+const BATCH_MODULE = "@vercel/cosmosdb-server/lib/handler/batch-documents";
+const ROUTES_MODULE = "@vercel/cosmosdb-server/lib/routes";
+const ATOMIC_MARK = Symbol.for("azure-choreography.atomicBatch");
+
+/**
+ * Starts `@vercel/cosmosdb-server` over plain HTTP (in memory; gone on close) with transactional batches made atomic.
+ * Clients need `connectionPolicy.enableEndpointDiscovery: false` and no custom `agent`: @azure/cosmos 4.9 allows plain
+ * http:// only on its own default agent (already keep-alive); with `agent` set every request fails.
+ */
+export async function startCosmosServer(options: CosmosServerOptions = {}): Promise<CosmosServer> {
+  installAtomicBatch();
+  // Loaded only now: its routes capture the batch handler when they load, so the patch has to come first.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHttpServer } = require("@vercel/cosmosdb-server") as typeof import("@vercel/cosmosdb-server");
+  const server = createHttpServer({ keepAlive: true } as http.ServerOptions);
+  const bind = options.bind ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8081, bind, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = bind === "0.0.0.0" || bind === "::" ? "127.0.0.1" : bind;
+  return {
+    endpoint: `http://${host}:${port}/`,
+    key: COSMOS_EMULATOR_KEY,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * Why: in Azure a transactional batch is all or nothing, and this project's reactions rely on it (state, inbox and
+ * outbox written in one batch). `@vercel/cosmosdb-server` applies ops one by one and keeps those before a failing
+ * op, which would let a local run pass where Azure behaves differently. So its batch handler is replaced: every
+ * op's precondition is checked first against the stored documents plus the effects of the earlier ops in the batch
+ * (create: id free in its partition; replace/delete/read: exists; ifMatch: equals the current `_etag`); a failing
+ * batch answers as Cosmos does (HTTP 207, the failing op's status, 424 for every other op) and changes nothing.
+ * Only then are the ops applied, in the same synchronous section so no other request interleaves. Whatever the
+ * check cannot foresee (a unique-key conflict, a changed partition key) is undone from an undo log.
+ * Non-atomic batches (bulk) keep the original handler.
+ */
+export function installAtomicBatch(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const batchModule = require(BATCH_MODULE) as { default: RouteHandler & { [ATOMIC_MARK]?: true } };
+  if (batchModule.default[ATOMIC_MARK]) return;
+  if (require.cache[require.resolve(ROUTES_MODULE)]) {
+    throw new Error(
+      `${ROUTES_MODULE} was loaded before the atomic batch patch; import startCosmosServer before anything ` +
+        "that loads @vercel/cosmosdb-server.",
+    );
+  }
+  const original = batchModule.default;
+  const atomic: RouteHandler & { [ATOMIC_MARK]?: true } = (account, req, res, params) =>
+    isTrueHeader(req, "x-ms-cosmos-batch-atomic") ? atomicBatch(account, req, res, params) : original(account, req, res, params);
+  atomic[ATOMIC_MARK] = true;
+  batchModule.default = atomic;
+}
+
+async function atomicBatch(
+  account: Account,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  { dbId, collId }: { dbId: string; collId: string },
+): Promise<unknown> {
+  const text = await readText(req);
+  // Everything below is synchronous: the check and the writes see one state, as a partition's batch does in Azure.
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    res.statusCode = 400;
+    return { message: "Invalid request body" };
+  }
+  const collection = account.database(dbId).collection(collId);
+  if (!collection.read()) {
+    res.statusCode = 404;
+    return {};
+  }
+  if (!Array.isArray(parsed)) {
+    res.statusCode = 400;
+    return { message: "Invalid request body" };
+  }
+  const batchPartitionKey = headerValue(req, "x-ms-documentdb-partitionkey");
+  // The SDK sends the batch's partition key once, in the header; the server's op functions expect it on each op.
+  const operations = (parsed as BatchOperation[]).map((op) =>
+    op && op.partitionKey === undefined && batchPartitionKey !== undefined ? { ...op, partitionKey: batchPartitionKey } : op,
+  );
+  const unsupported = operations.find((op) => !SUPPORTED.has(op?.operationType ?? ""));
+  if (unsupported !== undefined) {
+    res.statusCode = 400;
+    return { message: `Operation type '${unsupported?.operationType}' is not supported in Batch.` };
+  }
+  const failure = precheck(collection, operations);
+  if (failure) {
+    res.statusCode = 207;
+    return failedBatch(operations.length, failure);
+  }
+  return apply(collection, operations, res);
+}
+
+const SUPPORTED = new Set(["Create", "Upsert", "Read", "Delete", "Replace"]);
+
+interface Failure {
+  index: number;
+  statusCode: number;
+  message?: string;
+}
+
+type Slot = { exists: false } | { exists: true; etag: string | undefined };
+
+function precheck(collection: Collection, operations: readonly BatchOperation[]): Failure | undefined {
+  // Effects of earlier ops in this batch; a document written here has an etag nobody can know yet.
+  const slots = new Map<string, Slot>();
+  const slotOf = (address: Address): Slot => {
+    const key = JSON.stringify([address.partition || address.id, address.id]);
+    const known = slots.get(key);
+    if (known) return known;
+    const stored = collection.document(address.id, address.partition).read();
+    return stored ? { exists: true, etag: stored._etag } : { exists: false };
+  };
+  const setSlot = (address: Address, slot: Slot): void => {
+    slots.set(JSON.stringify([address.partition || address.id, address.id]), slot);
+  };
+  const etagFails = (op: BatchOperation, slot: Slot): boolean =>
+    Boolean(op.ifMatch) && (!slot.exists || slot.etag === undefined || slot.etag !== op.ifMatch);
+
+  for (const [index, op] of operations.entries()) {
+    let address: Address;
+    try {
+      address = addressOf(collection, op);
+    } catch (error) {
+      return { index, statusCode: 400, message: (error as Error).message };
+    }
+    const slot = slotOf(address);
+    switch (op.operationType) {
+      case "Create":
+        if (slot.exists) return { index, statusCode: 409, message: "Resource with specified id already exists." };
+        setSlot(address, { exists: true, etag: undefined });
+        break;
+      case "Upsert":
+        if (op.ifMatch && slot.exists && etagFails(op, slot)) return { index, statusCode: 412 };
+        setSlot(address, { exists: true, etag: undefined });
+        break;
+      case "Replace":
+        if (!slot.exists) return { index, statusCode: 404 };
+        if (etagFails(op, slot)) return { index, statusCode: 412 };
+        setSlot(address, { exists: true, etag: undefined });
+        break;
+      case "Delete":
+        if (!slot.exists) return { index, statusCode: 404 };
+        if (etagFails(op, slot)) return { index, statusCode: 412 };
+        setSlot(address, { exists: false });
+        break;
+      case "Read":
+        if (!slot.exists) return { index, statusCode: 404 };
+        break;
+      default:
+        return { index, statusCode: 400, message: `Operation type '${op.operationType}' is not supported in Batch.` };
+    }
+  }
+  return undefined;
+}
+
+interface Address {
+  id: string;
+  partition: unknown;
+}
+
+/** Where an op lands, worked out as `_document-operations` does, so the check and the write agree. */
+function addressOf(collection: Collection, op: BatchOperation): Address {
+  if (op.operationType === "Read" || op.operationType === "Delete") {
+    if (typeof op.id !== "string" || op.id === "") throw new Error("missing id");
+    return { id: op.id, partition: parsePartitionKey(op.partitionKey, op.id) };
+  }
+  const id = op.resourceBody?.["id"];
+  if (typeof id !== "string" || id === "") throw new Error("missing id");
+  if (op.operationType === "Create") {
+    return { id, partition: collection.documents._getPartition(op.resourceBody ?? {}) };
+  }
+  return { id, partition: parsePartitionKey(op.partitionKey, id) };
+}
+
+function apply(collection: Collection, operations: readonly BatchOperation[], res: http.ServerResponse): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const documentOperations = require("@vercel/cosmosdb-server/lib/handler/_document-operations") as typeof import(
+    "@vercel/cosmosdb-server/lib/handler/_document-operations"
+  );
+  const undo: Array<() => void> = [];
+  const rollback = (): void => {
+    for (const step of undo.reverse()) step();
+  };
+  const results: unknown[] = [];
+  for (const [index, op] of operations.entries()) {
+    let result: OperationResult;
+    let before: ItemObject | undefined;
+    try {
+      const address = addressOf(collection, op);
+      before = collection.document(address.id, address.partition).read() ?? undefined;
+      result = runOperation(documentOperations, collection, op);
+    } catch (error) {
+      rollback();
+      throw error;
+    }
+    if (result.statusCode >= 400) {
+      rollback();
+      res.statusCode = 207;
+      return failedBatch(operations.length, { index, statusCode: result.statusCode });
+    }
+    const after = op.operationType === "Read" ? undefined : (result.body as ItemObject | undefined);
+    if (op.operationType !== "Read") undo.push(() => restore(collection, before, after));
+    results.push({
+      statusCode: result.statusCode,
+      requestCharge: 1,
+      eTag: result.body ? result.body["_etag"] : undefined,
+      resourceBody: result.body,
+    });
+  }
+  return results;
+}
+
+function runOperation(
+  ops: typeof import("@vercel/cosmosdb-server/lib/handler/_document-operations"),
+  collection: Collection,
+  op: BatchOperation,
+): OperationResult {
+  const input = op as never;
+  switch (op.operationType) {
+    case "Create":
+      return ops.createOperation(collection, input);
+    case "Upsert":
+      return ops.upsertOperation(collection, input);
+    case "Read":
+      return ops.readOperation(collection, input);
+    case "Delete":
+      return ops.deleteOperation(collection, input);
+    case "Replace":
+      return ops.replaceOperation(collection, input);
+    default:
+      return { statusCode: 400, body: { message: `Operation type '${op.operationType}' is not supported in Batch.` } };
+  }
+}
+
+function restore(collection: Collection, before: ItemObject | undefined, after: ItemObject | undefined): void {
+  if (after) collection.documents.delete(after.id, collection.documents._getPartition(after));
+  if (before) collection.documents._set(before);
+}
+
+/** The body Cosmos answers for a failed atomic batch: the failing op's status, 424 Failed Dependency for the rest. */
+function failedBatch(count: number, failure: Failure): unknown[] {
+  return Array.from({ length: count }, (_, index) =>
+    index === failure.index
+      ? { statusCode: failure.statusCode, requestCharge: 0, ...(failure.message ? { message: failure.message } : {}) }
+      : { statusCode: 424, requestCharge: 0 },
+  );
+}
+
+function parsePartitionKey(partitionKey: string | undefined, id: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const helpers = require("@vercel/cosmosdb-server/lib/utils/get-partition-from-header") as typeof import(
+    "@vercel/cosmosdb-server/lib/utils/get-partition-from-header"
+  );
+  return helpers.parsePartitionKey(partitionKey as string, id);
+}
+
+function readText(req: http.IncomingMessage): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function headerValue(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function isTrueHeader(req: http.IncomingMessage, name: string): boolean {
+  const value = req.headers[name];
+  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return values.some((v) => v.toLowerCase() === "true");
+}

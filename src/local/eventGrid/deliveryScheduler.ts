@@ -1,0 +1,276 @@
+import { promises as fs } from "node:fs";
+import * as http from "node:http";
+import * as https from "node:https";
+import * as path from "node:path";
+import { decideNextStep, type AttemptResult, type RetryPolicy } from "./retryPolicy";
+import type { DeadLetter, DeadLetterReason, DeliveryRecord, EmulatorCloudEvent, EmulatorSubscription } from "./types";
+import { postToWebhook } from "./webhookDelivery";
+
+export interface DeliverySchedulerConfig {
+  policy: RetryPolicy;
+  deliveryTimeoutInMs: number;
+  maxConcurrentDeliveries: number;
+  deadLetterDir?: string;
+  log: (line: string) => void;
+  now?: () => number;
+}
+
+interface DeliveryJob {
+  topic: string;
+  subscription: EmulatorSubscription;
+  event: EmulatorCloudEvent;
+  publishedAtInMs: number;
+  attempts: number;
+  lastResult?: AttemptResult;
+  lastAttemptAtInMs?: number;
+}
+
+const MAX_DELIVERY_RECORDS = 10_000;
+
+/**
+ * Event Grid's delivery loop for one emulator: at-least-once, unordered, retried per the policy, dead-lettered at the
+ * end. Concurrency is bounded so a burst of events does not open thousands of sockets on a laptop.
+ */
+export class DeliveryScheduler {
+  private readonly queue: DeliveryJob[] = [];
+  private queueHead = 0;
+  private inFlight = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pendingWrites = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private readonly agents = {
+    http: new http.Agent({ keepAlive: true }),
+    https: new https.Agent({ keepAlive: true }),
+  };
+  private readonly deadLetterList: DeadLetter[] = [];
+  private records: DeliveryRecord[] = [];
+  private readonly idleWaiters = new Set<() => void>();
+  private closed = false;
+  private readonly now: () => number;
+
+  constructor(private readonly config: DeliverySchedulerConfig) {
+    this.now = config.now ?? Date.now;
+  }
+
+  enqueue(topic: string, subscription: EmulatorSubscription, event: EmulatorCloudEvent, publishedAtInMs: number): void {
+    if (this.closed) return;
+    this.queue.push({ topic, subscription, event, publishedAtInMs, attempts: 0 });
+    this.pump();
+  }
+
+  /**
+   * Queues a dead letter again with a fresh attempt count and time to live, to the subscription as configured now
+   * (its endpoint may have moved). Returns undefined when there is no such dead letter.
+   */
+  redeliver(index: number, subscription: EmulatorSubscription): DeadLetter | undefined {
+    const deadLetter = this.deadLetterList[index];
+    if (!deadLetter || this.closed) return undefined;
+    deadLetter.redeliveredAt = new Date(this.now()).toISOString();
+    this.config.log(`eventgrid: redelivering dead letter ${index} (${deadLetter.event.id}) to ${subscription.name}`);
+    this.enqueue(deadLetter.topic, subscription, deadLetter.event, this.now());
+    return { ...deadLetter };
+  }
+
+  deadLetterAt(index: number): DeadLetter | undefined {
+    const deadLetter = this.deadLetterList[index];
+    return deadLetter ? { ...deadLetter } : undefined;
+  }
+
+  deadLetters(): DeadLetter[] {
+    return this.deadLetterList.map((deadLetter) => ({ ...deadLetter }));
+  }
+
+  deliveries(): DeliveryRecord[] {
+    return this.records.slice(-MAX_DELIVERY_RECORDS);
+  }
+
+  isIdle(): boolean {
+    return this.queueHead >= this.queue.length && this.inFlight === 0 && this.timers.size === 0;
+  }
+
+  idle(timeoutInMs = 30_000): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter = (): void => {
+        clearTimeout(timer);
+        this.idleWaiters.delete(waiter);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.idleWaiters.delete(waiter);
+        reject(new Error(`Event Grid emulator still busy after ${timeoutInMs} ms (${this.describeBusy()}).`));
+      }, timeoutInMs);
+      timer.unref();
+      this.idleWaiters.add(waiter);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.queue.length = 0;
+    this.queueHead = 0;
+    this.abort.abort();
+    const deadline = this.now() + 5_000;
+    // In-flight posts settle on abort within a tick or two; the bound only guards against a wedged socket.
+    while (this.inFlight > 0 && this.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await Promise.allSettled([...this.pendingWrites]);
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+    this.notifyIfIdle();
+  }
+
+  private pump(): void {
+    while (!this.closed && this.inFlight < this.config.maxConcurrentDeliveries && this.queueHead < this.queue.length) {
+      const job = this.queue[this.queueHead];
+      this.queueHead += 1;
+      if (!job) continue;
+      this.inFlight += 1;
+      void this.attempt(job).finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+        this.notifyIfIdle();
+      });
+    }
+    if (this.queueHead >= this.queue.length && this.queueHead > 0) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    }
+  }
+
+  private async attempt(job: DeliveryJob): Promise<void> {
+    const startedAt = this.now();
+    if (startedAt >= job.publishedAtInMs + this.config.policy.eventTimeToLiveInMs) {
+      this.deadLetter(job, "TimeToLiveExceeded");
+      return;
+    }
+    job.attempts += 1;
+    job.lastAttemptAtInMs = startedAt;
+    const result = await postToWebhook({
+      endpointUrl: job.subscription.endpointUrl,
+      event: job.event,
+      subscriptionName: job.subscription.name,
+      deliveryCount: job.attempts - 1,
+      timeoutInMs: this.config.deliveryTimeoutInMs,
+      signal: this.abort.signal,
+      agents: this.agents,
+    });
+    job.lastResult = result;
+    const finishedAt = this.now();
+    this.record(job, result, startedAt, finishedAt);
+    if (this.closed) return;
+    const next = decideNextStep(result, job.attempts, this.config.policy, job.publishedAtInMs, finishedAt);
+    switch (next.kind) {
+      case "done":
+        return;
+      case "retry":
+        this.config.log(`eventgrid: ${describeAttempt(job, result)}; retry in ${next.delayInMs} ms`);
+        this.schedule(next.delayInMs, () => {
+          this.queue.push(job);
+          this.pump();
+        });
+        return;
+      case "deadLetter":
+        if (next.delayInMs > 0) {
+          this.config.log(`eventgrid: ${describeAttempt(job, result)}; time to live ends in ${next.delayInMs} ms`);
+          this.schedule(next.delayInMs, () => this.deadLetter(job, next.reason));
+        } else {
+          this.deadLetter(job, next.reason);
+        }
+        return;
+      default: {
+        const unreachable: never = next;
+        throw new Error(`Unknown step ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  private schedule(delayInMs: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.closed) run();
+      this.notifyIfIdle();
+    }, delayInMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private record(job: DeliveryJob, result: AttemptResult, startedAt: number, finishedAt: number): void {
+    this.records.push({
+      subscription: job.subscription.name,
+      topic: job.topic,
+      eventId: job.event.id,
+      eventType: job.event.type,
+      attempt: job.attempts,
+      outcome: result.outcome,
+      ...(result.httpStatusCode === undefined ? {} : { httpStatusCode: result.httpStatusCode }),
+      ...(result.errorMessage === undefined ? {} : { errorMessage: result.errorMessage }),
+      time: new Date(startedAt).toISOString(),
+      durationInMs: finishedAt - startedAt,
+    });
+    // Trim in chunks so the cap costs nothing per delivery.
+    if (this.records.length > MAX_DELIVERY_RECORDS + 1000) {
+      this.records = this.records.slice(-MAX_DELIVERY_RECORDS);
+    }
+  }
+
+  private deadLetter(job: DeliveryJob, reason: DeadLetterReason): void {
+    const publishTime = new Date(job.publishedAtInMs).toISOString();
+    const deadLetter: DeadLetter = {
+      index: this.deadLetterList.length,
+      subscription: job.subscription.name,
+      topic: job.topic,
+      event: job.event,
+      deadLetterReason: reason,
+      deliveryAttempts: job.attempts,
+      lastDeliveryOutcome: job.lastResult?.outcome ?? "GenericError",
+      ...(job.lastResult?.httpStatusCode === undefined ? {} : { lastHttpStatusCode: job.lastResult.httpStatusCode }),
+      ...(job.lastResult?.errorMessage === undefined ? {} : { lastErrorMessage: job.lastResult.errorMessage }),
+      publishTime,
+      lastDeliveryAttemptTime:
+        job.lastAttemptAtInMs === undefined ? publishTime : new Date(job.lastAttemptAtInMs).toISOString(),
+    };
+    this.deadLetterList.push(deadLetter);
+    this.config.log(
+      `eventgrid: DEAD-LETTERED ${job.event.type} ${job.event.id} for ${job.subscription.name}: ${reason} after ` +
+        `${job.attempts} attempt(s), last ${deadLetter.lastHttpStatusCode ?? "-"} ${deadLetter.lastDeliveryOutcome}`,
+    );
+    if (this.config.deadLetterDir) this.writeDeadLetterFile(this.config.deadLetterDir, deadLetter);
+  }
+
+  private writeDeadLetterFile(dir: string, deadLetter: DeadLetter): void {
+    const safe = (text: string): string => text.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 80);
+    const file = path.join(
+      dir,
+      `${String(deadLetter.index).padStart(6, "0")}-${safe(deadLetter.subscription)}-${safe(deadLetter.event.id)}.json`,
+    );
+    const write = fs
+      .mkdir(dir, { recursive: true })
+      .then(() => fs.writeFile(file, JSON.stringify(deadLetter, null, 2)))
+      .catch((error: Error) => this.config.log(`eventgrid: could not write dead letter ${file}: ${error.message}`))
+      .finally(() => this.pendingWrites.delete(write));
+    this.pendingWrites.add(write);
+  }
+
+  private notifyIfIdle(): void {
+    if (!this.isIdle()) return;
+    for (const waiter of [...this.idleWaiters]) waiter();
+  }
+
+  private describeBusy(): string {
+    return `${this.queue.length - this.queueHead} queued, ${this.inFlight} in flight, ${this.timers.size} waiting to retry`;
+  }
+}
+
+function describeAttempt(job: DeliveryJob, result: AttemptResult): string {
+  const status = result.httpStatusCode === undefined ? "" : `${result.httpStatusCode} `;
+  return (
+    `delivery of ${job.event.type} ${job.event.id} to ${job.subscription.name} failed ` +
+    `(attempt ${job.attempts}: ${status}${result.outcome}${result.errorMessage ? ` - ${oneLine(result.errorMessage)}` : ""})`
+  );
+}
+
+const oneLine = (text: string): string => text.replace(/\s+/g, " ").slice(0, 200);

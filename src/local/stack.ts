@@ -1,0 +1,222 @@
+import { ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { CosmosClient } from "@azure/cosmos";
+import { topicNames } from "../events/catalog";
+import { ServiceName, listSubscriptions, serviceNames, services } from "../topology";
+import { COSMOS_EMULATOR_KEY, startCosmosServer } from "./cosmosServer";
+import { startDevServer } from "./devServer";
+import { startEventGridEmulator } from "./eventGrid";
+import type { EmulatorSubscription, EventGridEmulator } from "./eventGrid";
+import { createSimulators } from "./simulators";
+
+/** The local topic key: the emulator checks it like Event Grid checks `aeg-sas-key`. Local only, never in Azure. */
+export const LOCAL_TOPIC_KEY = "local-eventgrid-key";
+export const LOCAL_DATABASE_NAME = "choreography";
+
+export interface LocalStackOptions {
+  /** Folder with package.json, host.json and the compiled app (the repository root). */
+  readonly appRoot: string;
+  /** 0 picks a free port. Defaults: Cosmos 8081 (the emulator's), Functions 7071 (func's), Event Grid 7075, dev 7076. */
+  readonly ports?: Partial<{ cosmos: number; functions: number; eventGrid: number; dev: number }>;
+  /** `builtin`: this project's Functions host; `func`: Azure Functions Core Tools' `func start` (must be on PATH). */
+  readonly functionsHost?: "builtin" | "func";
+  /** One Functions host process per service (as in Azure) instead of one for all. Builtin host only. */
+  readonly hostPerService?: boolean;
+  /** Services to host; default all. Subscriptions of services not hosted are not routed. */
+  readonly services?: readonly ServiceName[];
+  /** Compresses Event Grid's retry schedule: 0.01 makes the first retry 100 ms instead of 10 s. */
+  readonly retryScale?: number;
+  readonly maxDeliveryAttempts?: number;
+  /** Extra app settings for the Functions host(s), e.g. to point a service at a broken URL in a test. */
+  readonly appSettings?: Readonly<Record<string, string>>;
+  readonly disableTimers?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly functionsUrls: Readonly<Partial<Record<ServiceName, string>>>;
+  readonly devUrl: string;
+  readonly eventGrid: EventGridEmulator;
+  readonly cosmos: { readonly endpoint: string; readonly key: string; readonly databaseName: string };
+  readonly appSettings: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+const READY_LINE = /Functions host listening on (http:\/\/[^\s]+)/;
+const FUNC_READY_LINE = /Host lock lease acquired|Worker process started and initialized|Functions:/;
+
+/** Creates the database and one container per service, as infra/main.bicep does in Azure. */
+export const provisionCosmos = async (endpoint: string, key: string, databaseName: string): Promise<void> => {
+  const client = new CosmosClient({ endpoint, key, connectionPolicy: { enableEndpointDiscovery: false } });
+  try {
+    const { database } = await client.databases.createIfNotExists({ id: databaseName });
+    for (const service of serviceNames) {
+      await database.containers.createIfNotExists({ id: services[service].container, partitionKey: { paths: ["/pk"] } });
+    }
+  } finally {
+    client.dispose();
+  }
+};
+
+/**
+ * Starts the whole local stack: a Cosmos-protocol server, the Event Grid emulator routing by the manifest, the
+ * simulators of outside systems, and the Functions host(s) loading the compiled app exactly as `func` would.
+ */
+export const startLocalStack = async (options: LocalStackOptions): Promise<LocalStack> => {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const tagged = (tag: string) => (line: string) => log(`[${tag}] ${line}`);
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+    stops.length = 0;
+  };
+  try {
+    const cosmos = await startCosmosServer({ port: options.ports?.cosmos ?? 8081 });
+    stops.push(() => cosmos.close());
+    await provisionCosmos(cosmos.endpoint, cosmos.key ?? COSMOS_EMULATOR_KEY, LOCAL_DATABASE_NAME);
+    tagged("cosmos")(`Cosmos-protocol server on ${cosmos.endpoint} (database ${LOCAL_DATABASE_NAME}, ${serviceNames.length} containers)`);
+
+    const dev = await startDevServer({ port: options.ports?.dev ?? 7076, simulators: createSimulators(), log: tagged("dev") });
+    stops.push(() => dev.close());
+
+    let subscriptions: EmulatorSubscription[] = [];
+    const eventGrid = await startEventGridEmulator({
+      port: options.ports?.eventGrid ?? 7075,
+      topics: topicNames.map((name) => ({ name, key: LOCAL_TOPIC_KEY })),
+      subscriptions: () => subscriptions,
+      retryScale: options.retryScale ?? 0.01,
+      maxDeliveryAttempts: options.maxDeliveryAttempts,
+      log: tagged("eventgrid"),
+    });
+    stops.push(() => eventGrid.close());
+
+    const appSettings: Record<string, string> = {
+      COSMOS__accountEndpoint: cosmos.endpoint,
+      COSMOS__key: cosmos.key,
+      COSMOS_DATABASE_NAME: LOCAL_DATABASE_NAME,
+      ALLOW_INSECURE_CONNECTIONS: "true",
+      ...Object.fromEntries(
+        topicNames.flatMap((t) => [
+          [`EVENTGRID_${t.toUpperCase()}__topicEndpointUri`, eventGrid.topicEndpoint(t)],
+          [`EVENTGRID_${t.toUpperCase()}__key`, LOCAL_TOPIC_KEY],
+        ]),
+      ),
+      ...localServiceSettings(dev.url),
+      ...options.appSettings,
+    };
+
+    const hosted = options.services ?? serviceNames;
+    const groups: (readonly ServiceName[])[] = options.hostPerService ? hosted.map((s) => [s]) : [hosted];
+    const functionsUrls: Partial<Record<ServiceName, string>> = {};
+    let port = options.ports?.functions ?? 7071;
+    for (const group of groups) {
+      const host = await startHostProcess({
+        appRoot: options.appRoot,
+        port,
+        kind: options.functionsHost ?? "builtin",
+        env: { ...appSettings, SERVICES: group.join(","), ...(options.disableTimers ? { FUNCTIONS_HOST_DISABLE_TIMERS: "1" } : {}) },
+        log: tagged(group.length === 1 ? group[0]! : "functions"),
+      });
+      stops.push(host.stop);
+      for (const s of group) functionsUrls[s] = host.url;
+      if (port !== 0) port++;
+    }
+    subscriptions = listSubscriptions().filter((s) => functionsUrls[s.service] !== undefined).map((s) => ({
+      name: s.name,
+      topic: s.topic,
+      includedEventTypes: s.includedEventTypes,
+      endpointUrl: `${functionsUrls[s.service]}/runtime/webhooks/EventGrid?functionName=${encodeURIComponent(s.functionName)}`,
+    }));
+    return {
+      apiUrl: `${functionsUrls.orders ?? Object.values(functionsUrls)[0]}/api`,
+      functionsUrls,
+      devUrl: dev.url,
+      eventGrid,
+      cosmos: { endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME },
+      appSettings,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};
+
+/** Where each service's outside systems live locally: the simulators on the dev server. */
+export const localServiceSettings = (devUrl: string): Record<string, string> => ({
+  PAYMENT_GATEWAY_URL: `${devUrl}/dev/payments`,
+  PAYMENT_GATEWAY_TIMEOUT_MS: "2000",
+});
+
+interface HostProcess {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const startHostProcess = (args: {
+  appRoot: string;
+  port: number;
+  kind: "builtin" | "func";
+  env: Record<string, string>;
+  log: (line: string) => void;
+}): Promise<HostProcess> => {
+  const child: ChildProcess =
+    args.kind === "func"
+      ? spawn("func", ["start", "--port", String(args.port), "--javascript"], { cwd: args.appRoot, env: { ...process.env, ...args.env }, stdio: ["ignore", "pipe", "pipe"] })
+      : spawn(process.execPath, [path.join(args.appRoot, "dist/src/local/functionsHost/main.js")], {
+          cwd: args.appRoot,
+          env: { ...process.env, ...args.env, FUNCTIONS_HOST_PORT: String(args.port), FUNCTIONS_APP_ROOT: args.appRoot },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    const timeout = setTimeout(() => {
+      void stop();
+      reject(new Error(`Functions host did not start within 60 s`));
+    }, 60_000);
+    const onLine = (line: string) => {
+      args.log(line);
+      if (ready) return;
+      const match = READY_LINE.exec(line);
+      if (match || (args.kind === "func" && FUNC_READY_LINE.test(line))) {
+        ready = true;
+        clearTimeout(timeout);
+        resolve({ url: match ? match[1]!.replace(/\/$/, "") : `http://127.0.0.1:${args.port}`, stop });
+      }
+    };
+    lines(child.stdout!, onLine);
+    lines(child.stderr!, onLine);
+    child.once("error", (error) => {
+      clearTimeout(timeout);
+      reject(error.message.includes("ENOENT") && args.kind === "func" ? new Error("`func` is not on PATH: install Azure Functions Core Tools or use `npm start`") : error);
+    });
+    child.once("exit", (code) => {
+      if (!ready) {
+        clearTimeout(timeout);
+        reject(new Error(`Functions host exited with code ${code} before it was ready`));
+      }
+    });
+  });
+};
+
+const lines = (stream: NodeJS.ReadableStream, onLine: (line: string) => void) => {
+  let buffer = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    buffer += chunk;
+    let i: number;
+    while ((i = buffer.indexOf("\n")) >= 0) {
+      onLine(buffer.slice(0, i).replace(/\r$/, ""));
+      buffer = buffer.slice(i + 1);
+    }
+  });
+};

@@ -1,0 +1,239 @@
+import { CosmosClient } from "@azure/cosmos";
+import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
+import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
+
+/** The order pipeline end to end: real SDK clients, the real Functions host, Event Grid emulator and Cosmos server. */
+describe("order pipeline on the local stack", () => {
+  let stack: TestStack;
+  let cosmos: CosmosClient;
+
+  beforeAll(async () => {
+    stack = await startLocalStackForTests();
+    cosmos = new CosmosClient({
+      endpoint: stack.cosmos.endpoint,
+      key: stack.cosmos.key,
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    cosmos?.dispose();
+    await stack?.stop();
+  });
+
+  let skuCounter = 0;
+  const newSku = async (available: number): Promise<string> => {
+    const sku = `SKU-${Date.now().toString(36)}-${skuCounter++}`;
+    const put = await sendJson("PUT", `${stack.apiUrl}/inventory/${sku}`, { available });
+    expect(put.status).toBe(200);
+    return sku;
+  };
+
+  const placeOrder = async (sku: string, quantity: number, paymentToken: string, headers: Record<string, string> = {}) => {
+    const response = await sendJson(
+      "POST",
+      `${stack.apiUrl}/orders`,
+      { customerId: "cust-1", items: [{ sku, quantity, unitPrice: 12.5 }], currency: "EUR", paymentToken },
+      headers,
+    );
+    expect(response.status).toBe(202);
+    return response.body as { orderId: string; correlationId: string; status: string };
+  };
+
+  const settled = (orderId: string, predicate: (order: any) => boolean, description: string) =>
+    waitFor(
+      async () => {
+        const { status, body } = await getJson(`${stack.apiUrl}/orders/${orderId}`);
+        return status === 200 && predicate(body) ? body : undefined;
+      },
+      { description: `order ${orderId} ${description}`, timeoutInMs: 30_000 },
+    );
+
+  const stockOf = async (sku: string) => (await getJson(`${stack.apiUrl}/inventory/${sku}`)).body as { available: number; reserved: number };
+  const charges = async () => (await getJson(`${stack.devUrl}/dev/payments/charges`)).body as { idempotencyKey: string; amount: number }[];
+  const flowOf = async (correlationId: string) => (await getJson(`${stack.apiUrl}/flows/${correlationId}`)).body as { events: any[] };
+
+  it("confirms an order with stock and a good card, invoices it, and records the whole flow in causal order", async () => {
+    const sku = await newSku(3);
+    const placed = await placeOrder(sku, 2, "tok_visa");
+    expect(placed.status).toBe("Pending");
+
+    const order = await settled(placed.orderId, (o) => o.status === "Confirmed" && o.invoice !== null, "confirmed and invoiced");
+    expect(order).toMatchObject({ inventory: "Reserved", payment: "Charged", invoice: { status: "Sent", total: 25 } });
+    expect(await stockOf(sku)).toEqual({ sku, available: 1, reserved: 2 });
+
+    const flow = await waitFor(async () => {
+      const f = await flowOf(placed.correlationId);
+      return f?.events?.length >= 5 ? f : undefined;
+    }, { description: "journal of the flow" });
+    const types = flow.events.map((e) => e.type);
+    expect(types[0]).toBe("Orders.OrderPlaced.v1");
+    expect(types).toEqual(expect.arrayContaining(["Inventory.StockReserved.v1", "Payments.PaymentConfirmed.v1", "Invoicing.InvoiceSent.v1", "Orders.OrderConfirmed.v1"]));
+    // Causes come before their effects, and every event carries the flow's correlation id and one trace id.
+    const seen = new Set<string>();
+    for (const e of flow.events) {
+      if (e.causationid) expect(seen.has(e.causationid)).toBe(true);
+      seen.add(e.id);
+      expect(e.correlationid).toBe(placed.correlationId);
+    }
+    expect(new Set(flow.events.map((e) => e.traceparent.split("-")[1])).size).toBe(1);
+  });
+
+  it("cancels an order that is out of stock and refunds the payment that went through", async () => {
+    const sku = await newSku(1);
+    const placed = await placeOrder(sku, 2, "tok_visa");
+    const order = await settled(placed.orderId, (o) => o.status === "Cancelled" && o.payment === "Refunded", "cancelled and refunded");
+    expect(order.inventory).toBe("Rejected");
+    expect(order.reason).toMatch(/Insufficient stock/);
+    expect(order.invoice?.status ?? "none").not.toBe("Sent");
+    expect(await stockOf(sku)).toEqual({ sku, available: 1, reserved: 0 });
+  });
+
+  it("cancels an order whose card is declined and releases its stock", async () => {
+    const sku = await newSku(4);
+    const placed = await placeOrder(sku, 3, "tok_decline");
+    const order = await settled(placed.orderId, (o) => o.status === "Cancelled" && o.inventory === "Released", "cancelled and released");
+    expect(order.payment).toBe("Declined");
+    expect(order.reason).toMatch(/declined/i);
+    expect(order.invoice).toBeNull();
+    expect(await stockOf(sku)).toEqual({ sku, available: 4, reserved: 0 });
+  });
+
+  it("confirms an order whose gateway fails once (tok_flaky), charging exactly once", async () => {
+    const sku = await newSku(2);
+    const placed = await placeOrder(sku, 1, "tok_flaky");
+    await settled(placed.orderId, (o) => o.status === "Confirmed", "confirmed");
+    const placedEvent = (await flowOf(placed.correlationId)).events.find((e) => e.type === "Orders.OrderPlaced.v1");
+    expect((await charges()).filter((c) => c.idempotencyKey === placedEvent.id)).toHaveLength(1);
+  });
+
+  it("reaches the same final state when every event of a flow is delivered twice", async () => {
+    const sku = await newSku(5);
+    const placed = await placeOrder(sku, 2, "tok_visa");
+    const before = await settled(placed.orderId, (o) => o.status === "Confirmed" && o.invoice !== null, "confirmed and invoiced");
+    const flow = await waitFor(async () => {
+      const f = await flowOf(placed.correlationId);
+      return f?.events?.length >= 5 ? f : undefined;
+    }, { description: "whole flow journaled" });
+    const chargesBefore = (await charges()).length;
+
+    const client = new EventGridPublisherClient(stack.topicEndpoint("orders"), "CloudEvent", new AzureKeyCredential(stack.topicKey), {
+      allowInsecureConnection: true,
+    });
+    await client.send(
+      flow.events.map((e) => {
+        const { specversion: _v, id, type, source, subject, time, data, datacontenttype: _c, ...extensionAttributes } = e;
+        return { id, type, source, subject, time: new Date(time), data, extensionAttributes };
+      }),
+    );
+    await stack.stack.eventGrid.idle(30_000);
+
+    const after = (await getJson(`${stack.apiUrl}/orders/${placed.orderId}`)).body;
+    expect({ ...after, updatedAt: undefined }).toEqual({ ...before, updatedAt: undefined });
+    expect(await stockOf(sku)).toEqual({ sku, available: 3, reserved: 2 });
+    expect((await charges()).length).toBe(chargesBefore);
+    expect((await flowOf(placed.correlationId)).events).toHaveLength(flow.events.length);
+  });
+
+  it("never oversells: 20 concurrent orders for 5 units confirm exactly 5", async () => {
+    const sku = await newSku(5);
+    const orders = await Promise.all(Array.from({ length: 20 }, () => placeOrder(sku, 1, "tok_visa")));
+    const finals = await Promise.all(
+      orders.map((o) => settled(o.orderId, (x) => x.status !== "Pending" && (x.status === "Confirmed" || x.payment === "Refunded"), "settled")),
+    );
+    expect(finals.filter((o) => o.status === "Confirmed")).toHaveLength(5);
+    expect(finals.filter((o) => o.status === "Cancelled")).toHaveLength(15);
+    expect(await stockOf(sku)).toEqual({ sku, available: 0, reserved: 5 });
+  }, 120_000);
+
+  it("returns the same order for a retried Idempotency-Key and 409 for the key with another body", async () => {
+    const sku = await newSku(10);
+    const key = `key-${Date.now()}`;
+    const first = await placeOrder(sku, 1, "tok_visa", { "Idempotency-Key": key });
+    const second = await placeOrder(sku, 1, "tok_visa", { "Idempotency-Key": key });
+    expect(second).toEqual(first);
+    const other = await sendJson(
+      "POST",
+      `${stack.apiUrl}/orders`,
+      { customerId: "cust-1", items: [{ sku, quantity: 2, unitPrice: 12.5 }], currency: "EUR", paymentToken: "tok_visa" },
+      { "Idempotency-Key": key },
+    );
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe("ORDER.IDEMPOTENCY_KEY_REUSED");
+    await settled(first.orderId, (o) => o.status === "Confirmed", "confirmed");
+    expect(await stockOf(sku)).toEqual({ sku, available: 9, reserved: 1 });
+  });
+
+  it("answers bad input on every endpoint with a 4xx problem naming the reason, and changes nothing", async () => {
+    const sku = await newSku(7);
+    const cases: [string, string, unknown, number, RegExp][] = [
+      ["POST", "/orders", "{not json", 400, /JSON/],
+      ["POST", "/orders", { customerId: "", items: [], currency: "EURO", paymentToken: "tok_visa" }, 400, /customerId|items|currency/],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 0, unitPrice: -1 }], currency: "EUR", paymentToken: "t" }, 400, /quantity/],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1.234 }], currency: "EUR", paymentToken: "t" }, 400, /decimals/],
+      ["POST", "/orders", { customerId: "c".repeat(70_000), items: [{ sku, quantity: 1, unitPrice: 1 }], currency: "EUR", paymentToken: "t" }, 413, /exceeds/],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1 }], currency: "EUR", paymentToken: "t", admin: true }, 400, /admin|Unrecognized/i],
+      ["PUT", `/inventory/${sku}`, { available: -1 }, 400, /available/],
+      ["PUT", `/inventory/${sku}`, { available: 1.5 }, 400, /available/],
+      ["PUT", `/inventory/${sku}`, { available: "5" }, 400, /available/],
+      ["PUT", "/inventory/bad%20sku", { available: 1 }, 400, /sku/],
+      ["GET", "/inventory/NO-SUCH-SKU", undefined, 404, /NO-SUCH-SKU/],
+      ["GET", "/orders/no-such-order", undefined, 404, /no-such-order/],
+      ["GET", "/flows/no-such-flow", undefined, 404, /no-such-flow/],
+    ];
+    const chargesBefore = (await charges()).length;
+    for (const [method, path, body, status, reason] of cases) {
+      const response = body === undefined ? { ...(await getJson(`${stack.apiUrl}${path}`)), headers: undefined } : await sendJson(method, `${stack.apiUrl}${path}`, body);
+      expect({ path, status: response.status }).toEqual({ path, status });
+      expect(JSON.stringify(response.body)).toMatch(reason);
+      expect(response.body.code).toEqual(expect.any(String));
+    }
+    expect(await stockOf(sku)).toEqual({ sku, available: 7, reserved: 0 });
+    await stack.stack.eventGrid.idle(10_000);
+    expect((await charges()).length).toBe(chargesBefore);
+  });
+
+  it("parks a schema-invalid event as poison, answers success, and leaves stock untouched", async () => {
+    const sku = await newSku(3);
+    const client = new EventGridPublisherClient(stack.topicEndpoint("orders"), "CloudEvent", new AzureKeyCredential(stack.topicKey), {
+      allowInsecureConnection: true,
+    });
+    const poisonId = `poison-${Date.now()}`;
+    await client.send([
+      {
+        id: poisonId,
+        type: "Orders.OrderPlaced.v1",
+        source: "/tests",
+        data: { orderId: "o-poison", items: [{ sku, quantity: "lots" }] },
+        extensionAttributes: { correlationid: "poison-flow" },
+      },
+    ]);
+    await stack.stack.eventGrid.idle(10_000);
+    const { resources } = await cosmos
+      .database(stack.cosmos.databaseName)
+      .container("inventory")
+      .items.query({ query: "SELECT * FROM c WHERE c.pk = 'poison' AND c.event.id = @id", parameters: [{ name: "@id", value: poisonId }] })
+      .fetchAll();
+    expect(resources).toHaveLength(1);
+    expect(resources[0].reason).toMatch(/customerId|quantity/);
+    expect(stack.stack.eventGrid.deadLetters().filter((d) => d.event.id === poisonId)).toHaveLength(0);
+    expect(await stockOf(sku)).toEqual({ sku, available: 3, reserved: 0 });
+  });
+
+  it("answers the Event Grid subscription handshake on a real reaction and 404 for an unknown function", async () => {
+    const base = stack.stack.functionsUrls.inventory;
+    const validation = await fetch(`${base}/runtime/webhooks/EventGrid?functionName=inventory-reserveStockWhenOrderPlaced`, {
+      method: "POST",
+      headers: { "aeg-event-type": "SubscriptionValidation", "content-type": "application/json" },
+      body: JSON.stringify([{ id: "1", eventType: "Microsoft.EventGrid.SubscriptionValidationEvent", data: { validationCode: "abc-123" } }]),
+    });
+    expect(validation.status).toBe(200);
+    expect(await validation.json()).toEqual({ validationResponse: "abc-123" });
+    const unknown = await fetch(`${base}/runtime/webhooks/EventGrid?functionName=nope`, {
+      method: "POST",
+      headers: { "aeg-event-type": "Notification", "content-type": "application/json" },
+      body: "[]",
+    });
+    expect(unknown.status).toBe(404);
+  });
+});

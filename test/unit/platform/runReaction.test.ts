@@ -1,0 +1,97 @@
+import { ConcurrencyConflictError } from "../../../src/platform/errors";
+import { runReaction } from "../../../src/platform/reaction";
+import { sendInvoiceWhenPaymentConfirmed } from "../../../src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
+import { reserveStockWhenOrderPlaced } from "../../../src/services/inventory/reserveStockWhenOrderPlaced";
+import { STOCK_PARTITION } from "../../../src/services/inventory/documents";
+import { anEvent, fixedNow } from "../../support/events";
+import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
+
+const confirmed = () =>
+  anEvent("Payments.PaymentConfirmed.v1", { orderId: "o-1", customerId: "c-1", chargeId: "ch", amount: 30, currency: "EUR" }, {
+    traceparent: "00-0123456789abcdef0123456789abcdef-0123456789abcdef-01",
+  });
+
+const deps = (store = createInMemoryStore(), publisher = recordingPublisher()) => ({
+  store, publisher, ports: {}, clock: () => fixedNow, backoff: async () => undefined,
+});
+
+describe("runReaction: the consistency machinery around a pure decision", () => {
+  it("commits state, inbox and outbox in one batch, then publishes an event caused by the input", async () => {
+    const d = deps();
+    const event = confirmed();
+    const result = await runReaction(sendInvoiceWhenPaymentConfirmed, event, d);
+    expect(result.outcome).toBe("handled");
+    expect(d.store.commits[0]?.writes.map((w) => (w.op === "delete" ? w.id : `${w.op}:${w.document.kind}`))).toEqual([
+      "create:invoice", "create:inbox", "create:outbox",
+    ]);
+    expect(d.publisher.published).toHaveLength(1);
+    expect(d.publisher.published[0]).toMatchObject({
+      type: "Invoicing.InvoiceSent.v1",
+      source: "/services/invoicing",
+      correlationid: event.correlationid,
+      causationid: event.id,
+      traceparent: expect.stringMatching(/^00-0123456789abcdef0123456789abcdef-[0-9a-f]{16}-01$/),
+    });
+    // Marked sent after publishing, so a redelivery does not publish it again.
+    expect(d.store.all().find((x) => x.kind === "outbox")).toMatchObject({ sentAt: fixedNow.toISOString() });
+  });
+
+  it("handles a redelivery as a duplicate: no second invoice, nothing published again", async () => {
+    const d = deps();
+    const event = confirmed();
+    await runReaction(sendInvoiceWhenPaymentConfirmed, event, d);
+    const second = await runReaction(sendInvoiceWhenPaymentConfirmed, structuredClone(event), d);
+    expect(second).toEqual({ outcome: "duplicate", republished: 0 });
+    expect(d.publisher.published).toHaveLength(1);
+    expect(d.store.all().filter((x) => x.kind === "invoice")).toHaveLength(1);
+  });
+
+  it("re-publishes on redelivery what a failed publish left in the outbox, with the same event id", async () => {
+    const d = deps();
+    d.publisher.failNext = 1;
+    const event = confirmed();
+    await expect(runReaction(sendInvoiceWhenPaymentConfirmed, event, d)).rejects.toThrow("Event Grid unavailable");
+    expect(d.publisher.published).toHaveLength(0);
+    const again = await runReaction(sendInvoiceWhenPaymentConfirmed, event, d);
+    expect(again).toEqual({ outcome: "duplicate", republished: 1 });
+    expect(d.publisher.published).toHaveLength(1);
+    const expectedId = d.store.all().find((x) => x.kind === "outbox")?.id;
+    expect(`outbox:${d.publisher.published[0]?.id}`).toBe(expectedId);
+  });
+
+  it("parks a schema-invalid event as poison and reports success, so Event Grid does not retry it", async () => {
+    const d = deps();
+    const bad = { ...confirmed(), data: { orderId: "o-1", amount: "thirty" } };
+    const result = await runReaction(sendInvoiceWhenPaymentConfirmed, bad, d);
+    expect(result).toMatchObject({ outcome: "poisoned", reason: expect.stringMatching(/amount/) });
+    expect(d.store.all()).toEqual([expect.objectContaining({ kind: "poison", pk: "poison", event: bad, reason: expect.stringMatching(/customerId/) })]);
+    expect(d.publisher.published).toHaveLength(0);
+  });
+
+  it("parks an event of a type the reaction does not handle, and one that is not a CloudEvent at all", async () => {
+    const d = deps();
+    await runReaction(sendInvoiceWhenPaymentConfirmed, anEvent("Orders.OrderConfirmed.v1", { orderId: "o" }), d);
+    await runReaction(sendInvoiceWhenPaymentConfirmed, "hello", d);
+    expect(d.store.all().map((x) => x.kind)).toEqual(["poison", "poison"]);
+  });
+
+  it("re-reads and decides again when it loses an optimistic-concurrency race", async () => {
+    const store = createInMemoryStore([
+      { id: "stock:A", pk: STOCK_PARTITION, kind: "stock", sku: "A", available: 1, reserved: 0 },
+    ]);
+    store.failNextCommitWith = new ConcurrencyConflictError("412");
+    const d = deps(store);
+    const placed = anEvent("Orders.OrderPlaced.v1", {
+      orderId: "o-1", customerId: "c", currency: "EUR", total: 1, paymentToken: "t", items: [{ sku: "A", quantity: 1, unitPrice: 1 }],
+    });
+    const result = await runReaction(reserveStockWhenOrderPlaced, placed, d);
+    expect(result.outcome).toBe("handled");
+    expect(await store.readDocument("stock:A", STOCK_PARTITION)).toMatchObject({ available: 0, reserved: 1 });
+  });
+
+  it("lets any other failure escape, so the delivery is retried", async () => {
+    const store = createInMemoryStore();
+    store.failNextCommitWith = new Error("Cosmos unavailable");
+    await expect(runReaction(sendInvoiceWhenPaymentConfirmed, confirmed(), deps(store))).rejects.toThrow("Cosmos unavailable");
+  });
+});

@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
-import { AppError, ValidationError } from "./errors";
+import { AppError, ConcurrencyConflictError, ValidationError } from "./errors";
 
 /** Request bodies of this API are small; anything larger is refused before parsing. */
 export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
@@ -36,6 +36,10 @@ const titles: Record<number, string> = {
 export const problemFromError = (error: unknown): HttpResponseInit => {
   if (error instanceof AppError) {
     return problem(error.status, error.code, titles[error.status] ?? "Error", error.message, error.details ?? {});
+  }
+  if (error instanceof ConcurrencyConflictError) {
+    // Lost optimistic-concurrency races many times in a row: the resource is hot, and a retry will succeed.
+    return { ...problem(503, error.code, "Service Unavailable", "The resource is being changed concurrently; retry shortly."), headers: { "content-type": "application/problem+json; charset=utf-8", "retry-after": "1" } };
   }
   // Never a stack trace to a client: the details are in the log, correlated by the invocation id.
   return problem(500, "INTERNAL", "Internal Server Error", "The request failed unexpectedly; it was logged.");

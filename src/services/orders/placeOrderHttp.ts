@@ -2,12 +2,11 @@ import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
 import { currencySchema, fromCents, toCents } from "../../events/money";
 import { orderItemSchema } from "../../events/orders";
-import { CloudEventEnvelope } from "../../events/envelope";
 import { ConcurrencyConflictError, ConflictError } from "../../platform/errors";
 import { json, readJsonBody, readParam } from "../../platform/http";
-import { childTraceparent, deterministicId } from "../../platform/ids";
-import { outboxDocumentId, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "../../platform/outbox";
-import { assertPublishable } from "../../platform/reaction";
+import { commitAndPublish, flowStartingEvent } from "../../platform/flowStart";
+import { deterministicId } from "../../platform/ids";
+import { outboxDocumentId, publishPendingOutboxOfPartition } from "../../platform/outbox";
 import { HttpHandler } from "../../platform/serviceModule";
 import { OrderDocument, orderDocumentId } from "./documents";
 
@@ -19,7 +18,6 @@ export const placeOrderBody = z.strictObject({
 });
 
 const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, "must be 1–200 visible ASCII characters");
-const traceparentPattern = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 const accepted = (order: OrderDocument) =>
   json(202, { orderId: order.orderId, correlationId: order.correlationId, status: "Pending" }, { location: `/api/orders/${order.orderId}` });
@@ -60,40 +58,26 @@ export const placeOrder: HttpHandler<unknown> = async (request, { store, publish
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };
-  const data = { orderId, customerId: body.customerId, items: body.items, currency: body.currency, total, paymentToken: body.paymentToken };
-  assertPublishable("orders", { type: "Orders.OrderPlaced.v1", data });
-  const incoming = request.headers.get("traceparent");
-  const eventId = placedEventId(orderId);
-  const event: CloudEventEnvelope = {
-    specversion: "1.0",
-    id: eventId,
-    source: "/services/orders",
-    type: "Orders.OrderPlaced.v1",
-    subject: `orders/${orderId}`,
-    time: now.toISOString(),
-    datacontenttype: "application/json",
-    correlationid: correlationId,
-    // The caller's trace continues through the whole flow when it sends one.
-    traceparent: childTraceparent(incoming && traceparentPattern.test(incoming) ? incoming : undefined, eventId),
-    data,
-  };
-  const outbox = toOutboxDocument(orderId, event);
+  const event = flowStartingEvent({
+    service: "orders",
+    event: {
+      type: "Orders.OrderPlaced.v1",
+      subject: `orders/${orderId}`,
+      data: { orderId, customerId: body.customerId, items: body.items, currency: body.currency, total, paymentToken: body.paymentToken },
+    },
+    eventId: placedEventId(orderId),
+    correlationId,
+    now,
+    callerTraceparent: request.headers.get("traceparent"),
+  });
   try {
-    await store.commit(orderId, [
-      { op: "create", document: order },
-      { op: "create", document: outbox },
-    ]);
+    await commitAndPublish({ store, publisher }, orderId, [{ op: "create", document: order }], event, (m, e) => context.warn(m, e));
   } catch (error) {
     if (!(error instanceof ConcurrencyConflictError)) throw error;
     // Two requests with the same key raced; the winner's order is the answer.
     const winner = await store.readDocument<OrderDocument>(orderDocumentId(orderId), orderId);
     if (!winner) throw error;
     return replay(winner, requestHash, async () => 0);
-  }
-  try {
-    await publishOutbox(store, publisher, orderId, [outbox], now);
-  } catch (error) {
-    context.warn(`OrderPlaced for ${orderId} committed but not yet published; the outbox relay will retry`, error);
   }
   return accepted(order);
 };

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { promises as fs } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
@@ -50,6 +51,8 @@ export class DeliveryScheduler {
 
   constructor(private readonly config: DeliverySchedulerConfig) {
     this.now = config.now ?? Date.now;
+    // Every in-flight delivery listens on the one close signal; more than Node's default 10 is expected, not a leak.
+    setMaxListeners(0, this.abort.signal);
   }
 
   enqueue(topic: string, subscription: EmulatorSubscription, event: EmulatorCloudEvent, publishedAtInMs: number): void {

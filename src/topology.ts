@@ -34,8 +34,11 @@ export interface ServiceSpec {
   readonly timers: readonly TimerSpec[];
 }
 
-/** Every service re-publishes outbox entries that a crash left unsent (see src/platform/outbox.ts). */
-const outboxRelay: TimerSpec = { name: "publishPendingOutbox", schedule: "*/30 * * * * *" };
+/**
+ * Every service re-publishes outbox entries that a crash left unsent (see src/platform/outbox.ts). Every 5 minutes:
+ * on Flex Consumption each run wakes an instance, and a redelivery of the causing event republishes sooner anyway.
+ */
+const outboxRelay: TimerSpec = { name: "publishPendingOutbox", schedule: "0 */5 * * * *" };
 
 export const services = {
   orders: {
@@ -101,6 +104,74 @@ export const services = {
     reactions: [{ name: "recordEventInJournal", on: "all" }],
     http: [{ name: "getFlow", methods: ["GET"], route: "flows/{correlationId}" }],
     timers: [],
+  },
+  users: {
+    description: "Signs users up over HTTP (one user per email) and keeps each user's onboarding status.",
+    container: "users",
+    reactions: [
+      {
+        name: "trackOnboardingWhenStepCompleted",
+        on: ["Email.WelcomeEmailSent.v1", "Crm.ContactAdded.v1", "Crm.ContactAddFailed.v1", "Rewards.FreeCreditsAssigned.v1"],
+      },
+    ],
+    http: [
+      { name: "signUpUser", methods: ["POST"], route: "users" },
+      { name: "getUser", methods: ["GET"], route: "users/{userId}" },
+    ],
+    timers: [outboxRelay],
+  },
+  email: {
+    description: "Sends the welcome email through the email provider, once per user.",
+    container: "email",
+    reactions: [{ name: "sendWelcomeEmailWhenUserSignedUp", on: ["Users.UserSignedUp.v1"] }],
+    http: [],
+    timers: [outboxRelay],
+  },
+  crm: {
+    description: "Upserts the user as a CRM contact; outages are retried, rejections reported.",
+    container: "crm",
+    reactions: [{ name: "addContactWhenUserSignedUp", on: ["Users.UserSignedUp.v1"] }],
+    http: [],
+    timers: [outboxRelay],
+  },
+  rewards: {
+    description: "Grants the sign-up bonus (free credits) once per user.",
+    container: "rewards",
+    reactions: [{ name: "assignFreeCreditsWhenUserSignedUp", on: ["Users.UserSignedUp.v1"] }],
+    http: [],
+    timers: [outboxRelay],
+  },
+  banking: {
+    description: "Collects top-up payments from the user's bank, one bank payment per top-up.",
+    container: "banking",
+    reactions: [{ name: "requestBankPaymentWhenTopUpInitiated", on: ["Wallet.TopUpInitiated.v1"] }],
+    http: [],
+    timers: [outboxRelay],
+  },
+  ledger: {
+    description: "Owns wallets: takes top-ups over HTTP and credits each grant or top-up exactly once.",
+    container: "ledger",
+    reactions: [
+      { name: "openWalletWhenUserSignedUp", on: ["Users.UserSignedUp.v1"] },
+      { name: "creditWalletWhenFreeCreditsAssigned", on: ["Rewards.FreeCreditsAssigned.v1"] },
+      { name: "settleTopUpWhenBankPaymentSettled", on: ["Banking.BankPaymentSucceeded.v1", "Banking.BankPaymentDeclined.v1"] },
+    ],
+    http: [
+      { name: "initiateTopUp", methods: ["POST"], route: "wallets/{walletId}/top-ups" },
+      { name: "getTopUp", methods: ["GET"], route: "wallets/{walletId}/top-ups/{topUpId}" },
+      { name: "getWallet", methods: ["GET"], route: "wallets/{walletId}" },
+    ],
+    timers: [outboxRelay],
+  },
+  notifications: {
+    description: "Emails users the outcome of their top-ups.",
+    container: "notifications",
+    reactions: [
+      { name: "rememberRecipientWhenUserSignedUp", on: ["Users.UserSignedUp.v1"] },
+      { name: "notifyUserWhenTopUpSettled", on: ["Wallet.WalletCredited.v1", "Wallet.TopUpFailed.v1"] },
+    ],
+    http: [],
+    timers: [outboxRelay],
   },
 } as const satisfies Record<string, ServiceSpec>;
 

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import * as orders from "./orders";
+import * as users from "./users";
+import * as wallet from "./wallet";
 
 /** The three Event Grid topics: one per business domain. */
 export const topicNames = ["orders", "users", "wallet"] as const;
@@ -85,6 +87,78 @@ export const eventCatalog = {
     topic: "orders",
     publisher: "invoicing",
     description: "An issued invoice was voided because the order was cancelled.",
+  },
+  "Users.UserSignedUp.v1": {
+    schema: users.userSignedUpV1,
+    topic: "users",
+    publisher: "users",
+    description: "A user signed up; welcome email, CRM contact and free credits follow in parallel.",
+  },
+  "Email.WelcomeEmailSent.v1": {
+    schema: users.welcomeEmailSentV1,
+    topic: "users",
+    publisher: "email",
+    description: "The welcome email was handed to the email provider.",
+  },
+  "Crm.ContactAdded.v1": {
+    schema: users.contactAddedV1,
+    topic: "users",
+    publisher: "crm",
+    description: "The user is a contact in the CRM (upserted by user id).",
+  },
+  "Crm.ContactAddFailed.v1": {
+    schema: users.contactAddFailedV1,
+    topic: "users",
+    publisher: "crm",
+    description: "The CRM rejected the contact for good (a 4xx); outages are retried instead.",
+  },
+  "Rewards.FreeCreditsAssigned.v1": {
+    schema: users.freeCreditsAssignedV1,
+    topic: "users",
+    publisher: "rewards",
+    description: "The sign-up bonus was granted; the ledger credits it to the user's wallet.",
+  },
+  "Users.UserOnboarded.v1": {
+    schema: users.userOnboardedV1,
+    topic: "users",
+    publisher: "users",
+    description: "Welcome email, CRM contact and free credits are all done.",
+  },
+  "Wallet.TopUpInitiated.v1": {
+    schema: wallet.topUpInitiatedV1,
+    topic: "wallet",
+    publisher: "ledger",
+    description: "A user asked to top up their wallet from their bank.",
+  },
+  "Banking.BankPaymentSucceeded.v1": {
+    schema: wallet.bankPaymentSucceededV1,
+    topic: "wallet",
+    publisher: "banking",
+    description: "The bank transferred the top-up amount.",
+  },
+  "Banking.BankPaymentDeclined.v1": {
+    schema: wallet.bankPaymentDeclinedV1,
+    topic: "wallet",
+    publisher: "banking",
+    description: "The bank declined the top-up payment.",
+  },
+  "Wallet.WalletCredited.v1": {
+    schema: wallet.walletCreditedV1,
+    topic: "wallet",
+    publisher: "ledger",
+    description: "A ledger entry credited the wallet (a top-up or a free-credit grant), once per cause.",
+  },
+  "Wallet.TopUpFailed.v1": {
+    schema: wallet.topUpFailedV1,
+    topic: "wallet",
+    publisher: "ledger",
+    description: "A top-up ended without credit because the bank declined it.",
+  },
+  "Notifications.UserNotified.v1": {
+    schema: wallet.userNotifiedV1,
+    topic: "wallet",
+    publisher: "notifications",
+    description: "The user was emailed the outcome of a top-up.",
   },
 } as const satisfies Record<string, EventDefinition>;
 

@@ -7,7 +7,7 @@ import { COSMOS_EMULATOR_KEY, startCosmosServer } from "./cosmosServer";
 import { startDevServer } from "./devServer";
 import { startEventGridEmulator } from "./eventGrid";
 import type { EmulatorSubscription, EventGridEmulator } from "./eventGrid";
-import { createSimulators } from "./simulators";
+import { LOCAL_BANK_TIMEOUT_MS, createSimulators } from "./simulators";
 
 /** The local topic key: the emulator checks it like Event Grid checks `aeg-sas-key`. Local only, never in Azure. */
 export const LOCAL_TOPIC_KEY = "local-eventgrid-key";
@@ -147,6 +147,12 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
 export const localServiceSettings = (devUrl: string): Record<string, string> => ({
   PAYMENT_GATEWAY_URL: `${devUrl}/dev/payments`,
   PAYMENT_GATEWAY_TIMEOUT_MS: "2000",
+  BANK_API_URL: `${devUrl}/dev/bank`,
+  BANK_API_TIMEOUT_MS: String(LOCAL_BANK_TIMEOUT_MS),
+  CRM_API_URL: `${devUrl}/dev/crm`,
+  CRM_API_KEY: "local-crm-key",
+  EMAIL_PROVIDER: "http",
+  MAILBOX_URL: `${devUrl}/dev/mailbox`,
 });
 
 interface HostProcess {

@@ -84,3 +84,6 @@ export const readParam = <S extends z.ZodType>(name: string, value: string | nul
 
 /** Ids in routes: short, URL-safe, and never able to smuggle a Cosmos id separator. */
 export const routeIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, "must be 1–100 letters, digits, . _ : -");
+
+/** `Idempotency-Key` header values: what clients commonly send (UUIDs, opaque tokens), nothing that needs escaping. */
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, "must be 1–200 visible ASCII characters");

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { currencySchema, fromCents, toCents } from "../../events/money";
 import { orderItemSchema } from "../../events/orders";
 import { ConcurrencyConflictError, ConflictError } from "../../platform/errors";
-import { json, readJsonBody, readParam } from "../../platform/http";
+import { idempotencyKeySchema, json, readJsonBody, readParam } from "../../platform/http";
 import { commitAndPublish, flowStartingEvent } from "../../platform/flowStart";
 import { deterministicId } from "../../platform/ids";
 import { outboxDocumentId, publishPendingOutboxOfPartition } from "../../platform/outbox";
@@ -17,7 +17,6 @@ export const placeOrderBody = z.strictObject({
   paymentToken: z.string().min(1).max(100),
 });
 
-const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, "must be 1–200 visible ASCII characters");
 
 const accepted = (order: OrderDocument) =>
   json(202, { orderId: order.orderId, correlationId: order.correlationId, status: "Pending" }, { location: `/api/orders/${order.orderId}` });

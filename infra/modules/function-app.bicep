@@ -1,0 +1,176 @@
+metadata name = 'Function App (Flex Consumption)'
+metadata description = 'One service\'s Linux Function App on its own Flex Consumption plan, Node.js, system-assigned identity, identity-based connections only.'
+
+@description('Required. Name of the Function App.')
+@minLength(2)
+@maxLength(60)
+param name string
+
+@description('Required. Name of the Flex Consumption plan (one plan per app).')
+param planName string
+
+@description('Required. The service this app hosts; becomes the SERVICES app setting and the azd-service-name tag.')
+param serviceName string
+
+@description('Required. Name of the storage account used as host storage (AzureWebJobsStorage) and for deployment packages.')
+param storageAccountName string
+
+@description('Required. Blob container in that account holding this app\'s deployment package.')
+param deploymentContainerName string
+
+@description('Required. Name of the Application Insights component (local auth disabled).')
+param applicationInsightsName string
+
+@description('Required. Cosmos DB document endpoint.')
+param cosmosEndpoint string
+
+@description('Required. Cosmos DB database name.')
+param cosmosDatabaseName string
+
+@description('Required. Topics this service publishes to; each gets an EVENTGRID_<TOPIC>__topicEndpointUri setting.')
+param publishesTo string[]
+
+@description('Required. Publish endpoint of every topic, by topic name.')
+param topicEndpoints { *: string }
+
+@description('Optional. Service-specific settings (external URLs, feature switches) merged into the app settings. Never credentials: a name ending in `__key` is dropped.')
+param extraSettings { *: string } = {}
+
+@description('Optional. Location for all resources.')
+param location string = resourceGroup().location
+
+@description('Optional. Tags of the resources.')
+param tags resourceTags = {}
+
+@description('Optional. Node.js major version.')
+@allowed([
+  '20'
+  '22'
+])
+param nodeVersion string = '22'
+
+@description('Optional. Upper bound of instances the app scales out to; bounds the bill of a retry storm.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Optional. Memory per instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+type resourceTags = { *: string }
+
+resource storage 'Microsoft.Storage/storageAccounts@2026-06-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+// Keys exist only for local emulators; in Azure every connection is identity-based, so a key setting is never deployed.
+var externalSettings = toObject(
+  filter(items(extraSettings), setting => !endsWith(toLower(setting.key), '__key')),
+  setting => setting.key,
+  setting => setting.value
+)
+
+var topicSettings = toObject(
+  publishesTo,
+  topic => 'EVENTGRID_${toUpper(topic)}__topicEndpointUri',
+  topic => topicEndpoints[topic]
+)
+
+// Later objects win in union(): the identity-based settings cannot be overridden by extraSettings.
+// FUNCTIONS_WORKER_RUNTIME is absent on purpose: Flex Consumption rejects it and takes functionAppConfig.runtime instead.
+var appSettings = union(externalSettings, topicSettings, {
+  SERVICES: serviceName
+  COSMOS__accountEndpoint: cosmosEndpoint
+  COSMOS_DATABASE_NAME: cosmosDatabaseName
+  AzureWebJobsStorage__accountName: storage.name
+  // Allowed exception to "no connection strings": Application Insights has local auth disabled, so the
+  // instrumentation key in it authorizes nothing; telemetry is accepted only with the app's Entra ID token.
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+})
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    // Event Grid delivers over the public endpoint; the webhook is protected by the system key Event Grid holds.
+    publicNetworkAccess: 'Enabled'
+    // No ftpsState: Flex Consumption has no FTP endpoint and rejects the property; basic auth is off below.
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      appSettings: map(items(appSettings), setting => { name: setting.key, value: setting.value })
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'SystemAssignedIdentity'
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'node'
+        version: nodeVersion
+      }
+    }
+  }
+}
+
+// Deployments (azd, az functionapp deployment source config-zip) authenticate with Entra ID; no publishing password.
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: site
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+@description('The name of the Function App.')
+output name string = site.name
+
+@description('The resource ID of the Function App.')
+output resourceId string = site.id
+
+@description('The principal ID of the app\'s system-assigned identity.')
+output principalId string = site.identity.principalId
+
+@description('The default host name of the app.')
+output defaultHostName string = site.properties.defaultHostName

@@ -1,0 +1,90 @@
+metadata name = 'Event Grid subscriptions'
+metadata description = 'One subscription per (reaction, topic) of the manifest, delivering CloudEvents to the reaction\'s function. Deploy after the function code: Event Grid validates the endpoint when the subscription is created.'
+
+targetScope = 'resourceGroup'
+
+import {
+  deadLetterContainerName
+  functionAppName
+  resourceToken
+  storageAccountName
+  topicName
+} from 'naming.bicep'
+
+@description('Required. The environment name main.bicep was deployed with (finds its resources by name).')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Optional. Deliveries of one event before it is dead-lettered.')
+@minValue(1)
+@maxValue(30)
+param maxDeliveryAttempts int = 30
+
+@description('Optional. Minutes an event is retried before it is dead-lettered.')
+@minValue(1)
+@maxValue(1440)
+param eventTimeToLiveInMinutes int = 1440
+
+// The same generated manifest main.bicep reads: one entry per (reaction, topic).
+var topology = loadJsonContent('generated/topology.json')
+
+var token = resourceToken(subscription().id, resourceGroup().id, environmentName)
+
+// A variable, not a call in the existing resource's name: Bicep 0.49 inlines that name into each child's name
+// without the `__bicep.` namespace of imported functions, which ARM would reject (test/infra guards this).
+var topicResourceNames = map(topology.topics, topic => topicName(topic, token))
+
+resource topics 'Microsoft.EventGrid/topics@2025-02-15' existing = [
+  for (topic, i) in topology.topics: {
+    name: topicResourceNames[i]
+  }
+]
+
+resource storage 'Microsoft.Storage/storageAccounts@2026-06-01' existing = {
+  name: storageAccountName(token)
+}
+
+resource subscriptions 'Microsoft.EventGrid/topics/eventSubscriptions@2025-02-15' = [
+  for sub in topology.subscriptions: {
+    parent: topics[indexOf(topology.topics, sub.topic)]
+    name: sub.name
+    properties: {
+      destination: {
+        endpointType: 'AzureFunction'
+        properties: {
+          resourceId: resourceId('Microsoft.Web/sites/functions', functionAppName(sub.service, token), sub.functionName)
+          // One event per invocation: a failing event is retried alone, not with the batch it came in.
+          maxEventsPerBatch: 1
+          preferredBatchSizeInKilobytes: 64
+        }
+      }
+      // No includedEventTypes in the manifest means every event type of the topic (the journal).
+      filter: contains(sub, 'includedEventTypes') ? { includedEventTypes: sub.includedEventTypes } : {}
+      eventDeliverySchema: 'CloudEventSchemaV1_0'
+      retryPolicy: {
+        maxDeliveryAttempts: maxDeliveryAttempts
+        eventTimeToLiveInMinutes: eventTimeToLiveInMinutes
+      }
+      // Written with the topic's own identity (Storage Blob Data Contributor on this container, see rbac.bicep).
+      deadLetterWithResourceIdentity: {
+        identity: {
+          type: 'SystemAssigned'
+        }
+        deadLetterDestination: {
+          endpointType: 'StorageBlob'
+          properties: {
+            resourceId: storage.id
+            blobContainerName: deadLetterContainerName
+          }
+        }
+      }
+    }
+  }
+]
+
+@description('The names of the subscriptions created, in manifest order.')
+output names string[] = [for (sub, i) in topology.subscriptions: subscriptions[i].name]
+
+@description('The resource IDs of the subscriptions created, in manifest order.')
+output resourceIds string[] = [for (sub, i) in topology.subscriptions: subscriptions[i].id]

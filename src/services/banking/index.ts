@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { ConfigError } from "../../platform/config";
+import { ServiceModule } from "../../platform/serviceModule";
+import { BankClient, createHttpBankClient } from "./bankClient";
+import { requestBankPaymentWhenTopUpInitiated } from "./requestBankPaymentWhenTopUpInitiated";
+
+const settings = z.object({
+  BANK_API_URL: z.url({ message: "BANK_API_URL must be the bank API's base URL" }),
+  BANK_API_KEY: z.string().trim().optional().transform((s) => s || undefined),
+  // Event Grid gives a delivery 30 s; the bank call must end well before, leaving room for Cosmos and publishing.
+  BANK_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(25_000, "must be ≤ 25000 (Event Grid waits 30 s)").default(10_000),
+});
+
+export const bankingService: ServiceModule<{ bank: BankClient }> = {
+  name: "banking",
+  reactions: [requestBankPaymentWhenTopUpInitiated],
+  http: {},
+  createPorts(env) {
+    const parsed = settings.safeParse(env);
+    if (!parsed.success) throw new ConfigError(`Invalid banking settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    const s = parsed.data;
+    return { bank: createHttpBankClient({ baseUrl: s.BANK_API_URL, apiKey: s.BANK_API_KEY, timeoutInMs: s.BANK_API_TIMEOUT_MS }) };
+  },
+};

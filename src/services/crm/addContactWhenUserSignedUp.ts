@@ -1,0 +1,58 @@
+import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { StoredDocument } from "../../platform/store";
+import { CrmClient, UpsertContactOutcome } from "./crmClient";
+
+type UserSignedUp = EventOf<"Users.UserSignedUp.v1">;
+
+/** What the CRM answered for a user, once; later deliveries find it and neither call the CRM nor publish again. */
+export interface ContactDocument extends StoredDocument {
+  readonly kind: "contact";
+  readonly userId: string;
+  readonly status: "Added" | "Failed";
+  readonly contactId?: string;
+  readonly reason?: string;
+  readonly updatedAt: string;
+}
+
+export const contactDocumentId = (userId: string): string => `contact:${userId}`;
+
+export interface AddContactState {
+  readonly contact: ContactDocument | undefined;
+  readonly outcome: UpsertContactOutcome | undefined;
+}
+
+export const recordContact = (event: UserSignedUp, state: AddContactState, context: DecisionContext): Decision => {
+  if (state.contact || !state.outcome) return nothingToDo;
+  const { userId } = event.data;
+  const base = { id: contactDocumentId(userId), pk: userId, kind: "contact" as const, userId, updatedAt: context.now.toISOString() };
+  const subject = `users/${userId}`;
+  if (state.outcome.status === "added") {
+    const { contactId } = state.outcome;
+    return {
+      writes: [{ op: "create", document: { ...base, status: "Added", contactId } satisfies ContactDocument }],
+      publish: [{ type: "Crm.ContactAdded.v1", subject, data: { userId, contactId } }],
+    };
+  }
+  const { reason } = state.outcome;
+  return {
+    writes: [{ op: "create", document: { ...base, status: "Failed", reason } satisfies ContactDocument }],
+    publish: [{ type: "Crm.ContactAddFailed.v1", subject, data: { userId, reason } }],
+  };
+};
+
+export const addContactWhenUserSignedUp: Reaction<UserSignedUp, AddContactState, { crm: CrmClient }> = {
+  service: "crm",
+  name: "addContactWhenUserSignedUp",
+  events: eventsOf("Users.UserSignedUp.v1"),
+  partitionKey: (event) => event.data.userId,
+  async load(event, { store, ports, idempotencyKey }) {
+    const { userId, email, name } = event.data;
+    const contact = await store.readDocument<ContactDocument>(contactDocumentId(userId), userId);
+    if (contact) return { contact, outcome: undefined };
+    // A CRM outage throws TransientError here: nothing is written and Event Grid redelivers later.
+    const outcome = await ports.crm.upsertContact({ contactId: userId, email, name }, { idempotencyKey });
+    return { contact: undefined, outcome };
+  },
+  decide: recordContact,
+};

@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { ConfigError } from "../../platform/config";
+import { ServiceModule } from "../../platform/serviceModule";
+import { addContactWhenUserSignedUp } from "./addContactWhenUserSignedUp";
+import { CrmClient, createHttpCrmClient } from "./crmClient";
+
+const settings = z.object({
+  CRM_API_URL: z.url({ message: "CRM_API_URL must be the CRM API's base URL" }),
+  CRM_API_KEY: z.string({ message: "CRM_API_KEY is required" }).trim().min(1, "CRM_API_KEY is required"),
+  CRM_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(25_000).default(10_000),
+});
+
+export const crmService: ServiceModule<{ crm: CrmClient }> = {
+  name: "crm",
+  reactions: [addContactWhenUserSignedUp],
+  http: {},
+  createPorts(env) {
+    const parsed = settings.safeParse(env);
+    if (!parsed.success) throw new ConfigError(`Invalid CRM settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    const s = parsed.data;
+    return { crm: createHttpCrmClient({ baseUrl: s.CRM_API_URL, apiKey: s.CRM_API_KEY, timeoutInMs: s.CRM_API_TIMEOUT_MS }) };
+  },
+};

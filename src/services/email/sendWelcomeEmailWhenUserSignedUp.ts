@@ -1,0 +1,57 @@
+import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { deterministicId } from "../../platform/ids";
+import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { StoredDocument } from "../../platform/store";
+import { EmailSender } from "./emailSender";
+import { welcomeEmail } from "./welcomeEmail";
+
+type UserSignedUp = EventOf<"Users.UserSignedUp.v1">;
+
+/** Proof the welcome email went out, in the user's partition; its presence stops every later delivery from resending. */
+export interface WelcomeEmailDocument extends StoredDocument {
+  readonly kind: "welcomeEmail";
+  readonly userId: string;
+  readonly messageId: string;
+  readonly sentAt: string;
+}
+
+export const welcomeEmailDocumentId = (userId: string): string => `welcomeEmail:${userId}`;
+export const welcomeMessageId = (signedUpEventId: string): string => deterministicId("welcome-email", signedUpEventId);
+
+export interface WelcomeEmailState {
+  readonly alreadySent: WelcomeEmailDocument | undefined;
+  /** The provider's acknowledgement; absent when nothing was sent because it already had been. */
+  readonly sent: { readonly messageId: string } | undefined;
+}
+
+export const recordWelcomeEmail = (event: UserSignedUp, state: WelcomeEmailState, context: DecisionContext): Decision => {
+  if (state.alreadySent || !state.sent) return nothingToDo;
+  const { userId } = event.data;
+  const document: WelcomeEmailDocument = {
+    id: welcomeEmailDocumentId(userId),
+    pk: userId,
+    kind: "welcomeEmail",
+    userId,
+    messageId: state.sent.messageId,
+    sentAt: context.now.toISOString(),
+  };
+  return {
+    writes: [{ op: "create", document }],
+    publish: [{ type: "Email.WelcomeEmailSent.v1", subject: `users/${userId}`, data: { userId, messageId: state.sent.messageId } }],
+  };
+};
+
+export const sendWelcomeEmailWhenUserSignedUp: Reaction<UserSignedUp, WelcomeEmailState, { emailSender: EmailSender }> = {
+  service: "email",
+  name: "sendWelcomeEmailWhenUserSignedUp",
+  events: eventsOf("Users.UserSignedUp.v1"),
+  partitionKey: (event) => event.data.userId,
+  async load(event, { store, ports }) {
+    const alreadySent = await store.readDocument<WelcomeEmailDocument>(welcomeEmailDocumentId(event.data.userId), event.data.userId);
+    if (alreadySent) return { alreadySent, sent: undefined };
+    // Sent before the commit: a crash in between resends under the same message id, which the provider dedupes.
+    const sent = await ports.emailSender.sendEmail(welcomeEmail(event.data, welcomeMessageId(event.id)));
+    return { alreadySent: undefined, sent };
+  },
+  decide: recordWelcomeEmail,
+};

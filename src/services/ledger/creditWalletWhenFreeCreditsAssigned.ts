@@ -1,0 +1,40 @@
+import { toCents } from "../../events/money";
+import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { Versioned } from "../../platform/store";
+import { LedgerEntryDocument, WalletDocument, entryDocumentId, entryIdFor, readWallet } from "./documents";
+import { creditWallet } from "./creditWallet";
+
+type FreeCreditsAssigned = EventOf<"Rewards.FreeCreditsAssigned.v1">;
+
+export interface CreditGrantState {
+  readonly wallet: Versioned<WalletDocument> | undefined;
+  readonly entry: LedgerEntryDocument | undefined;
+}
+
+export const creditGrant = (event: FreeCreditsAssigned, state: CreditGrantState, context: DecisionContext): Decision => {
+  const { walletId, grantId, amount, currency } = event.data;
+  const credit = creditWallet(
+    state.wallet,
+    state.entry,
+    { walletId, entryId: entryIdFor("FreeCredits", grantId), amountCents: toCents(amount), currency, reason: "FreeCredits", causationid: event.id, grantId },
+    context.now,
+  );
+  return credit ? { writes: credit.writes, publish: [credit.event] } : nothingToDo;
+};
+
+export const creditWalletWhenFreeCreditsAssigned: Reaction<FreeCreditsAssigned, CreditGrantState> = {
+  service: "ledger",
+  name: "creditWalletWhenFreeCreditsAssigned",
+  events: eventsOf("Rewards.FreeCreditsAssigned.v1"),
+  partitionKey: (event) => event.data.walletId,
+  async load(event, { store }) {
+    const { walletId, grantId } = event.data;
+    const [wallet, entry] = await Promise.all([
+      readWallet(store, walletId),
+      store.readDocument<LedgerEntryDocument>(entryDocumentId(entryIdFor("FreeCredits", grantId)), walletId),
+    ]);
+    return { wallet, entry };
+  },
+  decide: creditGrant,
+};

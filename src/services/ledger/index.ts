@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { Currency, currencySchema } from "../../events/money";
+import { ConfigError } from "../../platform/config";
+import { ServiceModule } from "../../platform/serviceModule";
+import { creditWalletWhenFreeCreditsAssigned } from "./creditWalletWhenFreeCreditsAssigned";
+import { initiateTopUp } from "./initiateTopUpHttp";
+import { openWalletWhenUserSignedUp } from "./openWalletWhenUserSignedUp";
+import { settleTopUpWhenBankPaymentSettled } from "./settleTopUpWhenBankPaymentSettled";
+import { getTopUp, getWallet } from "./walletHttp";
+
+const settings = z.object({
+  WALLET_CURRENCY: z.string().trim().optional().transform((s) => s || "EUR").pipe(currencySchema),
+});
+
+export const ledgerService: ServiceModule<{ walletCurrency: Currency }> = {
+  name: "ledger",
+  reactions: [openWalletWhenUserSignedUp, creditWalletWhenFreeCreditsAssigned, settleTopUpWhenBankPaymentSettled],
+  http: { initiateTopUp, getTopUp, getWallet },
+  createPorts(env) {
+    const parsed = settings.safeParse(env);
+    if (!parsed.success) throw new ConfigError(`Invalid ledger settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    return { walletCurrency: parsed.data.WALLET_CURRENCY };
+  },
+};

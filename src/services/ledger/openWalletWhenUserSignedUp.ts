@@ -1,0 +1,24 @@
+import { Currency } from "../../events/money";
+import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { WalletDocument, newWallet, readWallet } from "./documents";
+
+type UserSignedUp = EventOf<"Users.UserSignedUp.v1">;
+
+export interface OpenWalletState {
+  readonly wallet: WalletDocument | undefined;
+  readonly currency: Currency;
+}
+
+/** Every user gets an empty wallet (id = user id), so it can be read and topped up before any credit lands. */
+export const openWallet = (event: UserSignedUp, state: OpenWalletState, context: DecisionContext): Decision =>
+  state.wallet ? nothingToDo : { writes: [{ op: "create", document: newWallet(event.data.userId, state.currency, context.now) }], publish: [] };
+
+export const openWalletWhenUserSignedUp: Reaction<UserSignedUp, OpenWalletState, { walletCurrency: Currency }> = {
+  service: "ledger",
+  name: "openWalletWhenUserSignedUp",
+  events: eventsOf("Users.UserSignedUp.v1"),
+  partitionKey: (event) => event.data.userId,
+  load: async (event, { store, ports }) => ({ wallet: await readWallet(store, event.data.userId), currency: ports.walletCurrency }),
+  decide: openWallet,
+};

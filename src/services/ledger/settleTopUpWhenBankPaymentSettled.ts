@@ -1,0 +1,71 @@
+import { TransientError } from "../../platform/errors";
+import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { Versioned } from "../../platform/store";
+import { LedgerEntryDocument, TopUpDocument, WalletDocument, entryDocumentId, entryIdFor, readWallet, topUpDocumentId, topUpFields } from "./documents";
+import { creditWallet } from "./creditWallet";
+
+type BankPaymentSettled = EventOf<"Banking.BankPaymentSucceeded.v1" | "Banking.BankPaymentDeclined.v1">;
+
+export interface SettleTopUpState {
+  readonly topUp: Versioned<TopUpDocument>;
+  readonly wallet: Versioned<WalletDocument> | undefined;
+  readonly entry: LedgerEntryDocument | undefined;
+}
+
+/** Credits a paid top-up or marks a declined one failed; only an Initiated top-up moves, so a redelivery changes nothing. */
+export const settleTopUp = (event: BankPaymentSettled, state: SettleTopUpState, context: DecisionContext): Decision => {
+  const { topUp } = state;
+  if (topUp.status !== "Initiated") return nothingToDo;
+  const updatedAt = context.now.toISOString();
+  const { topUpId, walletId } = topUp;
+  switch (event.type) {
+    case "Banking.BankPaymentSucceeded.v1": {
+      // The top-up as accepted is what is credited, whatever amount the event echoes.
+      const credit = creditWallet(
+        state.wallet,
+        state.entry,
+        { walletId, entryId: entryIdFor("TopUp", topUpId), amountCents: topUp.amountCents, currency: topUp.currency, reason: "TopUp", causationid: event.id, topUpId },
+        context.now,
+      );
+      return {
+        writes: [
+          { op: "replace", ifMatch: topUp._etag, document: { ...topUpFields(topUp), status: "Succeeded", updatedAt } },
+          ...(credit?.writes ?? []),
+        ],
+        publish: credit ? [credit.event] : [],
+      };
+    }
+    case "Banking.BankPaymentDeclined.v1": {
+      const reason = `The bank declined the payment: ${event.data.reason}`.slice(0, 500);
+      return {
+        writes: [{ op: "replace", ifMatch: topUp._etag, document: { ...topUpFields(topUp), status: "Failed", reason, updatedAt } }],
+        publish: [{ type: "Wallet.TopUpFailed.v1", subject: `wallets/${walletId}/top-ups/${topUpId}`, data: { topUpId, walletId, reason } }],
+      };
+    }
+    default: {
+      const never: never = event;
+      throw new Error(`Unhandled event ${(never as { type: string }).type}`);
+    }
+  }
+};
+
+export const settleTopUpWhenBankPaymentSettled: Reaction<BankPaymentSettled, SettleTopUpState> = {
+  service: "ledger",
+  name: "settleTopUpWhenBankPaymentSettled",
+  events: eventsOf("Banking.BankPaymentSucceeded.v1", "Banking.BankPaymentDeclined.v1"),
+  partitionKey: (event) => event.data.walletId,
+  async load(event, { store }) {
+    const { walletId, topUpId } = event.data;
+    const [topUp, wallet, entry] = await Promise.all([
+      store.readDocument<TopUpDocument>(topUpDocumentId(topUpId), walletId),
+      readWallet(store, walletId),
+      store.readDocument<LedgerEntryDocument>(entryDocumentId(entryIdFor("TopUp", topUpId)), walletId),
+    ]);
+    // The bank was paid for a top-up committed before it was published; a replica that does not show it yet must not
+    // make us drop the credit. An event for a top-up that never existed dead-letters in the end.
+    if (!topUp) throw new TransientError(`Top-up ${topUpId} of wallet ${walletId} not found (yet)`);
+    return { topUp, wallet, entry };
+  },
+  decide: settleTopUp,
+};

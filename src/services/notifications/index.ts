@@ -1,0 +1,13 @@
+import { ServiceModule } from "../../platform/serviceModule";
+import { EmailSender } from "../email/emailSender";
+import { createEmailSenderFromSettings } from "../email/emailSettings";
+import { notifyUserWhenTopUpSettled } from "./notifyUserWhenTopUpSettled";
+import { rememberRecipientWhenUserSignedUp } from "./rememberRecipientWhenUserSignedUp";
+
+export const notificationsService: ServiceModule<{ emailSender: EmailSender }> = {
+  name: "notifications",
+  reactions: [rememberRecipientWhenUserSignedUp, notifyUserWhenTopUpSettled],
+  http: {},
+  // The same email port as the email service: one provider, configured once per app by the same settings.
+  createPorts: (env, credential) => ({ emailSender: createEmailSenderFromSettings(env, credential) }),
+};

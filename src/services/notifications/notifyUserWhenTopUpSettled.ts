@@ -1,0 +1,81 @@
+import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { TransientError } from "../../platform/errors";
+import { deterministicId } from "../../platform/ids";
+import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { EmailSender } from "../email/emailSender";
+import { NotificationDocument, RECIPIENT_DOCUMENT_ID, RecipientDocument, notificationDocumentId } from "./documents";
+import { TopUpOutcome, topUpEmail } from "./topUpEmail";
+
+type TopUpSettled = EventOf<"Wallet.WalletCredited.v1" | "Wallet.TopUpFailed.v1">;
+
+/** What the user is told, or `undefined` for credits that are not top-ups (free credits are announced by the welcome email). */
+export const topUpOutcomeOf = (event: TopUpSettled): TopUpOutcome | undefined => {
+  switch (event.type) {
+    case "Wallet.WalletCredited.v1": {
+      const { reason, topUpId, amount, currency, balance } = event.data;
+      return reason === "TopUp" && topUpId ? { notification: "TopUpSucceeded", topUpId, amount, currency, balance } : undefined;
+    }
+    case "Wallet.TopUpFailed.v1":
+      return { notification: "TopUpFailed", topUpId: event.data.topUpId, reason: event.data.reason };
+    default: {
+      const never: never = event;
+      throw new Error(`Unhandled event ${(never as { type: string }).type}`);
+    }
+  }
+};
+
+export const notificationMessageId = (eventId: string): string => deterministicId("top-up-notification", eventId);
+
+export interface NotifyState {
+  readonly notified: NotificationDocument | undefined;
+  /** The provider's acknowledgement; absent when nothing was (or needed to be) sent. */
+  readonly sent: { readonly messageId: string } | undefined;
+}
+
+export const recordNotification = (event: TopUpSettled, state: NotifyState, context: DecisionContext): Decision => {
+  const outcome = topUpOutcomeOf(event);
+  if (!outcome || state.notified || !state.sent) return nothingToDo;
+  const userId = event.data.walletId;
+  const { messageId } = state.sent;
+  const document: NotificationDocument = {
+    id: notificationDocumentId(outcome.topUpId),
+    pk: userId,
+    kind: "notification",
+    userId,
+    topUpId: outcome.topUpId,
+    notification: outcome.notification,
+    messageId,
+    sentAt: context.now.toISOString(),
+  };
+  return {
+    writes: [{ op: "create", document }],
+    publish: [
+      {
+        type: "Notifications.UserNotified.v1",
+        subject: `users/${userId}`,
+        data: { userId, messageId, notification: outcome.notification, topUpId: outcome.topUpId },
+      },
+    ],
+  };
+};
+
+export const notifyUserWhenTopUpSettled: Reaction<TopUpSettled, NotifyState, { emailSender: EmailSender }> = {
+  service: "notifications",
+  name: "notifyUserWhenTopUpSettled",
+  events: eventsOf("Wallet.WalletCredited.v1", "Wallet.TopUpFailed.v1"),
+  // A user's wallet id is their user id: the recipient and the notifications live in the same partition.
+  partitionKey: (event) => event.data.walletId,
+  async load(event, { store, ports }) {
+    const outcome = topUpOutcomeOf(event);
+    if (!outcome) return { notified: undefined, sent: undefined };
+    const userId = event.data.walletId;
+    const notified = await store.readDocument<NotificationDocument>(notificationDocumentId(outcome.topUpId), userId);
+    if (notified) return { notified, sent: undefined };
+    const recipient = await store.readDocument<RecipientDocument>(RECIPIENT_DOCUMENT_ID, userId);
+    // Events are unordered: the sign-up that tells us the address may still be on its way. Retry, do not drop.
+    if (!recipient) throw new TransientError(`No recipient known yet for user ${userId}`);
+    const sent = await ports.emailSender.sendEmail(topUpEmail(recipient, outcome, notificationMessageId(event.id)));
+    return { notified: undefined, sent };
+  },
+  decide: recordNotification,
+};

@@ -1,0 +1,24 @@
+import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
+import { RECIPIENT_DOCUMENT_ID, RecipientDocument } from "./documents";
+
+type UserSignedUp = EventOf<"Users.UserSignedUp.v1">;
+
+/** Keeps the address locally instead of asking the users service at send time: no runtime coupling between the two. */
+export const rememberRecipient = (event: UserSignedUp, existing: RecipientDocument | undefined): Decision => {
+  if (existing) return nothingToDo;
+  const { userId, email, name } = event.data;
+  return {
+    writes: [{ op: "create", document: { id: RECIPIENT_DOCUMENT_ID, pk: userId, kind: "recipient", userId, email, name } satisfies RecipientDocument }],
+    publish: [],
+  };
+};
+
+export const rememberRecipientWhenUserSignedUp: Reaction<UserSignedUp, RecipientDocument | undefined> = {
+  service: "notifications",
+  name: "rememberRecipientWhenUserSignedUp",
+  events: eventsOf("Users.UserSignedUp.v1"),
+  partitionKey: (event) => event.data.userId,
+  load: (event, { store }) => store.readDocument<RecipientDocument>(RECIPIENT_DOCUMENT_ID, event.data.userId),
+  decide: (event, existing) => rememberRecipient(event, existing),
+};

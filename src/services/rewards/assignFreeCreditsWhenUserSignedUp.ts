@@ -1,0 +1,70 @@
+import { Currency } from "../../events/money";
+import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { deterministicId } from "../../platform/ids";
+import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { StoredDocument } from "../../platform/store";
+
+type UserSignedUp = EventOf<"Users.UserSignedUp.v1">;
+
+/** The sign-up bonus on offer, from app settings. */
+export interface FreeCreditsOffer {
+  readonly amount: number;
+  readonly currency: Currency;
+}
+
+/** One per user: its existence is what makes the bonus a once-per-user thing. */
+export interface FreeCreditsGrantDocument extends StoredDocument {
+  readonly kind: "freeCreditsGrant";
+  readonly userId: string;
+  readonly grantId: string;
+  readonly amount: number;
+  readonly currency: Currency;
+  readonly assignedAt: string;
+}
+
+export const grantDocumentId = (userId: string): string => `grant:${userId}`;
+/** From the user, not the event: whatever event asks again, the grant (and the ledger entry derived from it) is the same. */
+export const freeCreditsGrantId = (userId: string): string => deterministicId("free-credits", userId);
+
+export interface AssignFreeCreditsState {
+  readonly grant: FreeCreditsGrantDocument | undefined;
+  readonly offer: FreeCreditsOffer;
+}
+
+export const assignFreeCredits = (event: UserSignedUp, state: AssignFreeCreditsState, context: DecisionContext): Decision => {
+  if (state.grant) return nothingToDo;
+  const { userId } = event.data;
+  const grantId = freeCreditsGrantId(userId);
+  const { amount, currency } = state.offer;
+  return {
+    writes: [
+      {
+        op: "create",
+        document: {
+          id: grantDocumentId(userId),
+          pk: userId,
+          kind: "freeCreditsGrant",
+          userId,
+          grantId,
+          amount,
+          currency,
+          assignedAt: context.now.toISOString(),
+        } satisfies FreeCreditsGrantDocument,
+      },
+    ],
+    // A user's wallet id is their user id.
+    publish: [{ type: "Rewards.FreeCreditsAssigned.v1", subject: `users/${userId}`, data: { userId, walletId: userId, grantId, amount, currency } }],
+  };
+};
+
+export const assignFreeCreditsWhenUserSignedUp: Reaction<UserSignedUp, AssignFreeCreditsState, { freeCredits: FreeCreditsOffer }> = {
+  service: "rewards",
+  name: "assignFreeCreditsWhenUserSignedUp",
+  events: eventsOf("Users.UserSignedUp.v1"),
+  partitionKey: (event) => event.data.userId,
+  async load(event, { store, ports }) {
+    const grant = await store.readDocument<FreeCreditsGrantDocument>(grantDocumentId(event.data.userId), event.data.userId);
+    return { grant, offer: ports.freeCredits };
+  },
+  decide: assignFreeCredits,
+};

@@ -1,0 +1,11 @@
+import { ServiceModule, noPorts } from "../../platform/serviceModule";
+import { getUser } from "./getUserHttp";
+import { signUpUser } from "./signUpUserHttp";
+import { trackOnboardingWhenStepCompleted } from "./trackOnboardingWhenStepCompleted";
+
+export const usersService: ServiceModule = {
+  name: "users",
+  reactions: [trackOnboardingWhenStepCompleted],
+  http: { signUpUser, getUser },
+  createPorts: noPorts,
+};

@@ -1,0 +1,64 @@
+import { TransientError } from "../../platform/errors";
+import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { Versioned } from "../../platform/store";
+import { OnboardingSteps, UserDocument, isOnboardingComplete, userDocumentId, userFields } from "./documents";
+
+type StepCompleted = EventOf<"Email.WelcomeEmailSent.v1" | "Crm.ContactAdded.v1" | "Crm.ContactAddFailed.v1" | "Rewards.FreeCreditsAssigned.v1">;
+
+const stepOf = (event: StepCompleted): Partial<OnboardingSteps> => {
+  switch (event.type) {
+    case "Email.WelcomeEmailSent.v1":
+      return { welcomeEmail: "Sent" };
+    case "Crm.ContactAdded.v1":
+      return { crm: "Added" };
+    case "Crm.ContactAddFailed.v1":
+      return { crm: "Failed" };
+    case "Rewards.FreeCreditsAssigned.v1":
+      return { credits: "Assigned" };
+    default: {
+      const never: never = event;
+      throw new Error(`Unhandled step ${(never as { type: string }).type}`);
+    }
+  }
+};
+
+/**
+ * Records one finished step; the step that completes the set flips the user to Onboarded and announces it. The three
+ * steps arrive in any order and in parallel: the ETag makes exactly one of them see the set complete.
+ */
+export const trackOnboarding = (event: StepCompleted, user: Versioned<UserDocument>, context: DecisionContext): Decision => {
+  const step = stepOf(event);
+  // A step's first outcome stands: a CRM contact that was added is not "un-added" by a stray failure, and vice versa.
+  const changed = (Object.keys(step) as (keyof OnboardingSteps)[]).filter((k) => user.onboarding[k] === "Pending");
+  if (changed.length === 0) return nothingToDo;
+  const onboarding = { ...user.onboarding, ...step } as OnboardingSteps;
+  const completes = user.status === "Onboarding" && isOnboardingComplete(onboarding);
+  const next: UserDocument = {
+    ...userFields(user),
+    onboarding,
+    status: completes ? "Onboarded" : user.status,
+    updatedAt: context.now.toISOString(),
+  };
+  return {
+    writes: [{ op: "replace", document: next, ifMatch: user._etag }],
+    publish: completes
+      ? [{ type: "Users.UserOnboarded.v1", subject: `users/${user.userId}`, data: { userId: user.userId, crm: onboarding.crm === "Added" ? "Added" : "Failed" } }]
+      : [],
+  };
+};
+
+export const trackOnboardingWhenStepCompleted: Reaction<StepCompleted, Versioned<UserDocument>> = {
+  service: "users",
+  name: "trackOnboardingWhenStepCompleted",
+  events: eventsOf("Email.WelcomeEmailSent.v1", "Crm.ContactAdded.v1", "Crm.ContactAddFailed.v1", "Rewards.FreeCreditsAssigned.v1"),
+  partitionKey: (event) => event.data.userId,
+  async load(event, { store }) {
+    const user = await store.readDocument<UserDocument>(userDocumentId(event.data.userId), event.data.userId);
+    // Steps only follow a committed sign-up, but a replica may not show it yet (session consistency across
+    // instances): retry rather than drop the step. An event for a user that never existed dead-letters in the end.
+    if (!user) throw new TransientError(`User ${event.data.userId} not found (yet)`);
+    return user;
+  },
+  decide: trackOnboarding,
+};

@@ -1,0 +1,120 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  GenInfraError,
+  InfraTopology,
+  assertDeployable,
+  buildInfraTopology,
+  checkInfraFiles,
+  findRepoRoot,
+  generateInfraFiles,
+  stableJson,
+} from "../../scripts/gen-infra";
+import { listReactions, listSubscriptions, serviceNames, services, topicsPublishedBy } from "../../src/topology";
+import { topicNames } from "../../src/events/catalog";
+
+const root = findRepoRoot(__dirname);
+
+describe("gen-infra", () => {
+  it("has written the committed infra/generated/topology.json and azure.yaml from the manifest as it is now", () => {
+    // When this fails: run `npm run gen:infra` and commit the result.
+    expect(checkInfraFiles(root).stale).toEqual([]);
+  });
+
+  it("lists one subscription per (reaction, topic), with the manifest's function name and event types", () => {
+    const topology = buildInfraTopology();
+    const expected = listSubscriptions().map((s) => ({
+      functionName: s.functionName,
+      includedEventTypes: s.includedEventTypes === undefined ? undefined : [...s.includedEventTypes].sort(),
+      name: s.name,
+      service: s.service,
+      topic: s.topic,
+    }));
+    const actual = topology.subscriptions.map((s) => ({ ...s, includedEventTypes: s.includedEventTypes }));
+    expect(actual).toEqual(expect.arrayContaining(expected));
+    expect(actual).toHaveLength(expected.length);
+    // "every event type" is the absence of a filter, never an empty list (which Event Grid would read differently).
+    expect(topology.subscriptions.filter((s) => s.includedEventTypes !== undefined && s.includedEventTypes.length === 0)).toEqual([]);
+  });
+
+  it("lists each service with its container, the topics it publishes to and its reactions", () => {
+    const topology = buildInfraTopology();
+    expect(topology.services.map((s) => s.name)).toEqual([...serviceNames].sort());
+    for (const s of topology.services) {
+      const name = s.name as (typeof serviceNames)[number];
+      expect(s.container).toBe(services[name].container);
+      expect(s.publishesTo).toEqual([...topicsPublishedBy(name)].sort());
+      expect(s.reactions).toEqual(listReactions().filter((r) => r.service === name).map((r) => r.functionName).sort());
+    }
+    expect(topology.topics).toEqual([...topicNames].sort());
+  });
+
+  it("writes byte-stable JSON: keys sorted at every level, two-space indent, trailing newline", () => {
+    expect(stableJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })).toBe(
+      '{\n  "a": {\n    "c": null,\n    "d": [\n      {\n        "y": 2,\n        "z": 1\n      }\n    ]\n  },\n  "b": 1\n}\n',
+    );
+    const [first] = generateInfraFiles();
+    expect(first?.content).toBe(generateInfraFiles()[0]?.content);
+  });
+
+  it("generates one azd service per Function App from the same project folder, and the postdeploy hook it runs exists", () => {
+    const yaml = generateInfraFiles().find((f) => f.path === "azure.yaml")?.content ?? "";
+    for (const s of serviceNames) expect(yaml).toContain(`  ${s}:\n    project: .\n    language: ts\n    host: function\n`);
+    const hooks = [...yaml.matchAll(/run: (\S+)/g)].map((m) => m[1] ?? "");
+    expect(hooks.length).toBeGreaterThanOrEqual(2);
+    for (const hook of hooks) {
+      expect(existsSync(join(root, hook))).toBe(true);
+      expect(readFileSync(join(root, hook), "utf8")).toContain("subscriptions.bicep");
+    }
+  });
+
+  describe("--check", () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), "gen-infra-"));
+      for (const f of generateInfraFiles()) {
+        mkdirSync(join(dir, f.path, ".."), { recursive: true });
+        writeFileSync(join(dir, f.path), f.content);
+      }
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("reports a topology.json that lost a subscription, naming what is missing", () => {
+      const path = join(dir, "infra/generated/topology.json");
+      const stale = JSON.parse(readFileSync(path, "utf8")) as { subscriptions: { name: string }[] };
+      const removed = stale.subscriptions.splice(0, 1)[0]?.name;
+      writeFileSync(path, stableJson(stale));
+      const result = checkInfraFiles(dir).stale;
+      expect(result.map((s) => s.path)).toEqual(["infra/generated/topology.json"]);
+      expect(result[0]?.summary.join("\n")).toContain(`+       "name": "${removed}",`);
+    });
+
+    it("reports a missing file and a reordered one", () => {
+      rmSync(join(dir, "azure.yaml"));
+      const path = join(dir, "infra/generated/topology.json");
+      const reordered = JSON.parse(readFileSync(path, "utf8")) as InfraTopology;
+      const [a, b, ...rest] = reordered.subscriptions;
+      writeFileSync(path, stableJson({ ...reordered, subscriptions: [b, a, ...rest] }));
+      expect(checkInfraFiles(dir).stale).toEqual([
+        { path: "infra/generated/topology.json", summary: ["(order or whitespace differs)"] },
+        { path: "azure.yaml", summary: ["(missing)"] },
+      ]);
+    });
+  });
+
+  it("refuses a manifest Azure would reject, before anything is deployed", () => {
+    const ok = buildInfraTopology();
+    expect(() => assertDeployable(ok.services, ok.subscriptions)).not.toThrow();
+    const bad = () =>
+      assertDeployable(
+        [
+          { name: "Orders_Service", container: "orders", publishesTo: [], reactions: [] },
+          { name: "audit", container: "orders", publishesTo: [], reactions: [] },
+        ],
+        [{ name: "x".repeat(65), topic: "orders", service: "audit", functionName: "audit-f", includedEventTypes: [] }],
+      );
+    expect(bad).toThrow(GenInfraError);
+    expect(bad).toThrow(/Orders_Service[\s\S]*"orders" is used by two services[\s\S]*not 3-64[\s\S]*filters on no event type/);
+  });
+});

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TransientError } from "../../platform/errors";
+import { callJsonApi } from "../../platform/httpClient";
 
 export type BankPaymentOutcome =
   | { readonly status: "succeeded"; readonly bankPaymentId: string }
@@ -35,37 +35,21 @@ const declineResponse = z.object({
 
 /** Adapter for the bank's payments API: `POST <base>/payments`. */
 export const createHttpBankClient = (options: HttpBankClientOptions): BankClient => {
-  const doFetch = options.fetch ?? fetch;
   return {
     async createPayment(payment, call) {
-      const timeout = AbortSignal.timeout(options.timeoutInMs);
-      let response: Response;
-      try {
-        response = await doFetch(`${options.baseUrl.replace(/\/$/, "")}/payments`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "idempotency-key": call.idempotencyKey,
-            ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-          },
-          body: JSON.stringify(payment),
-          signal: call.abortSignal ? AbortSignal.any([timeout, call.abortSignal]) : timeout,
-        });
-      } catch (error) {
-        // A timeout may mean the bank charged and answered late: the retry's same key gets that first answer back.
-        throw new TransientError(`Bank unreachable or too slow (${options.timeoutInMs} ms): ${(error as Error).message}`, { cause: error });
-      }
-      const text = await response.text().catch(() => "");
-      let body: unknown = {};
-      try {
-        body = text === "" ? {} : JSON.parse(text);
-      } catch {
-        body = { message: text.slice(0, 200) };
-      }
-      // 409: the bank is still working on the first request with this key.
-      if (response.status >= 500 || response.status === 429 || response.status === 408 || response.status === 409) {
-        throw new TransientError(`Bank answered ${response.status}`);
-      }
+      const response = await callJsonApi({
+        system: "Bank",
+        method: "POST",
+        url: `${options.baseUrl.replace(/\/$/, "")}/payments`,
+        body: payment,
+        headers: { "idempotency-key": call.idempotencyKey, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) },
+        timeoutInMs: options.timeoutInMs,
+        abortSignal: call.abortSignal,
+        // 409: the bank is still working on the first request with this key.
+        alsoTransient: [409],
+        fetch: options.fetch,
+      });
+      const { body, text } = response;
       if (response.status === 200 || response.status === 201) {
         const parsed = paymentResponse.safeParse(body);
         if (!parsed.success) throw new Error(`Bank accepted the payment but sent no paymentId: ${text.slice(0, 200)}`);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TransientError } from "../../platform/errors";
+import { callJsonApi } from "../../platform/httpClient";
 
 export type UpsertContactOutcome =
   | { readonly status: "added"; readonly contactId: string }
@@ -32,37 +32,21 @@ const REJECTIONS = new Set([400, 409, 422]);
 
 /** Adapter for a REST CRM: `PUT <base>/contacts/{contactId}` with a bearer API key. */
 export const createHttpCrmClient = (options: HttpCrmClientOptions): CrmClient => {
-  const doFetch = options.fetch ?? fetch;
   return {
     async upsertContact(contact, call) {
       const url = `${options.baseUrl.replace(/\/$/, "")}/contacts/${encodeURIComponent(contact.contactId)}`;
-      const timeout = AbortSignal.timeout(options.timeoutInMs);
-      let response: Response;
-      try {
-        response = await doFetch(url, {
-          method: "PUT",
-          headers: {
-            "content-type": "application/json",
-            authorization: `Bearer ${options.apiKey}`,
-            "idempotency-key": call.idempotencyKey,
-          },
-          body: JSON.stringify({ email: contact.email, name: contact.name }),
-          signal: call.abortSignal ? AbortSignal.any([timeout, call.abortSignal]) : timeout,
-        });
-      } catch (error) {
-        // Timeouts land here too: the CRM may be down for a while; Event Grid redelivers until it is back.
-        throw new TransientError(`CRM unreachable: ${(error as Error).message}`, { cause: error });
-      }
-      const text = await response.text().catch(() => "");
-      let body: unknown = {};
-      try {
-        body = text === "" ? {} : JSON.parse(text);
-      } catch {
-        body = { message: text.slice(0, 200) };
-      }
-      if (response.status >= 500 || response.status === 429 || response.status === 408) {
-        throw new TransientError(`CRM answered ${response.status}`);
-      }
+      // Outages and timeouts are transient: the CRM may be down for a while; Event Grid redelivers until it is back.
+      const response = await callJsonApi({
+        system: "CRM",
+        method: "PUT",
+        url,
+        body: { email: contact.email, name: contact.name },
+        headers: { authorization: `Bearer ${options.apiKey}`, "idempotency-key": call.idempotencyKey },
+        timeoutInMs: options.timeoutInMs,
+        abortSignal: call.abortSignal,
+        fetch: options.fetch,
+      });
+      const { body, text } = response;
       if (response.status === 200 || response.status === 201) {
         const parsed = contactResponse.safeParse(body);
         return { status: "added", contactId: (parsed.success ? parsed.data.contactId : undefined) ?? contact.contactId };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TransientError } from "../../platform/errors";
+import { callJsonApi } from "../../platform/httpClient";
 
 export type ChargeOutcome =
   | { readonly status: "succeeded"; readonly chargeId: string }
@@ -34,41 +34,21 @@ const refundResponse = z.object({ refundId: z.string().min(1) });
 
 /** Adapter for a gateway with a Stripe-like HTTP API (the local simulator speaks it too). */
 export const createHttpPaymentGateway = (options: HttpPaymentGatewayOptions): PaymentGateway => {
-  const doFetch = options.fetch ?? fetch;
-  const post = async (path: string, body: unknown, call: CallOptions): Promise<{ status: number; json: unknown }> => {
-    const timeout = AbortSignal.timeout(options.timeoutInMs);
-    const signal = call.abortSignal ? AbortSignal.any([timeout, call.abortSignal]) : timeout;
-    let response: Response;
-    try {
-      response = await doFetch(`${options.baseUrl.replace(/\/$/, "")}${path}`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "idempotency-key": call.idempotencyKey,
-          ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-        },
-        body: JSON.stringify(body),
-        signal,
-      });
-    } catch (error) {
-      throw new TransientError(`Payment gateway unreachable on ${path}: ${(error as Error).message}`, { cause: error });
-    }
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = text === "" ? {} : JSON.parse(text);
-    } catch {
-      json = { message: text.slice(0, 200) };
-    }
-    if (response.status >= 500 || response.status === 429) {
-      throw new TransientError(`Payment gateway answered ${response.status} on ${path}`);
-    }
-    return { status: response.status, json };
-  };
+  const post = (path: string, body: unknown, call: CallOptions) =>
+    callJsonApi({
+      system: "Payment gateway",
+      method: "POST",
+      url: `${options.baseUrl.replace(/\/$/, "")}${path}`,
+      body,
+      headers: { "idempotency-key": call.idempotencyKey, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) },
+      timeoutInMs: options.timeoutInMs,
+      abortSignal: call.abortSignal,
+      fetch: options.fetch,
+    });
 
   return {
     async charge(request, call) {
-      const { status, json } = await post("/charges", request, call);
+      const { status, body: json } = await post("/charges", request, call);
       if (status === 200 || status === 201) return { status: "succeeded", chargeId: chargeResponse.parse(json).chargeId };
       if (status === 402) {
         const decline = declineResponse.parse(json);
@@ -78,7 +58,7 @@ export const createHttpPaymentGateway = (options: HttpPaymentGatewayOptions): Pa
       throw new Error(`Payment gateway rejected the charge request: ${status} ${JSON.stringify(json).slice(0, 200)}`);
     },
     async refund(request, call) {
-      const { status, json } = await post("/refunds", request, call);
+      const { status, body: json } = await post("/refunds", request, call);
       if (status === 200 || status === 201) return { refundId: refundResponse.parse(json).refundId };
       throw new Error(`Payment gateway rejected the refund request: ${status} ${JSON.stringify(json).slice(0, 200)}`);
     },

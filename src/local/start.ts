@@ -25,7 +25,11 @@ const main = async () => {
     // One host per service takes a port each from 7081 up, clear of the emulator (7075) and simulators (7076).
     ports: hostPerService ? { functions: 7081 } : {},
   });
-  const urls = serviceNames.map((s) => `    ${s.padEnd(14)} ${stack.functionsUrls[s]}`).join("\n");
+  const hosts = new Set(Object.values(stack.functionsUrls));
+  const urls =
+    hosts.size === 1
+      ? `    all services   ${[...hosts][0]}   (GET /admin/functions lists them)`
+      : serviceNames.map((s) => `    ${s.padEnd(14)} ${stack.functionsUrls[s]}`).join("\n");
   console.log(`
 Local stack ready in ${Date.now() - started} ms — ${serviceNames.length} services, ${listSubscriptions().length} Event Grid subscriptions.
   API            ${stack.apiUrl}

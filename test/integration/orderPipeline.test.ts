@@ -82,10 +82,14 @@ describe("order pipeline on the local stack", () => {
   it("cancels an order that is out of stock and refunds the payment that went through", async () => {
     const sku = await newSku(1);
     const placed = await placeOrder(sku, 2, "tok_visa");
-    const order = await settled(placed.orderId, (o) => o.status === "Cancelled" && o.payment === "Refunded", "cancelled and refunded");
+    // Payment may be confirmed (and invoiced) before the cancellation reaches invoicing: then the invoice is voided.
+    const order = await settled(
+      placed.orderId,
+      (o) => o.status === "Cancelled" && o.payment === "Refunded" && o.invoice?.status !== "Sent",
+      "cancelled, refunded, no invoice standing",
+    );
     expect(order.inventory).toBe("Rejected");
     expect(order.reason).toMatch(/Insufficient stock/);
-    expect(order.invoice?.status ?? "none").not.toBe("Sent");
     expect(await stockOf(sku)).toEqual({ sku, available: 1, reserved: 0 });
   });
 

@@ -1,10 +1,10 @@
 import type * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import type Account from "@vercel/cosmosdb-server/lib/account";
 import type Collection from "@vercel/cosmosdb-server/lib/account/collection";
 import type ItemObject from "@vercel/cosmosdb-server/lib/account/item-object";
 import type { OperationResult } from "@vercel/cosmosdb-server/lib/handler/_document-operations";
 import type { JSONObject } from "@vercel/cosmosdb-server/lib/types";
+import { listen } from "./listen";
 
 /** The Cosmos DB emulator's well-known key; the local server accepts any key, clients need one to sign requests. */
 export const COSMOS_EMULATOR_KEY =
@@ -55,18 +55,9 @@ export async function startCosmosServer(options: CosmosServerOptions = {}): Prom
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createHttpServer } = require("@vercel/cosmosdb-server") as typeof import("@vercel/cosmosdb-server");
   const server = createHttpServer({ keepAlive: true } as http.ServerOptions);
-  const bind = options.bind ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 8081, bind, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = bind === "0.0.0.0" || bind === "::" ? "127.0.0.1" : bind;
+  const { port, baseUrl } = await listen(server, options.port ?? 8081, options.bind ?? "127.0.0.1");
   return {
-    endpoint: `http://${host}:${port}/`,
+    endpoint: `${baseUrl}/`,
     key: COSMOS_EMULATOR_KEY,
     port,
     close: () =>

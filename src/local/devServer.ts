@@ -1,6 +1,6 @@
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { sendJson as json, type Simulator } from "./simulators/types";
+import { listen } from "./listen";
 
 export interface DevServerOptions {
   /** 0 picks a free port. */
@@ -82,17 +82,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     };
   }
 
-  const bind = options.bind ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, bind, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = bind === "0.0.0.0" || bind === "::" ? "127.0.0.1" : bind;
-  const baseUrl = `http://${host}:${port}`;
+  const { port, baseUrl } = await listen(server, options.port, options.bind ?? "127.0.0.1");
   return {
     url: baseUrl,
     port,

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen } from "../listen";
 import { DeliveryScheduler } from "./deliveryScheduler";
 import { EventGridEmulatorError, tooLarge } from "./errors";
 import { readBodyCapped } from "./httpBody";
@@ -119,17 +119,7 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
     );
   });
 
-  const bind = options.bind ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, bind, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = bind === "0.0.0.0" || bind === "::" ? "127.0.0.1" : bind.includes(":") ? `[${bind}]` : bind;
-  const baseUrl = `http://${host}:${port}`;
+  const { port, baseUrl } = await listen(server, options.port, options.bind ?? "127.0.0.1");
   const topicEndpoint = (topic: string): string => `${baseUrl}/${encodeURIComponent(topic)}/api/events`;
 
   function describe(): unknown {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendJson, type Simulator } from "./types";
+import { canonicalJson, parseObject } from "./json";
 
 const BASE_PATH = "/dev/bank";
 
@@ -159,23 +160,4 @@ function invalidPayment(input: Record<string, unknown>): string | undefined {
   if (typeof bankToken !== "string" || bankToken === "" || bankToken.length > 100) return "bankToken must be a 1-100 character string.";
   if (reference !== undefined && typeof reference !== "string") return "reference must be a string.";
   return undefined;
-}
-
-function parseObject(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(body.toString("utf8"));
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Key order must not make two equal requests look different. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendJson, type Simulator } from "./types";
+import { parseObject } from "./json";
 
 const BASE_PATH = "/dev/crm";
 /** Addresses at this domain are refused with 422, to exercise Crm.ContactAddFailed.v1. */
@@ -112,13 +113,4 @@ export function createCrmSimulator(options: CrmSimulatorOptions = {}): Simulator
       return true;
     },
   };
-}
-
-function parseObject(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(body.toString("utf8"));
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

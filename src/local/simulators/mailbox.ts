@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { sendJson, type Simulator } from "./types";
+import { parseObject } from "./json";
 
 const BASE_PATH = "/dev/mailbox";
 
@@ -108,13 +109,4 @@ function invalidEmail(input: Record<string, unknown>): string | undefined {
   if (!isText(plainText, 100_000)) return "plainText must be a string.";
   if (!isText(html, 200_000)) return "html must be a string.";
   return undefined;
-}
-
-function parseObject(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(body.toString("utf8"));
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,7 +1,10 @@
 import { z } from "zod";
 
-/** ISO 4217 codes the system accepts. Kept short on purpose: an unknown currency is a 400, not a silent pass. */
-export const currencyCodes = ["EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "JPY", "CAD", "AUD"] as const;
+/**
+ * ISO 4217 codes the system accepts: an unknown currency is a 400, not a silent pass. All have two minor units, which
+ * the 2-decimal amount rule assumes (JPY, with none, would need its own rule).
+ */
+export const currencyCodes = ["EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CAD", "AUD"] as const;
 export const currencySchema = z.enum(currencyCodes);
 export type Currency = z.infer<typeof currencySchema>;
 

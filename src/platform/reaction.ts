@@ -30,6 +30,11 @@ export interface LoadContext<P> {
   readonly ports: P;
   /** Key for calls to outside systems: derived from the event id, so a redelivery never charges twice. */
   readonly idempotencyKey: string;
+  /**
+   * Survives the re-reads after a lost concurrency race within one delivery: what an earlier attempt learned from an
+   * outside system (a charge went through) must not be forgotten because the commit after it failed.
+   */
+  readonly memo: Map<string, unknown>;
 }
 
 /**
@@ -158,6 +163,7 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
   const pk = reaction.partitionKey(event);
   const inboxId = inboxDocumentId(reaction.name, event.id);
 
+  const memo = new Map<string, unknown>();
   for (let attempt = 1; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
     const inbox = await deps.store.readDocument<InboxDocument>(inboxId, pk);
     if (inbox) {
@@ -165,7 +171,7 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
       log(`duplicate delivery of ${event.type} ${event.id}; re-published ${republished} unsent event(s)`);
       return { outcome: "duplicate", republished };
     }
-    const state = await reaction.load(event, { store: deps.store, ports: deps.ports, idempotencyKey: event.id });
+    const state = await reaction.load(event, { store: deps.store, ports: deps.ports, idempotencyKey: event.id, memo });
     const now = deps.clock();
     let idCounter = 0;
     const decision = reaction.decide(event, state, {

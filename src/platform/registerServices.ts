@@ -14,6 +14,12 @@ const RELAY_GRACE_IN_MS = 10_000;
 const sameTypes = (a: readonly string[] | "all", b: readonly string[] | "all"): boolean =>
   a === "all" || b === "all" ? a === b : a.length === b.length && a.every((t) => b.includes(t));
 
+const flowTag = (raw: unknown): string => {
+  const e = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" ? v.slice(0, 100) : "?");
+  return `[flow ${text(e.correlationid)}] ${text(e.type)} ${text(e.id)}:`;
+};
+
 /**
  * Registers the functions of the selected services exactly as the manifest lists them, and fails at startup when a
  * service's code and the manifest disagree (a reaction without code, code without a manifest entry, other types).
@@ -44,8 +50,11 @@ export const registerServices = (
       app.eventGrid(functionName, {
         handler: async (event: unknown, context: InvocationContext) => {
           const rt = runtime();
-          const result = await runReaction(reaction, event, { ...rt, log: (m) => context.log(m) });
-          context.log(`${result.outcome}${result.outcome === "handled" ? `, published ${result.published.map((e) => e.type).join(", ") || "nothing"}` : ""}`);
+          // Every line names the flow, so one business flow can be followed across apps in Application Insights:
+          // traces | where message has "<correlation id>"
+          const tag = flowTag(event);
+          const result = await runReaction(reaction, event, { ...rt, log: (m) => context.log(`${tag} ${m}`) });
+          context.log(`${tag} ${result.outcome}${result.outcome === "handled" ? `, published ${result.published.map((e) => e.type).join(", ") || "nothing"}` : ""}`);
         },
       });
       registered.push(functionName);

@@ -11,6 +11,10 @@ const charged: PaymentDocument & { _etag: string } = {
   id: "payment:o-1", pk: "o-1", kind: "payment", orderId: "o-1", status: "Charged", amount: 25, currency: "EUR", chargeId: "ch_1", updatedAt: "t", _etag: "e1",
 };
 
+const marker: PaymentDocument & { _etag: string } = {
+  id: "payment:o-1", pk: "o-1", kind: "payment", orderId: "o-1", status: "CancelledBeforeCharge", updatedAt: "t", _etag: "e0",
+};
+
 describe("payments: charge when an order is placed", () => {
   it("given the gateway charged, records the charge and publishes PaymentConfirmed with the amount", () => {
     const decision = recordCharge(placed, { payment: undefined, charge: { status: "succeeded", chargeId: "ch_1" } }, decisionContext());
@@ -29,8 +33,15 @@ describe("payments: charge when an order is placed", () => {
   });
 
   it("given the order was already cancelled (no charge attempted), does nothing", () => {
-    const marker: PaymentDocument = { id: "payment:o-1", pk: "o-1", kind: "payment", orderId: "o-1", status: "CancelledBeforeCharge", updatedAt: "t" };
     expect(recordCharge(placed, { payment: marker, charge: undefined }, decisionContext())).toEqual({ writes: [], publish: [] });
+  });
+
+  it("given the cancellation overtook a charge in flight (charged, then refunded at once), records the refund", () => {
+    const decision = recordCharge(placed, { payment: marker, charge: { status: "succeeded", chargeId: "ch_9" }, refundId: "re_9" }, decisionContext());
+    expect(decision.writes).toEqual([{ op: "replace", ifMatch: "e0", document: expect.objectContaining({ status: "Refunded", chargeId: "ch_9", refundId: "re_9" }) }]);
+    expect(decision.publish).toEqual([
+      { type: "Payments.PaymentRefunded.v1", subject: "orders/o-1", data: { orderId: "o-1", chargeId: "ch_9", refundId: "re_9", amount: 25, currency: "EUR" } },
+    ]);
   });
 });
 

@@ -1,38 +1,21 @@
-import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
-import { TopicName, eventCatalog, isEventType } from "../../src/events/catalog";
-import { DevServer, startDevServer } from "../../src/local/devServer";
-import { createBankSimulator } from "../../src/local/simulators/bank";
-import { CRM_REJECTED_DOMAIN, createCrmSimulator } from "../../src/local/simulators/crm";
-import { createMailboxSimulator } from "../../src/local/simulators/mailbox";
+import { CRM_REJECTED_DOMAIN } from "../../src/local/simulators/crm";
 import { userIdForEmail } from "../../src/services/users/documents";
 import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
 
 /**
  * User onboarding end to end: real SDK clients, the Functions host, the Event Grid emulator, the Cosmos server, and
- * the mailbox / CRM / bank simulators behind the real HTTP adapters. The simulators run on a dev server of this test,
- * so the test owns them (the CRM outage) whatever the stack itself hosts.
+ * the mailbox / CRM / bank simulators behind the real HTTP adapters. The simulators are the stack's own, reached over
+ * HTTP like a user would (the CRM outage switch included).
  */
 describe("user onboarding on the local stack", () => {
   let stack: TestStack;
-  let outside: DevServer;
 
   beforeAll(async () => {
-    outside = await startDevServer({ port: 0, simulators: [createMailboxSimulator(), createCrmSimulator(), createBankSimulator()], log: () => undefined });
-    stack = await startLocalStackForTests({
-      appSettings: {
-        EMAIL_PROVIDER: "http",
-        MAILBOX_URL: `${outside.url}/dev/mailbox`,
-        CRM_API_URL: `${outside.url}/dev/crm`,
-        CRM_API_KEY: "local-crm-key",
-        BANK_API_URL: `${outside.url}/dev/bank`,
-        BANK_API_TIMEOUT_MS: "1000",
-      },
-    });
+    stack = await startLocalStackForTests();
   }, 90_000);
 
   afterAll(async () => {
     await stack?.stop();
-    await outside?.close();
   });
 
   let counter = 0;
@@ -48,31 +31,10 @@ describe("user onboarding on the local stack", () => {
       const user = await userOf(userId);
       return user?.status === "Onboarded" ? user : undefined;
     }, { description: `user ${userId} onboarded`, timeoutInMs });
-  const mailTo = async (address: string) => (await getJson(`${outside.url}/dev/mailbox?to=${encodeURIComponent(address)}`)).body as any[];
-  const contact = async (userId: string) => (await getJson(`${outside.url}/dev/crm/contacts/${userId}`)).body;
+  const mailTo = async (address: string) => (await getJson(`${stack.devUrl}/dev/mailbox?to=${encodeURIComponent(address)}`)).body as any[];
+  const contact = async (userId: string) => (await getJson(`${stack.devUrl}/dev/crm/contacts/${userId}`)).body;
   const walletOf = async (walletId: string) => getJson(`${stack.apiUrl}/wallets/${walletId}`);
   const flowOf = async (correlationId: string) => (await getJson(`${stack.apiUrl}/flows/${correlationId}`)).body as { events: any[] };
-
-  /** Publishes a copy of each event to its topic, as Event Grid's at-least-once delivery may. */
-  const deliverAgain = async (events: any[]) => {
-    const byTopic = new Map<TopicName, any[]>();
-    for (const e of events) {
-      const type: string = e.type;
-      if (!isEventType(type)) throw new Error(`unknown type ${type}`);
-      const topic = eventCatalog[type].topic;
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), e]);
-    }
-    for (const [topic, batch] of byTopic) {
-      const client = new EventGridPublisherClient(stack.topicEndpoint(topic), "CloudEvent", new AzureKeyCredential(stack.topicKey), { allowInsecureConnection: true });
-      await client.send(
-        batch.map((e) => {
-          const { specversion: _v, id, type, source, subject, time, data, datacontenttype: _c, ...extensionAttributes } = e;
-          return { id, type, source, subject, time: new Date(time), data, extensionAttributes };
-        }),
-      );
-    }
-    await stack.stack.eventGrid.idle(30_000);
-  };
 
   it("onboards a new user: one welcome email, one CRM contact, 10.00 EUR of free credits, the flow journaled", async () => {
     const email = newEmail();
@@ -123,7 +85,7 @@ describe("user onboarding on the local stack", () => {
     }, { description: "whole onboarding flow journaled" });
     const walletBefore = (await walletOf(userId)).body;
 
-    await deliverAgain(flow.events);
+    await stack.deliverAgain(flow.events);
 
     // Each copy really went through to its subscribers (a second successful delivery), not dropped on the way.
     const delivered = stack.stack.eventGrid.deliveries().filter((d) => d.outcome === "Succeeded" && d.eventId === flow.events[0].id);
@@ -136,16 +98,16 @@ describe("user onboarding on the local stack", () => {
   });
 
   it("completes onboarding after a CRM outage, once the CRM is back", async () => {
-    const setOutage = (down: boolean) => sendJson("PUT", `${outside.url}/dev/crm/outage`, { down });
+    const setOutage = (down: boolean) => sendJson("PUT", `${stack.devUrl}/dev/crm/outage`, { down });
     await setOutage(true);
     let userId = "";
     try {
-      const refusedBefore = (await getJson(`${outside.url}/dev/crm/outage`)).body.refusedWhileDown as number;
+      const refusedBefore = (await getJson(`${stack.devUrl}/dev/crm/outage`)).body.refusedWhileDown as number;
       ({ userId } = await signUp(newEmail()));
       // Email and credits go ahead; the CRM step waits, retried by Event Grid, and the user is not onboarded.
       await waitFor(async () => {
         const user = await userOf(userId);
-        const refused = (await getJson(`${outside.url}/dev/crm/outage`)).body.refusedWhileDown as number;
+        const refused = (await getJson(`${stack.devUrl}/dev/crm/outage`)).body.refusedWhileDown as number;
         return user?.onboarding?.welcomeEmail === "Sent" && user.onboarding.credits === "Assigned" && refused >= refusedBefore + 2 ? user : undefined;
       }, { description: "CRM refused at least twice while the other steps completed" });
       expect(await userOf(userId)).toMatchObject({ status: "Onboarding", onboarding: { crm: "Pending" } });

@@ -1,9 +1,3 @@
-import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
-import { TopicName, eventCatalog, isEventType } from "../../src/events/catalog";
-import { DevServer, startDevServer } from "../../src/local/devServer";
-import { createBankSimulator } from "../../src/local/simulators/bank";
-import { createCrmSimulator } from "../../src/local/simulators/crm";
-import { createMailboxSimulator } from "../../src/local/simulators/mailbox";
 import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
 
 /**
@@ -12,26 +6,11 @@ import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "
  */
 describe("wallet top-up on the local stack", () => {
   let stack: TestStack;
-  let outside: DevServer;
   let walletId: string;
   let email: string;
 
   beforeAll(async () => {
-    outside = await startDevServer({
-      port: 0,
-      simulators: [createMailboxSimulator(), createCrmSimulator(), createBankSimulator({ slowResponseInMs: 1500 })],
-      log: () => undefined,
-    });
-    stack = await startLocalStackForTests({
-      appSettings: {
-        EMAIL_PROVIDER: "http",
-        MAILBOX_URL: `${outside.url}/dev/mailbox`,
-        CRM_API_URL: `${outside.url}/dev/crm`,
-        CRM_API_KEY: "local-crm-key",
-        BANK_API_URL: `${outside.url}/dev/bank`,
-        BANK_API_TIMEOUT_MS: "1000",
-      },
-    });
+    stack = await startLocalStackForTests();
     email = `wallet-${Date.now().toString(36)}@example.com`;
     const signUp = await sendJson("POST", `${stack.apiUrl}/users`, { email, name: "Grace Hopper" });
     walletId = signUp.body.userId;
@@ -43,7 +22,6 @@ describe("wallet top-up on the local stack", () => {
 
   afterAll(async () => {
     await stack?.stop();
-    await outside?.close();
   });
 
   const wallet = async () => (await getJson(`${stack.apiUrl}/wallets/${walletId}`)).body as { balance: number; currency: string; entries: any[] };
@@ -59,8 +37,8 @@ describe("wallet top-up on the local stack", () => {
       return t.body?.status && t.body.status !== "Initiated" ? t.body : undefined;
     }, { description: `top-up ${topUpId} settled`, timeoutInMs: 30_000 });
   const bankPayments = async (topUpId?: string) =>
-    ((await getJson(`${outside.url}/dev/bank/payments`)).body as any[]).filter((p) => topUpId === undefined || p.reference === topUpId);
-  const notifications = async (subject: string) => ((await getJson(`${outside.url}/dev/mailbox?to=${encodeURIComponent(email)}`)).body as any[]).filter((m) => m.subject === subject);
+    ((await getJson(`${stack.devUrl}/dev/bank/payments`)).body as any[]).filter((p) => topUpId === undefined || p.reference === topUpId);
+  const notifications = async (subject: string) => ((await getJson(`${stack.devUrl}/dev/mailbox?to=${encodeURIComponent(email)}`)).body as any[]).filter((m) => m.subject === subject);
   const notified = (topUpId: string, subject: string) =>
     waitFor(async () => {
       const mails = (await notifications(subject)).filter((m) => m.plainText.includes(topUpId));
@@ -139,22 +117,7 @@ describe("wallet top-up on the local stack", () => {
     await stack.stack.eventGrid.idle(30_000);
     const walletBefore = await wallet();
 
-    const byTopic = new Map<TopicName, any[]>();
-    for (const e of flow.events) {
-      const type: string = e.type;
-      if (!isEventType(type)) throw new Error(`unknown type ${type}`);
-      byTopic.set(eventCatalog[type].topic, [...(byTopic.get(eventCatalog[type].topic) ?? []), e]);
-    }
-    for (const [topic, events] of byTopic) {
-      const client = new EventGridPublisherClient(stack.topicEndpoint(topic), "CloudEvent", new AzureKeyCredential(stack.topicKey), { allowInsecureConnection: true });
-      await client.send(
-        events.map((e) => {
-          const { specversion: _v, id, type, source, subject, time, data, datacontenttype: _c, ...extensionAttributes } = e;
-          return { id, type, source, subject, time: new Date(time), data, extensionAttributes };
-        }),
-      );
-    }
-    await stack.stack.eventGrid.idle(30_000);
+    await stack.deliverAgain(flow.events);
 
     const initiatedId = flow.events[0].id;
     expect(stack.stack.eventGrid.deliveries().filter((d) => d.eventId === initiatedId && d.outcome === "Succeeded").length).toBeGreaterThanOrEqual(4);

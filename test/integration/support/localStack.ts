@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { TopicName } from "../../../src/events/catalog";
+import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
+import { TopicName, eventCatalog, isEventType } from "../../../src/events/catalog";
 import { selectServices } from "../../../src/topology";
 import { LOCAL_TOPIC_KEY, LocalStack, LocalStackOptions, startLocalStack } from "../../../src/local/stack";
 
@@ -15,6 +16,11 @@ export interface TestStack {
   topicEndpoint(topic: TopicName): string;
   readonly topicKey: string;
   deadLetters(): Promise<unknown[]>;
+  /**
+   * Publishes a copy of each event (as read back from the journal) to its topic with the real publisher client, as
+   * Event Grid's at-least-once delivery may, and waits until every delivery has settled.
+   */
+  deliverAgain(events: readonly any[]): Promise<void>;
   /** Everything the stack logged, for a failing test's message. */
   logs(): string;
   stop(): Promise<void>;
@@ -49,6 +55,27 @@ export const startLocalStackForTests = async (options: Partial<LocalStackOptions
     topicEndpoint: (topic) => stack.eventGrid.topicEndpoint(topic),
     topicKey: LOCAL_TOPIC_KEY,
     deadLetters: async () => stack.eventGrid.deadLetters(),
+    deliverAgain: async (events) => {
+      const byTopic = new Map<TopicName, any[]>();
+      for (const e of events) {
+        const type: string = e.type;
+        if (!isEventType(type)) throw new Error(`unknown event type ${type}`);
+        const topic = eventCatalog[type].topic;
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), e]);
+      }
+      for (const [topic, batch] of byTopic) {
+        const client = new EventGridPublisherClient(stack.eventGrid.topicEndpoint(topic), "CloudEvent", new AzureKeyCredential(LOCAL_TOPIC_KEY), {
+          allowInsecureConnection: true,
+        });
+        await client.send(
+          batch.map((e) => {
+            const { specversion: _v, id, type, source, subject, time, data, datacontenttype: _c, ...extensionAttributes } = e;
+            return { id, type, source, subject, time: new Date(time), data, extensionAttributes };
+          }),
+        );
+      }
+      await stack.eventGrid.idle(30_000);
+    },
     logs: () => lines.join("\n"),
     stop: () => stack.stop(),
   };

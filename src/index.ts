@@ -1,3 +1,7 @@
+// Telemetry first: it instruments the Azure SDK and http modules, which must not be loaded before it.
+import { startTelemetry } from "./platform/telemetry";
+startTelemetry(process.env);
+
 import { app } from "@azure/functions";
 import { createRuntimeProvider } from "./platform/runtime";
 import { registerServices } from "./platform/registerServices";

@@ -2,6 +2,7 @@ import { CloudEventEnvelope } from "../events/envelope";
 import { EventType } from "../events/catalog";
 import { ServiceName } from "../topology";
 import { childTraceparent } from "./ids";
+import { activeTraceparent } from "./tracing";
 import { OutboxDocument, publishOutbox, toOutboxDocument } from "./outbox";
 import { EventPublisher } from "./publisher";
 import { NewEvent, assertPublishable } from "./reaction";
@@ -32,7 +33,7 @@ export const flowStartingEvent = (start: FlowStart): CloudEventEnvelope => {
     time: start.now.toISOString(),
     datacontenttype: "application/json",
     correlationid: start.correlationId,
-    traceparent: childTraceparent(caller, start.eventId),
+    traceparent: activeTraceparent() ?? childTraceparent(caller, start.eventId),
     data: start.event.data,
   };
 };

@@ -4,6 +4,7 @@ import { ServiceName } from "../topology";
 import { ConcurrencyConflictError } from "./errors";
 import { EventParser } from "./eventParsing";
 import { childTraceparent, deterministicId } from "./ids";
+import { activeTraceparent } from "./tracing";
 import { OutboxDocument, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
 import { EventPublisher } from "./publisher";
 import { DocumentStore, DocumentWrite, StoredDocument } from "./store";
@@ -113,7 +114,7 @@ export const causedEnvelope = (
     datacontenttype: "application/json",
     correlationid: cause.correlationid,
     causationid: cause.id,
-    traceparent: childTraceparent(cause.traceparent, id),
+    traceparent: activeTraceparent() ?? childTraceparent(cause.traceparent, id),
     data: event.data,
   };
 };

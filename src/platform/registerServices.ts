@@ -1,6 +1,8 @@
 import type { app as functionsApp, HttpRequest, InvocationContext } from "@azure/functions";
 import { ServiceName, functionNameOf, services } from "../topology";
+import { trace } from "@opentelemetry/api";
 import { problemFromError } from "./http";
+import { SpanKind, inSpan } from "./tracing";
 import { relayPendingOutbox } from "./outbox";
 import { Reaction, runReaction } from "./reaction";
 import { RuntimeProvider } from "./runtime";
@@ -14,10 +16,16 @@ const RELAY_GRACE_IN_MS = 10_000;
 const sameTypes = (a: readonly string[] | "all", b: readonly string[] | "all"): boolean =>
   a === "all" || b === "all" ? a === b : a.length === b.length && a.every((t) => b.includes(t));
 
-const flowTag = (raw: unknown): string => {
+/** The envelope fields worth logging, read defensively: the event may be poison. */
+const fieldsOf = (raw: unknown): Partial<Record<"id" | "type" | "source" | "correlationid" | "traceparent", string>> => {
   const e = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
-  const text = (v: unknown) => (typeof v === "string" ? v.slice(0, 100) : "?");
-  return `[flow ${text(e.correlationid)}] ${text(e.type)} ${text(e.id)}:`;
+  const text = (v: unknown) => (typeof v === "string" ? v.slice(0, 200) : undefined);
+  return { id: text(e.id), type: text(e.type), source: text(e.source), correlationid: text(e.correlationid), traceparent: text(e.traceparent) };
+};
+
+const flowTag = (raw: unknown): string => {
+  const e = fieldsOf(raw);
+  return `[flow ${e.correlationid ?? "?"}] ${e.type ?? "?"} ${e.id ?? "?"}:`;
 };
 
 /**
@@ -53,8 +61,25 @@ export const registerServices = (
           // Every line names the flow, so one business flow can be followed across apps in Application Insights:
           // traces | where message has "<correlation id>"
           const tag = flowTag(event);
-          const result = await runReaction(reaction, event, { ...rt, log: (m) => context.log(`${tag} ${m}`) });
-          context.log(`${tag} ${result.outcome}${result.outcome === "handled" ? `, published ${result.published.map((e) => e.type).join(", ") || "nothing"}` : ""}`);
+          const e = fieldsOf(event);
+          await inSpan(
+            functionName,
+            SpanKind.CONSUMER,
+            e.traceparent,
+            {
+              "messaging.system": "eventgrid",
+              "messaging.operation.type": "process",
+              "messaging.message.id": e.id ?? "",
+              "cloudevents.event_type": e.type ?? "",
+              "cloudevents.event_source": e.source ?? "",
+              "choreography.correlation_id": e.correlationid ?? "",
+            },
+            async () => {
+              const result = await runReaction(reaction, event, { ...rt, log: (m) => context.log(`${tag} ${m}`) });
+              context.log(`${tag} ${result.outcome}${result.outcome === "handled" ? `, published ${result.published.map((x) => x.type).join(", ") || "nothing"}` : ""}`);
+              trace.getActiveSpan()?.setAttribute("choreography.outcome", result.outcome);
+            },
+          );
         },
       });
       registered.push(functionName);
@@ -68,15 +93,23 @@ export const registerServices = (
         methods: [...route.methods],
         route: route.route,
         authLevel: "anonymous",
-        handler: async (request: HttpRequest, context: InvocationContext) => {
-          try {
-            return await handler(request, runtime(), context);
-          } catch (error) {
-            const response = problemFromError(error);
-            if (response.status === 500) context.error(`${functionName} failed`, error);
-            return response;
-          }
-        },
+        handler: (request: HttpRequest, context: InvocationContext) =>
+          // The caller's traceparent, else the Functions host's own request activity, parents the flow's first span.
+          inSpan(
+            functionName,
+            SpanKind.SERVER,
+            request.headers.get("traceparent") ?? context.traceContext?.traceParent,
+            { "http.request.method": request.method, "url.path": new URL(request.url).pathname },
+            async () => {
+              try {
+                return await handler(request, runtime(), context);
+              } catch (error) {
+                const response = problemFromError(error);
+                if (response.status === 500) context.error(`${functionName} failed`, error);
+                return response;
+              }
+            },
+          ),
       });
       registered.push(functionName);
     }

@@ -1,0 +1,53 @@
+import { ROOT_CONTEXT, SpanContext, SpanKind, SpanStatusCode, TraceFlags, isSpanContextValid, trace } from "@opentelemetry/api";
+import type { Attributes } from "@opentelemetry/api";
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+export const parseTraceparent = (value: string | null | undefined): SpanContext | undefined => {
+  const match = value ? TRACEPARENT.exec(value) : null;
+  if (!match) return undefined;
+  const context: SpanContext = { traceId: match[1]!, spanId: match[2]!, traceFlags: parseInt(match[3]!, 16), isRemote: true };
+  return isSpanContextValid(context) ? context : undefined;
+};
+
+/**
+ * The traceparent of the span this code runs in, when OpenTelemetry records one (in Azure, with Application Insights).
+ * Events published inside a reaction then point at the reaction's span, and the next reaction's span hangs under it:
+ * one flow is one end-to-end transaction across all Function Apps.
+ */
+export const activeTraceparent = (): string | undefined => {
+  const span = trace.getActiveSpan();
+  if (!span?.isRecording()) return undefined;
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return `00-${traceId}-${spanId}-${(traceFlags & TraceFlags.SAMPLED ? 1 : 0).toString(16).padStart(2, "0")}`;
+};
+
+/**
+ * Runs `work` in a span whose parent is `parent` (a W3C traceparent: the event's, or the HTTP caller's). Without an
+ * OpenTelemetry SDK registered this costs next to nothing: the API hands out non-recording spans.
+ */
+export const inSpan = <T>(
+  name: string,
+  kind: SpanKind,
+  parent: string | null | undefined,
+  attributes: Attributes,
+  work: () => Promise<T>,
+): Promise<T> => {
+  const parentContext = parseTraceparent(parent);
+  const context = parentContext ? trace.setSpanContext(ROOT_CONTEXT, parentContext) : ROOT_CONTEXT;
+  return trace.getTracer("azure-choreography").startActiveSpan(name, { kind, attributes }, context, async (span) => {
+    try {
+      const result = await work();
+      span.setStatus({ code: SpanStatusCode.OK });
+      return result;
+    } catch (error) {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+};
+
+export { SpanKind };

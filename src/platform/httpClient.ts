@@ -1,5 +1,15 @@
 import { TransientError } from "./errors";
 
+/** Options of every call a port makes to an outside system. */
+export interface OutsideCallOptions {
+  /**
+   * Sent as `Idempotency-Key` and derived from the event being handled: the outside system answers a repeated key with
+   * its first answer and never acts twice, which is what makes Event Grid's redeliveries safe.
+   */
+  readonly idempotencyKey: string;
+  readonly abortSignal?: AbortSignal;
+}
+
 export interface JsonCall {
   /** Named in error messages: "Bank answered 503". */
   readonly system: string;

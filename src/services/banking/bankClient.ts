@@ -1,21 +1,15 @@
 import { z } from "zod";
-import { callJsonApi } from "../../platform/httpClient";
+import { OutsideCallOptions, callJsonApi } from "../../platform/httpClient";
 
 export type BankPaymentOutcome =
   | { readonly status: "succeeded"; readonly bankPaymentId: string }
   | { readonly status: "declined"; readonly code: string; readonly reason: string };
 
-export interface BankCallOptions {
-  /** Sent as `Idempotency-Key`: the bank answers a repeated key with its first answer and never charges twice. */
-  readonly idempotencyKey: string;
-  readonly abortSignal?: AbortSignal;
-}
-
 /** The port: collect money from the user's bank account for a top-up. */
 export interface BankClient {
   createPayment(
     payment: { amount: number; currency: string; bankToken: string; reference: string },
-    options: BankCallOptions,
+    options: OutsideCallOptions,
   ): Promise<BankPaymentOutcome>;
 }
 

@@ -1,19 +1,14 @@
 import { z } from "zod";
-import { callJsonApi } from "../../platform/httpClient";
+import { OutsideCallOptions, callJsonApi } from "../../platform/httpClient";
 
 export type UpsertContactOutcome =
   | { readonly status: "added"; readonly contactId: string }
   /** The CRM refused this contact for good (a 4xx about its data); retrying would get the same answer. */
   | { readonly status: "rejected"; readonly reason: string };
 
-export interface CrmCallOptions {
-  readonly idempotencyKey: string;
-  readonly abortSignal?: AbortSignal;
-}
-
 /** The port. Contacts are upserted by our user id, so calling it again for the same user is harmless. */
 export interface CrmClient {
-  upsertContact(contact: { contactId: string; email: string; name: string }, options: CrmCallOptions): Promise<UpsertContactOutcome>;
+  upsertContact(contact: { contactId: string; email: string; name: string }, options: OutsideCallOptions): Promise<UpsertContactOutcome>;
 }
 
 export interface HttpCrmClientOptions {

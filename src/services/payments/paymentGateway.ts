@@ -1,23 +1,17 @@
 import { z } from "zod";
-import { callJsonApi } from "../../platform/httpClient";
+import { OutsideCallOptions, callJsonApi } from "../../platform/httpClient";
 
 export type ChargeOutcome =
   | { readonly status: "succeeded"; readonly chargeId: string }
   | { readonly status: "declined"; readonly code: string; readonly message: string };
 
-export interface CallOptions {
-  /** Sent as `Idempotency-Key`: the gateway answers a repeated key with the first answer and never charges twice. */
-  readonly idempotencyKey: string;
-  readonly abortSignal?: AbortSignal;
-}
-
 /** The port: what payments needs from a card gateway. */
 export interface PaymentGateway {
   charge(
     request: { amount: number; currency: string; token: string; reference: string },
-    options: CallOptions,
+    options: OutsideCallOptions,
   ): Promise<ChargeOutcome>;
-  refund(request: { chargeId: string; amount: number }, options: CallOptions): Promise<{ refundId: string }>;
+  refund(request: { chargeId: string; amount: number }, options: OutsideCallOptions): Promise<{ refundId: string }>;
 }
 
 export interface HttpPaymentGatewayOptions {
@@ -34,7 +28,7 @@ const refundResponse = z.object({ refundId: z.string().min(1) });
 
 /** Adapter for a gateway with a Stripe-like HTTP API (the local simulator speaks it too). */
 export const createHttpPaymentGateway = (options: HttpPaymentGatewayOptions): PaymentGateway => {
-  const post = (path: string, body: unknown, call: CallOptions) =>
+  const post = (path: string, body: unknown, call: OutsideCallOptions) =>
     callJsonApi({
       system: "Payment gateway",
       method: "POST",

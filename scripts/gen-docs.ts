@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { eventCatalog, eventTypes, topicNames } from "../src/events/catalog";
+import { JsonSchema, breakingChanges } from "../src/events/compatibility";
 import { listReactions, listSubscriptions } from "../src/topology";
 
 /**
@@ -35,7 +36,7 @@ export const renderEventCatalog = (): string => {
 
 export const renderEventSchemas = (): string =>
   `${JSON.stringify(
-    Object.fromEntries(eventTypes.map((t) => [t, z.toJSONSchema(eventCatalog[t].schema, { unrepresentable: "any" })])),
+    Object.fromEntries(eventTypes.map((t) => [t, z.toJSONSchema(eventCatalog[t].schema, { unrepresentable: "any", io: "input" })])),
     null,
     2,
   )}\n`;
@@ -45,9 +46,31 @@ export const docsFiles = (root: string): { file: string; content: string }[] => 
   { file: path.join(root, "docs/event-schemas.json"), content: renderEventSchemas() },
 ];
 
+/** Breaking changes of event types that exist in both the committed schemas and the code. */
+export const breakingSchemaChanges = (committedSchemasJson: string, currentSchemasJson: string): string[] => {
+  const before = JSON.parse(committedSchemasJson) as Record<string, JsonSchema>;
+  const after = JSON.parse(currentSchemasJson) as Record<string, JsonSchema>;
+  return Object.keys(before)
+    .filter((type) => type in after)
+    .flatMap((type) => breakingChanges(before[type]!, after[type]!).map((change) => `${type} ${change}`));
+};
+
 if (require.main === module) {
   const root = path.resolve(__dirname, "../..");
   const check = process.argv.includes("--check");
+  const schemasFile = path.join(root, "docs/event-schemas.json");
+  let committed: string | undefined;
+  try {
+    committed = readFileSync(schemasFile, "utf8");
+  } catch {
+    /* first run */
+  }
+  const breaking = committed ? breakingSchemaChanges(committed, renderEventSchemas()) : [];
+  if (breaking.length > 0 && !process.argv.includes("--allow-breaking")) {
+    console.error(`Breaking changes to existing event types — add a new .vN type instead:\n  ${breaking.join("\n  ")}`);
+    console.error("(Before anything is deployed, --allow-breaking accepts them.)");
+    process.exit(1);
+  }
   let stale = 0;
   for (const { file, content } of docsFiles(root)) {
     let current = "";

@@ -38,7 +38,7 @@ export interface ServiceSpec {
  * Every service re-publishes outbox entries that a crash left unsent (see src/platform/outbox.ts). Every 5 minutes:
  * on Flex Consumption each run wakes an instance, and a redelivery of the causing event republishes sooner anyway.
  */
-const outboxRelay: TimerSpec = { name: "publishPendingOutbox", schedule: "0 */5 * * * *" };
+export const outboxRelay: TimerSpec = { name: "publishPendingOutbox", schedule: "0 */5 * * * *" };
 
 export const services = {
   orders: {

@@ -1,5 +1,5 @@
 import type { app as functionsApp, HttpRequest, InvocationContext } from "@azure/functions";
-import { ServiceName, functionNameOf, services } from "../topology";
+import { ServiceName, functionNameOf, outboxRelay, services } from "../topology";
 import { trace } from "@opentelemetry/api";
 import { problemFromError } from "./http";
 import { SpanKind, inSpan } from "./tracing";
@@ -117,6 +117,8 @@ export const registerServices = (
     if (extraHandlers.length > 0) throw new Error(`${service}: HTTP handlers not in the manifest: ${extraHandlers.join(", ")}`);
 
     for (const timer of spec.timers) {
+      // The outbox relay is the only timer the platform runs; another name would silently run the relay instead.
+      if (timer.name !== outboxRelay.name) throw new Error(`${service}: timer ${timer.name} has no implementation (only ${outboxRelay.name})`);
       const functionName = functionNameOf(service, timer.name);
       app.timer(functionName, {
         schedule: timer.schedule,

@@ -1,9 +1,10 @@
+import { runReaction } from "../../../../src/platform/reaction";
 import { Versioned } from "../../../../src/platform/store";
-import { UserDocument } from "../../../../src/services/users/documents";
+import { UserDocument, userDocumentId } from "../../../../src/services/users/documents";
 import { TransientError } from "../../../../src/platform/errors";
 import { trackOnboarding, trackOnboardingWhenStepCompleted } from "../../../../src/services/users/trackOnboardingWhenStepCompleted";
 import { anEvent, decisionContext, fixedNow } from "../../../support/events";
-import { createInMemoryStore } from "../../../support/inMemoryStore";
+import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 
 const user = (onboarding: Partial<UserDocument["onboarding"]> = {}, status: UserDocument["status"] = "Onboarding"): Versioned<UserDocument> => ({
   id: "user:u-1",
@@ -67,5 +68,28 @@ describe("users: track onboarding when a step completes", () => {
   it("given the user is not visible (yet), loading throws TransientError so Event Grid retries instead of losing the step", async () => {
     const store = createInMemoryStore();
     await expect(trackOnboardingWhenStepCompleted.load(contactAdded, { store, ports: undefined, memo: new Map(), idempotencyKey: contactAdded.id })).rejects.toBeInstanceOf(TransientError);
+  });
+});
+
+describe("users: onboarding steps arriving in parallel and twice", () => {
+  it("publishes UserOnboarded exactly once and ends Onboarded", async () => {
+    const store = createInMemoryStore([user()]);
+    const publisher = recordingPublisher();
+    const deps = { store, publisher, ports: {}, clock: () => fixedNow, backoff: async () => undefined };
+    const steps = [
+      anEvent("Email.WelcomeEmailSent.v1", { userId: "u-1", messageId: "m-1" }),
+      anEvent("Crm.ContactAdded.v1", { userId: "u-1", contactId: "u-1" }),
+      anEvent("Rewards.FreeCreditsAssigned.v1", { userId: "u-1", walletId: "u-1", grantId: "g-1", amount: 10, currency: "EUR" }),
+    ];
+    // Every step twice, all at once: ETag conflicts and inbox duplicates both happen.
+    const outcomes = await Promise.all([...steps, ...steps.map((s) => structuredClone(s))].map((e) => runReaction(trackOnboardingWhenStepCompleted, e, deps)));
+
+    expect(outcomes.filter((o) => o.outcome === "handled")).toHaveLength(3);
+    expect(outcomes.filter((o) => o.outcome === "duplicate")).toHaveLength(3);
+    expect(publisher.published.map((e) => e.type)).toEqual(["Users.UserOnboarded.v1"]);
+    expect(await store.readDocument<UserDocument>(userDocumentId("u-1"), "u-1")).toMatchObject({
+      status: "Onboarded",
+      onboarding: { welcomeEmail: "Sent", crm: "Added", credits: "Assigned" },
+    });
   });
 });

@@ -40,6 +40,12 @@ export interface ServiceSpec {
  */
 export const outboxRelay: TimerSpec = { name: "publishPendingOutbox", schedule: "0 */5 * * * *" };
 
+/**
+ * Services that move money compare their records with the outside system's on this schedule and repair what a crash
+ * left unrecorded (see reconcilePaymentsWithGateway / reconcileBankPayments).
+ */
+const reconciliationSchedule = "0 */10 * * * *";
+
 export const services = {
   orders: {
     description: "Takes orders over HTTP and keeps each order's status from the events of the other services.",
@@ -86,7 +92,7 @@ export const services = {
       { name: "refundPaymentWhenOrderCancelled", on: ["Orders.OrderCancelled.v1"] },
     ],
     http: [],
-    timers: [outboxRelay],
+    timers: [outboxRelay, { name: "reconcilePaymentsWithGateway", schedule: reconciliationSchedule }],
   },
   invoicing: {
     description: "Issues the invoice once payment is confirmed and voids it when the order is cancelled.",
@@ -146,7 +152,7 @@ export const services = {
     container: "banking",
     reactions: [{ name: "requestBankPaymentWhenTopUpInitiated", on: ["Wallet.TopUpInitiated.v1"] }],
     http: [],
-    timers: [outboxRelay],
+    timers: [outboxRelay, { name: "reconcileBankPayments", schedule: reconciliationSchedule }],
   },
   ledger: {
     description: "Owns wallets: takes top-ups over HTTP and credits each grant or top-up exactly once.",

@@ -3,6 +3,7 @@ import { startTelemetry } from "./platform/telemetry";
 startTelemetry(process.env);
 
 import { app } from "@azure/functions";
+import { guardInvocationsAgainstDeepNesting } from "./platform/nestingGuard";
 import { createRuntimeProvider } from "./platform/runtime";
 import { registerServices } from "./platform/registerServices";
 import { serviceModules } from "./services";
@@ -10,4 +11,7 @@ import { selectServices } from "./topology";
 
 // The package's `main`: the Functions host (func start, Azure, or the local host) loads this file, and the SERVICES
 // app setting decides which services this Function App registers. Each service is its own app in Azure.
+// Before the first registration sets the programming model: a hostile event must be cut down before the library's
+// recursive conversion of trigger data, or it fails every delivery instead of being parked as poison.
+guardInvocationsAgainstDeepNesting();
 registerServices(app, selectServices(process.env.SERVICES), serviceModules, createRuntimeProvider(process.env));

@@ -177,7 +177,7 @@ const hostileNesting = (raw: unknown): string | undefined => {
 };
 
 /**
- * Runs one delivery: refuse hostile nesting, parse (poison → park and succeed), dedupe on the inbox, load, decide, commit state + inbox +
+ * Runs one delivery: refuse hostile nesting, parse (poison → park and succeed), load, decide, commit state + inbox +
  * outbox in one transactional batch, publish. A lost optimistic-concurrency race re-reads and decides again.
  * Anything else throws, so the Functions host answers 500 and Event Grid redelivers.
  */
@@ -204,13 +204,10 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
   const pk = reaction.partitionKey(event);
   const inboxId = inboxDocumentId(reaction.name, event.id);
 
+  // No inbox read up front: most deliveries are first deliveries, and the batch's create of the inbox record refuses a
+  // duplicate by itself (atomically with everything else the duplicate would write). Only a refused batch reads it.
+  // A duplicate does run `load` again; loads read their own records first, so nothing outside is done twice.
   for (let attempt = 1; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
-    const inbox = await deps.store.readDocument<InboxDocument>(inboxId, pk);
-    if (inbox) {
-      const republished = await publishPendingOutboxOfPartition(deps.store, deps.publisher, pk, inbox.outboxIds, deps.clock());
-      log(`duplicate delivery of ${event.type} ${event.id}; re-published ${republished} unsent event(s)`);
-      return { outcome: "duplicate", republished };
-    }
     try {
       const state = await reaction.load(event, { store: deps.store, ports: deps.ports, idempotencyKey: event.id });
       const now = deps.clock();
@@ -233,11 +230,14 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
       const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, event, decision, now, inboxDocument);
       return { outcome: "handled", published };
     } catch (error) {
-      if (error instanceof ConcurrencyConflictError) {
-        await (deps.backoff ?? defaultBackoff)(attempt);
-        continue;
+      if (!(error instanceof ConcurrencyConflictError)) throw error;
+      const inbox = await deps.store.readDocument<InboxDocument>(inboxId, pk);
+      if (inbox) {
+        const republished = await publishPendingOutboxOfPartition(deps.store, deps.publisher, pk, inbox.outboxIds, deps.clock());
+        log(`duplicate delivery of ${event.type} ${event.id}; re-published ${republished} unsent event(s)`);
+        return { outcome: "duplicate", republished };
       }
-      throw error;
+      await (deps.backoff ?? defaultBackoff)(attempt);
     }
   }
   throw new ConcurrencyConflictError(

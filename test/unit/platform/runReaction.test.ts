@@ -46,6 +46,21 @@ describe("runReaction: the consistency machinery around a pure decision", () => 
     expect(d.store.all().filter((x) => x.kind === "invoice")).toHaveLength(1);
   });
 
+  it("reads no inbox record on a first delivery: the batch's create of it is what catches a duplicate", async () => {
+    const d = deps();
+    const reads: string[] = [];
+    const readDocument = d.store.readDocument.bind(d.store);
+    d.store.readDocument = (async (id: string, pk: string) => {
+      reads.push(id);
+      return readDocument(id, pk);
+    }) as typeof d.store.readDocument;
+    const event = confirmed();
+    await runReaction(sendInvoiceWhenPaymentConfirmed, event, d);
+    expect(reads.filter((id) => id.startsWith("inbox:"))).toEqual([]);
+    await runReaction(sendInvoiceWhenPaymentConfirmed, structuredClone(event), d);
+    expect(reads.filter((id) => id.startsWith("inbox:"))).toHaveLength(1);
+  });
+
   it("re-publishes on redelivery what a failed publish left in the outbox, with the same event id", async () => {
     const d = deps();
     d.publisher.failNext = 1;

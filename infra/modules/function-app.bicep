@@ -115,6 +115,8 @@ var appSettings = union(externalSettings, keyVaultReferences, topicSettings, {
   // instrumentation key in it authorizes nothing; telemetry is accepted only with the app's Entra ID token.
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+  // With authentication in front (below), the code checks app roles (the flows endpoint needs Flows.Read).
+  APP_ROLES_ENFORCED: 'true'
 })
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {

@@ -337,6 +337,7 @@ describe("what main.bicep deploys", () => {
 
   it("puts App Service authentication (Entra ID, 401) in front of every app, excluding only Event Grid's webhook", () => {
     const sites = ofType(main, "Microsoft.Web/sites");
+    for (const site of sites) expect(appSettingsOf(site).APP_ROLES_ENFORCED).toBe("true");
     const configs = ofType(main, "Microsoft.Web/sites/config").filter((c) => c.name.endsWith("/authsettingsV2"));
     expect(configs.map((c) => c.name.split("/")[0]).sort()).toEqual(sites.map((site) => site.name).sort());
     for (const c of configs) {

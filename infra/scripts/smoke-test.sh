@@ -13,7 +13,9 @@ set -eu
 : "${API_CLIENT_ID:?set API_CLIENT_ID to the application (client) ID of the API app registration}"
 payment_token="${SMOKE_PAYMENT_TOKEN:-tok_visa}"
 timeout_seconds="${SMOKE_TIMEOUT_SECONDS:-300}"
-poll_seconds=5
+poll_seconds="${SMOKE_POLL_SECONDS:-5}"
+# https in Azure; test/infra/smokeTest.test.ts points the script at a local stand-in over http.
+scheme="${SMOKE_SCHEME:-https}"
 
 host_of() {
   host=$(az functionapp list --resource-group "$AZURE_RESOURCE_GROUP" \
@@ -25,8 +27,8 @@ host_of() {
   echo "$host"
 }
 
-orders="https://$(host_of orders)"
-inventory="https://$(host_of inventory)"
+orders="$scheme://$(host_of orders)"
+inventory="$scheme://$(host_of inventory)"
 token=$(az account get-access-token --resource "api://$API_CLIENT_ID" --query accessToken --output tsv)
 
 field() { # name: reads one top-level field of the JSON on stdin (node is on every machine that built the package)
@@ -67,8 +69,8 @@ while [ "$waited" -lt "$timeout_seconds" ]; do
       ;;
   esac
   sleep "$poll_seconds"
-  waited=$((waited + poll_seconds))
+  waited=$((waited + (poll_seconds > 0 ? poll_seconds : 1)))
 done
 echo "Still '${status:-unknown}' after ${timeout_seconds}s: $order" >&2
-echo "Operators (Flows.Read) can follow the flow: GET https://$(host_of journal)/api/flows/$correlation_id" >&2
+echo "Operators (Flows.Read) can follow the flow: GET $scheme://$(host_of journal)/api/flows/$correlation_id" >&2
 exit 1

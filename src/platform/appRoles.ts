@@ -32,10 +32,14 @@ export const parseClientPrincipal = (header: string | null | undefined): ClientP
 export const appRolesOf = (principal: ClientPrincipal): string[] =>
   principal.claims.filter((c) => c.typ === "roles" || (principal.role_typ !== undefined && c.typ === principal.role_typ)).map((c) => c.val);
 
+const isTrue = (value: string | undefined): boolean => value?.trim().toLowerCase() === "true";
+
 /** Throws 401 without an authenticated caller and 403 without `role`, when roles are enforced (Azure); else a no-op. */
 export const requireAppRole = (request: HttpRequest, role: string, env: NodeJS.ProcessEnv = process.env): void => {
-  if (env.APP_ROLES_ENFORCED?.trim().toLowerCase() !== "true") return;
-  const principal = parseClientPrincipal(request.headers.get(CLIENT_PRINCIPAL_HEADER));
+  if (!isTrue(env.APP_ROLES_ENFORCED)) return;
+  // The platform sets WEBSITE_AUTH_ENABLED when authentication runs in front of the app; without it nothing strips a
+  // client-sent x-ms-client-principal, so no header is trusted (fail closed).
+  const principal = isTrue(env.WEBSITE_AUTH_ENABLED) ? parseClientPrincipal(request.headers.get(CLIENT_PRINCIPAL_HEADER)) : undefined;
   if (!principal) throw new AppError("AUTH.UNAUTHENTICATED", 401, "This endpoint needs an authenticated caller");
   if (!appRolesOf(principal).includes(role)) {
     throw new AppError("AUTH.FORBIDDEN", 403, `This endpoint needs the ${role} app role`, { requiredRole: role });

@@ -14,7 +14,8 @@ const principalHeader = (roles: string[]): string =>
 const flowRequest = (headers: Record<string, string> = {}): HttpRequest =>
   new HttpRequest({ method: "GET", url: "https://func-journal.example/api/flows/flow-1", params: { correlationId: "flow-1" }, headers });
 
-const enforced = { APP_ROLES_ENFORCED: "true" };
+// What App Service sets (WEBSITE_AUTH_ENABLED) and infra sets (APP_ROLES_ENFORCED) with authentication on.
+const enforced = { APP_ROLES_ENFORCED: "true", WEBSITE_AUTH_ENABLED: "True" };
 
 describe("app roles from App Service authentication", () => {
   it("reads the roles of the x-ms-client-principal header, and nothing from a malformed one", () => {
@@ -31,20 +32,27 @@ describe("app roles from App Service authentication", () => {
     expect(() => requireAppRole(operator, "Flows.Read", enforced)).not.toThrow();
   });
 
+  it("trusts no client principal header when the platform's authentication is off (it could be forged)", () => {
+    const forged = flowRequest({ [CLIENT_PRINCIPAL_HEADER]: principalHeader(["Flows.Read"]) });
+    expect(() => requireAppRole(forged, "Flows.Read", { APP_ROLES_ENFORCED: "true" })).toThrow(expect.objectContaining({ status: 401 }));
+  });
+
   it("leaves every endpoint open when not enforced (locally)", () => {
     expect(() => requireAppRole(flowRequest(), "Flows.Read", {})).not.toThrow();
   });
 });
 
 describe("GET /api/flows/{correlationId} in Azure", () => {
-  const saved = process.env.APP_ROLES_ENFORCED;
+  const saved = { APP_ROLES_ENFORCED: process.env.APP_ROLES_ENFORCED, WEBSITE_AUTH_ENABLED: process.env.WEBSITE_AUTH_ENABLED };
   afterEach(() => {
-    if (saved === undefined) delete process.env.APP_ROLES_ENFORCED;
-    else process.env.APP_ROLES_ENFORCED = saved;
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   });
 
   it("refuses a caller without the Flows.Read role before reading the journal", async () => {
-    process.env.APP_ROLES_ENFORCED = "true";
+    Object.assign(process.env, enforced);
     const queryDocuments = jest.fn().mockResolvedValue([]);
     const runtime = { store: { queryDocuments } } as unknown as Parameters<typeof getFlow>[1];
     const context = {} as Parameters<typeof getFlow>[2];

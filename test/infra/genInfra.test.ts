@@ -67,7 +67,7 @@ describe("gen-infra", () => {
     };
     expect(Object.keys(yaml.services).sort()).toEqual([...serviceNames].sort());
     for (const s of serviceNames) {
-      expect(yaml.services[s]).toEqual({ project: ".", language: "custom", dist: PACKAGE_PATH, host: "function" });
+      expect(yaml.services[s]).toEqual({ project: ".", language: "custom", dist: PACKAGE_PATH, host: "function", remoteBuild: false });
     }
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
     expect(pkg.scripts.package).toContain("dist/scripts/package.js");

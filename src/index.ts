@@ -1,6 +1,6 @@
 // Telemetry first: it instruments the Azure SDK and http modules, which must not be loaded before it.
-import { startTelemetry } from "./platform/telemetry";
-startTelemetry(process.env);
+import { setupTelemetry, startTelemetry } from "./platform/telemetry";
+const telemetryStarted = startTelemetry(process.env);
 
 import { app } from "@azure/functions";
 import { guardInvocationsAgainstDeepNesting } from "./platform/nestingGuard";
@@ -8,6 +8,8 @@ import { createRuntimeProvider } from "./platform/runtime";
 import { registerServices } from "./platform/registerServices";
 import { serviceModules } from "./services";
 import { selectServices } from "./topology";
+
+setupTelemetry(app, telemetryStarted);
 
 // The package's `main`: the Functions host (func start, Azure, or the local host) loads this file, and the SERVICES
 // app setting decides which services this Function App registers. Each service is its own app in Azure.

@@ -9,11 +9,11 @@ import { registerServices } from "./platform/registerServices";
 import { serviceModules } from "./services";
 import { selectServices } from "./topology";
 
+// Before anything can set the programming model: a hostile event must be cut down before the library's recursive
+// conversion of trigger data, or it fails every delivery instead of being parked as poison.
+guardInvocationsAgainstDeepNesting();
 setupTelemetry(app, telemetryStarted);
 
 // The package's `main`: the Functions host (func start, Azure, or the local host) loads this file, and the SERVICES
 // app setting decides which services this Function App registers. Each service is its own app in Azure.
-// Before the first registration sets the programming model: a hostile event must be cut down before the library's
-// recursive conversion of trigger data, or it fails every delivery instead of being parked as poison.
-guardInvocationsAgainstDeepNesting();
 registerServices(app, selectServices(process.env.SERVICES), serviceModules, createRuntimeProvider(process.env));

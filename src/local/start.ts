@@ -33,6 +33,7 @@ const main = async () => {
   console.log(`
 Local stack ready in ${Date.now() - started} ms — ${serviceNames.length} services, ${listSubscriptions().length} Event Grid subscriptions.
   API            ${stack.apiUrl}
+  Dashboard      ${stack.functionsUrls.journal ?? "(journal not hosted)"}/api/dashboard   (every flow, live)
   Functions hosts
 ${urls}
   Event Grid     ${stack.eventGrid.url}   (GET /dead-letters, GET /deliveries)

@@ -91,7 +91,9 @@ export const dashboardScript = String.raw`
 
     var lanes = [];
     f.events.forEach(function (e) { var s = serviceOf(e.source); if (lanes.indexOf(s) < 0) lanes.push(s); });
-    var grid = el("div", { class: "timeline", id: "timeline", style: "grid-template-columns: 7em repeat(" + lanes.length + ", minmax(9em, 1fr))" });
+    var grid = el("div", { class: "timeline", id: "timeline" });
+    // Through the CSSOM: the page's CSP blocks style attributes, not style properties set by its own script.
+    grid.style.gridTemplateColumns = "7em repeat(" + lanes.length + ", minmax(9em, 1fr))";
     grid.appendChild(el("div", { class: "lane-head", text: "time" }));
     lanes.forEach(function (l) { grid.appendChild(el("div", { class: "lane-head", text: l })); });
     var start = f.events.length ? new Date(f.events[0].time).getTime() : 0;

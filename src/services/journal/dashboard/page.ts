@@ -20,9 +20,9 @@ body { margin: 0; }
 header { display: flex; align-items: center; gap: 1em; padding: .6em 1.2em; background: #1d2330; color: #fff; }
 header h1 { font-size: 1.1em; margin: 0; }
 .live { margin-left: auto; font-size: .85em; } .live.ok::before { content: "● "; color: #3fb950; } .live.error { color: #ff7b72; }
-main { display: grid; grid-template-columns: minmax(30em, 1fr) minmax(30em, 1.2fr); gap: 1em; padding: 1em 1.2em; }
+main { display: grid; grid-template-columns: 1fr; gap: 1em; padding: 1em 1.2em; }
 section { background: #fff; border-radius: 6px; padding: .8em 1em; box-shadow: 0 1px 2px #0002; overflow: auto; }
-#map { grid-column: 1 / -1; }
+#flows { max-height: 45vh; }
 h2 { font-size: 1em; margin: .2em 0 .5em; } h3 { font-size: .95em; margin: 1em 0 .3em; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .3em .5em; border-bottom: 1px solid #e5e7eb; vertical-align: top; }
 th { font-size: .8em; text-transform: uppercase; color: #6b7280; }

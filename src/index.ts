@@ -1,6 +1,7 @@
 // Telemetry first: it instruments the Azure SDK and http modules, which must not be loaded before it.
+import { startOtlpExport } from "./platform/otlpExport";
 import { startTelemetry } from "./platform/telemetry";
-startTelemetry(process.env);
+startTelemetry(process.env) || startOtlpExport(process.env);
 
 import { app } from "@azure/functions";
 import { createRuntimeProvider } from "./platform/runtime";

@@ -26,25 +26,9 @@ if [[ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]]; then
   exit 1
 fi
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cat >"$work/restore.csproj" <<CSPROJ
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <TargetFramework>net$(dotnet --version | cut -d. -f1).0</TargetFramework>
-    <NoWarn>NU1701</NoWarn>
-  </PropertyGroup>
-  <ItemGroup>
-    <PackageReference Include="$PACKAGE_ID" Version="[$ASPIRE_VERSION]" />
-  </ItemGroup>
-</Project>
-CSPROJ
-mkdir -p "$packages"
-DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 timeout 600 dotnet restore "$work/restore.csproj" --packages "$packages" >"$work/restore.log" 2>&1 || {
-  cat "$work/restore.log" >&2
-  echo "install-aspire: dotnet restore of $PACKAGE_ID $ASPIRE_VERSION failed" >&2
-  exit 1
-}
+# shellcheck source=lib/nuget-restore.sh
+source "$repo_root/scripts/lib/nuget-restore.sh"
+nuget_restore "$PACKAGE_ID" "$ASPIRE_VERSION" "$packages" install-aspire
 if [[ -z "$(find_dashboard)" ]]; then
   echo "install-aspire: no Aspire.Dashboard inside $pkg_dir" >&2
   exit 1

@@ -59,7 +59,7 @@ describe("flows dashboard in Chromium", () => {
     const lanes = await page.locator("#timeline .lane-head").allInnerTexts();
     // One lane per service, in the order each first acts (stock and payment race each other).
     expect(lanes.slice(0, 2)).toEqual(["time", "orders"]);
-    expect([...lanes].sort()).toEqual(["invoicing", "inventory", "orders", "payments", "time"]);
+    expect([...lanes].sort()).toEqual(["inventory", "invoicing", "orders", "payments", "time"]);
     await expect(row.locator(".badge").innerText()).resolves.toBe("completed");
     await expect(page.locator('button[data-status="completed"] .count').innerText()).resolves.toMatch(/^[1-9]\d*$/);
     await expect(page.locator("#flow").innerText()).resolves.not.toContain("tok_visa");

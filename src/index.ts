@@ -1,6 +1,9 @@
 // Telemetry first: it instruments the Azure SDK and http modules, which must not be loaded before it.
+import { startOtlpExport } from "./platform/otlpExport";
 import { setupTelemetry, startTelemetry } from "./platform/telemetry";
+// Azure Monitor where Application Insights is configured; else OTLP where an endpoint is (the local trace viewer).
 const telemetryStarted = startTelemetry(process.env);
+if (!telemetryStarted) startOtlpExport(process.env);
 
 import { app } from "@azure/functions";
 import { guardInvocationsAgainstDeepNesting } from "./platform/nestingGuard";

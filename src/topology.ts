@@ -108,7 +108,12 @@ export const services = {
     description: "Records every event per correlation id so one business flow can be followed across services.",
     container: "journal",
     reactions: [{ name: "recordEventInJournal", on: "all" }],
-    http: [{ name: "getFlow", methods: ["GET"], route: "flows/{correlationId}" }],
+    http: [
+      { name: "listFlows", methods: ["GET"], route: "flows" },
+      { name: "getFlow", methods: ["GET"], route: "flows/{correlationId}" },
+      { name: "getFlowDiagram", methods: ["GET"], route: "flows/{correlationId}/diagram" },
+      { name: "getDashboard", methods: ["GET"], route: "dashboard" },
+    ],
     timers: [],
   },
   users: {

@@ -6,6 +6,7 @@ import { ServiceName, listSubscriptions, serviceNames, services } from "../topol
 import { COSMOS_EMULATOR_KEY, startCosmosServer } from "./cosmosServer";
 import { startDevServer } from "./devServer";
 import { startEventGridEmulator } from "./eventGrid";
+import { localJournalSettings } from "./journalSettings";
 import type { EmulatorSubscription, EventGridEmulator } from "./eventGrid";
 import { LOCAL_BANK_TIMEOUT_MS, createSimulators } from "./simulators";
 
@@ -103,6 +104,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         ]),
       ),
       ...localServiceSettings(dev.url),
+      ...localJournalSettings(eventGrid.url),
       ...options.appSettings,
     };
 

@@ -1,6 +1,9 @@
 import { HttpRequest } from "@azure/functions";
 import { CLIENT_PRINCIPAL_HEADER, appRolesOf, parseClientPrincipal, requireAppRole } from "../../../src/platform/appRoles";
+import { parseJournalSettings } from "../../../src/services/journal/settings";
 import { getFlow } from "../../../src/services/journal/getFlowHttp";
+import { getFlowDiagram } from "../../../src/services/journal/getFlowDiagramHttp";
+import { listFlows } from "../../../src/services/journal/listFlowsHttp";
 
 const principalHeader = (roles: string[]): string =>
   Buffer.from(
@@ -54,7 +57,12 @@ describe("GET /api/flows/{correlationId} in Azure", () => {
   it("refuses a caller without the Flows.Read role before reading the journal", async () => {
     Object.assign(process.env, enforced);
     const queryDocuments = jest.fn().mockResolvedValue([]);
-    const runtime = { store: { queryDocuments } } as unknown as Parameters<typeof getFlow>[1];
+    const readDocument = jest.fn().mockResolvedValue(undefined);
+    const runtime = {
+      store: { queryDocuments, readDocument },
+      ports: { settings: parseJournalSettings({}) },
+      clock: () => new Date(),
+    } as unknown as Parameters<typeof getFlow>[1];
     const context = {} as Parameters<typeof getFlow>[2];
     const request = flowRequest({ [CLIENT_PRINCIPAL_HEADER]: principalHeader([]) });
     await expect(getFlow(request, runtime, context)).rejects.toMatchObject({ status: 403 });
@@ -62,5 +70,16 @@ describe("GET /api/flows/{correlationId} in Azure", () => {
     const operator = flowRequest({ [CLIENT_PRINCIPAL_HEADER]: principalHeader(["Flows.Read"]) });
     await expect(getFlow(operator, runtime, context)).rejects.toMatchObject({ status: 404, code: "FLOW.NOT_FOUND" });
     expect(queryDocuments).toHaveBeenCalledTimes(1);
+  });
+
+  it("refuses the flow list and the diagram to a caller without the role, too", async () => {
+    Object.assign(process.env, enforced);
+    const queryDocuments = jest.fn();
+    const runtime = { store: { queryDocuments } } as unknown as Parameters<typeof listFlows>[1];
+    const request = flowRequest({ [CLIENT_PRINCIPAL_HEADER]: principalHeader(["Orders.Write"]) });
+    for (const handler of [listFlows, getFlowDiagram]) {
+      await expect(handler(request, runtime, {} as Parameters<typeof listFlows>[2])).rejects.toMatchObject({ status: 403 });
+    }
+    expect(queryDocuments).not.toHaveBeenCalled();
   });
 });

@@ -232,6 +232,8 @@ export const createHostSupervisor = (options: { log: (line: string) => void }): 
       }
       const before = info(host);
       host.holdUntil = Date.now() + downForMs;
+      // Down from now on, not from when the exit event arrives: a waitUntilUp right after the kill must wait.
+      host.state = "down";
       host.current.child.kill("SIGKILL");
       return { ...before, downUntil: new Date(host.holdUntil).toISOString() };
     },

@@ -13,6 +13,8 @@ export const formatChaosReport = (result: ChaosResult): string => {
     `  ${f.flowsPlanned} flows planned, ${f.flowsAccepted} accepted; ${f.kills.length} kill(s): ${f.kills.map((k) => `${k.service}@${seconds(k.atMs)}→${seconds(k.backUpAtMs)}`).join(", ") || "none"}`,
     `  ${f.duplicatedEvents} events published again, ${f.crmOutages} CRM outage(s), ${f.deliveries} delivery attempts (last 10 000 kept), ${f.deadLetters} dead letter(s)`,
     `  ${f.flowsPerSecondUnderChaos} flows/s under chaos (window ${seconds(f.chaosWindowMs)}), quiescent ${seconds(f.timeToQuiescenceMs)} after it; ${f.flowsSettledPerSecond} flows/s settled; ${seconds(f.totalMs)} in all`,
+    `  failed delivery attempts: ${Object.entries(f.failedDeliveries).slice(0, 8).map(([k, n]) => `${k} ×${n}`).join("; ") || "none"}`,
+    `  last failed delivery attempt ${f.lastFailedDeliveryAfterChaosMs === null ? "within the chaos window" : `${seconds(f.lastFailedDeliveryAfterChaosMs)} after it`}`,
     "",
     "Outcomes",
     ...Object.entries(result.outcomes).map(([what, counts]) => `  ${what.padEnd(28)} ${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(", ")}`),

@@ -26,6 +26,10 @@ export interface ChaosFigures {
   readonly deliveries: number;
   readonly deadLetters: number;
   readonly firstRetryMs: number;
+  /** Failed delivery attempts per subscription and outcome (e.g. `payments-chargePaymentWhenOrderPlaced CannotConnect`), most first. */
+  readonly failedDeliveries: Readonly<Record<string, number>>;
+  /** When the last failed delivery attempt started, after the end of the chaos window: what kept the stack from quiescence. */
+  readonly lastFailedDeliveryAfterChaosMs: number | null;
 }
 
 export interface ChaosResult {
@@ -50,19 +54,28 @@ type Reply = { status: number; body: any };
 const callWithRetry = async (
   method: string,
   url: string,
-  { body, headers = {}, retryStatuses = [], deadlineMs }: { body?: unknown; headers?: Record<string, string>; retryStatuses?: number[]; deadlineMs: number },
+  {
+    body,
+    headers = {},
+    retryStatuses = [],
+    deadlineMs,
+    pool = (work) => work(),
+  }: { body?: unknown; headers?: Record<string, string>; retryStatuses?: number[]; deadlineMs: number; pool?: Pool },
 ): Promise<Reply> => {
   let wait = 200;
   let last = "";
   while (Date.now() < deadlineMs) {
     try {
-      const response = await fetch(url, {
-        method,
-        headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(15_000),
+      // A client slot is held per attempt, not across the waits: clients of a service that is up keep going.
+      const { response, text } = await pool(async () => {
+        const response = await fetch(url, {
+          method,
+          headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(15_000),
+        });
+        return { response, text: await response.text() };
       });
-      const text = await response.text();
       const reply = { status: response.status, body: text ? JSON.parse(text) : undefined };
       if (response.status < 500 && !retryStatuses.includes(response.status)) return reply;
       last = `${response.status} ${text.slice(0, 200)}`;
@@ -75,7 +88,9 @@ const callWithRetry = async (
   throw new Error(`${method} ${url} gave up: ${last}`);
 };
 
-const semaphore = (size: number) => {
+type Pool = <T>(work: () => Promise<T>) => Promise<T>;
+
+const semaphore = (size: number): Pool => {
   let free = size;
   const waiting: (() => void)[] = [];
   return async <T>(work: () => Promise<T>): Promise<T> => {
@@ -160,19 +175,18 @@ const drive = async (
     try {
       switch (flow.kind) {
         case "order": {
-          const reply = await pool(() =>
-            callWithRetry("POST", `${api("orders")}/orders`, {
-              body: { customerId: flow.customerId, items: flow.items, currency: "EUR", paymentToken: flow.paymentToken },
-              headers: { "idempotency-key": flow.idempotencyKey },
-              deadlineMs: patience(),
-            }),
-          );
+          const reply = await callWithRetry("POST", `${api("orders")}/orders`, {
+            body: { customerId: flow.customerId, items: flow.items, currency: "EUR", paymentToken: flow.paymentToken },
+            headers: { "idempotency-key": flow.idempotencyKey },
+            deadlineMs: patience(),
+            pool,
+          });
           if (reply.status !== 202) throw new Error(`answered ${reply.status} ${JSON.stringify(reply.body)}`);
           accepted.order.set(flow.index, { orderId: reply.body.orderId, correlationId: reply.body.correlationId });
           return;
         }
         case "signUp": {
-          const reply = await pool(() => callWithRetry("POST", `${api("users")}/users`, { body: { email: flow.email, name: flow.name }, deadlineMs: patience() }));
+          const reply = await callWithRetry("POST", `${api("users")}/users`, { body: { email: flow.email, name: flow.name }, deadlineMs: patience(), pool });
           // 409 after a retry: the first attempt went through but its answer was lost with the host.
           if (reply.status !== 202 && !(reply.status === 409 && reply.body?.code === "USER.EMAIL_TAKEN")) throw new Error(`answered ${reply.status} ${JSON.stringify(reply.body)}`);
           const userId = userIdForEmail(flow.email);
@@ -184,14 +198,13 @@ const drive = async (
           const user = accepted.signUp.get(flow.signUp);
           if (!user) throw new Error(`its user (signUp#${flow.signUp}) was never signed up`);
           // 404 until the ledger has opened the wallet from UserSignedUp: a client would retry too.
-          const reply = await pool(() =>
-            callWithRetry("POST", `${api("ledger")}/wallets/${user.userId}/top-ups`, {
-              body: { amount: flow.amount, currency: "EUR", bankToken: flow.bankToken },
-              headers: { "idempotency-key": flow.idempotencyKey },
-              retryStatuses: [404],
-              deadlineMs: patience(),
-            }),
-          );
+          const reply = await callWithRetry("POST", `${api("ledger")}/wallets/${user.userId}/top-ups`, {
+            body: { amount: flow.amount, currency: "EUR", bankToken: flow.bankToken },
+            headers: { "idempotency-key": flow.idempotencyKey },
+            retryStatuses: [404],
+            deadlineMs: patience(),
+            pool,
+          });
           if (reply.status !== 202) throw new Error(`answered ${reply.status} ${JSON.stringify(reply.body)}`);
           accepted.topUp.set(flow.index, { topUpId: reply.body.topUpId, walletId: user.userId, correlationId: reply.body.correlationId });
           return;
@@ -354,6 +367,7 @@ const drive = async (
       deliveries: stack.eventGrid.deliveries().length,
       deadLetters: stack.eventGrid.deadLetters().length,
       firstRetryMs,
+      ...deliveryFailures(stack, chaosEnd),
     },
     outcomes: {
       orders: count(observation.orders, (o) => (o.view ? `${o.view.status}` : "missing")),
@@ -425,5 +439,19 @@ const observe = async (
     topUps,
     bankPayments: await read(`${stack.devUrl}/dev/bank/payments`),
     journal,
+  };
+};
+
+const deliveryFailures = (stack: LocalStack, chaosEnd: number): Pick<ChaosFigures, "failedDeliveries" | "lastFailedDeliveryAfterChaosMs"> => {
+  const failed = stack.eventGrid.deliveries().filter((d) => d.outcome !== "Succeeded");
+  const counts = new Map<string, number>();
+  for (const d of failed) {
+    const key = `${d.subscription} ${d.outcome}${d.httpStatusCode ? ` ${d.httpStatusCode}` : ""}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const last = failed.reduce((max, d) => Math.max(max, Date.parse(d.time)), 0);
+  return {
+    failedDeliveries: Object.fromEntries([...counts].sort((a, b) => b[1] - a[1])),
+    lastFailedDeliveryAfterChaosMs: last > chaosEnd ? last - chaosEnd : null,
   };
 };

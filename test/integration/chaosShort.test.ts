@@ -7,7 +7,7 @@ import { repoRoot } from "./support/localStack";
 
 /**
  * The short chaos run of issue 7, in `npm test` so CI catches a consistency regression: `npm run chaos -- --short`.
- * Split mode (one Functions host per service), 40 mixed flows (orders with limited stock and tok_visa / tok_decline /
+ * Split mode (one Functions host per service), 80 mixed flows (orders with limited stock and tok_visa / tok_decline /
  * tok_flaky, sign-ups, top-ups with bank_ok / bank_decline / bank_flaky / bank_slow), payments killed for 3 s while
  * Event Grid's first retry comes after 200 ms (retry scale 0.02), events re-published from the journal during the run
  * and after quiescence, the CRM down for 1.5 s. Each invariant below must hold with zero breaches:

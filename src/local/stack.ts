@@ -4,7 +4,7 @@ import { CosmosClient } from "@azure/cosmos";
 import { topicNames } from "../events/catalog";
 import { ServiceName, listSubscriptions, serviceNames, services } from "../topology";
 import { COSMOS_EMULATOR_KEY, startCosmosServer } from "./cosmosServer";
-import { createHostsAdminApi } from "./admin/hostsApi";
+import { withHostsAdmin } from "./admin/hostsApi";
 import { startDevServer } from "./devServer";
 import { startEventGridEmulator } from "./eventGrid";
 import type { EmulatorSubscription, EventGridEmulator } from "./eventGrid";
@@ -82,7 +82,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     tagged("cosmos")(`Cosmos-protocol server on ${cosmos.endpoint} (database ${LOCAL_DATABASE_NAME}, ${serviceNames.length} containers)`);
 
     const hosts = createHostSupervisor({ log: tagged("stack") });
-    const dev = await startDevServer({ port: options.ports?.dev ?? 7076, simulators: [...createSimulators(), createHostsAdminApi(hosts)], log: tagged("dev") });
+    const dev = await startDevServer({ port: options.ports?.dev ?? 7076, simulators: withHostsAdmin(createSimulators(), hosts), log: tagged("dev") });
     stops.push(() => dev.close());
 
     let subscriptions: EmulatorSubscription[] = [];

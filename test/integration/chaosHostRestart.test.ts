@@ -77,6 +77,29 @@ describe("local stack restarts a Functions host that dies", () => {
     expect(refused.length).toBeGreaterThan(0);
   }, 90_000);
 
+  it("kills payments in the middle of a gateway charge (when=nextCall): the gateway charged once, the order still confirms", async () => {
+    const before = await hostOf("payments");
+    const sku = `SKU-midcall-${Date.now().toString(36)}`;
+    expect((await sendJson("PUT", `${stack.stack.functionsUrls.inventory}/api/inventory/${sku}`, { available: 1 })).status).toBe(200);
+    const armed = await sendJson("POST", `${admin()}/payments/kill?downForMs=500&when=nextCall`, undefined);
+    expect(armed.status).toBe(202);
+    expect((await hostOf("payments")).pid).toBe(before.pid);
+
+    const placed = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-midcall", items: [{ sku, quantity: 1, unitPrice: 3.5 }], currency: "EUR", paymentToken: "tok_visa" });
+    expect(placed.status).toBe(202);
+    const order = await waitFor(async () => {
+      const { body } = await getJson(`${stack.apiUrl}/orders/${placed.body.orderId}`);
+      return body?.status === "Confirmed" ? body : undefined;
+    }, { description: "order confirmed after the mid-call crash", timeoutInMs: 30_000 });
+    expect(order.payment).toBe("Charged");
+    const after = await hostOf("payments");
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.restarts).toBe(before.restarts + 1);
+    // The gateway acted on the call the dead host made; the retry after the restart got the same charge back.
+    const charges = (await getJson(`${stack.devUrl}/dev/payments/charges`)).body as { reference: string }[];
+    expect(charges.filter((c) => c.reference === placed.body.orderId)).toHaveLength(1);
+  }, 60_000);
+
   it("restarts a host on request and answers once it serves again", async () => {
     const before = await hostOf("inventory");
     const restarted = await sendJson("POST", `${admin()}/inventory/restart`, undefined);
@@ -95,6 +118,10 @@ describe("local stack restarts a Functions host that dies", () => {
     const notHosted = await sendJson("POST", `${admin()}/ledger/restart`, undefined);
     expect(notHosted.status).toBe(404);
     expect(notHosted.body.detail).toMatch(/No host of this stack runs service 'ledger'/);
+
+    const noCall = await sendJson("POST", `${admin()}/orders/kill?when=nextCall`, undefined);
+    expect(noCall.status).toBe(400);
+    expect(noCall.body.detail).toMatch(/when=nextCall works for payments, banking/);
 
     const bad = await sendJson("POST", `${admin()}/orders/kill?downForMs=-5`, undefined);
     expect(bad.status).toBe(400);

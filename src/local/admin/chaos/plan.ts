@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ServiceName } from "../../../topology";
+import { crashableCalls } from "../callCrashInjector";
 
 export interface ChaosOptions {
   /** Business flows to start: about half orders, a quarter sign-ups, a quarter top-ups. */
@@ -91,7 +92,8 @@ export type PlannedFlow = (PlannedOrder | PlannedSignUp | PlannedTopUp) & { read
 export interface PlannedFault {
   readonly atMs: number;
   readonly action:
-    | { readonly kind: "kill"; readonly service: ServiceName; readonly downForMs: number }
+    /** `duringCall`: the host dies in its next call to an outside system that moves money, after that system acted. */
+    | { readonly kind: "kill"; readonly service: ServiceName; readonly downForMs: number; readonly duringCall: boolean }
     | { readonly kind: "duplicate"; readonly round: number }
     | { readonly kind: "crm"; readonly down: boolean };
 }
@@ -181,7 +183,8 @@ export const buildChaosPlan = (options: ChaosOptions): ChaosPlan => {
   const faults: PlannedFault[] = [];
   for (let k = 0; k < options.kills; k++) {
     const service = options.killServices[k % options.killServices.length]!;
-    faults.push({ atMs: firstKillAtMs + k * spacingMs, action: { kind: "kill", service, downForMs: options.outageMs } });
+    const duringCall = crashableCalls.some((c) => c.service === service);
+    faults.push({ atMs: firstKillAtMs + k * spacingMs, action: { kind: "kill", service, downForMs: options.outageMs, duringCall } });
   }
   for (let r = 0; r < options.duplicateRounds; r++) {
     faults.push({ atMs: Math.round((windowMs * (r + 1)) / (options.duplicateRounds + 1)), action: { kind: "duplicate", round: r + 1 } });

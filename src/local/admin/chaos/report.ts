@@ -10,7 +10,7 @@ export const formatChaosReport = (result: ChaosResult): string => {
     "",
     `Chaos run — seed ${o.seed}, plan ${f.planDigest}`,
     `  retry scale ${o.retryScale}: Event Grid's first retry after ${f.firstRetryMs} ms (10 s in Azure), outages of ${o.outageMs} ms`,
-    `  ${f.flowsPlanned} flows planned, ${f.flowsAccepted} accepted; ${f.kills.length} kill(s): ${f.kills.map((k) => `${k.service}@${seconds(k.atMs)}→${seconds(k.backUpAtMs)}`).join(", ") || "none"}`,
+    `  ${f.flowsPlanned} flows planned, ${f.flowsAccepted} accepted; ${f.kills.length} kill(s): ${f.kills.map((k) => `${k.service}${k.when === "nextCall" ? " (mid-call)" : ""}@${seconds(k.atMs)}→${seconds(k.backUpAtMs)}`).join(", ") || "none"}`,
     `  ${f.duplicatedEvents} events published again, ${f.crmOutages} CRM outage(s), ${f.deliveries} delivery attempts (last 10 000 kept), ${f.deadLetters} dead letter(s)`,
     `  ${f.flowsPerSecondUnderChaos} flows/s under chaos (window ${seconds(f.chaosWindowMs)}), quiescent ${seconds(f.timeToQuiescenceMs)} after it; ${f.flowsSettledPerSecond} flows/s settled; ${seconds(f.totalMs)} in all`,
     `  failed delivery attempts: ${Object.entries(f.failedDeliveries).slice(0, 8).map(([k, n]) => `${k} ×${n}`).join("; ") || "none"}`,

@@ -20,7 +20,7 @@ export interface ChaosFigures {
   /** From the end of the chaos window until the emulator was idle. */
   readonly timeToQuiescenceMs: number | null;
   readonly totalMs: number;
-  readonly kills: readonly { readonly service: string; readonly atMs: number; readonly downForMs: number; readonly pid: number | null; readonly backUpAtMs: number | null }[];
+  readonly kills: readonly { readonly service: string; readonly when: "now" | "nextCall"; readonly atMs: number; readonly downForMs: number; readonly pid: number | null; readonly backUpAtMs: number | null }[];
   readonly duplicatedEvents: number;
   readonly crmOutages: number;
   readonly deliveries: number;
@@ -247,7 +247,7 @@ const drive = async (
     }
   })();
 
-  const kills: { service: string; atMs: number; downForMs: number; pid: number | null; backUpAtMs: number | null }[] = [];
+  const kills: { service: string; when: "now" | "nextCall"; atMs: number; downForMs: number; pid: number | null; backUpAtMs: number | null }[] = [];
   let duplicatedEvents = 0;
   let crmOutages = 0;
   const duplicate = async (round: number, share: number): Promise<number> => {
@@ -271,15 +271,19 @@ const drive = async (
       const { action } = fault;
       try {
         if (action.kind === "kill") {
-          const reply = await callWithRetry("POST", `${stack.devUrl}/admin/hosts/${action.service}/kill?downForMs=${action.downForMs}`, { deadlineMs: Date.now() + 5_000 });
+          const when: "now" | "nextCall" = action.duringCall ? "nextCall" : "now";
+          const reply = await callWithRetry("POST", `${stack.devUrl}/admin/hosts/${action.service}/kill?downForMs=${action.downForMs}&when=${when}`, { deadlineMs: Date.now() + 5_000 });
           const atMs = Date.now() - t0;
           if (reply.status !== 202) {
             log(`[chaos] t=${at()}s kill ${action.service} refused: ${reply.status} ${reply.body?.detail ?? ""}`);
             continue;
           }
-          const record = { service: action.service, atMs, downForMs: action.downForMs, pid: reply.body.killed.pid as number | null, backUpAtMs: null as number | null };
+          const host = (reply.body.killed ?? reply.body.armed) as { pid: number | null };
+          const record = { service: action.service, when, atMs, downForMs: action.downForMs, pid: host.pid, backUpAtMs: null as number | null };
           kills.push(record);
-          log(`[chaos] t=${at()}s killed ${action.service} (pid ${record.pid}) for ${action.downForMs} ms`);
+          log(`[chaos] t=${at()}s ${when === "now" ? "killed" : "will kill during its next outside call:"} ${action.service} (pid ${record.pid}) for ${action.downForMs} ms`);
+          // An armed kill fires on the service's next call; waitUntilUp must not see the host still up before that.
+          if (when === "nextCall") await waitForExit(stack, action.service, record.pid, Date.now() + 10_000);
           void stack.hosts.waitUntilUp(action.service, { timeoutInMs: action.downForMs + 120_000 }).then(
             () => (record.backUpAtMs = Date.now() - t0),
             () => undefined,
@@ -454,4 +458,13 @@ const deliveryFailures = (stack: LocalStack, chaosEnd: number): Pick<ChaosFigure
     failedDeliveries: Object.fromEntries([...counts].sort((a, b) => b[1] - a[1])),
     lastFailedDeliveryAfterChaosMs: last > chaosEnd ? last - chaosEnd : null,
   };
+};
+
+/** Waits until the host of `service` no longer runs `pid` (an armed kill fired), or the deadline passes. */
+const waitForExit = async (stack: LocalStack, service: string, pid: number | null, deadlineMs: number): Promise<void> => {
+  while (Date.now() < deadlineMs) {
+    const host = stack.hosts.get(service);
+    if (host.state !== "up" || host.pid !== pid) return;
+    await sleep(20);
+  }
 };

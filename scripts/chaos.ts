@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { formatChaosReport } from "../src/local/admin/chaos/report";
-import { ChaosOptions, defaultChaosOptions, shortChaosOptions } from "../src/local/admin/chaos/plan";
+import { ChaosOptions, EVENT_GRID_FIRST_RETRY_MS, defaultChaosOptions, shortChaosOptions } from "../src/local/admin/chaos/plan";
 import { runChaos } from "../src/local/admin/chaos/runChaos";
 
 const USAGE = `npm run chaos -- [--flows N] [--outage-ms N] [--kills N] [--seed N] [--retry-scale X] [--short] [--json FILE] [--verbose]
@@ -60,6 +60,10 @@ const parseArgs = (argv: readonly string[]): { options: ChaosOptions; json?: str
   }
   if (options.flows < 1 || options.flows > 5_000) throw new Error("--flows must be 1 to 5000 (the run is bounded)");
   if (options.kills > 50 || options.outageMs > 300_000) throw new Error("--kills ≤ 50 and --outage-ms ≤ 300000 (the run is bounded)");
+  const firstRetryMs = EVENT_GRID_FIRST_RETRY_MS * options.retryScale;
+  if (options.kills > 0 && firstRetryMs >= options.outageMs) {
+    throw new Error(`--retry-scale ${options.retryScale} puts the first retry at ${firstRetryMs} ms, not shorter than --outage-ms ${options.outageMs}: the outages would test nothing`);
+  }
   return { options, json, verbose };
 };
 

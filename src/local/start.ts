@@ -46,6 +46,7 @@ ${urls}
   Event Grid     ${stack.eventGrid.url}   (GET /dead-letters, GET /deliveries)
   Cosmos DB      ${stack.cosmos.endpoint}  (database ${stack.cosmos.databaseName})
   Simulators     ${stack.devUrl}/dev      (payment gateway, bank, CRM, mailbox)
+  Host admin     ${stack.devUrl}/admin/hosts   (POST /admin/hosts/{service}/kill?downForMs=N | /restart; crashed hosts restart)
 
 Try:  curl -X PUT ${stack.apiUrl}/inventory/SKU-1 -H 'content-type: application/json' -d '{"available": 5}'
 Press Ctrl-C to stop.

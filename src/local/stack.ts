@@ -4,6 +4,7 @@ import { CosmosClient } from "@azure/cosmos";
 import { topicNames } from "../events/catalog";
 import { ServiceName, listSubscriptions, serviceNames, services } from "../topology";
 import { COSMOS_EMULATOR_KEY, startCosmosServer } from "./cosmosServer";
+import { DeadLetterStorage, startDeadLetterStorage } from "./deadLetterStorage";
 import { startDevServer } from "./devServer";
 import { startEventGridEmulator } from "./eventGrid";
 import type { EmulatorSubscription, EventGridEmulator } from "./eventGrid";
@@ -30,6 +31,8 @@ export interface LocalStackOptions {
   /** Extra app settings for the Functions host(s), e.g. to point a service at a broken URL in a test. */
   readonly appSettings?: Readonly<Record<string, string>>;
   readonly disableTimers?: boolean;
+  /** Runs Azurite with its data in `location` and dead-letters into its `dead-letters` container, as Event Grid does. */
+  readonly deadLetterStorage?: { readonly port: number; readonly location: string };
   readonly log?: (line: string) => void;
 }
 
@@ -40,6 +43,8 @@ export interface LocalStack {
   readonly eventGrid: EventGridEmulator;
   readonly cosmos: { readonly endpoint: string; readonly key: string; readonly databaseName: string };
   readonly appSettings: Readonly<Record<string, string>>;
+  /** Present when the stack runs Azurite: where the dead-letter blobs are. */
+  readonly deadLetterStorage?: Pick<DeadLetterStorage, "connectionString" | "blobEndpoint" | "containerName">;
   stop(): Promise<void>;
 }
 
@@ -80,6 +85,13 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     const dev = await startDevServer({ port: options.ports?.dev ?? 7076, simulators: createSimulators(), log: tagged("dev") });
     stops.push(() => dev.close());
 
+    let deadLetterStorage: DeadLetterStorage | undefined;
+    if (options.deadLetterStorage) {
+      deadLetterStorage = await startDeadLetterStorage({ ...options.deadLetterStorage, log: tagged("azurite") });
+      stops.push(deadLetterStorage.stop);
+      tagged("azurite")(`Azurite blob ${deadLetterStorage.blobEndpoint}, dead letters in container ${deadLetterStorage.containerName}`);
+    }
+
     let subscriptions: EmulatorSubscription[] = [];
     const eventGrid = await startEventGridEmulator({
       port: options.ports?.eventGrid ?? 7075,
@@ -87,6 +99,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       subscriptions: () => subscriptions,
       retryScale: options.retryScale ?? 0.01,
       maxDeliveryAttempts: options.maxDeliveryAttempts,
+      ...(deadLetterStorage ? { deadLetterSink: deadLetterStorage.sink } : {}),
       log: tagged("eventgrid"),
     });
     stops.push(() => eventGrid.close());
@@ -135,6 +148,9 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       eventGrid,
       cosmos: { endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME },
       appSettings,
+      ...(deadLetterStorage
+        ? { deadLetterStorage: { connectionString: deadLetterStorage.connectionString, blobEndpoint: deadLetterStorage.blobEndpoint, containerName: deadLetterStorage.containerName } }
+        : {}),
       stop,
     };
   } catch (error) {

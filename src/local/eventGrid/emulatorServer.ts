@@ -41,6 +41,7 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
     deliveryTimeoutInMs: options.deliveryTimeoutInMs ?? 30_000,
     maxConcurrentDeliveries: options.maxConcurrentDeliveries ?? 32,
     ...(options.deadLetterDir === undefined ? {} : { deadLetterDir: options.deadLetterDir }),
+    ...(options.deadLetterSink === undefined ? {} : { deadLetterSink: options.deadLetterSink }),
     log,
   });
   const currentSubscriptions = (): readonly EmulatorSubscription[] =>

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseSettings } from "../../platform/config";
 import { ServiceModule } from "../../platform/serviceModule";
 import { chargePaymentWhenOrderPlaced } from "./chargePaymentWhenOrderPlaced";
 import { PaymentGateway, createHttpPaymentGateway } from "./paymentGateway";
@@ -15,7 +16,7 @@ export const paymentsService: ServiceModule<{ gateway: PaymentGateway }> = {
   reactions: [chargePaymentWhenOrderPlaced, refundPaymentWhenOrderCancelled],
   http: {},
   createPorts(env) {
-    const s = settings.parse(env);
+    const s = parseSettings(settings, env, "payments");
     return {
       gateway: createHttpPaymentGateway({ baseUrl: s.PAYMENT_GATEWAY_URL, apiKey: s.PAYMENT_GATEWAY_API_KEY, timeoutInMs: s.PAYMENT_GATEWAY_TIMEOUT_MS }),
     };

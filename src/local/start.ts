@@ -65,6 +65,12 @@ const main = async () => {
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGHUP", () => shutdown("SIGHUP"));
+  // `npm start` runs this under `sh -c`, and a SIGTERM to npm reaches that shell, which dies without passing it on:
+  // losing the parent is then the only sign, so it stops the stack too (on every OS, unlike `exec` in the script).
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) shutdown("parent process exited");
+  }, 250).unref();
 
   const restored = stack.restored;
   const dataLine = fresh

@@ -92,6 +92,25 @@ describe("the local stack as a process", () => {
     expect(await stop(fresh, "SIGTERM")).toBe(0);
   }, 240_000);
 
+  it("stops when the shell npm runs it in is terminated, as `kill -TERM <npm start pid>` does, freeing every port", async () => {
+    // npm forwards SIGTERM to `sh -c "node …"`; the shell dies without passing it on to node.
+    const shell = spawn("sh", ["-c", `"${process.execPath}" dist/src/local/start.js ${FREE_PORTS.join(" ")}`], {
+      cwd: repoRoot,
+      env: { ...process.env, LOCAL_DATA_DIR: dataDir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    shell.stdout!.on("data", (c: Buffer) => (output += c.toString("utf8")));
+    const running: Running = { child: shell, output: () => output, exited: new Promise((resolve) => shell.once("exit", (code) => resolve(code))) };
+    const { ports } = await ready(running);
+    shell.kill("SIGTERM");
+    await running.exited;
+    await waitFor(async () => ((await Promise.all(ports.map(isListening))).every((open) => !open) ? true : undefined), {
+      timeoutInMs: 30_000,
+      description: `ports ${ports.join(", ")} freed after the shell was terminated`,
+    });
+  }, 120_000);
+
   it("names the component, the port and how to move it when a port is taken", async () => {
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));

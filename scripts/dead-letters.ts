@@ -2,6 +2,8 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 import { azuriteConnectionString } from "../src/local/azurite";
 import { DEAD_LETTER_CONTAINER } from "../src/local/eventGrid/deadLetterBlobs";
+import path from "node:path";
+import { localDataDir, readStackInfo, stackEnvironment } from "../src/local/stackInfo";
 import { ParsedArgs, checkFlags, operator, parseSince, runCli, stringFlag, table } from "./ops/cli";
 import { DeadLetterFilter, discardDeadLetters, groupDeadLetters, listDeadLetters, replayDeadLetters } from "./ops/deadLetters";
 import { publisherFromEnvironment } from "./ops/recheck";
@@ -23,16 +25,21 @@ const FLAGS = ["subscription", "reason", "since", "dry-run", "json", "account", 
 
 const containerFrom = (args: ParsedArgs): ContainerClient => {
   const name = stringFlag(args, "container") ?? DEAD_LETTER_CONTAINER;
-  const account = stringFlag(args, "account") ?? process.env.AZURE_STORAGE_ACCOUNT ?? process.env.STORAGE_ACCOUNT_NAME;
-  const connectionString = stringFlag(args, "connection-string") ?? process.env.AZURE_STORAGE_CONNECTION_STRING;
+  const account = stringFlag(args, "account") ?? env.AZURE_STORAGE_ACCOUNT ?? env.STORAGE_ACCOUNT_NAME;
+  const connectionString = stringFlag(args, "connection-string") ?? (account ? undefined : env.AZURE_STORAGE_CONNECTION_STRING);
   if (connectionString) return BlobServiceClient.fromConnectionString(connectionString).getContainerClient(name);
   if (account) return new BlobServiceClient(`https://${account}.blob.core.windows.net`, new DefaultAzureCredential()).getContainerClient(name);
-  const port = process.env.AZURITE_PORT?.trim() || "10000";
+  const port = env.AZURITE_PORT?.trim() || "10000";
   return BlobServiceClient.fromConnectionString(azuriteConnectionString(`http://127.0.0.1:${port}/devstoreaccount1`)).getContainerClient(name);
 };
 
+let env: NodeJS.ProcessEnv = process.env;
+
 const main = async (args: ParsedArgs): Promise<number> => {
   checkFlags(args, FLAGS);
+  const azure = args.flags.has("account") || Boolean(process.env.AZURE_STORAGE_ACCOUNT ?? process.env.STORAGE_ACCOUNT_NAME ?? process.env.EVENTGRID_TOPIC_ENDPOINTS);
+  // Locally, a running `npm start` says where it is (moved ports included); explicit settings in the environment win.
+  if (!azure) env = stackEnvironment(readStackInfo(localDataDir(path.resolve(__dirname, "../.."))), process.env);
   const now = new Date();
   const since = parseSince(stringFlag(args, "since"), now);
   const subscription = stringFlag(args, "subscription");
@@ -63,7 +70,7 @@ const main = async (args: ParsedArgs): Promise<number> => {
       return items.length > 0 || !wanted ? 0 : 1;
     }
     case "replay": {
-      const report = await replayDeadLetters(container, publisherFromEnvironment(process.env, () => new DefaultAzureCredential()), filter, { dryRun, by: operator(args), now });
+      const report = await replayDeadLetters(container, publisherFromEnvironment(env, () => new DefaultAzureCredential()), filter, { dryRun, by: operator(args), now });
       print(
         report,
         [

@@ -2,6 +2,8 @@ import { Container, CosmosClient } from "@azure/cosmos";
 import { DefaultAzureCredential } from "@azure/identity";
 import { COSMOS_EMULATOR_KEY } from "../src/local/cosmosServer";
 import { ServiceName, serviceNames, services } from "../src/topology";
+import path from "node:path";
+import { localDataDir, readStackInfo, stackEnvironment } from "../src/local/stackInfo";
 import { ParsedArgs, checkFlags, operator, parseSince, runCli, stringFlag, table } from "./ops/cli";
 import { PoisonFilter, discardPoison, groupPoison, listPoison, replayPoison } from "./ops/poison";
 import { publisherFromEnvironment } from "./ops/recheck";
@@ -19,18 +21,23 @@ Where:   locally the stack's Cosmos server (COSMOS__accountEndpoint / COSMOS__ke
 const FLAGS = ["service", "reason", "since", "dry-run", "json", "cosmos-endpoint", "database", "by", "why", "help"];
 
 const containersFrom = (args: ParsedArgs): { client: CosmosClient; containers: Record<ServiceName, Container> } => {
-  const azureEndpoint = stringFlag(args, "cosmos-endpoint") ?? process.env.COSMOS_ENDPOINT;
-  const localEndpoint = process.env.COSMOS__accountEndpoint ?? `http://127.0.0.1:${process.env.COSMOS_PORT?.trim() || "8081"}/`;
+  const azureEndpoint = stringFlag(args, "cosmos-endpoint") ?? env.COSMOS_ENDPOINT;
+  const localEndpoint = env.COSMOS__accountEndpoint ?? `http://127.0.0.1:${env.COSMOS_PORT?.trim() || "8081"}/`;
   const client = azureEndpoint
     ? new CosmosClient({ endpoint: azureEndpoint, aadCredentials: new DefaultAzureCredential() })
-    : new CosmosClient({ endpoint: localEndpoint, key: process.env.COSMOS__key ?? COSMOS_EMULATOR_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
-  const database = client.database(stringFlag(args, "database") ?? process.env.COSMOS_DATABASE_NAME ?? "choreography");
+    : new CosmosClient({ endpoint: localEndpoint, key: env.COSMOS__key ?? COSMOS_EMULATOR_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
+  const database = client.database(stringFlag(args, "database") ?? env.COSMOS_DATABASE_NAME ?? "choreography");
   const containers = Object.fromEntries(serviceNames.map((s) => [s, database.container(services[s].container)])) as Record<ServiceName, Container>;
   return { client, containers };
 };
 
+let env: NodeJS.ProcessEnv = process.env;
+
 const main = async (args: ParsedArgs): Promise<number> => {
   checkFlags(args, FLAGS);
+  const azure = args.flags.has("cosmos-endpoint") || Boolean(process.env.COSMOS_ENDPOINT ?? process.env.EVENTGRID_TOPIC_ENDPOINTS);
+  // Locally, a running `npm start` says where it is (moved ports included); explicit settings in the environment win.
+  if (!azure) env = stackEnvironment(readStackInfo(localDataDir(path.resolve(__dirname, "../.."))), process.env);
   const now = new Date();
   const since = parseSince(stringFlag(args, "since"), now);
   const service = stringFlag(args, "service");
@@ -63,7 +70,7 @@ const main = async (args: ParsedArgs): Promise<number> => {
         return items.length > 0 || !wanted ? 0 : 1;
       }
       case "replay": {
-        const report = await replayPoison(containers, publisherFromEnvironment(process.env, () => new DefaultAzureCredential()), filter, { dryRun, by: operator(args), now });
+        const report = await replayPoison(containers, publisherFromEnvironment(env, () => new DefaultAzureCredential()), filter, { dryRun, by: operator(args), now });
         print(report, [`${dryRun ? "Would replay" : "Replayed"} ${report.replayed.length} event(s).`, ...report.invalid.map((i) => `NOT SENT ${i.service} ${i.id}: ${i.reason}`)].join("\n"));
         return report.invalid.length > 0 ? 1 : 0;
       }

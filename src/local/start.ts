@@ -5,7 +5,9 @@ import { renderBanner } from "./banner";
 import { readLocalSettingsValues, resolveAppSettings } from "./localSettings";
 import { deleteSnapshot } from "./persistence";
 import { parsePorts } from "./ports";
-import { startLocalStack } from "./stack";
+import { LOCAL_TOPIC_KEY, startLocalStack } from "./stack";
+import { localDataDir, removeStackInfo, writeStackInfo } from "./stackInfo";
+import { topicNames } from "../events/catalog";
 
 /**
  * `npm start`: the whole system on this machine, no cloud account, no Docker. Ctrl-C (or SIGTERM) stops everything.
@@ -26,7 +28,7 @@ const main = async () => {
   const hostPerService = flags.has("--host-per-service");
   const fresh = flags.has("--fresh");
   const ports = parsePorts(argv, process.env, { hostPerService });
-  const dataDir = path.resolve(appRoot, process.env.LOCAL_DATA_DIR ?? ".local-data");
+  const dataDir = localDataDir(appRoot);
   const snapshotFile = path.join(dataDir, "cosmos.json");
   if (fresh) deleteSnapshot(snapshotFile);
   const localValues = readLocalSettingsValues(settingsFile);
@@ -54,6 +56,7 @@ const main = async () => {
     stopping = true;
     console.log(`\n${signal}: stopping the local stack…`);
     const begun = Date.now();
+    removeStackInfo(dataDir);
     stack.stop().then(
       () => {
         console.log(`Stopped in ${Date.now() - begun} ms; data kept in ${path.relative(process.cwd(), dataDir) || "."}`);
@@ -71,6 +74,15 @@ const main = async () => {
   setInterval(() => {
     if (process.ppid !== parent) shutdown("parent process exited");
   }, 250).unref();
+
+  writeStackInfo(dataDir, {
+    functionsUrls: stack.functionsUrls,
+    topicEndpoints: Object.fromEntries(topicNames.map((t) => [t, stack.eventGrid.topicEndpoint(t)])),
+    topicKey: LOCAL_TOPIC_KEY,
+    cosmosEndpoint: stack.cosmos.endpoint,
+    devUrl: stack.devUrl,
+    ...(stack.deadLetterStorage ? { deadLetterConnectionString: stack.deadLetterStorage.connectionString } : {}),
+  });
 
   const restored = stack.restored;
   const dataLine = fresh

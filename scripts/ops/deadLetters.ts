@@ -101,6 +101,21 @@ export const groupDeadLetters = (items: readonly DeadLetterItem[]): DeadLetterGr
     .sort((a, b) => b.count - a.count || a.subscription.localeCompare(b.subscription));
 };
 
+/** Blobs replayed at once: enough to hide round trips, few enough not to flood a topic or the receiving apps. */
+const REPLAY_CONCURRENCY = 8;
+
+/** Runs `work` over `items` with at most `limit` in flight; the first failure stops taking new items and is thrown. */
+export const forEachBounded = async <T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> => {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+};
+
 export interface ReplayReport {
   /** Events published again (or that would be, with dryRun). */
   readonly replayed: readonly { blobName: string; eventId: string; type: string }[];
@@ -126,7 +141,7 @@ export const replayDeadLetters = async (
   const byBlob = new Map<string, DeadLetterItem[]>();
   for (const item of items) byBlob.set(item.blobName, [...(byBlob.get(item.blobName) ?? []), item]);
   let blobsMoved = 0;
-  for (const [blobName, blobItems] of byBlob) {
+  const replayBlob = async ([blobName, blobItems]: [string, DeadLetterItem[]]): Promise<void> => {
     const valid: CloudEventEnvelope[] = [];
     for (const item of blobItems) {
       const checked = recheckEvent(item.event);
@@ -139,7 +154,8 @@ export const replayDeadLetters = async (
       await moveBlob(container, blobName, REPLAYED_PREFIX, { replayedby: options.by, replayedat: options.now.toISOString() });
       blobsMoved += 1;
     }
-  }
+  };
+  await forEachBounded([...byBlob], REPLAY_CONCURRENCY, replayBlob);
   return { replayed, invalid, blobsMoved };
 };
 

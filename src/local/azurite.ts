@@ -34,10 +34,17 @@ const READY = /successfully listens on (http:\/\/[^\s]+)/;
 export const startAzurite = (options: AzuriteOptions): Promise<Azurite> => {
   mkdirSync(options.location, { recursive: true });
   const main = require.resolve("azurite/dist/src/blob/main.js");
+  // Azurite in a child that ends when the stack does, even a stack killed outright (see exitWithParent.ts); the
+  // first argument stands in for the script name Azurite's option parser skips.
+  const bootstrap =
+    `const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, "SIGTERM"); }, 250).unref();` +
+    ` require(${JSON.stringify(main)});`;
   const child: ChildProcess = spawn(
     process.execPath,
     [
-      main,
+      "-e",
+      bootstrap,
+      "azurite-blob",
       "--blobHost", "127.0.0.1",
       "--blobPort", String(options.port),
       "--location", path.resolve(options.location),

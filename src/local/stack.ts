@@ -221,7 +221,7 @@ const startHostProcess = (args: {
       ? spawn("func", ["start", "--port", String(args.port), "--javascript"], { cwd: args.appRoot, env: { ...process.env, ...args.env }, stdio: ["ignore", "pipe", "pipe"] })
       : spawn(process.execPath, [path.join(args.appRoot, "dist/src/local/functionsHost/main.js")], {
           cwd: args.appRoot,
-          env: { ...process.env, ...args.env, FUNCTIONS_HOST_PORT: String(args.port), FUNCTIONS_APP_ROOT: args.appRoot },
+          env: { ...process.env, ...args.env, FUNCTIONS_HOST_PORT: String(args.port), FUNCTIONS_APP_ROOT: args.appRoot, FUNCTIONS_HOST_EXIT_WITH_PARENT: "1" },
           stdio: ["ignore", "pipe", "pipe"],
         });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

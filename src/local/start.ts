@@ -74,6 +74,7 @@ const main = async () => {
   setInterval(() => {
     if (process.ppid !== parent) shutdown("parent process exited");
   }, 250).unref();
+  // (The hosts and Azurite watch this process the same way, so even a SIGKILL here leaves no port taken.)
 
   writeStackInfo(dataDir, {
     functionsUrls: stack.functionsUrls,

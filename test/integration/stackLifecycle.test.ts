@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, Server, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -109,6 +109,23 @@ describe("the local stack as a process", () => {
       timeoutInMs: 30_000,
       description: `ports ${ports.join(", ")} freed after the shell was terminated`,
     });
+  }, 120_000);
+
+  it("after a SIGKILL leaves no port taken and restarts with what the last snapshot held", async () => {
+    const first = launch([...FREE_PORTS, "--fresh"]);
+    const { api, ports } = await ready(first);
+    expect((await sendJson("PUT", `${api}/inventory/SKU-CRASH`, { available: 4 })).status).toBe(200);
+    const snapshot = path.join(dataDir, "cosmos.json");
+    await waitFor(async () => (existsSync(snapshot) && readFileSync(snapshot, "utf8").includes("SKU-CRASH") ? true : undefined), { description: "the periodic snapshot" });
+    first.child.kill("SIGKILL");
+    await first.exited;
+    // The hosts and Azurite notice their parent is gone and stop themselves.
+    await waitFor(async () => ((await Promise.all(ports.map(isListening))).every((open) => !open) ? true : undefined), { timeoutInMs: 30_000, description: "ports freed after SIGKILL" });
+
+    const second = launch(FREE_PORTS);
+    const again = await ready(second);
+    expect((await getJson(`${again.api}/inventory/SKU-CRASH`)).body).toMatchObject({ available: 4 });
+    expect(await stop(second, "SIGTERM")).toBe(0);
   }, 120_000);
 
   it("names the component, the port and how to move it when a port is taken", async () => {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { listSubscriptions, serviceNames } from "../topology";
 import { renderBanner } from "./banner";
 import { readLocalSettingsValues, resolveAppSettings } from "./localSettings";
+import { exitWithParent } from "./exitWithParent";
 import { deleteSnapshot } from "./persistence";
 import { parsePorts } from "./ports";
 import { LOCAL_TOPIC_KEY, startLocalStack } from "./stack";
@@ -70,11 +71,8 @@ const main = async () => {
   process.on("SIGHUP", () => shutdown("SIGHUP"));
   // `npm start` runs this under `sh -c`, and a SIGTERM to npm reaches that shell, which dies without passing it on:
   // losing the parent is then the only sign, so it stops the stack too (on every OS, unlike `exec` in the script).
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) shutdown("parent process exited");
-  }, 250).unref();
-  // (The hosts and Azurite watch this process the same way, so even a SIGKILL here leaves no port taken.)
+  // The hosts and Azurite watch this process the same way, so even a SIGKILL here leaves no port taken.
+  exitWithParent();
 
   writeStackInfo(dataDir, {
     functionsUrls: stack.functionsUrls,

@@ -24,7 +24,7 @@ export const parseArgs = (argv: readonly string[]): ParsedArgs => {
     else if (BOOLEAN_FLAGS.has(name)) flags.set(name, true);
     else {
       const value = argv[i + 1];
-      if (value === undefined || value.startsWith("--")) throw new Error(`--${name} needs a value`);
+      if (value === undefined || value.startsWith("--")) throw new Error(`--${name} needs a value (or is not a flag of this command)`);
       flags.set(name, value);
       i++;
     }
@@ -87,7 +87,9 @@ export const runCli = (usage: string, main: (args: ParsedArgs) => Promise<number
   main(args).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      const message = error instanceof Error ? error.message : String(error);
+      const hint = /ECONNREFUSED/.test(message) ? " (is the local stack running? npm start)" : "";
+      process.stderr.write(`error: ${message}${hint}\n`);
       process.exit(1);
     },
   );

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { CosmosClient } from "@azure/cosmos";
+import { eventsAsPublished } from "../../src/local/admin/republish";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { listSubscriptions, services } from "../../src/topology";
@@ -165,7 +166,9 @@ describe("dead-letters and poison tools against Azurite and the local stack", ()
       const userId = signedUp.body.userId as string;
       await waitFor(async () => ((await userOf(userId))?.status === "Onboarded" ? true : undefined), { description: "user onboarded" });
       const flow = (await getJson(`${stack.apiUrl}/flows/${signedUp.body.correlationId}`)).body.events as any[];
-      const original = flow.find((e) => e.type === "Users.UserSignedUp.v1");
+      // As published (the outbox), not as journaled: the journal's copy is redacted.
+      const [original] = await eventsAsPublished(cosmos.database(stack.cosmos.databaseName), [flow.find((e) => e.type === "Users.UserSignedUp.v1")]);
+      if (!original) throw new Error("no UserSignedUp in the flow");
       await crm.items.create({ id: `poison:addContactWhenUserSignedUp:${original.id}`, pk: "poison", kind: "poison", reaction: "addContactWhenUserSignedUp", reason: "older rule", event: original, parkedAt: new Date().toISOString() });
 
       const replay = await json("poison", "replay", "--service", "crm", "--reason", "older rule");

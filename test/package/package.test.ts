@@ -39,11 +39,12 @@ const azureLikeSettings = (service: ServiceName): NodeJS.ProcessEnv => ({
 });
 
 // Runs in a fresh process per service (one host per process, as in Azure): starts the local host on the unzipped app,
-// prints what registered and every loaded module that came from outside the package and the host.
+// prints what registered and every loaded module that came from outside the package and the host's own code.
 const loader = `
 const [hostModule, appRoot] = process.argv.slice(1);
 const { startFunctionsHost, silentLog } = require(hostModule);
-const hostDir = require("node:path").dirname(hostModule);
+// The local host and the local-stack helpers it uses (dist/src/local), standing in for Azure's host.
+const hostDir = require("node:path").resolve(require("node:path").dirname(hostModule), "..");
 startFunctionsHost({ appRoot, port: 0, bind: "127.0.0.1", disableTimers: true, log: silentLog, env: process.env })
   .then(async (host) => {
     const outside = Object.keys(require.cache).filter((f) => !f.startsWith(appRoot + "/") && !f.startsWith(hostDir + "/"));

@@ -54,8 +54,8 @@ resource subscriptions 'Microsoft.EventGrid/topics/eventSubscriptions@2025-02-15
         endpointType: 'AzureFunction'
         properties: {
           resourceId: resourceId('Microsoft.Web/sites/functions', functionAppName(sub.service, token), sub.functionName)
-          // One event per invocation: a failing event is retried alone, not with the batch it came in.
-          maxEventsPerBatch: 1
+          // 1 unless the manifest says otherwise (the journal): a failing event is then retried alone, not with its batch.
+          maxEventsPerBatch: sub.maxEventsPerBatch
           preferredBatchSizeInKilobytes: 64
         }
       }

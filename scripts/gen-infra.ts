@@ -23,6 +23,7 @@ export interface InfraSubscription {
   readonly functionName: string;
   /** Absent = every event type of the topic. */
   readonly includedEventTypes?: readonly string[];
+  readonly maxEventsPerBatch: number;
   readonly name: string;
   readonly service: string;
   readonly topic: string;
@@ -63,6 +64,7 @@ export const buildInfraTopology = (): InfraTopology => {
       (s): InfraSubscription => ({
         functionName: s.functionName,
         ...(s.includedEventTypes === undefined ? {} : { includedEventTypes: sorted(s.includedEventTypes) }),
+        maxEventsPerBatch: s.maxEventsPerBatch,
         name: s.name,
         service: s.service,
         topic: s.topic,

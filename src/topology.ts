@@ -10,6 +10,12 @@ export interface ReactionSpec {
   readonly name: string;
   /** Event types this reaction receives; `"all"` subscribes to every event of every topic (the journal). */
   readonly on: readonly EventType[] | "all";
+  /**
+   * Events per Event Grid delivery (default 1, so a failing event is retried alone). Worth raising only for a reaction
+   * whose every event succeeds or fails with the store, and that dedupes itself: the Functions extension invokes the
+   * batch's events one by one, and a failure retries the whole batch.
+   */
+  readonly maxEventsPerBatch?: number;
 }
 
 export interface HttpRouteSpec {
@@ -107,7 +113,7 @@ export const services = {
   journal: {
     description: "Records every event per correlation id so one business flow can be followed across services.",
     container: "journal",
-    reactions: [{ name: "recordEventInJournal", on: "all" }],
+    reactions: [{ name: "recordEventInJournal", on: "all", maxEventsPerBatch: 10 }],
     http: [
       { name: "listFlows", methods: ["GET"], route: "flows" },
       { name: "getFlow", methods: ["GET"], route: "flows/{correlationId}" },
@@ -223,6 +229,7 @@ export interface SubscriptionBinding {
   readonly functionName: string;
   /** `undefined` = every event type of the topic. */
   readonly includedEventTypes: readonly EventType[] | undefined;
+  readonly maxEventsPerBatch: number;
 }
 
 /** One Event Grid subscription per (reaction, topic it listens on), filtered to the event types of that topic. */
@@ -234,6 +241,7 @@ export const listSubscriptions = (): SubscriptionBinding[] =>
       service: r.service,
       functionName: r.functionName,
       includedEventTypes: r.eventTypes?.filter((t) => eventCatalog[t].topic === topic),
+      maxEventsPerBatch: (services[r.service].reactions as readonly ReactionSpec[]).find((x) => x.name === r.name)?.maxEventsPerBatch ?? 1,
     })),
   );
 

@@ -48,6 +48,12 @@ export interface Reaction<E extends CloudEventEnvelope = CloudEventEnvelope, S =
   partitionKey(event: E): string;
   load(event: E, context: LoadContext<P>): Promise<S>;
   decide(event: E, state: S, context: DecisionContext): Decision;
+  /**
+   * `ownRecord`: the reaction publishes nothing and its own writes record each event under the event's id (and decide
+   * nothing to do once recorded), so it needs no inbox record: a duplicate finds its record and writes nothing, and a
+   * concurrent one loses on the ETag/create and decides again. Saves a write per delivery (the journal).
+   */
+  readonly dedupe?: "inbox" | "ownRecord";
 }
 
 export interface InboxDocument extends StoredDocument {
@@ -227,6 +233,12 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
         processedAt: now.toISOString(),
         ttl: INBOX_TTL_SECONDS,
       });
+      if (reaction.dedupe === "ownRecord") {
+        if (decision.publish.length > 0) throw new Error(`${reaction.name} dedupes by its own record, so it may not publish`);
+        if (decision.writes.length === 0) return { outcome: "duplicate", republished: 0 };
+        await deps.store.commit(pk, decision.writes);
+        return { outcome: "handled", published: [] };
+      }
       const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, event, decision, now, inboxDocument);
       return { outcome: "handled", published };
     } catch (error) {

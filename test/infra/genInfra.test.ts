@@ -29,6 +29,7 @@ describe("gen-infra", () => {
     const expected = listSubscriptions().map((s) => ({
       functionName: s.functionName,
       includedEventTypes: s.includedEventTypes === undefined ? undefined : [...s.includedEventTypes].sort(),
+      maxEventsPerBatch: s.maxEventsPerBatch,
       name: s.name,
       service: s.service,
       topic: s.topic,
@@ -122,7 +123,7 @@ describe("gen-infra", () => {
           { name: "Orders_Service", container: "orders", publishesTo: [], reactions: [] },
           { name: "audit", container: "orders", publishesTo: [], reactions: [] },
         ],
-        [{ name: "x".repeat(65), topic: "orders", service: "audit", functionName: "audit-f", includedEventTypes: [] }],
+        [{ name: "x".repeat(65), topic: "orders", service: "audit", functionName: "audit-f", includedEventTypes: [], maxEventsPerBatch: 1 }],
       );
     expect(bad).toThrow(GenInfraError);
     expect(bad).toThrow(/Orders_Service[\s\S]*"orders" is used by two services[\s\S]*not 3-64[\s\S]*filters on no event type/);

@@ -21,6 +21,7 @@ export interface ExpectedSubscription {
   readonly service: string;
   readonly functionName: string;
   readonly includedEventTypes: readonly string[] | undefined;
+  readonly maxEventsPerBatch?: number;
 }
 
 /** Resource names the main deployment gives each service's app and each manifest topic. */
@@ -112,6 +113,8 @@ export const subscriptionProblems = (
     if (typeof endpoint !== "string" || !endpoint.endsWith(`/providers/Microsoft.Web/sites/${app}/functions/${sub.functionName}`)) {
       problems.push(`${sub.name}: delivers to ${String(endpoint)}, not ${app}/functions/${sub.functionName}`);
     }
+    const batch = at(p, "properties.destination.properties.maxEventsPerBatch");
+    if (batch !== (sub.maxEventsPerBatch ?? 1)) problems.push(`${sub.name}: delivers ${String(batch)} events per batch, not ${sub.maxEventsPerBatch ?? 1}`);
     const types = at(p, "properties.filter.includedEventTypes");
     if (sub.includedEventTypes === undefined) {
       if (types !== undefined) problems.push(`${sub.name}: filters on ${JSON.stringify(types)} but should receive every type`);

@@ -63,4 +63,6 @@ export const recordEventInJournal: Reaction<CloudEventEnvelope, JournalState, Jo
     return { entry, summary, ttlSeconds: ports.settings.entryTtlSeconds };
   },
   decide: (event, state, context) => recordEvent(event, state, context.now),
+  // The entry (keyed by the event id) and the summary's steps are the record: no inbox write per event.
+  dedupe: "ownRecord",
 };

@@ -67,6 +67,16 @@ describe("journal: recording an event", () => {
     expect((await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j"))!.eventCount).toBe(1);
   });
 
+  it("records an event in one batch of its entry and summary, with no inbox record, and writes nothing on a redelivery", async () => {
+    const store = createInMemoryStore();
+    const deps = { store, publisher: recordingPublisher(), ports: ports(), clock: () => fixedNow };
+    const event = placed();
+    await runReaction(recordEventInJournal, event, deps);
+    await runReaction(recordEventInJournal, structuredClone(event), deps);
+    expect(store.commits).toHaveLength(1);
+    expect(store.all().map((d) => d.kind).sort()).toEqual(["flowSummary", "journalEntry"]);
+  });
+
   it("completes the summary when an earlier attempt wrote only the entry (a batch that was not atomic)", async () => {
     const event = placed();
     const store = createInMemoryStore([

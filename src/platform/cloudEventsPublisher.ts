@@ -8,7 +8,7 @@ import { CloudEventEnvelope } from "../events/envelope";
  * instead of through `EventGridPublisherClient`'s pipeline (which re-maps every event and runs a dozen policies per
  * request). The contract, from "Publish events to Azure Event Grid custom topics using access keys"
  * (https://learn.microsoft.com/azure/event-grid/post-to-custom-topic) and "Authenticate publishing clients using
- * Microsoft Entra ID" (https://learn.microsoft.com/azure/event-grid/authenticate-with-microsoft-entra-id):
+ * Microsoft Entra ID" (https://learn.microsoft.com/azure/event-grid/authenticate-with-active-directory):
  * `POST <topic endpoint>?api-version=2018-01-01`, body a JSON array of CloudEvents 1.0 (extensions at top level) with
  * content type `application/cloudevents-batch+json`, authenticated by the `aeg-sas-key` header (the topic's key) or
  * `Authorization: Bearer <token>` for the scope `https://eventgrid.azure.net/.default`; success is 200.
@@ -179,8 +179,8 @@ export const createTokenCache = (
   return async () => {
     const fresh = freshToken();
     if (fresh !== undefined) return fresh;
-    inFlight ??= credential
-      .getToken(scope)
+    inFlight ??= Promise.resolve()
+      .then(() => credential.getToken(scope))
       .then((token) => {
         if (!token) throw new Error(`The credential returned no token for ${scope}`);
         cached = token;

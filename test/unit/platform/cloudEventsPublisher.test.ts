@@ -47,6 +47,14 @@ describe("thin CloudEvents publisher", () => {
     ]);
   });
 
+  it("passes the caller's abort signal on, so a cancelled delivery stops its publish", async () => {
+    const transportMock = answering();
+    const sender = createCloudEventsTopicSender({ topic: "orders", endpoint: "https://t.example/api/events", auth: { kind: "key", key: "k" }, transport: transportMock });
+    const controller = new AbortController();
+    await sender.sendEvents([envelope("1")], { abortSignal: controller.signal });
+    expect(transportMock.mock.calls[0]![1].signal).toBe(controller.signal);
+  });
+
   it("splits what exceeds Event Grid's request limits (5,000 events, 1 MB) and refuses an event over 1 MB", () => {
     expect(serializeInRequests(Array.from({ length: MAX_EVENTS_PER_REQUEST + 1 }, (_, i) => envelope(String(i))))).toHaveLength(2);
     const big = "x".repeat(400 * 1024);
@@ -108,6 +116,7 @@ describe("thin CloudEvents publisher", () => {
     const getToken = jest.fn(() => new Promise<AccessToken>((resolve) => (release = resolve)));
     const tokens = createTokenCache({ getToken } as unknown as TokenCredential, EVENT_GRID_SCOPE, () => now);
     const waiting = Promise.all([tokens(), tokens(), tokens()]);
+    await new Promise((resolve) => setImmediate(resolve));
     release({ token: "a", expiresOnTimestamp: 60 * 60_000 });
     expect(await waiting).toEqual(["a", "a", "a"]);
     expect(getToken).toHaveBeenCalledTimes(1);
@@ -118,6 +127,16 @@ describe("thin CloudEvents publisher", () => {
     now = 60 * 60_000;
     getToken.mockImplementationOnce(() => Promise.reject(new Error("IMDS down")));
     await expect(tokens()).rejects.toThrow(/No Microsoft Entra token .*IMDS down/);
+  });
+
+  it("token cache: a credential that throws outright (no managed identity) fails the publish with a publish error", async () => {
+    const getToken = jest.fn(() => {
+      throw new Error("ManagedIdentityCredential: no identity");
+    });
+    const tokens = createTokenCache({ getToken } as unknown as TokenCredential, EVENT_GRID_SCOPE);
+    await expect(tokens()).rejects.toThrow(EventGridPublishError);
+    await expect(tokens()).rejects.toThrow(/no identity/);
+    expect(getToken).toHaveBeenCalledTimes(2);
   });
 
   it("honours the credential's refresh hint before the expiry margin", async () => {

@@ -228,6 +228,60 @@ const measureStore = async (options: BenchOptions, shape: { opsPerBatch: number;
   }
 };
 
+interface PublisherAb {
+  concurrency: number;
+  thin: { flowsPerS: number; hostCpuMsPerFlow: number | undefined; p99: number; runs: number[] };
+  sdk: { flowsPerS: number; hostCpuMsPerFlow: number | undefined; p99: number; runs: number[] };
+}
+
+/**
+ * The order flow through one host with each publisher, two stacks up at once and runs alternating between them, so
+ * both see the same neighbours. The SDK host gets a bench-only preload (scripts/bench/sdkPublisherPreload.ts).
+ */
+const measurePublisherInFlows = async (options: BenchOptions): Promise<PublisherAb> => {
+  const concurrency = Math.min(16, Math.max(...options.steps));
+  let sdkConfirmed = false;
+  const start = (sdk: boolean) =>
+    startLocalStack({
+      appRoot: path.resolve(__dirname, "../.."),
+      ports: { cosmos: 0, functions: 0, eventGrid: 0, dev: 0 },
+      disableTimers: true,
+      ...(sdk ? { appSettings: { NODE_OPTIONS: `--require ${path.join(__dirname, "bench/sdkPublisherPreload.js")}` } } : {}),
+      log: (line) => {
+        if (sdk && line.includes("publishes through EventGridPublisherClient")) sdkConfirmed = true;
+      },
+    });
+  const stacks = { thin: await start(false), sdk: await start(true) };
+  const observers = { thin: observeCosmosServer(Number(new URL(stacks.thin.cosmos.endpoint).port)), sdk: observeCosmosServer(Number(new URL(stacks.sdk.cosmos.endpoint).port)) };
+  try {
+    const drivers = { thin: orderFlow(stacks.thin, observers.thin), sdk: orderFlow(stacks.sdk, observers.sdk) };
+    const runs: Record<"thin" | "sdk", Omit<StepResult, "runs">[]> = { thin: [], sdk: [] };
+    for (const kind of ["thin", "sdk"] as const) {
+      await seedStock(stacks[kind]);
+      await Promise.all(Array.from({ length: 4 }, (_, w) => drivers[kind].run(w)));
+    }
+    if (!sdkConfirmed) throw new Error("the SDK publisher preload did not take effect in the host");
+    for (let r = 0; r < Math.max(options.repeats, 2); r++) {
+      for (const kind of (r % 2 === 0 ? ["thin", "sdk"] : ["sdk", "thin"]) as ("thin" | "sdk")[]) {
+        runs[kind].push(await closedLoop(stacks[kind], observers[kind], drivers[kind], concurrency, options.durationS * 1000));
+        log(`publisher A/B: order c=${concurrency} ${kind}: ${runs[kind].at(-1)!.flowsPerS.toFixed(1)} flows/s`);
+      }
+    }
+    for (const d of Object.values(drivers)) d.close();
+    const summary = (kind: "thin" | "sdk") => ({
+      flowsPerS: median(runs[kind].map((x) => x.flowsPerS)),
+      hostCpuMsPerFlow: median(runs[kind].map((x) => x.hostCpuMsPerFlow ?? NaN)),
+      p99: median(runs[kind].map((x) => x.p99)),
+      runs: runs[kind].map((x) => x.flowsPerS),
+    });
+    return { concurrency, thin: summary("thin"), sdk: summary("sdk") };
+  } finally {
+    for (const o of Object.values(observers)) o.close();
+    await stacks.thin.stop();
+    await stacks.sdk.stop();
+  }
+};
+
 interface PublishSide {
   kind: PublisherKind;
   sendsPerS: number;
@@ -280,6 +334,7 @@ const main = async () => {
   log(`bench: steps ${options.steps.join("/")}, ${options.durationS} s each, ${options.repeats} run(s), flows ${options.flows.join(", ")}`);
   const publishers = await measurePublishers(options);
   log(`publishers: ${publishers.map((p) => `${p.kind} ${p.cpuMsPerSend.toFixed(3)} ms CPU/send`).join(", ")}`);
+  const publisherAb = options.flows.includes("order") ? await measurePublisherInFlows(options) : undefined;
   const modes: Awaited<ReturnType<typeof runHostMode>>[] = [];
   for (const mode of ["one host", "host per service"] as HostMode[]) modes.push(await runHostMode(mode, options));
   const single = modes[0]!;
@@ -320,9 +375,9 @@ const main = async () => {
       steps: Object.fromEntries(modes.map((m) => [m.mode, m.steps[flow]!])) as Record<HostMode, StepResult[]> };
   });
 
-  printTable(options, publishers, store, shape, flowsReport);
+  printTable(options, publishers, publisherAb, store, shape, flowsReport);
   if (options.json) {
-    writeFileSync(options.json, JSON.stringify({ startedAt: started.toISOString(), options, prices: PRICES, publishers, store, shape, flows: flowsReport }, null, 2));
+    writeFileSync(options.json, JSON.stringify({ startedAt: started.toISOString(), options, prices: PRICES, publishers, publisherAb, store, shape, flows: flowsReport }, null, 2));
     log(`figures written to ${options.json}`);
   }
 };
@@ -354,6 +409,7 @@ type FlowReport = {
 const printTable = (
   options: BenchOptions,
   publishers: PublishSide[],
+  publisherAb: PublisherAb | undefined,
   store: StoreRate[],
   shape: { opsPerBatch: number; docBytes: number; docsPerQuery: number },
   flows: FlowReport[],
@@ -370,6 +426,16 @@ const printTable = (
   for (const p of publishers) line(`| ${p.kind === "sdk" ? "EventGridPublisherClient" : "thin (node:http)"} | ${fmt(p.cpuMsPerSend, 3)} | ${fmt(p.sendsPerS, 0)} |`);
   const [sdk, thin] = publishers;
   if (sdk && thin) line(`thin ÷ SDK: CPU per send ${fmt(thin.cpuMsPerSend / sdk.cpuMsPerSend, 2)}, sends/s ${fmt(thin.sendsPerS / sdk.sendsPerS, 2)}`);
+  if (publisherAb) {
+    const { thin: t, sdk: k, concurrency } = publisherAb;
+    line();
+    line(`Order flow through one host at concurrency ${concurrency}, by publisher (two stacks, runs alternating):`);
+    line("| publisher | flows/s | host CPU ms/flow | p99 ms | runs (flows/s) |");
+    line("|---|---:|---:|---:|---|");
+    line(`| EventGridPublisherClient | ${fmt(k.flowsPerS)} | ${fmt(k.hostCpuMsPerFlow)} | ${fmt(k.p99, 0)} | ${k.runs.map((r) => r.toFixed(0)).join(" / ")} |`);
+    line(`| thin (node:http) | ${fmt(t.flowsPerS)} | ${fmt(t.hostCpuMsPerFlow)} | ${fmt(t.p99, 0)} | ${t.runs.map((r) => r.toFixed(0)).join(" / ")} |`);
+    line(`thin ÷ SDK: flows/s ${fmt(t.flowsPerS / k.flowsPerS, 2)}, host CPU per flow ${fmt((t.hostCpuMsPerFlow ?? NaN) / (k.hostCpuMsPerFlow ?? NaN), 2)}`);
+  }
   line();
   line(`Store alone (local Cosmos-protocol server, real @azure/cosmos client in another process, 16 concurrent; batch = ${shape.opsPerBatch} creates of ${shape.docBytes} B, query returns ${shape.docsPerQuery} docs):`);
   line("| operation | ops/s (wall, noisy) | server CPU ms/op |");

@@ -118,6 +118,11 @@ export const observeCosmosServer = (cosmosPort: number): StoreObserver => {
     const byId = match[2] !== undefined;
     const status = res.statusCode;
     const header = (name: string) => String(req.headers[name] ?? "").toLowerCase() === "true";
+    // The client asks for a cross-partition query's plan before the query itself; that is not a query of documents.
+    if (header("x-ms-cosmos-is-query-plan-request")) {
+      counts.ops.metadata += 1;
+      return;
+    }
     if (req.method === "GET" && byId) {
       if (status === 404) counts.ops.readMiss += 1;
       else {

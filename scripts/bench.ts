@@ -1,0 +1,495 @@
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import path from "node:path";
+import { startCosmosServer } from "../src/local/cosmosServer";
+import { startEventGridEmulator } from "../src/local/eventGrid";
+import { LOCAL_DATABASE_NAME, LocalStack, provisionCosmos, startLocalStack } from "../src/local/stack";
+import type { PublisherKind } from "../src/platform/publisher";
+import { BenchOptions, parseArgs } from "./bench/args";
+import { childrenCpuMs, ownCpuMs, runWorker } from "./bench/childProcess";
+import { CostPerMillion, FlowUsage, PRICES, costPerMillionFlows, ruByCategory } from "./bench/cost";
+import { FlowDriver, FlowName, onboardingFlow, orderFlow, seedStock } from "./bench/flows";
+import { median, percentile } from "./bench/stats";
+import { StoreCounts, StoreObserver, diffCounts, observeCosmosServer } from "./bench/storeObserver";
+import type { StoreOp } from "./bench/storeWorker";
+
+/**
+ * `npm run bench`: in one run, side by side on this machine — what the local store could serve per flow, what the
+ * flows achieve through the Functions host(s) at rising concurrency, one host vs one host per service, the publish
+ * path's CPU (thin publisher vs EventGridPublisherClient), and what a million flows would cost in Azure from the
+ * operations counted. Loopback only; bounded by the step list, the step duration and a per-flow timeout.
+ * See docs/benchmark.md for how to read it.
+ */
+type HostMode = "one host" | "host per service";
+
+interface StepResult {
+  concurrency: number;
+  flowsPerS: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  hostCpuMsPerFlow: number | undefined;
+  benchCpuMsPerFlow: number;
+  pointReadsPerFlow: number;
+  batchesPerFlow: number;
+  /** The machine's 1-minute load average when the step ended: how noisy its neighbours were. */
+  load: number;
+  runs: number[];
+}
+
+interface CountedFlow {
+  flows: number;
+  store: StoreCounts;
+  publishRequests: number;
+  eventsPublished: number;
+  deliveryAttempts: number;
+  deliverySeconds: number;
+  apiSeconds: number;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const perFlow = (n: number, flows: number) => (flows > 0 ? n / flows : NaN);
+
+const closedLoop = async (
+  stack: LocalStack,
+  observer: StoreObserver,
+  driver: FlowDriver,
+  concurrency: number,
+  durationMs: number,
+): Promise<Omit<StepResult, "runs">> => {
+  const warmMs = Math.min(2000, durationMs / 5);
+  const t0 = performance.now();
+  const from = t0 + warmMs;
+  const to = from + durationMs;
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: unknown;
+  const snapshot = () => ({ host: childrenCpuMs(), own: ownCpuMs(), store: observer.counts() });
+  let start = snapshot();
+  let end = start;
+  const startTimer = setTimeout(() => (start = snapshot()), warmMs);
+  const endTimer = setTimeout(() => (end = snapshot()), warmMs + durationMs);
+  const worker = async (w: number) => {
+    while (performance.now() < to) {
+      try {
+        const latency = await driver.run(w);
+        const at = performance.now();
+        if (at >= from && at <= to) latencies.push(latency);
+      } catch (error) {
+        errors += 1;
+        firstError ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  clearTimeout(startTimer);
+  clearTimeout(endTimer);
+  if (end === start) end = snapshot();
+  // Let trailing reactions (journal, notifications) finish, so the next step starts from a quiet system.
+  await stack.eventGrid.idle(120_000).catch(() => log("warning: deliveries still pending after 120 s"));
+  if (firstError) log(`  ${errors} flow(s) failed; first: ${(firstError as Error).message}`);
+  const flows = latencies.length;
+  const store = diffCounts(end.store, start.store);
+  return {
+    concurrency,
+    flowsPerS: flows / (durationMs / 1000),
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    errors,
+    hostCpuMsPerFlow: end.host !== undefined && start.host !== undefined ? perFlow(end.host - start.host, flows) : undefined,
+    benchCpuMsPerFlow: perFlow(end.own - start.own, flows),
+    pointReadsPerFlow: perFlow(store.ops.readHit + store.ops.readMiss, flows),
+    batchesPerFlow: perFlow(store.ops.batch, flows),
+    load: loadavg()[0] ?? NaN,
+  };
+};
+
+/** A few flows at concurrency 4 with every store answer parsed, then a wait until Event Grid has nothing left. */
+const countFlows = async (
+  stack: LocalStack,
+  observer: StoreObserver,
+  driver: FlowDriver,
+  flows: number,
+  publishes: { requests: number; events: number },
+): Promise<CountedFlow> => {
+  await stack.eventGrid.idle(60_000);
+  const since = new Date().toISOString();
+  observer.setDetailed(true);
+  const before = observer.counts();
+  const published = { ...publishes };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async (_, w) => {
+      while (next < flows) {
+        next += 1;
+        await driver.run(w);
+      }
+    }),
+  );
+  await stack.eventGrid.idle(120_000);
+  observer.setDetailed(false);
+  const store = diffCounts(observer.counts(), before);
+  const deliveries = stack.eventGrid.deliveries().filter((d) => d.time >= since);
+  const durations = deliveries.map((d) => d.durationInMs);
+  // The POST that starts a flow is an execution too; its duration is not observable here, so it is charged the
+  // median delivery's.
+  const apiMs = flows * median(durations.length ? durations : [0]);
+  return {
+    flows,
+    store,
+    publishRequests: publishes.requests - published.requests,
+    eventsPublished: publishes.events - published.events,
+    deliveryAttempts: deliveries.length,
+    deliverySeconds: durations.reduce((a, b) => a + b, 0) / 1000,
+    apiSeconds: apiMs / 1000,
+  };
+};
+
+const runHostMode = async (mode: HostMode, options: BenchOptions) => {
+  const publishes = { requests: 0, events: 0 };
+  const stack = await startLocalStack({
+    appRoot: path.resolve(__dirname, "../.."),
+    ports: { cosmos: 0, functions: 0, eventGrid: 0, dev: 0 },
+    hostPerService: mode === "host per service",
+    disableTimers: true,
+    log: (line) => {
+      const match = /← (\d+) event\(s\)/.exec(line);
+      if (match) {
+        publishes.requests += 1;
+        publishes.events += Number(match[1]);
+      } else if (/error|fail/i.test(line) && !/CrmContactAddFailed|PaymentFailed|StockReservationFailed/.test(line)) {
+        if (process.env.BENCH_LOGS === "1") log(line);
+      }
+    },
+  });
+  const observer = observeCosmosServer(Number(new URL(stack.cosmos.endpoint).port));
+  try {
+    await seedStock(stack);
+    const drivers: Record<FlowName, FlowDriver> = { order: orderFlow(stack, observer), onboarding: onboardingFlow(stack, observer) };
+    const counted: Partial<Record<FlowName, CountedFlow>> = {};
+    const steps: Partial<Record<FlowName, StepResult[]>> = {};
+    for (const flow of options.flows) {
+      const driver = drivers[flow];
+      await Promise.all(Array.from({ length: 4 }, (_, w) => driver.run(w))); // warm-up: module loads, connections
+      counted[flow] = await countFlows(stack, observer, driver, options.countedFlows, publishes);
+      log(`${mode}: ${flow} flow counted over ${options.countedFlows} flows`);
+      const results: StepResult[] = [];
+      for (const concurrency of options.steps) {
+        const runs: Omit<StepResult, "runs">[] = [];
+        for (let r = 0; r < options.repeats; r++) {
+          runs.push(await closedLoop(stack, observer, driver, concurrency, options.durationS * 1000));
+          log(`${mode}: ${flow} c=${concurrency} run ${r + 1}: ${runs.at(-1)!.flowsPerS.toFixed(1)} flows/s`);
+        }
+        const byThroughput = [...runs].sort((a, b) => a.flowsPerS - b.flowsPerS);
+        const mid = byThroughput[Math.floor((byThroughput.length - 1) / 2)]!;
+        results.push({ ...mid, runs: runs.map((r) => r.flowsPerS) });
+      }
+      steps[flow] = results;
+    }
+    for (const d of Object.values(drivers)) d.close();
+    return { mode, counted, steps };
+  } finally {
+    observer.close();
+    await stack.stop();
+  }
+};
+
+const STORE_CONTAINERS: Record<StoreOp, string> = { readHit: "orders", readMiss: "inventory", batch: "payments", query: "invoicing" };
+
+interface StoreRate {
+  op: StoreOp;
+  opsPerS: number;
+  serverCpuMsPerOp: number;
+}
+
+/** The local Cosmos-protocol server alone, loaded through the real client from another process, one op kind at a time. */
+const measureStore = async (options: BenchOptions, shape: { opsPerBatch: number; docBytes: number; docsPerQuery: number }): Promise<StoreRate[]> => {
+  const server = await startCosmosServer({ port: 0 });
+  try {
+    await provisionCosmos(server.endpoint, server.key, LOCAL_DATABASE_NAME);
+    const rates: StoreRate[] = [];
+    for (const op of ["readHit", "readMiss", "batch", "query"] as const) {
+      const cpu0 = ownCpuMs();
+      const result = await runWorker<{ ops: number; wallMs: number }>("storeWorker.js", {
+        // Each kind in its own container: the local server scans a whole container for a query (it ignores the
+        // partition key), so a query after the batch run would measure the batch run's leftovers.
+        endpoint: server.endpoint, key: server.key, database: LOCAL_DATABASE_NAME, container: STORE_CONTAINERS[op],
+        op, durationMs: options.microS * 1000, concurrency: 16, ...shape,
+      });
+      // The server's CPU includes the worker's warm-up; charge it all to the measured ops (a slight overestimate).
+      rates.push({ op, opsPerS: (result.ops / result.wallMs) * 1000, serverCpuMsPerOp: (ownCpuMs() - cpu0) / result.ops });
+    }
+    return rates;
+  } finally {
+    await server.close();
+  }
+};
+
+interface PublisherAb {
+  concurrency: number;
+  thin: { flowsPerS: number; hostCpuMsPerFlow: number | undefined; p99: number; runs: number[] };
+  sdk: { flowsPerS: number; hostCpuMsPerFlow: number | undefined; p99: number; runs: number[] };
+}
+
+/**
+ * The order flow through one host with each publisher, two stacks up at once and runs alternating between them, so
+ * both see the same neighbours. The SDK host gets a bench-only preload (scripts/bench/sdkPublisherPreload.ts).
+ */
+const measurePublisherInFlows = async (options: BenchOptions): Promise<PublisherAb> => {
+  const concurrency = Math.min(16, Math.max(...options.steps));
+  let sdkConfirmed = false;
+  const start = (sdk: boolean) =>
+    startLocalStack({
+      appRoot: path.resolve(__dirname, "../.."),
+      ports: { cosmos: 0, functions: 0, eventGrid: 0, dev: 0 },
+      disableTimers: true,
+      ...(sdk ? { appSettings: { NODE_OPTIONS: `--require ${path.join(__dirname, "bench/sdkPublisherPreload.js")}` } } : {}),
+      log: (line) => {
+        if (sdk && line.includes("publishes through EventGridPublisherClient")) sdkConfirmed = true;
+      },
+    });
+  const stacks = { thin: await start(false), sdk: await start(true) };
+  const observers = { thin: observeCosmosServer(Number(new URL(stacks.thin.cosmos.endpoint).port)), sdk: observeCosmosServer(Number(new URL(stacks.sdk.cosmos.endpoint).port)) };
+  try {
+    const drivers = { thin: orderFlow(stacks.thin, observers.thin), sdk: orderFlow(stacks.sdk, observers.sdk) };
+    const runs: Record<"thin" | "sdk", Omit<StepResult, "runs">[]> = { thin: [], sdk: [] };
+    for (const kind of ["thin", "sdk"] as const) {
+      await seedStock(stacks[kind]);
+      await Promise.all(Array.from({ length: 4 }, (_, w) => drivers[kind].run(w)));
+    }
+    if (!sdkConfirmed) throw new Error("the SDK publisher preload did not take effect in the host");
+    for (let r = 0; r < Math.max(options.repeats, 2); r++) {
+      for (const kind of (r % 2 === 0 ? ["thin", "sdk"] : ["sdk", "thin"]) as ("thin" | "sdk")[]) {
+        runs[kind].push(await closedLoop(stacks[kind], observers[kind], drivers[kind], concurrency, options.durationS * 1000));
+        log(`publisher A/B: order c=${concurrency} ${kind}: ${runs[kind].at(-1)!.flowsPerS.toFixed(1)} flows/s`);
+      }
+    }
+    for (const d of Object.values(drivers)) d.close();
+    const summary = (kind: "thin" | "sdk") => ({
+      flowsPerS: median(runs[kind].map((x) => x.flowsPerS)),
+      hostCpuMsPerFlow: median(runs[kind].map((x) => x.hostCpuMsPerFlow ?? NaN)),
+      p99: median(runs[kind].map((x) => x.p99)),
+      runs: runs[kind].map((x) => x.flowsPerS),
+    });
+    return { concurrency, thin: summary("thin"), sdk: summary("sdk") };
+  } finally {
+    for (const o of Object.values(observers)) o.close();
+    await stacks.thin.stop();
+    await stacks.sdk.stop();
+  }
+};
+
+interface PublishSide {
+  kind: PublisherKind;
+  sendsPerS: number;
+  cpuMsPerSend: number;
+  runs: { sendsPerS: number; cpuMsPerSend: number }[];
+}
+
+/** Both publishers against the same emulator, alternating, each in its own process so its CPU is its own. */
+const measurePublishers = async (options: BenchOptions): Promise<PublishSide[]> => {
+  const key = "bench-key";
+  const emulator = await startEventGridEmulator({ port: 0, topics: [{ name: "orders", key }], subscriptions: [], log: () => undefined });
+  try {
+    const runs: Record<PublisherKind, { sendsPerS: number; cpuMsPerSend: number }[]> = { sdk: [], thin: [] };
+    for (let r = 0; r < Math.max(options.repeats, 2); r++) {
+      for (const kind of (r % 2 === 0 ? ["sdk", "thin"] : ["thin", "sdk"]) as PublisherKind[]) {
+        const result = await runWorker<{ sends: number; wallMs: number; cpuMs: number }>("publishWorker.js", {
+          kind, endpoint: emulator.topicEndpoint("orders"), key, durationMs: options.microS * 1000, concurrency: 8, eventsPerSend: 1,
+        });
+        runs[kind].push({ sendsPerS: (result.sends / result.wallMs) * 1000, cpuMsPerSend: result.cpuMs / result.sends });
+      }
+    }
+    return (["sdk", "thin"] as const).map((kind) => ({
+      kind,
+      sendsPerS: median(runs[kind].map((x) => x.sendsPerS)),
+      cpuMsPerSend: median(runs[kind].map((x) => x.cpuMsPerSend)),
+      runs: runs[kind],
+    }));
+  } finally {
+    await emulator.close();
+  }
+};
+
+const storeTimeMsPerFlow = (c: StoreCounts, rates: readonly StoreRate[], pick: (r: StoreRate) => number) => {
+  const of = (op: StoreOp) => rates.find((r) => r.op === op)!;
+  // A single write (outside a batch) is charged as a batch: both are one round trip that writes.
+  return (
+    c.ops.readHit * pick(of("readHit")) +
+    c.ops.readMiss * pick(of("readMiss")) +
+    (c.ops.batch + c.ops.batchFailed + c.ops.write) * pick(of("batch")) +
+    c.ops.query * pick(of("query"))
+  );
+};
+
+const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits));
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+const main = async () => {
+  const options = parseArgs(process.argv.slice(2));
+  const started = new Date();
+  log(`bench: steps ${options.steps.join("/")}, ${options.durationS} s each, ${options.repeats} run(s), flows ${options.flows.join(", ")}`);
+  const publishers = await measurePublishers(options);
+  log(`publishers: ${publishers.map((p) => `${p.kind} ${p.cpuMsPerSend.toFixed(3)} ms CPU/send`).join(", ")}`);
+  const publisherAb = options.flows.includes("order") ? await measurePublisherInFlows(options) : undefined;
+  const modes: Awaited<ReturnType<typeof runHostMode>>[] = [];
+  for (const mode of ["one host", "host per service"] as HostMode[]) modes.push(await runHostMode(mode, options));
+  const single = modes[0]!;
+
+  // The store's shape as the flows use it: mean operations per batch, mean document size, documents per query.
+  const all = Object.values(single.counted).map((c) => c!.store);
+  const sum = (f: (c: StoreCounts) => number) => all.reduce((a, c) => a + f(c), 0);
+  const writtenDocs = sum((c) => Object.values(c.writes).reduce((a, w) => a + w.documents, 0));
+  const writtenBytes = sum((c) => Object.values(c.writes).reduce((a, w) => a + w.bytes, 0));
+  const shape = {
+    opsPerBatch: Math.max(1, Math.round(sum((c) => c.batchOperations) / Math.max(1, sum((c) => c.ops.batch)))),
+    docBytes: Math.max(200, Math.round(writtenBytes / Math.max(1, writtenDocs))),
+    docsPerQuery: Math.max(1, Math.round(sum((c) => c.queryDocuments) / Math.max(1, sum((c) => c.ops.query)))),
+  };
+  const store = await measureStore(options, shape);
+  log(`store: ${store.map((s) => `${s.op} ${s.opsPerS.toFixed(0)}/s`).join(", ")}`);
+
+  const flowsReport = options.flows.map((flow) => {
+    const counted = single.counted[flow]!;
+    const perFlowCounts = scaleCounts(counted.store, 1 / counted.flows);
+    // The server is one Node process: with a core of its own it serves 1 s ÷ its CPU time per flow. Wall-clock rates
+    // on a shared 2-core machine measure the neighbours as much as the server, so they are shown but not used.
+    const storeMs = storeTimeMsPerFlow(perFlowCounts, store, (r) => 1000 / r.opsPerS);
+    const storeCpuMs = storeTimeMsPerFlow(perFlowCounts, store, (r) => r.serverCpuMsPerOp);
+    const storeBound = 1000 / storeCpuMs;
+    const oneHost = single.steps[flow]!;
+    const best = Math.max(...oneHost.map((s) => s.flowsPerS));
+    const usage: FlowUsage = {
+      eventsPublished: counted.eventsPublished / counted.flows,
+      deliveryAttempts: counted.deliveryAttempts / counted.flows,
+      executions: (counted.deliveryAttempts + counted.flows) / counted.flows,
+      executionSeconds: (counted.deliverySeconds + counted.apiSeconds) / counted.flows,
+      saturatedInstanceSeconds: best > 0 ? 1 / best : undefined,
+      ru: ruByCategory(perFlowCounts),
+    };
+    const cost = costPerMillionFlows(usage);
+    return { flow, counted, perFlowCounts, storeMsPerFlow: storeMs, storeCpuMsPerFlow: storeCpuMs, storeBoundFlowsPerS: storeBound, usage, cost,
+      steps: Object.fromEntries(modes.map((m) => [m.mode, m.steps[flow]!])) as Record<HostMode, StepResult[]> };
+  });
+
+  printTable(options, publishers, publisherAb, store, shape, flowsReport);
+  if (options.json) {
+    writeFileSync(options.json, JSON.stringify({ startedAt: started.toISOString(), options, prices: PRICES, publishers, publisherAb, store, shape, flows: flowsReport }, null, 2));
+    log(`figures written to ${options.json}`);
+  }
+};
+
+const scaleCounts = (c: StoreCounts, k: number): StoreCounts => {
+  const s = diffCounts(c, diffCounts(c, c));
+  for (const key of Object.keys(s.ops) as (keyof StoreCounts["ops"])[]) s.ops[key] *= k;
+  for (const key of ["batchOperations", "readKbCeil", "readBytes", "queryKbCeil", "queryDocuments", "deletes"] as const) s[key] *= k;
+  for (const w of Object.values(s.writes)) {
+    w.documents *= k;
+    w.kbCeil *= k;
+    w.bytes *= k;
+  }
+  return s;
+};
+
+type FlowReport = {
+  flow: FlowName;
+  perFlowCounts: StoreCounts;
+  counted: CountedFlow;
+  storeMsPerFlow: number;
+  storeCpuMsPerFlow: number;
+  storeBoundFlowsPerS: number;
+  usage: FlowUsage;
+  cost: CostPerMillion;
+  steps: Record<HostMode, StepResult[]>;
+};
+
+const printTable = (
+  options: BenchOptions,
+  publishers: PublishSide[],
+  publisherAb: PublisherAb | undefined,
+  store: StoreRate[],
+  shape: { opsPerBatch: number; docBytes: number; docsPerQuery: number },
+  flows: FlowReport[],
+) => {
+  const out: string[] = [];
+  const line = (s = "") => out.push(s);
+  line(`## npm run bench — ${new Date().toISOString().slice(0, 16)}Z, ${options.durationS} s per step, median of ${options.repeats}`);
+  line();
+  line(`Machine: ${cpus().length} cores, 1-minute load average ${loadavg()[0]?.toFixed(1)} at the end (other work shares the cores: compare ratios, not absolutes).`);
+  line();
+  line("Publish path (one event per send, 8 concurrent, same Event Grid emulator, each publisher in its own process):");
+  line("| publisher | CPU ms per send | sends/s |");
+  line("|---|---:|---:|");
+  for (const p of publishers) line(`| ${p.kind === "sdk" ? "EventGridPublisherClient" : "thin (node:http)"} | ${fmt(p.cpuMsPerSend, 3)} | ${fmt(p.sendsPerS, 0)} |`);
+  const [sdk, thin] = publishers;
+  if (sdk && thin) line(`thin ÷ SDK: CPU per send ${fmt(thin.cpuMsPerSend / sdk.cpuMsPerSend, 2)}, sends/s ${fmt(thin.sendsPerS / sdk.sendsPerS, 2)}`);
+  if (publisherAb) {
+    const { thin: t, sdk: k, concurrency } = publisherAb;
+    line();
+    line(`Order flow through one host at concurrency ${concurrency}, by publisher (two stacks, runs alternating):`);
+    line("| publisher | flows/s | host CPU ms/flow | p99 ms | runs (flows/s) |");
+    line("|---|---:|---:|---:|---|");
+    line(`| EventGridPublisherClient | ${fmt(k.flowsPerS)} | ${fmt(k.hostCpuMsPerFlow)} | ${fmt(k.p99, 0)} | ${k.runs.map((r) => r.toFixed(0)).join(" / ")} |`);
+    line(`| thin (node:http) | ${fmt(t.flowsPerS)} | ${fmt(t.hostCpuMsPerFlow)} | ${fmt(t.p99, 0)} | ${t.runs.map((r) => r.toFixed(0)).join(" / ")} |`);
+    line(`thin ÷ SDK: flows/s ${fmt(t.flowsPerS / k.flowsPerS, 2)}, host CPU per flow ${fmt((t.hostCpuMsPerFlow ?? NaN) / (k.hostCpuMsPerFlow ?? NaN), 2)}`);
+  }
+  line();
+  line(`Store alone (local Cosmos-protocol server, real @azure/cosmos client in another process, 16 concurrent; batch = ${shape.opsPerBatch} creates of ${shape.docBytes} B, query returns ${shape.docsPerQuery} docs):`);
+  line("| operation | ops/s (wall, noisy) | server CPU ms/op |");
+  line("|---|---:|---:|");
+  for (const s of store) line(`| ${s.op} | ${fmt(s.opsPerS, 0)} | ${fmt(s.serverCpuMsPerOp, 3)} |`);
+  for (const f of flows) {
+    const c = f.perFlowCounts;
+    line();
+    line(`### ${f.flow} flow`);
+    line(
+      `Per flow (counted over ${f.counted.flows} flows): point reads ${fmt(c.ops.readHit + c.ops.readMiss)} (misses ${fmt(c.ops.readMiss)}), ` +
+        `batches ${fmt(c.ops.batch)} (${fmt(c.batchOperations)} ops), failed batches ${fmt(c.ops.batchFailed)}, single writes ${fmt(c.ops.write)}, queries ${fmt(c.ops.query)}; ` +
+        `events published ${fmt(f.usage.eventsPublished)} in ${fmt(f.counted.publishRequests / f.counted.flows)} requests, deliveries ${fmt(f.usage.deliveryAttempts)}, executions ${fmt(f.usage.executions)}.`,
+    );
+    line(
+      `Store server CPU per flow ${fmt(f.storeCpuMsPerFlow, 2)} ms → store-bound limit **${fmt(f.storeBoundFlowsPerS, 0)} flows/s** ` +
+        `(from wall-clock rates instead: ${fmt(f.storeMsPerFlow, 1)} ms, ${fmt(1000 / f.storeMsPerFlow, 0)} flows/s).`,
+    );
+    line();
+    line("| host(s) | concurrency | flows/s | ÷ store-bound | p50 ms | p95 ms | p99 ms | host CPU ms/flow | store CPU ÷ host CPU | errors | load | runs (flows/s) |");
+    line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    for (const [mode, steps] of Object.entries(f.steps)) {
+      for (const s of steps) {
+        line(
+          `| ${mode} | ${s.concurrency} | ${fmt(s.flowsPerS)} | ${fmt(s.flowsPerS / f.storeBoundFlowsPerS, 2)} | ${fmt(s.p50, 0)} | ${fmt(s.p95, 0)} | ${fmt(s.p99, 0)} | ${fmt(s.hostCpuMsPerFlow)} | ${fmt(s.hostCpuMsPerFlow === undefined ? undefined : f.storeCpuMsPerFlow / s.hostCpuMsPerFlow, 2)} | ${s.errors} | ${fmt(s.load)} | ${s.runs.map((r) => r.toFixed(0)).join(" / ")} |`,
+        );
+      }
+    }
+    const single = f.steps["one host"];
+    const split = f.steps["host per service"];
+    if (single && split) {
+      line();
+      line(
+        `host per service ÷ one host, flows/s at concurrency ${single.map((s) => s.concurrency).join("/")}: ` +
+          single.map((s, i) => fmt((split[i]?.flowsPerS ?? NaN) / s.flowsPerS, 2)).join(" / "),
+      );
+    }
+    const k = f.cost;
+    const ru = Object.values(f.usage.ru).reduce((a, b) => a + b, 0);
+    line();
+    line(
+      `Azure cost per million ${f.flow} flows: **${usd(k.totalLow)}–${usd(k.totalHigh)}** = Event Grid ${usd(k.eventGrid)} + executions ${usd(k.executions)} + ` +
+        `GB-s ${usd(k.gbSecondsLow)}–${usd(k.gbSecondsHigh)} + Cosmos ${usd(k.cosmos)} (${fmt(ru, 0)} RU/flow: ` +
+        Object.entries(f.usage.ru)
+          .filter(([, v]) => v > 0)
+          .map(([cat, v]) => `${cat} ${fmt(v, 0)}`)
+          .join(", ") +
+        ")",
+    );
+  }
+  process.stdout.write(`${out.join("\n")}\n`);
+};
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

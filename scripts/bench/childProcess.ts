@@ -1,0 +1,57 @@
+import { spawn } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+
+/**
+ * Runs a bench worker (a compiled script next to this one) in its own process and returns the JSON it prints last.
+ * Load generators run apart from the servers they load, so each side's CPU time is its own.
+ */
+export const runWorker = <T>(script: string, args: Record<string, string | number>): Promise<T> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, script), JSON.stringify(args)], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => (out += chunk));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      const last = out.trim().split("\n").pop() ?? "";
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}: ${out.slice(-500)}`));
+      try {
+        resolve(JSON.parse(last) as T);
+      } catch {
+        reject(new Error(`${script} printed no result: ${out.slice(-500)}`));
+      }
+    });
+  });
+
+/** The arguments a worker was started with. */
+export const workerArgs = <T>(): T => JSON.parse(process.argv[2] ?? "{}") as T;
+
+/** CPU time (user + system, ms) of this process's direct children so far, from /proc (Linux); undefined elsewhere. */
+export const childrenCpuMs = (): number | undefined => {
+  try {
+    const ticksPerSecond = 100; // USER_HZ on Linux
+    let ticks = 0;
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      // Fields after the parenthesised command: state ppid ... utime(14) stime(15), 1-based over the whole line.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) !== process.pid) continue;
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return (ticks / ticksPerSecond) * 1000;
+  } catch {
+    return undefined;
+  }
+};
+
+export const ownCpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};

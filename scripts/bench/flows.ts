@@ -1,0 +1,125 @@
+import type { LocalStack } from "../../src/local/stack";
+import type { StoreObserver } from "./storeObserver";
+
+export type FlowName = "order" | "onboarding";
+
+/**
+ * Starts flows over the public HTTP API and resolves when the store writes the flow's user-visible end state (the
+ * order Confirmed with its invoice; the user Onboarded), as the observer sees it: no polling adds load or store reads.
+ */
+export interface FlowDriver {
+  readonly name: FlowName;
+  /** One flow, start to end state, for closed-loop worker `worker`; resolves with its latency in ms. */
+  run(worker: number): Promise<number>;
+  close(): void;
+}
+
+const FLOW_TIMEOUT_MS = 60_000;
+export const SKUS = 64;
+
+export const skuOf = (worker: number) => `BENCH-${worker % SKUS}`;
+
+/** Stock for every worker's own SKU, so concurrent orders do not all contend for one stock document's ETag. */
+export const seedStock = async (stack: LocalStack): Promise<void> => {
+  for (let i = 0; i < SKUS; i++) {
+    const response = await fetch(`${stack.functionsUrls.inventory}/api/inventory/${skuOf(i)}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ available: 10_000_000 }),
+    });
+    if (!response.ok) throw new Error(`seeding stock answered ${response.status}: ${await response.text()}`);
+  }
+};
+
+interface Completion {
+  wait(key: string): Promise<void>;
+  close(): void;
+}
+
+/** Resolves waiters by key when a write answer holds the end-state document; tolerates an end seen before the wait. */
+const completions = (
+  observer: StoreObserver,
+  container: string,
+  marker: string,
+  keyOf: (doc: Record<string, unknown>) => string | undefined,
+): Completion => {
+  const waiters = new Map<string, () => void>();
+  const early = new Set<string>();
+  const stop = observer.onWrite(({ container: c, text }) => {
+    if (c !== container || !text.includes(marker)) return;
+    const parsed = JSON.parse(text) as unknown;
+    const docs = Array.isArray(parsed) ? parsed.map((r: { resourceBody?: unknown }) => r.resourceBody) : [parsed];
+    for (const doc of docs) {
+      if (typeof doc !== "object" || doc === null) continue;
+      const key = keyOf(doc as Record<string, unknown>);
+      if (key === undefined) continue;
+      const waiter = waiters.get(key);
+      if (waiter) {
+        waiters.delete(key);
+        waiter();
+      } else early.add(key);
+    }
+  });
+  return {
+    wait: (key) => {
+      if (early.delete(key)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(key);
+          reject(new Error(`flow ${key} did not end within ${FLOW_TIMEOUT_MS} ms`));
+        }, FLOW_TIMEOUT_MS);
+        waiters.set(key, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+    close: stop,
+  };
+};
+
+const postJson = async (url: string, body: unknown): Promise<Record<string, unknown>> => {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text.slice(0, 200)}`);
+  return JSON.parse(text) as Record<string, unknown>;
+};
+
+export const orderFlow = (stack: LocalStack, observer: StoreObserver): FlowDriver => {
+  const done = completions(observer, "orders", '"status":"Confirmed"', (doc) =>
+    doc["kind"] === "order" && doc["status"] === "Confirmed" && doc["invoice"] ? String(doc["orderId"]) : undefined,
+  );
+  return {
+    name: "order",
+    run: async (worker) => {
+      const started = performance.now();
+      const { orderId } = await postJson(`${stack.functionsUrls.orders}/api/orders`, {
+        customerId: `bench-${worker}`,
+        items: [{ sku: skuOf(worker), quantity: 1, unitPrice: 12.5 }],
+        currency: "EUR",
+        paymentToken: "tok_visa",
+      });
+      await done.wait(String(orderId));
+      return performance.now() - started;
+    },
+    close: done.close,
+  };
+};
+
+export const onboardingFlow = (stack: LocalStack, observer: StoreObserver): FlowDriver => {
+  const done = completions(observer, "users", '"status":"Onboarded"', (doc) =>
+    doc["kind"] === "user" && doc["status"] === "Onboarded" ? String(doc["userId"]) : undefined,
+  );
+  let n = 0;
+  const run = `${Date.now().toString(36)}`;
+  return {
+    name: "onboarding",
+    run: async () => {
+      const started = performance.now();
+      const { userId } = await postJson(`${stack.functionsUrls.users}/api/users`, { email: `bench-${run}-${n++}@example.com`, name: "Bench User" });
+      await done.wait(String(userId));
+      return performance.now() - started;
+    },
+    close: done.close,
+  };
+};

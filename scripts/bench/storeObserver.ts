@@ -1,0 +1,206 @@
+import diagnosticsChannel from "node:diagnostics_channel";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * Counts what reaches the local Cosmos-protocol server, by category, from inside the bench's own process: the server
+ * runs here (startLocalStack starts it in-process) while the Functions hosts are child processes, so Node's
+ * `http.server.request.start` diagnostics channel sees every request the hosts make, with no change to the app or the
+ * stack. Response bodies (the documents read or written) give each operation's size and document kind. Nothing the
+ * bench itself sends to the hosts touches the store: flows complete when the store *writes* the terminal document,
+ * which this observer also sees, so there is no polling to inflate the counts.
+ */
+export type OpCategory = "readHit" | "readMiss" | "batch" | "batchFailed" | "query" | "write" | "metadata";
+
+export interface WriteTally {
+  /** Documents written, and their sizes in KB rounded up per document (how Cosmos charges). */
+  documents: number;
+  kbCeil: number;
+  bytes: number;
+}
+
+export interface StoreCounts {
+  ops: Record<OpCategory, number>;
+  /** Operations inside successful batches. */
+  batchOperations: number;
+  /** RU-relevant sizes: reads by KB rounded up per document; writes by category of what was written. */
+  readKbCeil: number;
+  readBytes: number;
+  queryKbCeil: number;
+  queryDocuments: number;
+  writes: Record<WriteCategory, WriteTally>;
+  deletes: number;
+}
+
+/** Write categories the cost table reports: the journal's container apart, then by document kind. */
+export type WriteCategory = "inbox" | "outbox" | "state" | "journal";
+
+const emptyCounts = (): StoreCounts => ({
+  ops: { readHit: 0, readMiss: 0, batch: 0, batchFailed: 0, query: 0, write: 0, metadata: 0 },
+  batchOperations: 0,
+  readKbCeil: 0,
+  readBytes: 0,
+  queryKbCeil: 0,
+  queryDocuments: 0,
+  writes: {
+    inbox: { documents: 0, kbCeil: 0, bytes: 0 },
+    outbox: { documents: 0, kbCeil: 0, bytes: 0 },
+    state: { documents: 0, kbCeil: 0, bytes: 0 },
+    journal: { documents: 0, kbCeil: 0, bytes: 0 },
+  },
+  deletes: 0,
+});
+
+export const diffCounts = (after: StoreCounts, before: StoreCounts): StoreCounts => {
+  const d = emptyCounts();
+  for (const k of Object.keys(d.ops) as OpCategory[]) d.ops[k] = after.ops[k] - before.ops[k];
+  for (const k of ["batchOperations", "readKbCeil", "readBytes", "queryKbCeil", "queryDocuments", "deletes"] as const) d[k] = after[k] - before[k];
+  for (const k of Object.keys(d.writes) as WriteCategory[]) {
+    d.writes[k] = {
+      documents: after.writes[k].documents - before.writes[k].documents,
+      kbCeil: after.writes[k].kbCeil - before.writes[k].kbCeil,
+      bytes: after.writes[k].bytes - before.writes[k].bytes,
+    };
+  }
+  return d;
+};
+
+export const cloneCounts = (c: StoreCounts): StoreCounts => diffCounts(c, emptyCounts());
+
+/** A successful write's answer, raw: a watcher tests the text cheaply before it parses anything. */
+export interface WriteAnswer {
+  readonly container: string;
+  readonly text: string;
+}
+
+const DOCS_PATH = /^\/dbs\/[^/]+\/colls\/([^/]+)\/docs(\/[^/?]+)?\/?(?:\?.*)?$/;
+const kbCeil = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
+
+export interface StoreObserver {
+  counts(): StoreCounts;
+  /**
+   * Sizes and kinds need every answer parsed, which costs the server's process CPU; on only while counting (a few
+   * flows at low concurrency), off while measuring throughput, when only operations are counted.
+   */
+  setDetailed(on: boolean): void;
+  /** Called with every successful write's answer (single writes and batches). */
+  onWrite(listener: (answer: WriteAnswer) => void): () => void;
+  close(): void;
+}
+
+export const observeCosmosServer = (cosmosPort: number): StoreObserver => {
+  const counts = emptyCounts();
+  const listeners = new Set<(answer: WriteAnswer) => void>();
+  let detailed = false;
+  const isCosmos = new WeakMap<Server, boolean>();
+  const written = (container: string, body: unknown) => {
+    if (typeof body !== "object" || body === null) return;
+    const json = JSON.stringify(body);
+    const bytes = Buffer.byteLength(json);
+    const kind = (body as { kind?: unknown }).kind;
+    const category: WriteCategory = container === "journal" ? "journal" : kind === "inbox" ? "inbox" : kind === "outbox" ? "outbox" : "state";
+    const tally = counts.writes[category];
+    tally.documents += 1;
+    tally.bytes += bytes;
+    tally.kbCeil += kbCeil(bytes);
+  };
+  const notify = (container: string, text: string) => {
+    for (const listener of listeners) listener({ container, text });
+  };
+
+  const classify = (req: IncomingMessage, res: ServerResponse, text: string) => {
+    const match = DOCS_PATH.exec(req.url ?? "");
+    if (!match) {
+      counts.ops.metadata += 1;
+      return;
+    }
+    const container = decodeURIComponent(match[1]!);
+    const byId = match[2] !== undefined;
+    const status = res.statusCode;
+    const header = (name: string) => String(req.headers[name] ?? "").toLowerCase() === "true";
+    // The client asks for a cross-partition query's plan before the query itself; that is not a query of documents.
+    if (header("x-ms-cosmos-is-query-plan-request")) {
+      counts.ops.metadata += 1;
+      return;
+    }
+    if (req.method === "GET" && byId) {
+      if (status === 404) counts.ops.readMiss += 1;
+      else {
+        counts.ops.readHit += 1;
+        if (!detailed) return;
+        const bytes = Buffer.byteLength(text);
+        counts.readBytes += bytes;
+        counts.readKbCeil += kbCeil(bytes);
+      }
+      return;
+    }
+    if (req.method === "POST" && header("x-ms-cosmos-is-batch-request")) {
+      if (status !== 200) {
+        counts.ops.batchFailed += 1;
+        return;
+      }
+      counts.ops.batch += 1;
+      notify(container, text);
+      if (!detailed) return;
+      const results = safeParse(text);
+      if (!Array.isArray(results)) return;
+      counts.batchOperations += results.length;
+      for (const result of results as { statusCode?: number; resourceBody?: unknown }[]) {
+        if (result.resourceBody !== undefined) written(container, result.resourceBody);
+        else if (result.statusCode === 204) counts.deletes += 1;
+      }
+      return;
+    }
+    if (req.method === "POST" && (header("x-ms-documentdb-isquery") || String(req.headers["content-type"]).includes("query+json"))) {
+      counts.ops.query += 1;
+      if (!detailed) return;
+      const documents = (safeParse(text) as { Documents?: unknown[] } | undefined)?.Documents ?? [];
+      counts.queryDocuments += documents.length;
+      counts.queryKbCeil += kbCeil(Buffer.byteLength(text));
+      return;
+    }
+    if (status >= 400) return;
+    counts.ops.write += 1;
+    notify(container, text);
+    if (!detailed) return;
+    if (req.method === "DELETE") counts.deletes += 1;
+    else written(container, safeParse(text));
+  };
+
+  const onStart = (message: unknown) => {
+    const { request, response, server } = message as { request: IncomingMessage; response: ServerResponse; server: Server };
+    let mine = isCosmos.get(server);
+    if (mine === undefined) {
+      mine = (server.address() as AddressInfo | null)?.port === cosmosPort;
+      isCosmos.set(server, mine);
+    }
+    if (!mine) return;
+    // The server answers every request with one res.end(JSON string); see the body as it leaves.
+    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+    response.end = ((...args: unknown[]) => {
+      const chunk = args[0];
+      classify(request, response, typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : "");
+      return end(...args);
+    }) as ServerResponse["end"];
+  };
+  diagnosticsChannel.subscribe("http.server.request.start", onStart);
+  return {
+    counts: () => cloneCounts(counts),
+    setDetailed: (on) => {
+      detailed = on;
+    },
+    onWrite: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: () => diagnosticsChannel.unsubscribe("http.server.request.start", onStart),
+  };
+};
+
+const safeParse = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};

@@ -3,7 +3,7 @@ import type { TokenCredential } from "@azure/identity";
 import { TopicName, isEventType, topicNames } from "../../src/events/catalog";
 import { CloudEventEnvelope } from "../../src/events/envelope";
 import { eventsOf } from "../../src/platform/eventParsing";
-import { EventPublisher, TopicClient, createEventGridPublisher } from "../../src/platform/publisher";
+import { EventPublisher, TopicSender, createEventGridPublisher, sdkTopicSender } from "../../src/platform/publisher";
 
 export type Recheck = { readonly ok: true; readonly event: CloudEventEnvelope } | { readonly ok: false; readonly reason: string };
 
@@ -29,15 +29,17 @@ export const recheckEvent = (raw: unknown): Recheck => {
 export const publisherFromEnvironment = (env: NodeJS.ProcessEnv, credential: () => TokenCredential): EventPublisher => {
   const azdEndpoints = parseJsonObject(env.EVENTGRID_TOPIC_ENDPOINTS);
   const eventGridPort = env.EVENTGRID_PORT?.trim() || "7075";
-  const clients: Partial<Record<TopicName, TopicClient>> = {};
+  const clients: Partial<Record<TopicName, TopicSender>> = {};
   for (const topic of topicNames) {
     const prefix = `EVENTGRID_${topic.toUpperCase()}`;
     const explicit = env[`${prefix}__topicEndpointUri`]?.trim();
     const endpoint = explicit || azdEndpoints[topic] || `http://127.0.0.1:${eventGridPort}/${topic}/api/events`;
     const key = env[`${prefix}__key`]?.trim() || (explicit || azdEndpoints[topic] ? undefined : "local-eventgrid-key");
-    clients[topic] = new EventGridPublisherClient(endpoint, "CloudEvent", key ? new AzureKeyCredential(key) : credential(), {
-      allowInsecureConnection: endpoint.startsWith("http://127.0.0.1") || endpoint.startsWith("http://localhost"),
-    });
+    clients[topic] = sdkTopicSender(
+      new EventGridPublisherClient(endpoint, "CloudEvent", key ? new AzureKeyCredential(key) : credential(), {
+        allowInsecureConnection: endpoint.startsWith("http://127.0.0.1") || endpoint.startsWith("http://localhost"),
+      }),
+    );
   }
   return createEventGridPublisher(clients);
 };

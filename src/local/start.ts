@@ -15,7 +15,7 @@ import { topicNames } from "../events/catalog";
  * `npm start`: the whole system on this machine, no cloud account, no Docker. Ctrl-C (or SIGTERM) stops everything.
  * Flags: `--func` uses Azure Functions Core Tools' `func start` instead of the built-in host;
  * `--host-per-service` runs one Functions host per service (ports 7081, 7082, …), as each is its own app in Azure;
- * `--fresh` starts with empty data; `--<part>-port N` (or `<PART>_PORT=N`) moves a part (see ports.ts).
+ * `--fresh` starts with empty data; `--verbose` shows every invocation and full stack traces; `--<part>-port N` (or `<PART>_PORT=N`) moves a part (see ports.ts).
  * Data (Cosmos documents, Azurite's blobs) lives in `.local-data/` (LOCAL_DATA_DIR), which git ignores.
  */
 const main = async () => {
@@ -41,7 +41,11 @@ const main = async () => {
   const traceViewer = await startLocalTraceViewer(appRoot, (line) => console.log(line));
   const stack = await startLocalStack({
     appRoot,
-    appSettings: traceViewer ? { OTEL_EXPORTER_OTLP_ENDPOINT: traceViewer.otlpHttpUrl } : {},
+    appSettings: {
+      ...(traceViewer ? { OTEL_EXPORTER_OTLP_ENDPOINT: traceViewer.otlpHttpUrl } : {}),
+      // Executing/Executed lines and full stack traces of failures; without it, one line per failure.
+      ...(flags.has("--verbose") ? { FUNCTIONS_HOST_VERBOSE: "1" } : {}),
+    },
     functionsHost: flags.has("--func") ? "func" : "builtin",
     hostPerService,
     ports,

@@ -239,11 +239,28 @@ describe("local Functions host running the fixture app", () => {
     expect(status).toBe(413);
   });
 
-  it("logs one Executing/Executed pair per invocation and prefixes context.log with the function name", async () => {
+  it("logs context.log lines prefixed with the function name, and a failure as one line without its stack", async () => {
     await fetch(`${host.url}/api/orders/log-check`);
     await waitFor(async () => (host.output().includes("getOrder: reading order log-check") ? true : undefined), "log");
-    expect(host.output()).toMatch(/Executing 'getOrder' \(Reason='[^']+', Id=[0-9a-f-]{36}\)/);
-    expect(host.output()).toMatch(/Executed 'getOrder' \(Succeeded, Id=[0-9a-f-]{36}, Duration=\d+ms\)/);
+    // Executing/Executed chatter is for --verbose (FUNCTIONS_HOST_VERBOSE=1), not for every invocation.
+    expect(host.output()).not.toMatch(/Executing 'getOrder'/);
+    await fetch(`${host.url}/api/boom`);
+    await waitFor(async () => (/Executed 'boom' \(Failed/.test(host.output()) ? true : undefined), "failure line");
+    expect(host.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it("with FUNCTIONS_HOST_VERBOSE=1 logs one Executing/Executed pair per invocation and failures with their stack", async () => {
+    const verbose = await startHost(fixtureApp, { FUNCTIONS_HOST_VERBOSE: "1" });
+    try {
+      await fetch(`${verbose.url}/api/orders/log-check`);
+      await fetch(`${verbose.url}/api/boom`);
+      await waitFor(async () => (/Exception while executing function: boom/.test(verbose.output()) ? true : undefined), "verbose failure");
+      expect(verbose.output()).toMatch(/Executing 'getOrder' \(Reason='[^']+', Id=[0-9a-f-]{36}\)/);
+      expect(verbose.output()).toMatch(/Executed 'getOrder' \(Succeeded, Id=[0-9a-f-]{36}, Duration=\d+ms\)/);
+      expect(verbose.output()).toMatch(/\n\s+at /);
+    } finally {
+      await verbose.stop();
+    }
   });
 
   describe("Event Grid webhook", () => {

@@ -172,7 +172,7 @@ export class DeliveryScheduler {
       case "done":
         return;
       case "retry":
-        this.config.log(`eventgrid: ${describeAttempt(job, result)}; retry in ${next.delayInMs} ms`);
+        this.config.log(`${flowTag(job)}eventgrid: ${describeAttempt(job, result)}; retry in ${next.delayInMs} ms`);
         this.schedule(next.delayInMs, () => {
           this.queue.push(job);
           this.pump();
@@ -180,7 +180,7 @@ export class DeliveryScheduler {
         return;
       case "deadLetter":
         if (next.delayInMs > 0) {
-          this.config.log(`eventgrid: ${describeAttempt(job, result)}; time to live ends in ${next.delayInMs} ms`);
+          this.config.log(`${flowTag(job)}eventgrid: ${describeAttempt(job, result)}; time to live ends in ${next.delayInMs} ms`);
           this.schedule(next.delayInMs, () => this.deadLetter(job, next.reason));
         } else {
           this.deadLetter(job, next.reason);
@@ -240,7 +240,7 @@ export class DeliveryScheduler {
     };
     this.deadLetterList.push(deadLetter);
     this.config.log(
-      `eventgrid: DEAD-LETTERED ${job.event.type} ${job.event.id} for ${job.subscription.name}: ${reason} after ` +
+      `${flowTag(job)}eventgrid: DEAD-LETTERED ${job.event.type} ${job.event.id} for ${job.subscription.name}: ${reason} after ` +
         `${job.attempts} attempt(s), last ${deadLetter.lastHttpStatusCode ?? "-"} ${deadLetter.lastDeliveryOutcome}`,
     );
     if (this.config.deadLetterDir) this.writeDeadLetterFile(this.config.deadLetterDir, deadLetter);
@@ -289,3 +289,9 @@ function describeAttempt(job: DeliveryJob, result: AttemptResult): string {
 }
 
 const oneLine = (text: string): string => text.replace(/\s+/g, " ").slice(0, 200);
+
+/** `[flow <correlationid>] `: every line about a delivery names the business flow, as the reactions' lines do. */
+function flowTag(job: DeliveryJob): string {
+  const flow = (job.event as { correlationid?: unknown }).correlationid;
+  return typeof flow === "string" ? `[flow ${flow.slice(0, 200)}] ` : "";
+}

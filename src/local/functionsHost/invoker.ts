@@ -21,6 +21,8 @@ export interface InvocationRequest {
   readonly parentTraceParent?: string;
   /** Shown in the `Executing` line, worded like the real host's reasons. */
   readonly reason: string;
+  /** The business flow (an event's `correlationid`), so every line about this invocation names it. */
+  readonly flow?: string;
 }
 
 export type InvocationOutcome =
@@ -36,6 +38,8 @@ const childTraceParent = (parent: string | undefined): string => {
 
 const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.message}\nStack: ${error.stack ?? ""}` : String(error);
+
+const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 300);
 
 const withTimeout = async <T>(work: Promise<T>, timeoutMs: number | undefined, onTimeout: () => Error): Promise<T> => {
   if (timeoutMs === undefined) return work;
@@ -67,16 +71,19 @@ export class Invoker {
     const { fn } = request;
     const invocationId = randomUUID();
     const started = performance.now();
-    this.log("info", `Executing '${fn.name}' (Reason='${request.reason}', Id=${invocationId})`);
+    // Executing/Executed chatter is debug (shown with FUNCTIONS_HOST_VERBOSE=1 / `npm start -- --verbose`); a failure is
+    // one line naming the flow and the reason, its stack trace debug too: a routine retry should not fill the screen.
+    const tag = request.flow ? `[flow ${request.flow}] ` : "";
+    this.log("debug", `${tag}Executing '${fn.name}' (Reason='${request.reason}', Id=${invocationId})`);
     try {
       const response = await this.#run(request, invocationId);
       const duration = Math.round(performance.now() - started);
-      this.log("info", `Executed '${fn.name}' (Succeeded, Id=${invocationId}, Duration=${duration}ms)`);
+      this.log("debug", `${tag}Executed '${fn.name}' (Succeeded, Id=${invocationId}, Duration=${duration}ms)`);
       return { succeeded: true, invocationId, response };
     } catch (error) {
       const duration = Math.round(performance.now() - started);
-      this.log("error", `Executed '${fn.name}' (Failed, Id=${invocationId}, Duration=${duration}ms)`);
-      this.log("error", `Exception while executing function: ${fn.name}. Result: Failure\nException: ${describeError(error)}`);
+      this.log("error", `${tag}Executed '${fn.name}' (Failed, Id=${invocationId}, Duration=${duration}ms): ${firstLine(error)}`);
+      this.log("debug", `Exception while executing function: ${fn.name}. Result: Failure\nException: ${describeError(error)}`);
       return { succeeded: false, invocationId, error };
     }
   }

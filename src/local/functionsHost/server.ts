@@ -127,7 +127,8 @@ export const createRequestHandler = (deps: RequestHandlerDeps) => {
 
   const invokeEvent = (fn: RegisteredFunction, event: unknown, reason: string): Promise<InvocationOutcome> => {
     const input = eventGridInput(fn.name, event, deps.now());
-    return deps.invoker.invoke({ fn, ...input, reason });
+    const flow = (event as { correlationid?: unknown } | null)?.correlationid;
+    return deps.invoker.invoke({ fn, ...input, reason, ...(typeof flow === "string" ? { flow: flow.slice(0, 200) } : {}) });
   };
 
   const invokeFromAdmin = (fn: RegisteredFunction, input: unknown): Promise<InvocationOutcome> => {

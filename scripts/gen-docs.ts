@@ -3,6 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { eventCatalog, eventTypes, topicNames } from "../src/events/catalog";
 import { JsonSchema } from "../src/events/compatibility";
+import { choreographyFigures, renderChoreographyFigures, systemChoreography } from "../src/governance/choreography";
 import { runSchemaGate } from "../src/governance/schemaGate";
 import { listReactions, listSubscriptions, serviceNames, topicsPublishedBy } from "../src/topology";
 import { renderAsyncApi } from "./gen-asyncapi";
@@ -38,6 +39,16 @@ export const renderEventCatalog = (): string => {
     "Who publishes (service → event) and who reacts (event → service). The journal records every event and is left out.",
     "",
     renderChoreographyMap(),
+    "",
+    "## Choreography figures",
+    "",
+    "From the reaction graph (src/governance/choreography.ts; `npm test` fails on an unbounded cycle, an event only the",
+    "journal hears that is no flow outcome, a reaction waiting for an event nobody publishes, or a service publishing",
+    "what it does not own). The longest chain is what the declared graph allows, an upper bound of any one flow.",
+    "",
+    "```text",
+    renderChoreographyFigures(choreographyFigures(systemChoreography())),
+    "```",
     "",
   ].join("\n");
 };

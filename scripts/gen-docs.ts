@@ -4,7 +4,7 @@ import { z } from "zod";
 import { eventCatalog, eventTypes, topicNames } from "../src/events/catalog";
 import { JsonSchema } from "../src/events/compatibility";
 import { choreographyFigures, renderChoreographyFigures, systemChoreography } from "../src/governance/choreography";
-import { runSchemaGate } from "../src/governance/schemaGate";
+import { CONTRACT_EPOCH, runSchemaGate } from "../src/governance/schemaGate";
 import { listReactions, listSubscriptions, serviceNames, topicsPublishedBy } from "../src/topology";
 import { renderAsyncApi } from "./gen-asyncapi";
 
@@ -112,5 +112,5 @@ if (require.main === module) {
     else writeFileSync(file, content);
   }
   if (check && stale > 0) process.exit(1);
-  console.log(`${check ? "docs are up to date" : `wrote ${stale} file(s)`}; no breaking change against ${gate.versionsChecked} published schema version(s)`);
+  console.log(`${check ? "docs are up to date" : `wrote ${stale} file(s)`}; no breaking change against ${gate.versionsChecked} published schema version(s) since ${CONTRACT_EPOCH.slice(0, 12)}${gate.mergeBase ? ` (merge base with main: ${gate.mergeBase.slice(0, 12)})` : ""}`);
 }

@@ -63,7 +63,7 @@ export const renderAsyncApi = (): string => {
   );
 
   const sendOperations = serviceNames.flatMap((service) =>
-    topicsPublishedBy(service).map((topic) => [
+    topicsPublishedBy(service).map((topic): [string, object] => [
       `${service}-publishes-to-${topic}`,
       {
         action: "send",
@@ -75,7 +75,7 @@ export const renderAsyncApi = (): string => {
     ]),
   );
 
-  const receiveOperations = listSubscriptions().map((s) => [
+  const receiveOperations = listSubscriptions().map((s): [string, object] => [
     s.name,
     {
       action: "receive",

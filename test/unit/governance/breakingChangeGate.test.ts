@@ -17,7 +17,7 @@ const currentSchemas = (): Record<string, JsonSchema> => JSON.parse(renderEventS
 /** The schemas the code would produce if OrderPlaced.v1's zod schema were `edit(schema)`. */
 const schemasWithOrderPlaced = (edit: (s: z.ZodObject) => z.ZodType, asType = "Orders.OrderPlaced.v1"): Record<string, JsonSchema> => {
   const schemas = currentSchemas();
-  const edited = edit(eventCatalog["Orders.OrderPlaced.v1"].schema as unknown as z.ZodObject);
+  const edited = edit(eventCatalog["Orders.OrderPlaced.v1"].schema);
   schemas[asType] = z.toJSONSchema(edited, { unrepresentable: "any", io: "input" }) as JsonSchema;
   return schemas;
 };

@@ -1,0 +1,70 @@
+// ESLint flat config: typescript-eslint with type information, plus the import boundaries of the architecture.
+import { defineConfig } from "eslint/config";
+import tseslint from "typescript-eslint";
+
+/** Relative import sources that reach src/local from anywhere under src/. */
+const localStack = { regex: "^(\\./|(\\.\\./)+)local(/|$)", message: "Production code never imports the local stack (src/local)." };
+
+export default defineConfig(
+  { ignores: ["dist/**", "node_modules/**", ".tools/**", "infra/**", "coverage/**", "**/*.js", "**/*.mjs"] },
+  tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    linterOptions: { reportUnusedDisableDirectives: "error" },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      // A promise nobody awaits loses its error: Event Grid would see success for a failed delivery.
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/switch-exhaustiveness-check": "error",
+      "@typescript-eslint/consistent-type-imports": "off",
+    },
+  },
+  {
+    // Tests may use what production code must not: loose fakes of SDK clients and the local stack.
+    files: ["test/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-explicit-any": "off",
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-member-access": "off",
+      "@typescript-eslint/no-unsafe-call": "off",
+      "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/no-unsafe-return": "off",
+      "@typescript-eslint/unbound-method": "off",
+      "@typescript-eslint/require-await": "off",
+    },
+  },
+  // Import boundaries. A service is its own Function App: it may import platform, events, topology, flows and its own
+  // folder, never another service (that would couple two deployments through code instead of events).
+  {
+    files: ["src/services/*/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { regex: "^\\.\\./(?!\\.\\./)", message: "A service imports no other service: publish or consume an event instead." },
+            {
+              regex: "^\\.\\./\\.\\./(?!(platform|events|topology|flows)(/|$))",
+              message: "A service imports only platform, events, topology, flows and its own folder.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["src/platform/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "^\\.\\./services(/|$)", message: "platform serves every service and imports none." }, localStack] },
+      ],
+    },
+  },
+  {
+    files: ["src/*.ts", "src/events/**/*.ts", "src/governance/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [localStack] }] },
+  },
+);

@@ -96,6 +96,7 @@ export const renderAsyncApi = (): string => {
         contentType: "application/json",
         headers: cloudEventHeaders(t),
         payload: payloadSchema(t),
+        correlationId: { $ref: "#/components/correlationIds/businessFlow" },
         tags: [{ name: eventCatalog[t].topic }, { name: `owner:${eventCatalog[t].publisher}` }],
       },
     ]),
@@ -126,7 +127,15 @@ export const renderAsyncApi = (): string => {
     },
     channels,
     operations: Object.fromEntries([...sendOperations, ...receiveOperations]),
-    components: { messages },
+    components: {
+      messages,
+      correlationIds: {
+        businessFlow: {
+          description: "Every event of one business flow (an order, a sign-up, a top-up) carries the id of the event that started it.",
+          location: "$message.header#/correlationid",
+        },
+      },
+    },
   };
   return stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
 };

@@ -33,6 +33,7 @@ describe("AsyncAPI 3.0 description (docs/asyncapi.yaml)", () => {
     const placed = document!.allMessages().all().find((m) => m.name() === "Orders.OrderPlaced.v1")!;
     expect(placed.headers()?.properties()?.["correlationid"]).toBeDefined();
     expect(placed.payload()?.required()).toContain("orderId");
+    expect(placed.correlationId()?.location()).toBe("$message.header#/correlationid");
   });
 
   it("rejects a document that breaks the spec, so the check above can fail", async () => {

@@ -17,8 +17,18 @@ export default defineConfig(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
       // A promise nobody awaits loses its error: Event Grid would see success for a failed delivery.
       "@typescript-eslint/no-floating-promises": "error",
-      "@typescript-eslint/switch-exhaustiveness-check": "error",
-      "@typescript-eslint/consistent-type-imports": "off",
+      // `import x = require()` is TypeScript's typed CommonJS import; bare require() calls stay flagged.
+      "@typescript-eslint/no-require-imports": ["error", { allowAsImport: true }],
+      // An async function without await is how a Promise-returning port is implemented; dropping `async` would turn
+      // its errors into synchronous throws, which callers that only `.catch` would miss.
+      "@typescript-eslint/require-await": "off",
+      // Arrays read well in messages ("[a,b]"); objects would print [object Object] and stay flagged.
+      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true, allowNullish: true, allowArray: true }],
+      // Warnings, not errors, for now: their findings sit in files other engineers are rewriting (see the report of
+      // issue 12); raise to "error" once `npm run lint` shows none.
+      "@typescript-eslint/switch-exhaustiveness-check": "warn",
+      "@typescript-eslint/unbound-method": "warn",
+      "@typescript-eslint/no-unnecessary-type-assertion": "warn",
     },
   },
   {
@@ -32,7 +42,9 @@ export default defineConfig(
       "@typescript-eslint/no-unsafe-argument": "off",
       "@typescript-eslint/no-unsafe-return": "off",
       "@typescript-eslint/unbound-method": "off",
-      "@typescript-eslint/require-await": "off",
+      "@typescript-eslint/restrict-template-expressions": "off",
+      // Fakes reject with the plain objects the SDKs throw (`{ statusCode: 412 }`), on purpose.
+      "@typescript-eslint/prefer-promise-reject-errors": "off",
     },
   },
   // Import boundaries. A service is its own Function App: it may import platform, events, topology, flows and its own
@@ -66,5 +78,19 @@ export default defineConfig(
   {
     files: ["src/*.ts", "src/events/**/*.ts", "src/governance/**/*.ts"],
     rules: { "no-restricted-imports": ["error", { patterns: [localStack] }] },
+  },
+  // Known findings in files being rewritten right now (issue 12, decider refactor): warnings until that lands, errors
+  // everywhere else. Remove an entry once its file is clean.
+  {
+    files: ["src/services/notifications/**/*.ts"],
+    rules: { "no-restricted-imports": "warn" },
+  },
+  {
+    files: ["src/services/index.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "warn" },
+  },
+  {
+    files: ["test/unit/services/orders/settleOrder.test.ts"],
+    rules: { "@typescript-eslint/no-unused-vars": "warn" },
   },
 );

@@ -102,6 +102,11 @@ describe("what the manifest says a reaction publishes is what its code builds", 
     const flowStarts = new Set<string>(flowNames.map((f) => flows[f].startedBy));
     expect(built.filter((t) => !byReactions.has(t as EventType) && !flowStarts.has(t))).toEqual([]);
   });
+
+  it.each([...flowNames])("the %s flow's starting event is built by its owner's code", (flow) => {
+    const type = flows[flow].startedBy;
+    expect(eventTypesBuiltByService(eventCatalog[type].publisher)).toContain(type);
+  });
 });
 
 describe("the runtime ownership check (assertPublishable in runReaction)", () => {

@@ -9,6 +9,7 @@ import {
   deadLetterContainerName
   deploymentContainerName
   functionAppName
+  keyVaultName
   logAnalyticsName
   planName
   resourceToken
@@ -27,8 +28,60 @@ param location string = resourceGroup().location
 @description('Optional. Name of the Cosmos DB database.')
 param cosmosDatabaseName string = 'choreography'
 
-@description('Optional. Extra app settings per service, e.g. { payments: { PAYMENT_GATEWAY_URL: \'https://…\' } }. URLs and switches only: names ending in `__key` are dropped.')
-param serviceSettings serviceSettingsType = {}
+// Outside systems. The required ones have no default: a deployment without them fails at validation, naming them,
+// instead of deploying services that fail every event for 24 hours.
+
+@description('Required. Base URL of the payment gateway API the payments service charges and refunds through (PAYMENT_GATEWAY_URL), e.g. https://gateway.example.com/api.')
+@minLength(10)
+param paymentGatewayUrl string
+
+@description('Optional. Whether the payment gateway takes an API key (`paymentGatewayApiKey`); false calls it without one.')
+param paymentGatewayRequiresApiKey bool = false
+
+@description('Optional. API key of the payment gateway (PAYMENT_GATEWAY_API_KEY), when `paymentGatewayRequiresApiKey`. Stored in Key Vault.')
+@secure()
+param paymentGatewayApiKey string = ''
+
+@description('Required. Base URL of the bank API the banking service pays top-ups through (BANK_API_URL).')
+@minLength(10)
+param bankApiUrl string
+
+@description('Optional. Whether the bank API takes an API key (`bankApiKey`); false calls it without one.')
+param bankApiRequiresApiKey bool = false
+
+@description('Optional. API key of the bank API (BANK_API_KEY), when `bankApiRequiresApiKey`. Stored in Key Vault.')
+@secure()
+param bankApiKey string = ''
+
+@description('Required. Base URL of the CRM API the crm service adds contacts through (CRM_API_URL).')
+@minLength(10)
+param crmApiUrl string
+
+@description('Required. API key of the CRM API (CRM_API_KEY). Stored in Key Vault, never an app setting value.')
+@secure()
+@minLength(1)
+param crmApiKey string
+
+@description('Required. How the email service sends: Azure Communication Services Email with the app\'s identity (`acs`), or an HTTP capture mailbox for test environments (`http`).')
+param email emailSettings
+
+@description('Required. App Service authentication: application (client) ID of the Entra ID app registration that represents the API (see infra/README.md). Requests without a token for it get 401; the flows endpoint also needs its Flows.Read app role.')
+@minLength(36)
+@maxLength(36)
+param apiClientId string
+
+@description('Optional. Token audiences accepted besides `api://<apiClientId>` and `apiClientId`.')
+param apiAudiences string[] = []
+
+@description('Optional. Days the journal keeps an event (the journal container\'s defaultTtl); flows older than that are gone from GET /api/flows/{id}.')
+@minValue(1)
+@maxValue(3650)
+param journalRetentionInDays int = 30
+
+@description('Optional. Days a deleted Key Vault (or secret) is kept; purge protection is on, so a deleted vault\'s name stays taken that long.')
+@minValue(7)
+@maxValue(90)
+param keyVaultSoftDeleteRetentionInDays int = 90
 
 @description('Optional. Node.js major version of every Function App.')
 @allowed([
@@ -37,8 +90,8 @@ param serviceSettings serviceSettingsType = {}
 ])
 param nodeVersion string = '22'
 
-@description('Optional. Upper bound of instances per Function App.')
-@minValue(1)
+@description('Optional. Upper bound of instances per Function App (Flex Consumption accepts 40 to 1000).')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
@@ -53,7 +106,30 @@ param instanceMemoryMB int = 2048
 @description('Optional. Tags added to every resource.')
 param tags resourceTags = {}
 
-type serviceSettingsType = { *: { *: string } }
+@discriminator('provider')
+type emailSettings = acsEmail | httpMailbox
+
+@description('Azure Communication Services Email, authenticated with the email app\'s identity.')
+type acsEmail = {
+  provider: 'acs'
+
+  @description('Required. Endpoint of the Communication Services resource (ACS_EMAIL__endpoint), https://<name>.communication.azure.com.')
+  @minLength(10)
+  endpoint: string
+
+  @description('Required. Verified MailFrom address of a connected email domain (EMAIL_SENDER_ADDRESS).')
+  @minLength(3)
+  senderAddress: string
+}
+
+@description('An HTTP mailbox that captures what would be sent; for test environments.')
+type httpMailbox = {
+  provider: 'http'
+
+  @description('Required. URL of the capture mailbox (MAILBOX_URL).')
+  @minLength(10)
+  mailboxUrl: string
+}
 
 type resourceTags = { *: string }
 
@@ -64,6 +140,26 @@ var topology = loadJsonContent('generated/topology.json')
 var token = resourceToken(subscription().id, resourceGroup().id, environmentName)
 
 var allTags = union(tags, { 'azd-env-name': environmentName })
+
+var emailAppSettings = email.provider == 'acs'
+  ? { EMAIL_PROVIDER: 'acs', ACS_EMAIL__endpoint: email.endpoint, EMAIL_SENDER_ADDRESS: email.senderAddress }
+  : { EMAIL_PROVIDER: 'http', MAILBOX_URL: email.mailboxUrl }
+
+// App settings of the outside systems, by service: URLs as values, secrets as Key Vault references (below).
+var outsideSystemSettings = {
+  payments: { PAYMENT_GATEWAY_URL: paymentGatewayUrl }
+  banking: { BANK_API_URL: bankApiUrl }
+  crm: { CRM_API_URL: crmApiUrl }
+  email: emailAppSettings
+}
+
+// Secret name in the Key Vault by app setting, by service. Decided by switches, never by the secret values, so that
+// what-if can predict the settings and role assignments (it cannot read secure values).
+var secretSettings = {
+  payments: paymentGatewayRequiresApiKey ? { PAYMENT_GATEWAY_API_KEY: 'payment-gateway-api-key' } : {}
+  banking: bankApiRequiresApiKey ? { BANK_API_KEY: 'bank-api-key' } : {}
+  crm: { CRM_API_KEY: 'crm-api-key' }
+}
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring-${token}'
@@ -85,12 +181,34 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+module keyVault 'modules/key-vault.bicep' = {
+  name: 'key-vault-${token}'
+  params: {
+    name: keyVaultName(token)
+    secretNames: flatten(map(items(secretSettings), service => map(items(service.value), setting => setting.value)))
+    secretValues: {
+      'payment-gateway-api-key': paymentGatewayApiKey
+      'bank-api-key': bankApiKey
+      'crm-api-key': crmApiKey
+    }
+    softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    location: location
+    tags: allTags
+  }
+}
+
 module cosmos 'modules/cosmos.bicep' = {
   name: 'cosmos-${token}'
   params: {
     name: cosmosAccountName(token)
     databaseName: cosmosDatabaseName
     containerNames: map(topology.services, s => s.container)
+    // Journal entries expire; every other container keeps items unless an item sets its own ttl.
+    defaultTtlByContainer: toObject(
+      filter(topology.services, s => s.name == 'journal'),
+      s => s.container,
+      _ => journalRetentionInDays * 86400
+    )
     location: location
     tags: allTags
   }
@@ -122,7 +240,11 @@ module apps 'modules/function-app.bicep' = [
       cosmosDatabaseName: cosmos.outputs.databaseName
       publishesTo: service.publishesTo
       topicEndpoints: topicEndpoints
-      extraSettings: serviceSettings[?service.name] ?? {}
+      extraSettings: outsideSystemSettings[?service.name] ?? {}
+      keyVaultReferenceSettings: secretSettings[?service.name] ?? {}
+      keyVaultName: keyVaultName(token)
+      apiClientId: apiClientId
+      apiAudiences: apiAudiences
       nodeVersion: nodeVersion
       maximumInstanceCount: maximumInstanceCount
       instanceMemoryMB: instanceMemoryMB
@@ -132,6 +254,7 @@ module apps 'modules/function-app.bicep' = [
     dependsOn: [
       storage
       monitoring
+      keyVault
     ]
   }
 ]
@@ -145,6 +268,7 @@ module rbac 'modules/rbac.bicep' = {
         principalId: apps[i].outputs.principalId
         container: service.container
         publishesTo: service.publishesTo
+        secretNames: map(items(secretSettings[?service.name] ?? {}), setting => setting.value)
       }
     ]
     topics: map(topology.topics, topic => { topic: topic, resourceName: topicName(topic, token) })
@@ -154,10 +278,12 @@ module rbac 'modules/rbac.bicep' = {
     cosmosAccountName: cosmosAccountName(token)
     cosmosDatabaseName: cosmosDatabaseName
     applicationInsightsName: applicationInsightsName(token)
+    keyVaultName: keyVaultName(token)
   }
   dependsOn: [
     storage
     monitoring
+    keyVault
   ]
 }
 
@@ -191,6 +317,12 @@ output DEAD_LETTER_CONTAINER_NAME string = deadLetterContainerName
 
 @description('Application Insights component.')
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.name
+
+@description('Key Vault holding the outside systems\' secrets.')
+output VAULT_NAME string = keyVaultName(token)
+
+@description('Application (client) ID of the API\'s app registration; tokens are requested for api://<this>.')
+output API_CLIENT_ID string = apiClientId
 
 @description('Number of role assignments made; a deploy script can compare it with what it expects.')
 output ROLE_ASSIGNMENT_COUNT int = rbac.outputs.roleAssignmentCount

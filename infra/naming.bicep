@@ -45,3 +45,7 @@ func logAnalyticsName(token string) string => '${abbrs.operationalInsightsWorksp
 @export()
 @description('Application Insights component.')
 func applicationInsightsName(token string) string => '${abbrs.insightsComponents}${token}'
+
+@export()
+@description('Key Vault holding the outside systems\' secrets (3-24 characters: \'kv-\' + token).')
+func keyVaultName(token string) string => '${abbrs.keyVaultVaults}${token}'

@@ -33,27 +33,11 @@ if [[ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]]; then
   exit 1
 fi
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-# A throw-away project: `dotnet restore` is the ordinary NuGet client, and the package carries the native binary.
-cat >"$work/restore.csproj" <<CSPROJ
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <TargetFramework>net$(dotnet --version | cut -d. -f1).0</TargetFramework>
-    <NoWarn>NU1701</NoWarn>
-  </PropertyGroup>
-  <ItemGroup>
-    <PackageReference Include="$PACKAGE_ID" Version="[$BICEP_VERSION]" />
-  </ItemGroup>
-</Project>
-CSPROJ
 packages="$tools_dir/nuget"
-mkdir -p "$packages"
-DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 timeout 300 dotnet restore "$work/restore.csproj" --packages "$packages" >"$work/restore.log" 2>&1 || {
-  cat "$work/restore.log" >&2
-  echo "install-bicep: dotnet restore of $PACKAGE_ID $BICEP_VERSION failed" >&2
-  exit 1
-}
+# shellcheck source=lib/nuget-restore.sh
+source "$repo_root/scripts/lib/nuget-restore.sh"
+# The package carries the native binary.
+nuget_restore "$PACKAGE_ID" "$BICEP_VERSION" "$packages" install-bicep
 
 pkg_dir="$packages/$(echo "$PACKAGE_ID" | tr '[:upper:]' '[:lower:]')/$BICEP_VERSION"
 binary="$(find "$pkg_dir" -type f -name bicep | head -n 1)"

@@ -1,12 +1,21 @@
 // Telemetry first: it instruments the Azure SDK and http modules, which must not be loaded before it.
-import { startTelemetry } from "./platform/telemetry";
-startTelemetry(process.env);
+import { startOtlpExport } from "./platform/otlpExport";
+import { setupTelemetry, startTelemetry } from "./platform/telemetry";
+// Azure Monitor where Application Insights is configured; else OTLP where an endpoint is (the local trace viewer).
+const telemetryStarted = startTelemetry(process.env);
+if (!telemetryStarted) startOtlpExport(process.env);
 
 import { app } from "@azure/functions";
+import { guardInvocationsAgainstDeepNesting } from "./platform/nestingGuard";
 import { createRuntimeProvider } from "./platform/runtime";
 import { registerServices } from "./platform/registerServices";
 import { serviceModules } from "./services";
 import { selectServices } from "./topology";
+
+// Before anything can set the programming model: a hostile event must be cut down before the library's recursive
+// conversion of trigger data, or it fails every delivery instead of being parked as poison.
+guardInvocationsAgainstDeepNesting();
+setupTelemetry(app, telemetryStarted);
 
 // The package's `main`: the Functions host (func start, Azure, or the local host) loads this file, and the SERVICES
 // app setting decides which services this Function App registers. Each service is its own app in Azure.

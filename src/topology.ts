@@ -47,6 +47,12 @@ export interface ServiceSpec {
  */
 export const outboxRelay: TimerSpec = { name: "publishPendingOutbox", schedule: "0 */5 * * * *" };
 
+/**
+ * Services that move money compare their records with the outside system's on this schedule and repair what a crash
+ * left unrecorded (see reconcilePaymentsWithGateway / reconcileBankPayments).
+ */
+const reconciliationSchedule = "0 */10 * * * *";
+
 export const services = {
   orders: {
     description: "Takes orders over HTTP and keeps each order's status from the events of the other services.",
@@ -81,7 +87,12 @@ export const services = {
     container: "inventory",
     reactions: [
       { name: "reserveStockWhenOrderPlaced", on: ["Orders.OrderPlaced.v1"], publishes: ["Inventory.StockReserved.v1", "Inventory.StockReservationFailed.v1"] },
-      { name: "releaseStockWhenOrderCancelled", on: ["Orders.OrderCancelled.v1"], publishes: ["Inventory.StockReleased.v1"] },
+      {
+        name: "releaseStockWhenOrderCancelled",
+        on: ["Orders.OrderCancelled.v1"],
+        // StockReservationFailed (OrderAlreadyCancelled) when the cancellation overtook the OrderPlaced.
+        publishes: ["Inventory.StockReleased.v1", "Inventory.StockReservationFailed.v1"],
+      },
     ],
     http: [
       { name: "setStockLevel", methods: ["PUT"], route: "inventory/{sku}" },
@@ -94,10 +105,16 @@ export const services = {
     container: "payments",
     reactions: [
       { name: "chargePaymentWhenOrderPlaced", on: ["Orders.OrderPlaced.v1"], publishes: ["Payments.PaymentConfirmed.v1", "Payments.PaymentFailed.v1", "Payments.PaymentRefunded.v1"] },
-      { name: "refundPaymentWhenOrderCancelled", on: ["Orders.OrderCancelled.v1"], publishes: ["Payments.PaymentRefunded.v1"] },
+      {
+        name: "refundPaymentWhenOrderCancelled",
+        on: ["Orders.OrderCancelled.v1"],
+        // decidePayment (settlePayment.ts) is shared with the charge, so all three outcomes are declared: the graph
+        // must over-approximate what the code can publish, never miss an edge.
+        publishes: ["Payments.PaymentRefunded.v1", "Payments.PaymentFailed.v1", "Payments.PaymentConfirmed.v1"],
+      },
     ],
     http: [],
-    timers: [outboxRelay],
+    timers: [outboxRelay, { name: "reconcilePaymentsWithGateway", schedule: reconciliationSchedule }],
   },
   invoicing: {
     description: "Issues the invoice once payment is confirmed and voids it when the order is cancelled.",
@@ -113,7 +130,12 @@ export const services = {
     description: "Records every event per correlation id so one business flow can be followed across services.",
     container: "journal",
     reactions: [{ name: "recordEventInJournal", on: "all", publishes: [] }],
-    http: [{ name: "getFlow", methods: ["GET"], route: "flows/{correlationId}" }],
+    http: [
+      { name: "listFlows", methods: ["GET"], route: "flows" },
+      { name: "getFlow", methods: ["GET"], route: "flows/{correlationId}" },
+      { name: "getFlowDiagram", methods: ["GET"], route: "flows/{correlationId}/diagram" },
+      { name: "getDashboard", methods: ["GET"], route: "dashboard" },
+    ],
     timers: [],
   },
   users: {
@@ -158,7 +180,7 @@ export const services = {
     container: "banking",
     reactions: [{ name: "requestBankPaymentWhenTopUpInitiated", on: ["Wallet.TopUpInitiated.v1"], publishes: ["Banking.BankPaymentSucceeded.v1", "Banking.BankPaymentDeclined.v1"] }],
     http: [],
-    timers: [outboxRelay],
+    timers: [outboxRelay, { name: "reconcileBankPayments", schedule: reconciliationSchedule }],
   },
   ledger: {
     description: "Owns wallets: takes top-ups over HTTP and credits each grant or top-up exactly once.",

@@ -21,6 +21,9 @@ param tags resourceTags = {}
 @description('Optional. Container default time to live in seconds; -1 keeps items forever unless an item sets its own `ttl`.')
 param defaultTtl int = -1
 
+@description('Optional. Default time to live in seconds for particular containers, by container name (e.g. the journal\'s retention); the others get `defaultTtl`.')
+param defaultTtlByContainer { *: int } = {}
+
 type resourceTags = { *: string }
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2026-03-15' = {
@@ -81,7 +84,7 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
           version: 2
         }
         // Must be set (not absent) for a per-item `ttl` (inbox and idempotency records) to take effect.
-        defaultTtl: defaultTtl
+        defaultTtl: defaultTtlByContainer[?containerName] ?? defaultTtl
       }
     }
   }

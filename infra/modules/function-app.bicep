@@ -36,6 +36,18 @@ param topicEndpoints { *: string }
 @description('Optional. Service-specific settings (external URLs, feature switches) merged into the app settings. Never credentials: a name ending in `__key` is dropped.')
 param extraSettings { *: string } = {}
 
+@description('Optional. Settings whose value is a secret in the Key Vault, by setting name: the secret\'s name. The app resolves each through a Key Vault reference with its system identity, which needs Key Vault Secrets User on the secret.')
+param keyVaultReferenceSettings { *: string } = {}
+
+@description('Optional. Key Vault holding the secrets of `keyVaultReferenceSettings`; required when `keyVaultReferenceSettings` is not empty.')
+param keyVaultName string = ''
+
+@description('Required. App Service authentication: application (client) ID of the Entra ID app registration representing the API. Every request needs a token for it, except Event Grid\'s deliveries.')
+param apiClientId string
+
+@description('Optional. Token audiences accepted besides `api://<apiClientId>` and `apiClientId`.')
+param apiAudiences string[] = []
+
 @description('Optional. Location for all resources.')
 param location string = resourceGroup().location
 
@@ -49,8 +61,8 @@ param tags resourceTags = {}
 ])
 param nodeVersion string = '22'
 
-@description('Optional. Upper bound of instances the app scales out to; bounds the bill of a retry storm.')
-@minValue(1)
+@description('Optional. Upper bound of instances the app scales out to; bounds the bill of a retry storm. Flex Consumption accepts 40 to 1000.')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
@@ -79,6 +91,13 @@ var externalSettings = toObject(
   setting => setting.value
 )
 
+// Versionless references: a rotated secret reaches the app within a day without a redeployment.
+var keyVaultReferences = toObject(
+  items(keyVaultReferenceSettings),
+  setting => setting.key,
+  setting => '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${setting.value})'
+)
+
 var topicSettings = toObject(
   publishesTo,
   topic => 'EVENTGRID_${toUpper(topic)}__topicEndpointUri',
@@ -87,7 +106,7 @@ var topicSettings = toObject(
 
 // Later objects win in union(): the identity-based settings cannot be overridden by extraSettings.
 // FUNCTIONS_WORKER_RUNTIME is absent on purpose: Flex Consumption rejects it and takes functionAppConfig.runtime instead.
-var appSettings = union(externalSettings, topicSettings, {
+var appSettings = union(externalSettings, keyVaultReferences, topicSettings, {
   SERVICES: serviceName
   COSMOS__accountEndpoint: cosmosEndpoint
   COSMOS_DATABASE_NAME: cosmosDatabaseName
@@ -96,6 +115,8 @@ var appSettings = union(externalSettings, topicSettings, {
   // instrumentation key in it authorizes nothing; telemetry is accepted only with the app's Entra ID token.
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+  // With authentication in front (below), the code checks app roles (the flows endpoint needs Flows.Read).
+  APP_ROLES_ENFORCED: 'true'
 })
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
@@ -150,6 +171,48 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
         name: 'node'
         version: nodeVersion
       }
+    }
+  }
+}
+
+// App Service authentication in front of every request: no valid Entra ID token for the API, 401 before the code runs.
+// Event Grid delivers to the host's webhook with the Event Grid extension's system key, never an Entra token, so that
+// path is excluded; the key still protects it (the host answers 401 without it). Both spellings: the path is matched
+// as written and the host itself ignores case (AzureFunction endpoints use /runtime/webhooks/EventGrid).
+resource authentication 'Microsoft.Web/sites/config@2025-03-01' = {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: [
+        '/runtime/webhooks/eventgrid'
+        '/runtime/webhooks/EventGrid'
+      ]
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+          clientId: apiClientId
+        }
+        validation: {
+          allowedAudiences: concat(['api://${apiClientId}', apiClientId], apiAudiences)
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
+    httpSettings: {
+      requireHttps: true
     }
   }
 }

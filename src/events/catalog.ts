@@ -15,6 +15,11 @@ export interface EventDefinition {
   /** The only service allowed to publish this type (governance: one owner per event type). */
   readonly publisher: string;
   readonly description: string;
+  /**
+   * Paths into `data` (dot-separated, `[]` for every array element) holding personal data or secrets. The journal stores
+   * and shows these events redacted (see redaction.ts); logs and dead-letter tools use the same list.
+   */
+  readonly sensitive: readonly string[];
 }
 
 /**
@@ -27,138 +32,161 @@ export const eventCatalog = {
     topic: "orders",
     publisher: "orders",
     description: "A customer placed an order; stock and payment react in parallel.",
+    sensitive: ["paymentToken"],
   },
   "Orders.OrderConfirmed.v1": {
     schema: orders.orderConfirmedV1,
     topic: "orders",
     publisher: "orders",
     description: "Stock is reserved and payment confirmed.",
+    sensitive: [],
   },
   "Orders.OrderCancelled.v1": {
     schema: orders.orderCancelledV1,
     topic: "orders",
     publisher: "orders",
     description: "Stock or payment failed; every service compensates what it did.",
+    sensitive: [],
   },
   "Inventory.StockReserved.v1": {
     schema: orders.stockReservedV1,
     topic: "orders",
     publisher: "inventory",
     description: "All items of an order are reserved.",
+    sensitive: [],
   },
   "Inventory.StockReservationFailed.v1": {
     schema: orders.stockReservationFailedV1,
     topic: "orders",
     publisher: "inventory",
     description: "At least one item was short; nothing was reserved.",
+    sensitive: [],
   },
   "Inventory.StockReleased.v1": {
     schema: orders.stockReleasedV1,
     topic: "orders",
     publisher: "inventory",
     description: "A reservation was given back after the order was cancelled.",
+    sensitive: [],
   },
   "Payments.PaymentConfirmed.v1": {
     schema: orders.paymentConfirmedV1,
     topic: "orders",
     publisher: "payments",
     description: "The payment gateway charged the customer.",
+    sensitive: [],
   },
   "Payments.PaymentFailed.v1": {
     schema: orders.paymentFailedV1,
     topic: "orders",
     publisher: "payments",
     description: "The charge was declined or not attempted because the order was already cancelled.",
+    sensitive: [],
   },
   "Payments.PaymentRefunded.v1": {
     schema: orders.paymentRefundedV1,
     topic: "orders",
     publisher: "payments",
     description: "A charge was refunded after the order was cancelled.",
+    sensitive: [],
   },
   "Invoicing.InvoiceSent.v1": {
     schema: orders.invoiceSentV1,
     topic: "orders",
     publisher: "invoicing",
     description: "An invoice was issued once payment was confirmed.",
+    sensitive: [],
   },
   "Invoicing.InvoiceVoided.v1": {
     schema: orders.invoiceVoidedV1,
     topic: "orders",
     publisher: "invoicing",
     description: "An issued invoice was voided because the order was cancelled.",
+    sensitive: [],
   },
   "Users.UserSignedUp.v1": {
     schema: users.userSignedUpV1,
     topic: "users",
     publisher: "users",
     description: "A user signed up; welcome email, CRM contact and free credits follow in parallel.",
+    sensitive: ["email", "name"],
   },
   "Email.WelcomeEmailSent.v1": {
     schema: users.welcomeEmailSentV1,
     topic: "users",
     publisher: "email",
     description: "The welcome email was handed to the email provider.",
+    sensitive: [],
   },
   "Crm.ContactAdded.v1": {
     schema: users.contactAddedV1,
     topic: "users",
     publisher: "crm",
     description: "The user is a contact in the CRM (upserted by user id).",
+    sensitive: [],
   },
   "Crm.ContactAddFailed.v1": {
     schema: users.contactAddFailedV1,
     topic: "users",
     publisher: "crm",
     description: "The CRM rejected the contact for good (a 4xx); outages are retried instead.",
+    sensitive: [],
   },
   "Rewards.FreeCreditsAssigned.v1": {
     schema: users.freeCreditsAssignedV1,
     topic: "users",
     publisher: "rewards",
     description: "The sign-up bonus was granted; the ledger credits it to the user's wallet.",
+    sensitive: [],
   },
   "Users.UserOnboarded.v1": {
     schema: users.userOnboardedV1,
     topic: "users",
     publisher: "users",
     description: "Welcome email, CRM contact and free credits are all done.",
+    sensitive: [],
   },
   "Wallet.TopUpInitiated.v1": {
     schema: wallet.topUpInitiatedV1,
     topic: "wallet",
     publisher: "ledger",
     description: "A user asked to top up their wallet from their bank.",
+    sensitive: ["bankToken"],
   },
   "Banking.BankPaymentSucceeded.v1": {
     schema: wallet.bankPaymentSucceededV1,
     topic: "wallet",
     publisher: "banking",
     description: "The bank transferred the top-up amount.",
+    sensitive: [],
   },
   "Banking.BankPaymentDeclined.v1": {
     schema: wallet.bankPaymentDeclinedV1,
     topic: "wallet",
     publisher: "banking",
     description: "The bank declined the top-up payment.",
+    sensitive: [],
   },
   "Wallet.WalletCredited.v1": {
     schema: wallet.walletCreditedV1,
     topic: "wallet",
     publisher: "ledger",
     description: "A ledger entry credited the wallet (a top-up or a free-credit grant), once per cause.",
+    sensitive: [],
   },
   "Wallet.TopUpFailed.v1": {
     schema: wallet.topUpFailedV1,
     topic: "wallet",
     publisher: "ledger",
     description: "A top-up ended without credit because the bank declined it.",
+    sensitive: [],
   },
   "Notifications.UserNotified.v1": {
     schema: wallet.userNotifiedV1,
     topic: "wallet",
     publisher: "notifications",
     description: "The user was emailed the outcome of a top-up.",
+    sensitive: [],
   },
 } as const satisfies Record<string, EventDefinition>;
 

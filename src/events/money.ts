@@ -8,10 +8,17 @@ export const currencyCodes = ["EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "
 export const currencySchema = z.enum(currencyCodes);
 export type Currency = z.infer<typeof currencySchema>;
 
+/**
+ * The largest amount any event may carry, in major units: its cents (1e15) stay below Number.MAX_SAFE_INTEGER (≈9e15),
+ * so every amount and every sum of a few of them is exact in cents. Commands have far lower business limits.
+ */
+export const MAX_EXACT_AMOUNT = 10_000_000_000_000;
+
 /** A money amount in major units with at most two decimals (checked on the integer cent value, not with floats). */
 export const amountSchema = z
   .number()
   .finite()
+  .refine((n) => Math.abs(n) <= MAX_EXACT_AMOUNT, `must be at most ${MAX_EXACT_AMOUNT} in absolute value (exact in cents)`)
   .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, "must have at most 2 decimals");
 
 /** Integer minor units (cents) avoid float drift in sums such as a wallet balance. */

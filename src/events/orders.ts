@@ -23,9 +23,15 @@ export const stockReservedV1 = z.object({
   orderId: id,
   items: z.array(z.object({ sku: z.string(), quantity: z.number().int().min(1) })),
 });
+/** Why a reservation or charge did not happen; absent on events published before the field existed. */
+export const stockNotReservedCodes = ["InsufficientStock", "OrderAlreadyCancelled"] as const;
+export const paymentNotChargedCodes = ["Declined", "OrderAlreadyCancelled"] as const;
+
 export const stockReservationFailedV1 = z.object({
   orderId: id,
   reason: z.string(),
+  /** `OrderAlreadyCancelled`: the cancellation arrived first, so nothing was (or ever will be) reserved. */
+  code: z.enum(stockNotReservedCodes).optional(),
   shortages: z.array(z.object({ sku: z.string(), requested: z.number().int(), available: z.number().int() })),
 });
 export const stockReleasedV1 = z.object({
@@ -40,7 +46,12 @@ export const paymentConfirmedV1 = z.object({
   amount: amountSchema,
   currency: currencySchema,
 });
-export const paymentFailedV1 = z.object({ orderId: id, reason: z.string() });
+export const paymentFailedV1 = z.object({
+  orderId: id,
+  reason: z.string(),
+  /** `OrderAlreadyCancelled`: the cancellation arrived first, so the customer was not (and will not be) charged. */
+  code: z.enum(paymentNotChargedCodes).optional(),
+});
 export const paymentRefundedV1 = z.object({
   orderId: id,
   chargeId: z.string(),

@@ -4,9 +4,12 @@ import { CosmosClient } from "@azure/cosmos";
 import { topicNames } from "../events/catalog";
 import { ServiceName, listSubscriptions, serviceNames, services } from "../topology";
 import { COSMOS_EMULATOR_KEY, startCosmosServer } from "./cosmosServer";
+import { withHostsAdmin } from "./admin/hostsApi";
 import { startDevServer } from "./devServer";
 import { startEventGridEmulator } from "./eventGrid";
+import { localJournalSettings } from "./journalSettings";
 import type { EmulatorSubscription, EventGridEmulator } from "./eventGrid";
+import { HostSupervisor, StartedHostProcess, createHostSupervisor } from "./hostSupervisor";
 import { LOCAL_BANK_TIMEOUT_MS, createSimulators } from "./simulators";
 
 /** The local topic key: the emulator checks it like Event Grid checks `aeg-sas-key`. Local only, never in Azure. */
@@ -40,6 +43,8 @@ export interface LocalStack {
   readonly eventGrid: EventGridEmulator;
   readonly cosmos: { readonly endpoint: string; readonly key: string; readonly databaseName: string };
   readonly appSettings: Readonly<Record<string, string>>;
+  /** The Functions host processes, kept running; kill one to test a crash (also at `{devUrl}/admin/hosts`). */
+  readonly hosts: HostSupervisor;
   stop(): Promise<void>;
 }
 
@@ -77,7 +82,8 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     await provisionCosmos(cosmos.endpoint, cosmos.key ?? COSMOS_EMULATOR_KEY, LOCAL_DATABASE_NAME);
     tagged("cosmos")(`Cosmos-protocol server on ${cosmos.endpoint} (database ${LOCAL_DATABASE_NAME}, ${serviceNames.length} containers)`);
 
-    const dev = await startDevServer({ port: options.ports?.dev ?? 7076, simulators: createSimulators(), log: tagged("dev") });
+    const hosts = createHostSupervisor({ log: tagged("stack") });
+    const dev = await startDevServer({ port: options.ports?.dev ?? 7076, simulators: withHostsAdmin(createSimulators(), hosts), log: tagged("dev") });
     stops.push(() => dev.close());
 
     let subscriptions: EmulatorSubscription[] = [];
@@ -103,6 +109,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         ]),
       ),
       ...localServiceSettings(dev.url),
+      ...localJournalSettings(eventGrid.url),
       ...options.appSettings,
     };
 
@@ -110,15 +117,15 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     const groups: (readonly ServiceName[])[] = options.hostPerService ? hosted.map((s) => [s]) : [hosted];
     const functionsUrls: Partial<Record<ServiceName, string>> = {};
     let port = options.ports?.functions ?? 7071;
+    stops.push(() => hosts.stop());
     for (const group of groups) {
-      const host = await startHostProcess({
+      const host = await hosts.add(group, port, (hostPort) => startHostProcess({
         appRoot: options.appRoot,
-        port,
+        port: hostPort,
         kind: options.functionsHost ?? "builtin",
         env: { ...appSettings, SERVICES: group.join(","), ...(options.disableTimers ? { FUNCTIONS_HOST_DISABLE_TIMERS: "1" } : {}) },
         log: tagged(group.length === 1 ? group[0]! : "functions"),
-      });
-      stops.push(host.stop);
+      }));
       for (const s of group) functionsUrls[s] = host.url;
       if (port !== 0) port++;
     }
@@ -135,6 +142,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       eventGrid,
       cosmos: { endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME },
       appSettings,
+      hosts,
       stop,
     };
   } catch (error) {
@@ -155,18 +163,13 @@ export const localServiceSettings = (devUrl: string): Record<string, string> => 
   MAILBOX_URL: `${devUrl}/dev/mailbox`,
 });
 
-interface HostProcess {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
 const startHostProcess = (args: {
   appRoot: string;
   port: number;
   kind: "builtin" | "func";
   env: Record<string, string>;
   log: (line: string) => void;
-}): Promise<HostProcess> => {
+}): Promise<StartedHostProcess> => {
   const child: ChildProcess =
     args.kind === "func"
       ? spawn("func", ["start", "--port", String(args.port), "--javascript"], { cwd: args.appRoot, env: { ...process.env, ...args.env }, stdio: ["ignore", "pipe", "pipe"] })
@@ -196,7 +199,7 @@ const startHostProcess = (args: {
       if (match || (args.kind === "func" && FUNC_READY_LINE.test(line))) {
         ready = true;
         clearTimeout(timeout);
-        resolve({ url: match ? match[1]!.replace(/\/$/, "") : `http://127.0.0.1:${args.port}`, stop });
+        resolve({ url: match ? match[1]!.replace(/\/$/, "") : `http://127.0.0.1:${args.port}`, child, stop });
       }
     };
     lines(child.stdout!, onLine);

@@ -48,8 +48,22 @@ export const problemFromError = (error: unknown): HttpResponseInit => {
 export const zodFields = (error: z.ZodError): { path: string; message: string }[] =>
   error.issues.map((i) => ({ path: i.path.length > 0 ? i.path.join(".") : "(body)", message: i.message }));
 
-/** Reads and validates a JSON body: 413 when too large, 400 naming every invalid field otherwise. */
+/** `application/json` or a `+json` type, with any parameters (charset); matched case-insensitively. */
+const jsonMediaType = /^application\/([a-z0-9.-]+\+)?json\s*(;|$)/i;
+
+/**
+ * Reads and validates a JSON body: 415 unless it is declared JSON, 413 when too large, 400 naming every invalid field
+ * otherwise. The content type is checked first so a form post or text body never writes anything.
+ */
 export const readJsonBody = async <S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.infer<S>> => {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!jsonMediaType.test(contentType.trim())) {
+    throw new AppError(
+      "REQUEST.UNSUPPORTED_MEDIA_TYPE",
+      415,
+      `The body must be sent as application/json (got ${contentType.trim() === "" ? "no content-type" : JSON.stringify(contentType.slice(0, 100))})`,
+    );
+  }
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_REQUEST_BODY_BYTES) {
     throw new AppError("REQUEST.TOO_LARGE", 413, `Request body exceeds ${MAX_REQUEST_BODY_BYTES} bytes`);

@@ -13,9 +13,10 @@ export interface OutsideCallOptions {
 export interface JsonCall {
   /** Named in error messages: "Bank answered 503". */
   readonly system: string;
-  readonly method: "POST" | "PUT";
+  readonly method: "GET" | "POST" | "PUT";
   readonly url: string;
-  readonly body: unknown;
+  /** Sent as JSON; omitted for GET. */
+  readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
   /** Must stay well under Event Grid's 30 s delivery timeout, or Event Grid retries while the first call still runs. */
   readonly timeoutInMs: number;
@@ -43,8 +44,8 @@ export const callJsonApi = async (call: JsonCall): Promise<JsonAnswer> => {
   try {
     response = await (call.fetch ?? fetch)(call.url, {
       method: call.method,
-      headers: { "content-type": "application/json", ...call.headers },
-      body: JSON.stringify(call.body),
+      headers: call.method === "GET" ? { ...call.headers } : { "content-type": "application/json", ...call.headers },
+      ...(call.method === "GET" ? {} : { body: JSON.stringify(call.body) }),
       signal: call.abortSignal ? AbortSignal.any([timeout, call.abortSignal]) : timeout,
     });
   } catch (error) {

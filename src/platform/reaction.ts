@@ -4,6 +4,7 @@ import { ServiceName } from "../topology";
 import { ConcurrencyConflictError } from "./errors";
 import { EventParser } from "./eventParsing";
 import { childTraceparent, deterministicId } from "./ids";
+import { MAX_EVENT_NESTING_DEPTH, NESTING_REJECTION, nestsDeeperThan, shallowEnvelope } from "./nestingGuard";
 import { activeTraceparent } from "./tracing";
 import { OutboxDocument, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
 import { EventPublisher } from "./publisher";
@@ -31,16 +32,13 @@ export interface LoadContext<P> {
   readonly ports: P;
   /** Key for calls to outside systems: derived from the event id, so a redelivery never charges twice. */
   readonly idempotencyKey: string;
-  /**
-   * Survives the re-reads after a lost concurrency race within one delivery: what an earlier attempt learned from an
-   * outside system (a charge went through) must not be forgotten because the commit after it failed.
-   */
-  readonly memo: Map<string, unknown>;
 }
 
 /**
  * One reaction of one service. `load` gathers the facts (documents, and for reactions that call an outside system,
- * that system's answer under the idempotency key); `decide` is pure.
+ * that system's answer under the idempotency key); `decide` is pure. A `load` that calls an outside system records
+ * its intent durably first (a commit of its own), so that what the call did can be found again after any crash; a
+ * ConcurrencyConflictError thrown by `load` makes the runner read and decide again, like a lost commit does.
  */
 export interface Reaction<E extends CloudEventEnvelope = CloudEventEnvelope, S = unknown, P = unknown> {
   readonly service: ServiceName;
@@ -96,7 +94,7 @@ export const inboxDocumentId = (reaction: string, eventId: string): string => `i
 
 /** The envelope of an event caused by `cause`: same flow (correlation), cause recorded, trace continued. */
 export const causedEnvelope = (
-  cause: CloudEventEnvelope,
+  cause: Pick<CloudEventEnvelope, "id" | "correlationid" | "traceparent">,
   service: ServiceName,
   reactionName: string,
   index: number,
@@ -144,7 +142,42 @@ export const parkPoisonEvent = async (
 };
 
 /**
- * Runs one delivery: parse (poison → park and succeed), dedupe on the inbox, load, decide, commit state + inbox +
+ * Commits a decision in one transactional batch — its writes, the events as outbox entries (deterministic ids, so a
+ * retried decision names them the same way) and any extra record (the inbox) — then publishes the events. Used by the
+ * reaction runner and by timers that settle state on their own (reconciliation), which have a cause but no delivery.
+ * Throws ConcurrencyConflictError when the batch loses a race; nothing is then written or published.
+ */
+export const commitDecision = async (
+  deps: { readonly store: DocumentStore; readonly publisher: EventPublisher },
+  by: { readonly service: ServiceName; readonly name: string },
+  pk: string,
+  cause: Pick<CloudEventEnvelope, "id" | "correlationid" | "traceparent">,
+  decision: Decision,
+  now: Date,
+  extraRecord?: (outboxIds: readonly string[]) => StoredDocument,
+): Promise<CloudEventEnvelope[]> => {
+  decision.publish.forEach((e) => assertPublishable(by.service, e));
+  const outgoing = decision.publish.map((e, i) => causedEnvelope(cause, by.service, by.name, i, e, now));
+  const outbox: OutboxDocument[] = outgoing.map((e) => toOutboxDocument(pk, e));
+  const extra = extraRecord?.(outbox.map((d) => d.id));
+  await deps.store.commit(pk, [
+    ...decision.writes,
+    ...(extra ? [{ op: "create" as const, document: extra }] : []),
+    ...outbox.map((document) => ({ op: "create" as const, document })),
+  ]);
+  await publishOutbox(deps.store, deps.publisher, pk, outbox, now);
+  return outgoing;
+};
+
+/** Why an event is too deep to handle: cut down by the invocation guard already, or found here. */
+const hostileNesting = (raw: unknown): string | undefined => {
+  const marked = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[NESTING_REJECTION] : undefined;
+  if (typeof marked === "string") return marked;
+  return nestsDeeperThan(raw, MAX_EVENT_NESTING_DEPTH) ? `Event nested deeper than ${MAX_EVENT_NESTING_DEPTH} levels` : undefined;
+};
+
+/**
+ * Runs one delivery: refuse hostile nesting, parse (poison → park and succeed), load, decide, commit state + inbox +
  * outbox in one transactional batch, publish. A lost optimistic-concurrency race re-reads and decides again.
  * Anything else throws, so the Functions host answers 500 and Event Grid redelivers.
  */
@@ -154,6 +187,13 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
   deps: ReactionDependencies<P>,
 ): Promise<ReactionOutcome> => {
   const log = deps.log ?? (() => undefined);
+  const tooDeep = hostileNesting(raw);
+  if (tooDeep) {
+    // Parked with its top-level fields only: the whole event is what no store or parser should hold.
+    await parkPoisonEvent(deps.store, reaction.name, shallowEnvelope(raw), tooDeep, deps.clock());
+    log(`poison event parked: ${tooDeep}`);
+    return { outcome: "poisoned", reason: tooDeep };
+  }
   const parsed = reaction.events.parse(raw);
   if (!parsed.ok) {
     await parkPoisonEvent(deps.store, reaction.name, raw, parsed.reason, deps.clock());
@@ -164,50 +204,41 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
   const pk = reaction.partitionKey(event);
   const inboxId = inboxDocumentId(reaction.name, event.id);
 
-  const memo = new Map<string, unknown>();
+  // No inbox read up front: most deliveries are first deliveries, and the batch's create of the inbox record refuses a
+  // duplicate by itself (atomically with everything else the duplicate would write). Only a refused batch reads it.
+  // A duplicate does run `load` again; loads read their own records first, so nothing outside is done twice.
   for (let attempt = 1; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
-    const inbox = await deps.store.readDocument<InboxDocument>(inboxId, pk);
-    if (inbox) {
-      const republished = await publishPendingOutboxOfPartition(deps.store, deps.publisher, pk, inbox.outboxIds, deps.clock());
-      log(`duplicate delivery of ${event.type} ${event.id}; re-published ${republished} unsent event(s)`);
-      return { outcome: "duplicate", republished };
-    }
-    const state = await reaction.load(event, { store: deps.store, ports: deps.ports, idempotencyKey: event.id, memo });
-    const now = deps.clock();
-    let idCounter = 0;
-    const decision = reaction.decide(event, state, {
-      now,
-      newId: () => deterministicId(event.id, reaction.name, "id", String(idCounter++)),
-    });
-    decision.publish.forEach((e) => assertPublishable(reaction.service, e));
-    const outgoing = decision.publish.map((e, i) => causedEnvelope(event, reaction.service, reaction.name, i, e, now));
-    const outbox: OutboxDocument[] = outgoing.map((e) => toOutboxDocument(pk, e));
-    const inboxDocument: InboxDocument = {
-      id: inboxId,
-      pk,
-      kind: "inbox",
-      eventId: event.id,
-      eventType: event.type,
-      reaction: reaction.name,
-      outboxIds: outbox.map((d) => d.id),
-      processedAt: now.toISOString(),
-      ttl: INBOX_TTL_SECONDS,
-    };
     try {
-      await deps.store.commit(pk, [
-        ...decision.writes,
-        { op: "create", document: inboxDocument },
-        ...outbox.map((document) => ({ op: "create" as const, document })),
-      ]);
+      const state = await reaction.load(event, { store: deps.store, ports: deps.ports, idempotencyKey: event.id });
+      const now = deps.clock();
+      let idCounter = 0;
+      const decision = reaction.decide(event, state, {
+        now,
+        newId: () => deterministicId(event.id, reaction.name, "id", String(idCounter++)),
+      });
+      const inboxDocument = (outboxIds: readonly string[]): InboxDocument => ({
+        id: inboxId,
+        pk,
+        kind: "inbox",
+        eventId: event.id,
+        eventType: event.type,
+        reaction: reaction.name,
+        outboxIds,
+        processedAt: now.toISOString(),
+        ttl: INBOX_TTL_SECONDS,
+      });
+      const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, event, decision, now, inboxDocument);
+      return { outcome: "handled", published };
     } catch (error) {
-      if (error instanceof ConcurrencyConflictError) {
-        await (deps.backoff ?? defaultBackoff)(attempt);
-        continue;
+      if (!(error instanceof ConcurrencyConflictError)) throw error;
+      const inbox = await deps.store.readDocument<InboxDocument>(inboxId, pk);
+      if (inbox) {
+        const republished = await publishPendingOutboxOfPartition(deps.store, deps.publisher, pk, inbox.outboxIds, deps.clock());
+        log(`duplicate delivery of ${event.type} ${event.id}; re-published ${republished} unsent event(s)`);
+        return { outcome: "duplicate", republished };
       }
-      throw error;
+      await (deps.backoff ?? defaultBackoff)(attempt);
     }
-    await publishOutbox(deps.store, deps.publisher, pk, outbox, now);
-    return { outcome: "handled", published: outgoing };
   }
   throw new ConcurrencyConflictError(
     `${reaction.name}: gave up on ${event.id} after ${MAX_CONFLICT_RETRIES} concurrency conflicts; Event Grid will redeliver`,

@@ -117,19 +117,27 @@ export const registerServices = (
     if (extraHandlers.length > 0) throw new Error(`${service}: HTTP handlers not in the manifest: ${extraHandlers.join(", ")}`);
 
     for (const timer of spec.timers) {
-      // The outbox relay is the only timer the platform runs; another name would silently run the relay instead.
-      if (timer.name !== outboxRelay.name) throw new Error(`${service}: timer ${timer.name} has no implementation (only ${outboxRelay.name})`);
+      const own = module.timers?.[timer.name];
+      // A manifest timer without code would never run: refuse it at startup rather than register something else.
+      if (timer.name !== outboxRelay.name && !own) throw new Error(`${service}: timer ${timer.name} has no implementation`);
       const functionName = functionNameOf(service, timer.name);
       app.timer(functionName, {
         schedule: timer.schedule,
         handler: async (_timer: unknown, context: InvocationContext) => {
           const rt = runtime();
+          if (own) {
+            const summary = await own(rt);
+            if (summary) context.log(`${functionName}: ${summary}`);
+            return;
+          }
           const count = await relayPendingOutbox(rt.store, rt.publisher, { now: rt.clock(), olderThanInMs: RELAY_GRACE_IN_MS });
           if (count > 0) context.log(`re-published ${count} pending outbox event(s)`);
         },
       });
       registered.push(functionName);
     }
+    const extraTimers = Object.keys(module.timers ?? {}).filter((name) => !spec.timers.some((t) => t.name === name));
+    if (extraTimers.length > 0) throw new Error(`${service}: timers not in the manifest: ${extraTimers.join(", ")}`);
   }
   return registered;
 };

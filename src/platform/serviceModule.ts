@@ -10,6 +10,9 @@ export type HttpHandler<P> = (
   context: InvocationContext,
 ) => Promise<HttpResponseInit>;
 
+/** A timer's work; what it returns, if anything, is logged (say what it found, not that it ran). */
+export type TimerHandler<P> = (runtime: ServiceRuntime<P>) => Promise<string | undefined>;
+
 /** A service's code: reactions and HTTP handlers named as in the manifest, and how to build its ports. */
 export interface ServiceModule<P = unknown> {
   readonly name: ServiceName;
@@ -17,6 +20,8 @@ export interface ServiceModule<P = unknown> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly reactions: readonly Reaction<any, any, P>[];
   readonly http: Readonly<Record<string, HttpHandler<P>>>;
+  /** Timers named as in the manifest, besides the outbox relay every service has. */
+  readonly timers?: Readonly<Record<string, TimerHandler<P>>>;
   createPorts(env: NodeJS.ProcessEnv, credential: () => TokenCredential): P;
 }
 

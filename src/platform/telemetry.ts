@@ -1,4 +1,7 @@
+import type { PreInvocationContext, app as functionsApp } from "@azure/functions";
 import { DefaultAzureCredential } from "@azure/identity";
+import { ROOT_CONTEXT, context as otelContext, createTraceState, trace } from "@opentelemetry/api";
+import { parseTraceparent } from "./tracing";
 
 /**
  * Sends this worker's OpenTelemetry traces (one span per reaction and HTTP call, plus Cosmos and HTTP dependencies)
@@ -17,4 +20,30 @@ export const startTelemetry = (env: NodeJS.ProcessEnv): boolean => {
   const { useAzureMonitor } = require("@azure/monitor-opentelemetry") as typeof import("@azure/monitor-opentelemetry");
   useAzureMonitor({ azureMonitorExporterOptions: { connectionString, credential: new DefaultAzureCredential() } });
   return true;
+};
+
+/**
+ * Pre-invocation hook: runs the function inside the host's trace context for this invocation
+ * (`invocationContext.traceContext`), so the reaction's span is the child of the host's invocation span and host and
+ * worker telemetry correlate in Application Insights. Needs the OpenTelemetry context manager that startTelemetry
+ * registers; without one `bind` changes nothing.
+ */
+export const continueInvocationTrace = (hook: PreInvocationContext): void => {
+  const traceContext = hook.invocationContext.traceContext;
+  const parent = parseTraceparent(traceContext?.traceParent);
+  if (!parent) return;
+  const traceState = traceContext?.traceState ? createTraceState(traceContext.traceState) : undefined;
+  const invocation = trace.setSpanContext(ROOT_CONTEXT, { ...parent, ...(traceState ? { traceState } : {}) });
+  hook.functionHandler = otelContext.bind(invocation, hook.functionHandler);
+};
+
+/**
+ * OpenTelemetry the way Functions documents it for Node v4 (host.json `telemetryMode: OpenTelemetry`): the worker
+ * exports its own telemetry (WorkerOpenTelemetryEnabled, so the host does not send the worker's logs again) and each
+ * invocation continues the host's trace. Nothing changes when telemetry is off (locally).
+ */
+export const setupTelemetry = (app: Pick<typeof functionsApp, "setup" | "hook">, started: boolean): void => {
+  if (!started) return;
+  app.setup({ capabilities: { WorkerOpenTelemetryEnabled: true } });
+  app.hook.preInvocation(continueInvocationTrace);
 };

@@ -1,5 +1,5 @@
-import { ROOT_CONTEXT, SpanContext, SpanKind, SpanStatusCode, TraceFlags, isSpanContextValid, trace } from "@opentelemetry/api";
-import type { Attributes } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanContext, SpanKind, SpanStatusCode, TraceFlags, context, isSpanContextValid, trace } from "@opentelemetry/api";
+import type { Attributes, Context, Link } from "@opentelemetry/api";
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -23,8 +23,10 @@ export const activeTraceparent = (): string | undefined => {
 };
 
 /**
- * Runs `work` in a span whose parent is `parent` (a W3C traceparent: the event's, or the HTTP caller's). Without an
- * OpenTelemetry SDK registered this costs next to nothing: the API hands out non-recording spans.
+ * Runs `work` in a span. Its parent is the invocation's trace context when one is active (in Azure the pre-invocation
+ * hook continues the host's, see telemetry.ts), else `parent` (a W3C traceparent: the event's, or the HTTP caller's).
+ * When both exist and belong to different traces, the span links to `parent`, so a flow can still be followed from
+ * the event that caused this reaction. Without an OpenTelemetry SDK registered this costs next to nothing.
  */
 export const inSpan = <T>(
   name: string,
@@ -33,9 +35,15 @@ export const inSpan = <T>(
   attributes: Attributes,
   work: () => Promise<T>,
 ): Promise<T> => {
-  const parentContext = parseTraceparent(parent);
-  const context = parentContext ? trace.setSpanContext(ROOT_CONTEXT, parentContext) : ROOT_CONTEXT;
-  return trace.getTracer("azure-choreography").startActiveSpan(name, { kind, attributes }, context, async (span) => {
+  const fromCaller = parseTraceparent(parent);
+  const invocation = trace.getSpanContext(context.active());
+  let parentContext: Context = fromCaller ? trace.setSpanContext(ROOT_CONTEXT, fromCaller) : ROOT_CONTEXT;
+  const links: Link[] = [];
+  if (invocation && isSpanContextValid(invocation)) {
+    parentContext = context.active();
+    if (fromCaller && fromCaller.traceId !== invocation.traceId) links.push({ context: fromCaller });
+  }
+  return trace.getTracer("azure-choreography").startActiveSpan(name, { kind, attributes, links }, parentContext, async (span) => {
     try {
       const result = await work();
       span.setStatus({ code: SpanStatusCode.OK });

@@ -3,6 +3,7 @@
  * the compiled main.json and subscriptions.json so the tests read what would be deployed, not the source text.
  * All CLI calls happen once in beforeAll (each takes 1-3 s); the tests share the results.
  */
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -40,12 +41,31 @@ const scope = {
   location: "westeurope",
 };
 const abbrs = JSON.parse(readFileSync(join(root, "infra", "abbreviations.json"), "utf8")) as Record<string, string>;
-const serviceSettings = {
-  payments: {
-    PAYMENT_GATEWAY_URL: "https://gateway.example/api",
-    PAYMENT_GATEWAY__key: "must-not-deploy",
-    SERVICES: "orders",
-  },
+const secretValues = { bankApiKey: "bank-secret-value-123", crmApiKey: "crm-secret-value-456" };
+const apiClientId = "11111111-2222-3333-4444-555555555555";
+/** Every required parameter, one optional secret set (bank) and one left empty (payment gateway). */
+const mainParams = {
+  environmentName: "infra-test",
+  paymentGatewayUrl: "https://gateway.example/api",
+  bankApiUrl: "https://bank.example/api",
+  bankApiRequiresApiKey: true,
+  bankApiKey: secretValues.bankApiKey,
+  crmApiUrl: "https://crm.example/api",
+  crmApiKey: secretValues.crmApiKey,
+  email: { provider: "acs", endpoint: "https://acs-test.communication.azure.com", senderAddress: "noreply@example.com" },
+  apiClientId,
+};
+/** What azd would have in its environment for main.bicepparam. */
+const bicepparamEnv = {
+  AZURE_ENV_NAME: "infra-test",
+  AZURE_LOCATION: "westeurope",
+  PAYMENT_GATEWAY_URL: mainParams.paymentGatewayUrl,
+  BANK_API_URL: mainParams.bankApiUrl,
+  CRM_API_URL: mainParams.crmApiUrl,
+  CRM_API_KEY: secretValues.crmApiKey,
+  ACS_EMAIL_ENDPOINT: mainParams.email.endpoint,
+  EMAIL_SENDER_ADDRESS: mainParams.email.senderAddress,
+  API_CLIENT_ID: apiClientId,
 };
 
 type Template = Record<string, unknown>;
@@ -63,6 +83,9 @@ let subs: Snapshot;
 let names: DeployedNames;
 let subsWithoutOne: Snapshot;
 let mainWithExtraPublish: Snapshot;
+let missingRequired: string;
+let bicepparamBuilt: { status: number | null; output: string };
+let bicepparamWithoutCrmKey: { status: number | null; output: string };
 
 const listBicepFiles = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -127,7 +150,28 @@ beforeAll(() => {
   );
   const mainJson = join(out, "main.json");
   const subsJson = join(out, "subscriptions.json");
-  main = snapshotTemplate(cli, mainJson, { environmentName: "infra-test", serviceSettings }, scope);
+  main = snapshotTemplate(cli, mainJson, mainParams, scope);
+  const { crmApiKey: _crm, apiClientId: _api, ...withoutTwo } = mainParams;
+  missingRequired = ((): string => {
+    try {
+      snapshotTemplate(cli, mainJson, withoutTwo, scope);
+      return "deployed";
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  })();
+  const buildParams = (env: Record<string, string>): { status: number | null; output: string } => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in bicepparamEnv)));
+    const r = spawnSync(cli.path, ["build-params", join(root, "infra", "main.bicepparam"), "--stdout"], {
+      encoding: "utf8",
+      env: { ...clean, ...env },
+      timeout: 180_000,
+    });
+    return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
+  };
+  bicepparamBuilt = buildParams(bicepparamEnv);
+  const { CRM_API_KEY: _key, ...withoutCrmKey } = bicepparamEnv;
+  bicepparamWithoutCrmKey = buildParams(withoutCrmKey);
   subs = snapshotTemplate(cli, subsJson, { environmentName: "infra-test" }, scope);
   names = deployedNames(main, abbrs.eventGridTopics ?? "", topicNames);
 
@@ -139,7 +183,7 @@ beforeAll(() => {
     const journal = (t.services as { name: string; publishesTo: string[] }[]).find((s) => s.name === "journal");
     if (journal) journal.publishesTo = ["users"];
   });
-  mainWithExtraPublish = snapshotTemplate(cli, extra, { environmentName: "infra-test" }, scope);
+  mainWithExtraPublish = snapshotTemplate(cli, extra, mainParams, scope);
 }, 300_000);
 
 afterAll(() => {
@@ -174,11 +218,30 @@ describe("the generated manifest in the compiled templates", () => {
     expect(embeddedTopology(compiled["subscriptions.json"] ?? {})).toEqual(current);
   });
 
-  it("sets only parameters main.bicep declares in main.parameters.json (azd reads it)", () => {
-    const file = JSON.parse(readFileSync(join(root, "infra", "main.parameters.json"), "utf8")) as { parameters: object };
+  it("main.bicepparam (what azd deploys with) sets declared parameters only, from the environment", () => {
+    expect(bicepparamBuilt.status).toBe(0);
+    const built = JSON.parse(bicepparamBuilt.output.slice(0, bicepparamBuilt.output.lastIndexOf("}") + 1)) as { parametersJson: string };
+    const params = (JSON.parse(built.parametersJson) as { parameters: Record<string, { value: unknown }> }).parameters;
     const declared = Object.keys((compiled["main.json"]?.parameters ?? {}) as object);
-    expect(declared).toEqual(expect.arrayContaining(Object.keys(file.parameters)));
-    expect(Object.keys(file.parameters)).toContain("environmentName");
+    expect(declared).toEqual(expect.arrayContaining(Object.keys(params)));
+    expect(params.crmApiKey?.value).toBe(secretValues.crmApiKey);
+    expect(params.email?.value).toEqual(mainParams.email);
+    expect(params.journalRetentionInDays?.value).toBe(30);
+  });
+
+  it("main.bicepparam fails to build without a required setting, naming its variable", () => {
+    expect(bicepparamWithoutCrmKey.status).not.toBe(0);
+    expect(bicepparamWithoutCrmKey.output).toMatch(/Environment variable "CRM_API_KEY" does not exist/);
+  });
+
+  it("a deployment without a required outside-system or auth parameter fails validation, naming each", () => {
+    expect(missingRequired).toMatch(/crmApiKey/);
+    expect(missingRequired).toMatch(/apiClientId/);
+    const parameters = (compiled["main.json"]?.parameters ?? {}) as Record<string, { defaultValue?: unknown; type?: string }>;
+    const required = Object.entries(parameters).filter(([, p]) => !("defaultValue" in p)).map(([n]) => n).sort();
+    expect(required).toEqual(["apiClientId", "bankApiUrl", "crmApiKey", "crmApiUrl", "email", "environmentName", "paymentGatewayUrl"]);
+    const secure = Object.entries(parameters).filter(([, p]) => p.type === "securestring").map(([n]) => n).sort();
+    expect(secure).toEqual(["bankApiKey", "crmApiKey", "paymentGatewayApiKey"]);
   });
 
   it("namespaces every call to an imported naming function (a bare call fails at deployment)", () => {
@@ -229,12 +292,76 @@ describe("what main.bicep deploys", () => {
     }
   });
 
-  it("merges serviceSettings into that service's app only, without keys and without overriding SERVICES", () => {
-    const settings = ofType(main, "Microsoft.Web/sites").map(appSettingsOf);
-    const payments = settings.find((s) => s.SERVICES === "payments");
-    expect(payments?.PAYMENT_GATEWAY_URL).toBe("https://gateway.example/api");
-    expect(payments).not.toHaveProperty("PAYMENT_GATEWAY__key");
-    expect(settings.filter((s) => "PAYMENT_GATEWAY_URL" in s)).toHaveLength(1);
+  it("gives each outside-system setting to its service's app only, secrets as Key Vault references", () => {
+    const sites = ofType(main, "Microsoft.Web/sites");
+    const settingsOf = (service: string): Record<string, unknown> =>
+      appSettingsOf(sites.find((site) => appSettingsOf(site).SERVICES === service) ?? ({} as never));
+    const vault = ofType(main, "Microsoft.KeyVault/vaults")[0]?.name;
+    const reference = (secret: string): string => `@Microsoft.KeyVault(VaultName=${vault};SecretName=${secret})`;
+    expect(settingsOf("payments")).toMatchObject({ PAYMENT_GATEWAY_URL: mainParams.paymentGatewayUrl });
+    expect(settingsOf("payments")).not.toHaveProperty("PAYMENT_GATEWAY_API_KEY");
+    expect(settingsOf("banking")).toMatchObject({ BANK_API_URL: mainParams.bankApiUrl, BANK_API_KEY: reference("bank-api-key") });
+    expect(settingsOf("crm")).toMatchObject({ CRM_API_URL: mainParams.crmApiUrl, CRM_API_KEY: reference("crm-api-key") });
+    expect(settingsOf("email")).toMatchObject({
+      EMAIL_PROVIDER: "acs",
+      ACS_EMAIL__endpoint: mainParams.email.endpoint,
+      EMAIL_SENDER_ADDRESS: mainParams.email.senderAddress,
+    });
+    const holders = sites.filter((site) => Object.keys(appSettingsOf(site)).some((k) => /^(PAYMENT_|BANK_|CRM_|EMAIL_|ACS_)/.test(k)));
+    expect(holders.map((site) => appSettingsOf(site).SERVICES).sort()).toEqual(["banking", "crm", "email", "payments"]);
+  });
+
+  it("stores the set secrets in a Key Vault in RBAC mode with purge protection, and nowhere else", () => {
+    const vaults = ofType(main, "Microsoft.KeyVault/vaults");
+    expect(vaults.map((v) => [v.name, at(v, "properties.enableRbacAuthorization"), at(v, "properties.accessPolicies"), at(v, "properties.enablePurgeProtection")])).toEqual([
+      [main.outputs.VAULT_NAME, true, [], true],
+    ]);
+    const secrets = ofType(main, "Microsoft.KeyVault/vaults/secrets");
+    expect(secrets.map((x) => x.name.split("/").pop()).sort()).toEqual(["bank-api-key", "crm-api-key"]);
+    const elsewhere = main.predictedResources.filter((r) => r.type !== "Microsoft.KeyVault/vaults/secrets");
+    const text = JSON.stringify([elsewhere, main.outputs]);
+    for (const value of Object.values(secretValues)) expect(text).not.toContain(value);
+  });
+
+  it("lets each app read exactly its own secrets (Key Vault Secrets User on the secret)", () => {
+    const grants = ofType(main, "Microsoft.Authorization/roleAssignments")
+      .filter((a) => roleOf(a) === ROLE.keyVaultSecretsUser)
+      .map((a) => `${principalOf(a)?.name} -> ${scopeOf(a)?.split("/").slice(-3).join("/")}`)
+      .sort();
+    const vault = main.outputs.VAULT_NAME;
+    expect(grants).toEqual([
+      `${names.appByService.banking} -> ${vault}/secrets/bank-api-key`,
+      `${names.appByService.crm} -> ${vault}/secrets/crm-api-key`,
+    ]);
+  });
+
+  it("puts App Service authentication (Entra ID, 401) in front of every app, excluding only Event Grid's webhook", () => {
+    const sites = ofType(main, "Microsoft.Web/sites");
+    for (const site of sites) expect(appSettingsOf(site).APP_ROLES_ENFORCED).toBe("true");
+    const configs = ofType(main, "Microsoft.Web/sites/config").filter((c) => c.name.endsWith("/authsettingsV2"));
+    expect(configs.map((c) => c.name.split("/")[0]).sort()).toEqual(sites.map((site) => site.name).sort());
+    for (const c of configs) {
+      expect(at(c, "properties.platform.enabled")).toBe(true);
+      expect(at(c, "properties.globalValidation")).toEqual({
+        requireAuthentication: true,
+        unauthenticatedClientAction: "Return401",
+        excludedPaths: ["/runtime/webhooks/eventgrid", "/runtime/webhooks/EventGrid"],
+      });
+      expect(at(c, "properties.identityProviders.azureActiveDirectory.enabled")).toBe(true);
+      expect(at(c, "properties.identityProviders.azureActiveDirectory.registration.clientId")).toBe(apiClientId);
+      expect(at(c, "properties.identityProviders.azureActiveDirectory.validation.allowedAudiences")).toEqual([
+        `api://${apiClientId}`,
+        apiClientId,
+      ]);
+    }
+  });
+
+  it("scales each Flex Consumption app to at least 40 instances (the platform's minimum)", () => {
+    const parameters = (compiled["main.json"]?.parameters ?? {}) as Record<string, { minValue?: number; defaultValue?: number }>;
+    expect(parameters.maximumInstanceCount).toMatchObject({ minValue: 40, defaultValue: 40 });
+    for (const site of ofType(main, "Microsoft.Web/sites")) {
+      expect(Number(at(site, "properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount"))).toBeGreaterThanOrEqual(40);
+    }
   });
 
   it("grants EventGrid Data Sender to each service on exactly the topics it publishes to", () => {
@@ -256,13 +383,14 @@ describe("what main.bicep deploys", () => {
     }
   });
 
-  it("creates one Cosmos container per service, partitioned on /pk, with per-item TTL enabled", () => {
+  it("creates one Cosmos container per service on /pk; journal entries expire after 30 days, others on per-item TTL", () => {
     const containers = ofType(main, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers");
     const created = containers.map((c) => c.name.split("/").pop()).sort();
     expect(created).toEqual(serviceNames.map((s) => services[s].container).sort());
     for (const c of containers) {
       expect(at(c, "properties.resource.partitionKey.paths")).toEqual(["/pk"]);
-      expect(at(c, "properties.resource.defaultTtl")).toBe(-1);
+      const journal = c.name.endsWith(`/${services.journal.container}`);
+      expect(at(c, "properties.resource.defaultTtl")).toBe(journal ? 30 * 24 * 60 * 60 : -1);
     }
   });
 
@@ -277,6 +405,8 @@ describe("what main.bicep deploys", () => {
     const apps = Object.values(names.appByService);
     const account = `Microsoft.Storage/storageAccounts/${main.outputs.STORAGE_ACCOUNT_NAME}`;
     expect(pairs(ROLE.storageBlobDataOwner)).toEqual(to(apps, account));
+    expect(pairs(ROLE.storageQueueDataContributor)).toEqual(to(apps, account));
+    expect(pairs(ROLE.storageTableDataContributor)).toEqual(to(apps, account));
     const insights = `Microsoft.Insights/components/${main.outputs.APPLICATIONINSIGHTS_NAME}`;
     expect(pairs(ROLE.monitoringMetricsPublisher)).toEqual(to(apps, insights));
     const deadLetters = `${account}/blobServices/default/containers/dead-letters`;
@@ -336,7 +466,7 @@ describe("security", () => {
     for (const [file, t] of Object.entries(compiled)) {
       const outputs = (t.outputs ?? {}) as Record<string, { type?: string }>;
       for (const [name, o] of Object.entries(outputs)) {
-        expect(`${file}:${name}:${o.type}`).not.toMatch(/key|secret|password|connectionstring|secure/i);
+        expect({ file, output: `${name}:${o.type}`.match(/key|secret|password|connectionstring|secure/i)?.[0] }).toEqual({ file, output: undefined });
       }
     }
     expect(JSON.stringify([main.outputs, subs.outputs])).not.toMatch(/ConnectionString|InstrumentationKey|listKeys/i);
@@ -348,6 +478,7 @@ describe("security", () => {
     for (const site of ofType(main, "Microsoft.Web/sites")) {
       for (const [name, value] of Object.entries(appSettingsOf(site))) {
         expect(name).not.toMatch(/__key$|password|secret|sas/i);
+        if (/_KEY$/.test(name)) expect(`${name}=${String(value)}`).toMatch(/=@Microsoft\.KeyVault\(VaultName=[^;]+;SecretName=[\w-]+\)$/);
         if (name === "APPLICATIONINSIGHTS_CONNECTION_STRING") continue;
         const credential = /AccountKey=|SharedAccessKey|ConnectionString|InstrumentationKey|listKeys/i;
         expect(`${name}=${String(value)}`).not.toMatch(credential);

@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { parse } from "yaml";
 import { join } from "node:path";
 import {
+  PACKAGE_PATH,
   GenInfraError,
   InfraTopology,
   assertDeployable,
@@ -58,12 +60,20 @@ describe("gen-infra", () => {
     expect(first?.content).toBe(generateInfraFiles()[0]?.content);
   });
 
-  it("generates one azd service per Function App from the same project folder, and the postdeploy hook it runs exists", () => {
-    const yaml = generateInfraFiles().find((f) => f.path === "azure.yaml")?.content ?? "";
-    for (const s of serviceNames) expect(yaml).toContain(`  ${s}:\n    project: .\n    language: ts\n    host: function\n`);
-    const hooks = [...yaml.matchAll(/run: (\S+)/g)].map((m) => m[1] ?? "");
-    expect(hooks.length).toBeGreaterThanOrEqual(2);
-    for (const hook of hooks) {
+  it("generates one azd service per Function App deploying the one package, built by a prepackage hook; its hooks exist", () => {
+    const yaml = parse(generateInfraFiles().find((f) => f.path === "azure.yaml")?.content ?? "") as {
+      services: Record<string, unknown>;
+      hooks: Record<string, { posix: { run: string }; windows: { run: string } }>;
+    };
+    expect(Object.keys(yaml.services).sort()).toEqual([...serviceNames].sort());
+    for (const s of serviceNames) {
+      expect(yaml.services[s]).toEqual({ project: ".", language: "custom", dist: PACKAGE_PATH, host: "function", remoteBuild: false });
+    }
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    expect(pkg.scripts.package).toContain("dist/scripts/package.js");
+    expect([yaml.hooks.prepackage?.posix.run, yaml.hooks.prepackage?.windows.run]).toEqual(["npm run package", "npm run package"]);
+    const deployHooks = [yaml.hooks.postdeploy?.posix.run ?? "", yaml.hooks.postdeploy?.windows.run ?? ""];
+    for (const hook of deployHooks) {
       expect(existsSync(join(root, hook))).toBe(true);
       expect(readFileSync(join(root, hook), "utf8")).toContain("subscriptions.bicep");
     }

@@ -168,6 +168,11 @@ describe("order pipeline on the local stack", () => {
       ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1.234 }], currency: "EUR", paymentToken: "t" }, 400, /decimals/],
       ["POST", "/orders", { customerId: "c".repeat(70_000), items: [{ sku, quantity: 1, unitPrice: 1 }], currency: "EUR", paymentToken: "t" }, 413, /exceeds/],
       ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1 }], currency: "EUR", paymentToken: "t", admin: true }, 400, /admin|Unrecognized/i],
+      // Money is bounded and exact in cents: a huge price is refused by name, never overflowed into a 500 or charged.
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 10_000, unitPrice: 1e306 }], currency: "EUR", paymentToken: "t" }, 400, /items\.0\.unitPrice/],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1e300 }], currency: "EUR", paymentToken: "t" }, 400, /unitPrice/],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 9e17 }], currency: "EUR", paymentToken: "t" }, 400, /unitPrice/],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 10_000, unitPrice: 1_000_000 }], currency: "EUR", paymentToken: "t" }, 400, /order total/],
       ["PUT", `/inventory/${sku}`, { available: -1 }, 400, /available/],
       ["PUT", `/inventory/${sku}`, { available: 1.5 }, 400, /available/],
       ["PUT", `/inventory/${sku}`, { available: "5" }, 400, /available/],
@@ -184,6 +189,33 @@ describe("order pipeline on the local stack", () => {
       expect(response.body.code).toEqual(expect.any(String));
     }
     expect(await stockOf(sku)).toEqual({ sku, available: 7, reserved: 0 });
+    await stack.stack.eventGrid.idle(10_000);
+    expect((await charges()).length).toBe(chargesBefore);
+  });
+
+  it("refuses a body not declared as JSON with 415 on every write endpoint, and writes nothing", async () => {
+    const sku = await newSku(4);
+    const cases: [string, string, unknown][] = [
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1 }], currency: "EUR", paymentToken: "tok_visa" }],
+      ["PUT", `/inventory/${sku}`, { available: 99 }],
+      ["POST", "/users", { email: `plain-${Date.now()}@example.com`, name: "Plain Text" }],
+      ["POST", "/wallets/w-none/top-ups", { amount: 5, currency: "EUR", bankToken: "bank_ok" }],
+    ];
+    const chargesBefore = (await charges()).length;
+    for (const [method, path, body] of cases) {
+      for (const contentType of ["text/plain", undefined]) {
+        const response = await fetch(`${stack.apiUrl}${path}`, {
+          method,
+          headers: contentType ? { "content-type": contentType } : {},
+          // Bytes, so fetch adds no content type of its own.
+          body: new TextEncoder().encode(JSON.stringify(body)),
+        });
+        const problem = (await response.json()) as { code: string; detail: string };
+        expect({ path, contentType, status: response.status, code: problem.code }).toEqual({ path, contentType, status: 415, code: "REQUEST.UNSUPPORTED_MEDIA_TYPE" });
+        expect(problem.detail).toMatch(/application\/json/);
+      }
+    }
+    expect(await stockOf(sku)).toEqual({ sku, available: 4, reserved: 0 });
     await stack.stack.eventGrid.idle(10_000);
     expect((await charges()).length).toBe(chargesBefore);
   });

@@ -126,7 +126,11 @@ export function createBankSimulator(options: BankSimulatorOptions = {}): Simulat
         path: `${BASE_PATH}/payments`,
         description: "Pay { amount, currency, bankToken, reference? }; Idempotency-Key required. bank_ok | bank_decline | bank_flaky | bank_slow",
       },
-      { method: "GET", path: `${BASE_PATH}/payments`, description: "Payments really executed (declines included), with attempts per key" },
+      {
+        method: "GET",
+        path: `${BASE_PATH}/payments`,
+        description: "Payments really executed (declines included), with attempts per key; ?idempotencyKey=K finds one",
+      },
       { method: "GET", path: `${BASE_PATH}/payments/{paymentId}`, description: "One executed payment" },
       { method: "POST", path: `${BASE_PATH}/reset`, description: "Forget everything" },
     ],
@@ -134,7 +138,11 @@ export function createBankSimulator(options: BankSimulatorOptions = {}): Simulat
       const path = url.pathname.slice(BASE_PATH.length).replace(/\/+$/, "");
       const method = req.method ?? "GET";
       if (path === "/payments" && method === "POST") await pay(req, res, body);
-      else if (path === "/payments" && method === "GET") sendJson(res, 200, payments);
+      else if (path === "/payments" && method === "GET") {
+        // What a bank offers for reconciliation: the payment made under an idempotency key.
+        const key = url.searchParams.get("idempotencyKey");
+        sendJson(res, 200, key === null ? payments : payments.filter((p) => p.idempotencyKey === key));
+      }
       else if (path === "/reset" && method === "POST") {
         reset();
         sendJson(res, 200, { reset: true });

@@ -40,6 +40,20 @@ interface StoredAnswer {
 
 type Answer = { status: number; body: unknown; store: boolean };
 
+/** What a real gateway offers for reconciliation: the charge made under an idempotency key, or those of a window. */
+const searchCharges = (charges: readonly ExecutedCharge[], query: URLSearchParams): ExecutedCharge[] | string => {
+  const key = query.get("idempotencyKey");
+  const from = query.get("createdFrom");
+  const to = query.get("createdTo");
+  const fromTime = from === null ? -Infinity : Date.parse(from);
+  const toTime = to === null ? Infinity : Date.parse(to);
+  if (Number.isNaN(fromTime) || Number.isNaN(toTime)) return "createdFrom and createdTo must be ISO 8601 times.";
+  return charges.filter((c) => {
+    const time = Date.parse(c.time);
+    return (key === null || c.idempotencyKey === key) && time >= fromTime && time <= toTime;
+  });
+};
+
 /**
  * A card gateway in the style of Stripe, for exercising idempotent external calls. Test tokens pick the outcome:
  * `tok_visa` succeeds, `tok_decline` is declined, `tok_flaky` answers 503 on the first attempt of each idempotency key.
@@ -178,7 +192,11 @@ export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOp
     endpoints: [
       { method: "POST", path: `${BASE_PATH}/charges`, description: "Charge { amount, currency, token, reference? }; Idempotency-Key required. tok_visa | tok_decline | tok_flaky" },
       { method: "POST", path: `${BASE_PATH}/refunds`, description: "Refund { chargeId, amount }; Idempotency-Key required" },
-      { method: "GET", path: `${BASE_PATH}/charges`, description: "Charges really executed" },
+      {
+        method: "GET",
+        path: `${BASE_PATH}/charges`,
+        description: "Charges really executed; filter with ?idempotencyKey=K or a window ?createdFrom=ISO&createdTo=ISO",
+      },
       { method: "GET", path: `${BASE_PATH}/charges/{chargeId}`, description: "One executed charge" },
       { method: "GET", path: `${BASE_PATH}/refunds`, description: "Refunds really executed" },
       { method: "POST", path: `${BASE_PATH}/reset`, description: "Forget everything" },
@@ -189,7 +207,11 @@ export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOp
       if (path === "/charges" && method === "POST") idempotent(req, res, body, chargeAnswers, charge);
       else if (path === "/refunds" && method === "POST")
         idempotent(req, res, body, refundAnswers, (key, _fingerprint, input) => refund(key, input));
-      else if (path === "/charges" && method === "GET") sendJson(res, 200, charges);
+      else if (path === "/charges" && method === "GET") {
+        const filtered = searchCharges(charges, url.searchParams);
+        if (typeof filtered === "string") sendJson(res, 400, { code: "invalid_request", message: filtered });
+        else sendJson(res, 200, filtered);
+      }
       else if (path === "/refunds" && method === "GET") sendJson(res, 200, refunds);
       else if (path === "/reset" && method === "POST") {
         reset();

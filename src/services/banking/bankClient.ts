@@ -5,12 +5,24 @@ export type BankPaymentOutcome =
   | { readonly status: "succeeded"; readonly bankPaymentId: string }
   | { readonly status: "declined"; readonly code: string; readonly reason: string };
 
+/** A payment as the bank recorded it: what reconciliation compares with our own records. */
+export interface BankPaymentRecord {
+  readonly paymentId: string;
+  readonly idempotencyKey: string;
+  readonly status: "succeeded" | "declined";
+  readonly amount: number;
+  /** Our top-up id, sent with the payment. */
+  readonly reference?: string;
+}
+
 /** The port: collect money from the user's bank account for a top-up. */
 export interface BankClient {
   createPayment(
     payment: { amount: number; currency: string; bankToken: string; reference: string },
     options: OutsideCallOptions,
   ): Promise<BankPaymentOutcome>;
+  /** The payment made under an idempotency key, if the bank executed one (a crash may have hidden its answer). */
+  findPayment(idempotencyKey: string, options?: { abortSignal?: AbortSignal }): Promise<BankPaymentRecord | undefined>;
 }
 
 export interface HttpBankClientOptions {
@@ -21,6 +33,14 @@ export interface HttpBankClientOptions {
   readonly fetch?: typeof fetch;
 }
 
+const paymentRecord = z.object({
+  paymentId: z.string().min(1),
+  idempotencyKey: z.string(),
+  status: z.enum(["succeeded", "declined"]),
+  amount: z.number(),
+  reference: z.string().optional(),
+});
+
 const paymentResponse = z.object({ paymentId: z.string().min(1).max(200) });
 const declineResponse = z.object({
   code: z.string().min(1).max(100).catch("declined"),
@@ -29,14 +49,28 @@ const declineResponse = z.object({
 
 /** Adapter for the bank's payments API: `POST <base>/payments`. */
 export const createHttpBankClient = (options: HttpBankClientOptions): BankClient => {
+  const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   return {
+    async findPayment(idempotencyKey, call) {
+      const { status, text, body } = await callJsonApi({
+        system: "Bank",
+        method: "GET",
+        url: `${options.baseUrl.replace(/\/$/, "")}/payments?${new URLSearchParams({ idempotencyKey }).toString()}`,
+        headers: auth,
+        timeoutInMs: options.timeoutInMs,
+        abortSignal: call?.abortSignal,
+        fetch: options.fetch,
+      });
+      if (status !== 200) throw new Error(`Bank refused the payment search: ${status} ${text.slice(0, 200)}`);
+      return z.array(paymentRecord).parse(body)[0];
+    },
     async createPayment(payment, call) {
       const response = await callJsonApi({
         system: "Bank",
         method: "POST",
         url: `${options.baseUrl.replace(/\/$/, "")}/payments`,
         body: payment,
-        headers: { "idempotency-key": call.idempotencyKey, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) },
+        headers: { "idempotency-key": call.idempotencyKey, ...auth },
         timeoutInMs: options.timeoutInMs,
         abortSignal: call.abortSignal,
         // 409: the bank is still working on the first request with this key.

@@ -1,46 +1,60 @@
+import { Currency } from "../../events/money";
 import { EventOf, eventsOf } from "../../platform/eventParsing";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { StoredDocument } from "../../platform/store";
+import { recordIntent } from "../../platform/intent";
+import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
+import { StoredDocument, Versioned, stripSystemProperties } from "../../platform/store";
 import { BankClient, BankPaymentOutcome } from "./bankClient";
 
 type TopUpInitiated = EventOf<"Wallet.TopUpInitiated.v1">;
 
-/** The bank's answer for one top-up, in the top-up's partition. */
+/**
+ * One top-up's bank payment, in the top-up's partition. `Requested` is the intent, committed before the bank is
+ * called with `paymentKey`: whatever the bank did under that key is found again after any crash (reconciliation).
+ */
 export interface BankPaymentDocument extends StoredDocument {
   readonly kind: "bankPayment";
   readonly topUpId: string;
   readonly walletId: string;
-  readonly status: "Succeeded" | "Declined";
+  readonly status: "Requested" | "Succeeded" | "Declined";
   readonly amount: number;
-  readonly currency: string;
+  readonly currency: Currency;
+  readonly paymentKey?: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
   readonly bankPaymentId?: string;
   readonly code?: string;
   readonly reason?: string;
-  readonly settledAt: string;
+  readonly settledAt?: string;
+  readonly updatedAt?: string;
 }
 
 export const bankPaymentDocumentId = (topUpId: string): string => `bankPayment:${topUpId}`;
 
 export interface BankPaymentState {
-  readonly payment: BankPaymentDocument | undefined;
+  readonly payment: Versioned<BankPaymentDocument>;
+  /** The bank's answer; absent when the payment was already settled. */
   readonly outcome: BankPaymentOutcome | undefined;
 }
 
-export const recordBankPayment = (event: TopUpInitiated, state: BankPaymentState, context: DecisionContext): Decision => {
-  if (state.payment || !state.outcome) return nothingToDo;
-  const { topUpId, walletId, amount, currency } = event.data;
-  const base = { id: bankPaymentDocumentId(topUpId), pk: topUpId, kind: "bankPayment" as const, topUpId, walletId, amount, currency, settledAt: context.now.toISOString() };
+/** Records the bank's answer over the intent and publishes it. Pure; shared with reconciliation. */
+export const settleBankPayment = (state: BankPaymentState, now: Date): Decision => {
+  const { payment, outcome } = state;
+  if (payment.status !== "Requested" || !outcome) return nothingToDo;
+  const { topUpId, walletId, amount, currency } = payment;
+  const settledAt = now.toISOString();
   const subject = `wallets/${walletId}/top-ups/${topUpId}`;
-  if (state.outcome.status === "succeeded") {
-    const { bankPaymentId } = state.outcome;
+  const replace = (changes: Partial<BankPaymentDocument>) =>
+    ({ op: "replace", ifMatch: payment._etag, document: { ...stripSystemProperties(payment), ...changes, settledAt, updatedAt: settledAt } }) as const;
+  if (outcome.status === "succeeded") {
+    const { bankPaymentId } = outcome;
     return {
-      writes: [{ op: "create", document: { ...base, status: "Succeeded", bankPaymentId } satisfies BankPaymentDocument }],
+      writes: [replace({ status: "Succeeded", bankPaymentId })],
       publish: [{ type: "Banking.BankPaymentSucceeded.v1", subject, data: { topUpId, walletId, bankPaymentId, amount, currency } }],
     };
   }
-  const { code, reason } = state.outcome;
+  const { code, reason } = outcome;
   return {
-    writes: [{ op: "create", document: { ...base, status: "Declined", code, reason } satisfies BankPaymentDocument }],
+    writes: [replace({ status: "Declined", code, reason })],
     publish: [{ type: "Banking.BankPaymentDeclined.v1", subject, data: { topUpId, walletId, code, reason } }],
   };
 };
@@ -51,12 +65,28 @@ export const requestBankPaymentWhenTopUpInitiated: Reaction<TopUpInitiated, Bank
   events: eventsOf("Wallet.TopUpInitiated.v1"),
   partitionKey: (event) => event.data.topUpId,
   async load(event, { store, ports, idempotencyKey }) {
-    const { topUpId, amount, currency, bankToken } = event.data;
-    const payment = await store.readDocument<BankPaymentDocument>(bankPaymentDocumentId(topUpId), topUpId);
-    if (payment) return { payment, outcome: undefined };
-    // The event id is the idempotency key; a timeout throws TransientError and the redelivery asks again with it.
-    const outcome = await ports.bank.createPayment({ amount, currency, bankToken, reference: topUpId }, { idempotencyKey });
-    return { payment: undefined, outcome };
+    const { topUpId, walletId, amount, currency, bankToken } = event.data;
+    // Intent first (see recordIntent), so a payment the bank makes always has a record to reconcile. No token is kept.
+    const payment =
+      (await store.readDocument<BankPaymentDocument>(bankPaymentDocumentId(topUpId), topUpId)) ??
+      (await recordIntent<BankPaymentDocument>(store, {
+        id: bankPaymentDocumentId(topUpId),
+        pk: topUpId,
+        kind: "bankPayment",
+        topUpId,
+        walletId,
+        status: "Requested",
+        amount,
+        currency,
+        paymentKey: idempotencyKey,
+        correlationId: event.correlationid,
+        causationId: event.id,
+        updatedAt: event.time,
+      }));
+    if (payment.status !== "Requested") return { payment, outcome: undefined };
+    // The intent's key: a redelivery gets the bank's first answer back (a timeout throws TransientError and retries).
+    const outcome = await ports.bank.createPayment({ amount, currency, bankToken, reference: topUpId }, { idempotencyKey: payment.paymentKey ?? idempotencyKey });
+    return { payment, outcome };
   },
-  decide: recordBankPayment,
+  decide: (_event, state, context) => settleBankPayment(state, context.now),
 };

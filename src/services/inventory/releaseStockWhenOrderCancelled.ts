@@ -18,7 +18,10 @@ export interface ReleaseStockState {
   readonly stock: ReadonlyMap<string, Versioned<StockDocument>>;
 }
 
-/** Gives reserved units back; a cancellation that overtakes its OrderPlaced leaves a marker so nothing is reserved later. */
+/**
+ * Gives reserved units back. A cancellation that overtakes its OrderPlaced leaves a marker, so nothing is reserved
+ * later, and reports the inventory outcome at once (nothing reserved, ever), so the order still settles.
+ */
 export const releaseStock = (event: OrderCancelled, state: ReleaseStockState, context: DecisionContext): Decision => {
   const { orderId } = event.data;
   const updatedAt = context.now.toISOString();
@@ -26,7 +29,13 @@ export const releaseStock = (event: OrderCancelled, state: ReleaseStockState, co
   if (!reservation) {
     return {
       writes: [{ op: "create", document: reservationDocument(orderId, "CancelledBeforeReservation", [], updatedAt) }],
-      publish: [],
+      publish: [
+        {
+          type: "Inventory.StockReservationFailed.v1",
+          subject: `orders/${orderId}`,
+          data: { orderId, reason: "Not reserved: the order was already cancelled", code: "OrderAlreadyCancelled", shortages: [] },
+        },
+      ],
     };
   }
   if (reservation.status !== "Reserved") return nothingToDo;

@@ -22,7 +22,8 @@ export interface ReserveStockState {
 /** All items or none: any shortage rejects the whole order and touches no stock. */
 export const reserveStock = (event: OrderPlaced, state: ReserveStockState, context: DecisionContext): Decision => {
   const { orderId } = event.data;
-  // Already reserved, rejected, or the order was cancelled before it got here: nothing left to decide.
+  // Already reserved, rejected, or the order was cancelled before it got here (the cancellation reported the
+  // outcome then): nothing left to decide.
   if (state.reservation) return nothingToDo;
 
   const wanted = quantitiesBySku(event.data.items);
@@ -42,7 +43,7 @@ export const reserveStock = (event: OrderPlaced, state: ReserveStockState, conte
         {
           type: "Inventory.StockReservationFailed.v1",
           subject: `orders/${orderId}`,
-          data: { orderId, reason: `Insufficient stock for ${shortages.map((s) => s.sku).join(", ")}`, shortages },
+          data: { orderId, reason: `Insufficient stock for ${shortages.map((s) => s.sku).join(", ")}`, code: "InsufficientStock", shortages },
         },
       ],
     };

@@ -1,13 +1,33 @@
-import { NotFoundError } from "../../platform/errors";
-import { json, readParam, routeIdSchema } from "../../platform/http";
+import { requireAppRole } from "../../platform/appRoles";
+import { readParam, json, routeIdSchema } from "../../platform/http";
 import { HttpHandler } from "../../platform/serviceModule";
-import { causalOrder } from "./causalOrder";
-import { JournalEntryDocument } from "./recordEventInJournal";
+import { deadlineOf, statusOf, waitingFor } from "./flowStatus";
+import { readFlow } from "./flowView";
+import { JournalPorts } from "./ports";
+import { warnStalledFlowsOnce } from "./stalledWarning";
 
-/** GET /api/flows/{correlationId}: every event of one business flow, causes before effects. */
-export const getFlow: HttpHandler<unknown> = async (request, { store }) => {
+/**
+ * GET /api/flows/{correlationId}: every event of one business flow, causes before effects, with the flow's status,
+ * what it waits for, and the dead letters and poison records of its events (`null` where they cannot be read).
+ */
+export const getFlow: HttpHandler<JournalPorts> = async (request, { store, ports, clock }, context) => {
+  requireAppRole(request, "Flows.Read");
   const correlationId = readParam("correlationId", request.params.correlationId, routeIdSchema);
-  const entries = await store.queryDocuments<JournalEntryDocument>(correlationId, "c.kind = 'journalEntry'");
-  if (entries.length === 0) throw new NotFoundError("FLOW.NOT_FOUND", `No events are recorded for correlation id ${correlationId}`);
-  return json(200, { correlationId, events: causalOrder(entries.map((e) => e.event)) });
+  const { events, summary, stored } = await readFlow(store, correlationId, ports.settings.entryTtlSeconds);
+  const now = clock();
+  const deadlines = ports.settings.deadlinesInMs;
+  if (stored) await warnStalledFlowsOnce([stored], { store, deadlines, now, warn: (line) => context.warn(line) });
+  const [deadLetters, poison] = await Promise.all([ports.incidents.deadLettersOf(correlationId), ports.incidents.poisonOf(correlationId)]);
+  return json(200, {
+    correlationId,
+    flow: summary.flow,
+    status: statusOf(summary, deadlines, now),
+    waitingFor: waitingFor(summary.steps),
+    startedAt: summary.startedAt,
+    lastEventAt: summary.lastEventAt,
+    deadlineAt: new Date(Date.parse(summary.startedAt) + deadlineOf(summary.flow, deadlines)).toISOString(),
+    events,
+    deadLetters,
+    poison,
+  });
 };

@@ -1,10 +1,14 @@
-import { ServiceModule, noPorts } from "../../platform/serviceModule";
+import { ServiceModule } from "../../platform/serviceModule";
+import { getDashboard } from "./dashboard/dashboardHttp";
+import { getFlowDiagram } from "./getFlowDiagramHttp";
 import { getFlow } from "./getFlowHttp";
+import { listFlows } from "./listFlowsHttp";
+import { JournalPorts, createJournalPorts } from "./ports";
 import { recordEventInJournal } from "./recordEventInJournal";
 
-export const journalService: ServiceModule = {
+export const journalService: ServiceModule<JournalPorts> = {
   name: "journal",
   reactions: [recordEventInJournal],
-  http: { getFlow },
-  createPorts: noPorts,
+  http: { getFlow, listFlows, getFlowDiagram, getDashboard },
+  createPorts: createJournalPorts,
 };

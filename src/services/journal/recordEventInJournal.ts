@@ -1,9 +1,12 @@
 import { CloudEventEnvelope } from "../../events/envelope";
+import { redactEvent } from "../../events/redaction";
 import { anyCloudEvent } from "../../platform/eventParsing";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
-import { StoredDocument } from "../../platform/store";
+import { DocumentWrite, StoredDocument, Versioned, stripSystemProperties } from "../../platform/store";
+import { FLOW_SUMMARY_ID, FlowSummaryDocument, addToSummary } from "./flowSummary";
+import { JournalPorts } from "./ports";
 
-/** One per event, in the partition of its business flow (the correlation id). */
+/** One per event, in the partition of its business flow (the correlation id); the event is stored redacted. */
 export interface JournalEntryDocument extends StoredDocument {
   readonly kind: "journalEntry";
   readonly event: CloudEventEnvelope;
@@ -12,22 +15,52 @@ export interface JournalEntryDocument extends StoredDocument {
 
 export const journalEntryId = (eventId: string): string => `event:${eventId}`;
 
-export const recordEvent = (event: CloudEventEnvelope, existing: JournalEntryDocument | undefined, now: Date): Decision =>
-  existing
-    ? nothingToDo
-    : {
-        writes: [
-          { op: "create", document: { id: journalEntryId(event.id), pk: event.correlationid, kind: "journalEntry", event, recordedAt: now.toISOString() } satisfies JournalEntryDocument },
-        ],
-        publish: [],
-      };
+export interface JournalState {
+  readonly entry: JournalEntryDocument | undefined;
+  readonly summary: Versioned<FlowSummaryDocument> | undefined;
+  /** From the JOURNAL_TTL_DAYS setting, read by `load` so `decide` stays a function of its inputs. */
+  readonly ttlSeconds: number;
+}
+
+/**
+ * Writes the (redacted) entry and folds the event into the flow's summary, replaced with its ETag so concurrent
+ * events of one flow never overwrite each other (a lost race is re-read and decided again by the runner).
+ * Each half is decided on its own: where a batch is not atomic (the local Cosmos server) a retry completes the other.
+ */
+export const recordEvent = (event: CloudEventEnvelope, state: JournalState, now: Date): Decision => {
+  const { ttlSeconds } = state;
+  const writes: DocumentWrite[] = [];
+  const inSummary = state.summary?.steps.some((s) => s.id === event.id) ?? false;
+  if (!inSummary) {
+    const next = addToSummary(state.summary && stripSystemProperties(state.summary), event, ttlSeconds);
+    writes.push(state.summary ? { op: "replace", document: next, ifMatch: state.summary._etag } : { op: "create", document: next });
+  }
+  if (!state.entry) {
+    const entry: JournalEntryDocument = {
+      id: journalEntryId(event.id),
+      pk: event.correlationid,
+      kind: "journalEntry",
+      event: redactEvent(event),
+      recordedAt: now.toISOString(),
+      ttl: ttlSeconds,
+    };
+    writes.push({ op: "upsert", document: entry });
+  }
+  return writes.length === 0 ? nothingToDo : { writes, publish: [] };
+};
 
 /** Subscribes to every event of every topic, so one flow can be read back across all services. */
-export const recordEventInJournal: Reaction<CloudEventEnvelope, JournalEntryDocument | undefined> = {
+export const recordEventInJournal: Reaction<CloudEventEnvelope, JournalState, JournalPorts> = {
   service: "journal",
   name: "recordEventInJournal",
   events: anyCloudEvent,
   partitionKey: (event) => event.correlationid,
-  load: (event, { store }) => store.readDocument<JournalEntryDocument>(journalEntryId(event.id), event.correlationid),
-  decide: (event, existing, context) => recordEvent(event, existing, context.now),
+  load: async (event, { store, ports }) => {
+    const [entry, summary] = await Promise.all([
+      store.readDocument<JournalEntryDocument>(journalEntryId(event.id), event.correlationid),
+      store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, event.correlationid),
+    ]);
+    return { entry, summary, ttlSeconds: ports.settings.entryTtlSeconds };
+  },
+  decide: (event, state, context) => recordEvent(event, state, context.now),
 };

@@ -3,8 +3,12 @@ import { OrderItem } from "../../events/orders";
 import { StoredDocument } from "../../platform/store";
 
 export type OrderStatus = "Pending" | "Confirmed" | "Cancelled";
-export type InventoryStatus = "Pending" | "Reserved" | "Rejected" | "Released";
-export type PaymentStatus = "Pending" | "Charged" | "Declined" | "Refunded";
+/**
+ * What the order knows of stock and payment. `NotReserved` / `NotCharged`: the order was cancelled before that service
+ * acted, so it never will (distinct from `Rejected` — out of stock — and `Declined` — the card was refused).
+ */
+export type InventoryStatus = "Pending" | "Reserved" | "Rejected" | "NotReserved" | "Released";
+export type PaymentStatus = "Pending" | "Charged" | "Declined" | "NotCharged" | "Refunded";
 export type InvoiceView = { readonly invoiceId: string; readonly status: "Sent" | "Voided"; readonly total: number };
 
 /** The order and what the other services reported about it; one per order, in its own partition. */

@@ -10,12 +10,28 @@ import { outboxDocumentId, publishPendingOutboxOfPartition } from "../../platfor
 import { HttpHandler } from "../../platform/serviceModule";
 import { OrderDocument, orderDocumentId } from "./documents";
 
-export const placeOrderBody = z.strictObject({
-  customerId: z.string().trim().min(1).max(100),
-  items: z.array(orderItemSchema).min(1).max(100),
-  currency: currencySchema,
-  paymentToken: z.string().min(1).max(100),
-});
+/** Business limits of one order, in major units: a line's unit price and the whole order's total. */
+export const MAX_UNIT_PRICE = 1_000_000;
+export const MAX_ORDER_TOTAL = 10_000_000;
+
+/** The order's total in cents, exact: every unit price is bounded and has at most two decimals. */
+export const orderTotalInCents = (items: readonly { unitPrice: number; quantity: number }[]): number =>
+  items.reduce((sum, i) => sum + toCents(i.unitPrice) * i.quantity, 0);
+
+export const placeOrderBody = z
+  .strictObject({
+    customerId: z.string().trim().min(1).max(100),
+    items: z
+      .array(orderItemSchema.extend({ unitPrice: orderItemSchema.shape.unitPrice.refine((n) => n <= MAX_UNIT_PRICE, `must be ≤ ${MAX_UNIT_PRICE}`) }))
+      .min(1)
+      .max(100),
+    currency: currencySchema,
+    paymentToken: z.string().min(1).max(100),
+  })
+  .refine((body) => orderTotalInCents(body.items) <= toCents(MAX_ORDER_TOTAL), {
+    path: ["items"],
+    message: `the order total (Σ unitPrice × quantity) must be ≤ ${MAX_ORDER_TOTAL}`,
+  });
 
 
 const accepted = (order: OrderDocument) =>
@@ -37,7 +53,7 @@ export const placeOrder: HttpHandler<unknown> = async (request, { store, publish
   if (existing) return replay(existing, requestHash, () => publishPendingOutboxOfPartition(store, publisher, orderId, [outboxDocumentId(placedEventId(orderId))], clock()));
 
   const now = clock();
-  const total = fromCents(body.items.reduce((sum, i) => sum + toCents(i.unitPrice) * i.quantity, 0));
+  const total = fromCents(orderTotalInCents(body.items));
   const correlationId = deterministicId("flow", orderId);
   const order: OrderDocument = {
     id: orderDocumentId(orderId),

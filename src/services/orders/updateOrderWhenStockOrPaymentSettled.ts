@@ -16,8 +16,8 @@ type Settlement = EventOf<
 >;
 
 // Events arrive in any order; a status only moves forward, so a late StockReserved never undoes a Released.
-const inventoryRank: Record<InventoryStatus, number> = { Pending: 0, Reserved: 1, Rejected: 1, Released: 2 };
-const paymentRank: Record<PaymentStatus, number> = { Pending: 0, Charged: 1, Declined: 1, Refunded: 2 };
+const inventoryRank: Record<InventoryStatus, number> = { Pending: 0, Reserved: 1, Rejected: 1, NotReserved: 1, Released: 2 };
+const paymentRank: Record<PaymentStatus, number> = { Pending: 0, Charged: 1, Declined: 1, NotCharged: 1, Refunded: 2 };
 
 const forward = <S extends string>(rank: Record<S, number>, current: S, next: S): S => (rank[next] > rank[current] ? next : current);
 
@@ -27,12 +27,14 @@ export const applySettlement = (order: OrderDocument, event: Settlement): OrderD
     case "Inventory.StockReserved.v1":
       return { ...order, inventory: forward(inventoryRank, order.inventory, "Reserved") };
     case "Inventory.StockReservationFailed.v1":
+      if (event.data.code === "OrderAlreadyCancelled") return { ...order, inventory: forward(inventoryRank, order.inventory, "NotReserved") };
       return { ...order, inventory: forward(inventoryRank, order.inventory, "Rejected"), reason: order.reason ?? event.data.reason };
     case "Inventory.StockReleased.v1":
       return { ...order, inventory: forward(inventoryRank, order.inventory, "Released") };
     case "Payments.PaymentConfirmed.v1":
       return { ...order, payment: forward(paymentRank, order.payment, "Charged") };
     case "Payments.PaymentFailed.v1":
+      if (event.data.code === "OrderAlreadyCancelled") return { ...order, payment: forward(paymentRank, order.payment, "NotCharged") };
       return { ...order, payment: forward(paymentRank, order.payment, "Declined"), reason: order.reason ?? event.data.reason };
     case "Payments.PaymentRefunded.v1":
       return { ...order, payment: forward(paymentRank, order.payment, "Refunded") };

@@ -1,69 +1,44 @@
 import { EventOf, eventsOf } from "../../platform/eventParsing";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { Versioned, stripSystemProperties } from "../../platform/store";
+import { Reaction } from "../../platform/reaction";
 import { PaymentDocument, paymentDocumentId } from "./documents";
 import { PaymentGateway } from "./paymentGateway";
+import { PaymentFacts, decidePayment, factsAfterCancellation } from "./settlePayment";
 
 type OrderCancelled = EventOf<"Orders.OrderCancelled.v1">;
 
-export interface RefundState {
-  readonly payment: Versioned<PaymentDocument> | undefined;
-  readonly refundId: string | undefined;
-}
-
-/** Compensation: refund a charge of a cancelled order; a cancellation that overtakes the charge blocks it. */
-export const recordRefund = (event: OrderCancelled, state: RefundState, context: DecisionContext): Decision => {
-  const { orderId } = event.data;
-  const updatedAt = context.now.toISOString();
-  const { payment } = state;
-  if (!payment) {
-    return {
-      writes: [
-        {
-          op: "create",
-          document: {
-            id: paymentDocumentId(orderId),
-            pk: orderId,
-            kind: "payment",
-            orderId,
-            status: "CancelledBeforeCharge",
-            updatedAt,
-          } satisfies PaymentDocument,
-        },
-      ],
-      publish: [],
-    };
-  }
-  const { chargeId, amount, currency } = payment;
-  if (payment.status !== "Charged" || !chargeId || amount === undefined || !currency || !state.refundId) return nothingToDo;
-  return {
-    writes: [
-      {
-        op: "replace",
-        ifMatch: payment._etag,
-        document: { ...stripSystemProperties(payment), status: "Refunded", refundId: state.refundId, updatedAt } satisfies PaymentDocument,
-      },
-    ],
-    publish: [
-      {
-        type: "Payments.PaymentRefunded.v1",
-        subject: `orders/${orderId}`,
-        data: { orderId, chargeId, refundId: state.refundId, amount, currency },
-      },
-    ],
-  };
-};
-
-export const refundPaymentWhenOrderCancelled: Reaction<OrderCancelled, RefundState, { gateway: PaymentGateway }> = {
+/**
+ * Compensation. Whatever state the payment is in when the cancellation lands, the flow ends with one payment outcome:
+ * Refunded (a charge was found and refunded), Declined, or NotCharged — published here, or by the charge itself when
+ * it was still in flight.
+ */
+export const refundPaymentWhenOrderCancelled: Reaction<OrderCancelled, PaymentFacts, { gateway: PaymentGateway }> = {
   service: "payments",
   name: "refundPaymentWhenOrderCancelled",
   events: eventsOf("Orders.OrderCancelled.v1"),
   partitionKey: (event) => event.data.orderId,
-  async load(event, { store, ports, idempotencyKey }) {
-    const payment = await store.readDocument<PaymentDocument>(paymentDocumentId(event.data.orderId), event.data.orderId);
-    if (payment?.status !== "Charged" || !payment.chargeId || payment.amount === undefined) return { payment, refundId: undefined };
-    const { refundId } = await ports.gateway.refund({ chargeId: payment.chargeId, amount: payment.amount }, { idempotencyKey });
-    return { payment, refundId };
+  async load(event, { store, ports }) {
+    const { orderId } = event.data;
+    const payment = await store.readDocument<PaymentDocument>(paymentDocumentId(orderId), orderId);
+    if (!payment) return { kind: "cancelledBeforeIntent", orderId };
+    switch (payment.status) {
+      case "Charging": {
+        const facts = await factsAfterCancellation(payment, ports.gateway);
+        // Nothing at the gateway yet: the charge may be in flight. Mark the cancellation; that charge's commit then
+        // fails on the ETag, and its retry finds the charge and refunds it.
+        return facts.kind === "cancelled" && facts.charge === undefined ? { kind: "markCancelled", payment } : facts;
+      }
+      case "Charged":
+        return factsAfterCancellation(payment, ports.gateway);
+      case "CancelledBeforeCharge":
+      case "NotCharged":
+      case "Declined":
+      case "Refunded":
+        return { kind: "nothingToDo" };
+      default: {
+        const never: never = payment.status;
+        throw new Error(`Unknown payment status ${String(never)}`);
+      }
+    }
   },
-  decide: recordRefund,
+  decide: (_event, facts, context) => decidePayment(facts, context.now),
 };

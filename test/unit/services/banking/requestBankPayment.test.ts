@@ -1,27 +1,52 @@
 import { TransientError } from "../../../../src/platform/errors";
 import { runReaction } from "../../../../src/platform/reaction";
-import { BankClient } from "../../../../src/services/banking/bankClient";
+import { ServiceRuntime } from "../../../../src/platform/runtime";
+import { BankClient, BankPaymentOutcome } from "../../../../src/services/banking/bankClient";
+import { reconcileBankPayments } from "../../../../src/services/banking/reconcileBankPayments";
 import {
   BankPaymentDocument,
-  recordBankPayment,
   requestBankPaymentWhenTopUpInitiated,
+  settleBankPayment,
 } from "../../../../src/services/banking/requestBankPaymentWhenTopUpInitiated";
-import { anEvent, decisionContext, fixedNow } from "../../../support/events";
+import { anEvent, fixedNow } from "../../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 
 const initiated = anEvent("Wallet.TopUpInitiated.v1", { topUpId: "t-1", walletId: "w-1", amount: 25.5, currency: "EUR", bankToken: "bank_ok" });
 
+const intent: BankPaymentDocument & { _etag: string } = {
+  id: "bankPayment:t-1", pk: "t-1", kind: "bankPayment", topUpId: "t-1", walletId: "w-1", status: "Requested", amount: 25.5, currency: "EUR",
+  paymentKey: initiated.id, correlationId: "flow-1", causationId: initiated.id, updatedAt: "2026-01-01T00:00:00.000Z", _etag: "e1",
+};
+
+/** A bank that keeps what it executed by idempotency key, like the real one. */
+const fakeBank = (answer: BankPaymentOutcome = { status: "succeeded", bankPaymentId: "bp_1" }) => {
+  const executed = new Map<string, BankPaymentOutcome>();
+  const calls: { idempotencyKey: string; reference: string }[] = [];
+  const bank: BankClient & { calls: typeof calls; executed: typeof executed } = {
+    calls,
+    executed,
+    async createPayment(payment, { idempotencyKey }) {
+      calls.push({ idempotencyKey, reference: payment.reference });
+      const first = executed.get(idempotencyKey) ?? answer;
+      executed.set(idempotencyKey, first);
+      return first;
+    },
+    async findPayment(idempotencyKey) {
+      const found = executed.get(idempotencyKey);
+      if (!found) return undefined;
+      return found.status === "succeeded"
+        ? { paymentId: found.bankPaymentId, idempotencyKey, status: "succeeded", amount: 25.5, reference: "t-1" }
+        : { paymentId: "bp_declined", idempotencyKey, status: "declined", amount: 25.5, reference: "t-1" };
+    },
+  };
+  return bank;
+};
+
 describe("banking: request the bank payment when a top-up is initiated", () => {
-  it("given the bank paid, records it and publishes BankPaymentSucceeded", () => {
-    const decision = recordBankPayment(initiated, { payment: undefined, outcome: { status: "succeeded", bankPaymentId: "bp_1" } }, decisionContext());
+  it("given the bank paid, records it over the intent and publishes BankPaymentSucceeded", () => {
+    const decision = settleBankPayment({ payment: intent, outcome: { status: "succeeded", bankPaymentId: "bp_1" } }, fixedNow);
     expect(decision.writes).toEqual([
-      {
-        op: "create",
-        document: {
-          id: "bankPayment:t-1", pk: "t-1", kind: "bankPayment", topUpId: "t-1", walletId: "w-1", amount: 25.5, currency: "EUR",
-          status: "Succeeded", bankPaymentId: "bp_1", settledAt: fixedNow.toISOString(),
-        },
-      },
+      { op: "replace", ifMatch: "e1", document: expect.objectContaining({ status: "Succeeded", bankPaymentId: "bp_1", settledAt: fixedNow.toISOString() }) },
     ]);
     expect(decision.publish).toEqual([
       {
@@ -33,8 +58,8 @@ describe("banking: request the bank payment when a top-up is initiated", () => {
   });
 
   it("given the bank declined, records it and publishes BankPaymentDeclined with code and reason", () => {
-    const decision = recordBankPayment(initiated, { payment: undefined, outcome: { status: "declined", code: "insufficient_funds", reason: "Insufficient funds." } }, decisionContext());
-    expect(decision.writes).toEqual([{ op: "create", document: expect.objectContaining({ status: "Declined", code: "insufficient_funds" }) }]);
+    const decision = settleBankPayment({ payment: intent, outcome: { status: "declined", code: "insufficient_funds", reason: "Insufficient funds." } }, fixedNow);
+    expect(decision.writes).toEqual([{ op: "replace", ifMatch: "e1", document: expect.objectContaining({ status: "Declined", code: "insufficient_funds" }) }]);
     expect(decision.publish).toEqual([
       {
         type: "Banking.BankPaymentDeclined.v1",
@@ -44,36 +69,60 @@ describe("banking: request the bank payment when a top-up is initiated", () => {
     ]);
   });
 
-  it("given the payment is already recorded, does nothing", () => {
-    const payment: BankPaymentDocument = {
-      id: "bankPayment:t-1", pk: "t-1", kind: "bankPayment", topUpId: "t-1", walletId: "w-1", status: "Succeeded", amount: 25.5, currency: "EUR", settledAt: "t",
-    };
-    expect(recordBankPayment(initiated, { payment, outcome: undefined }, decisionContext())).toEqual({ writes: [], publish: [] });
+  it("given the payment is already settled, does nothing", () => {
+    expect(settleBankPayment({ payment: { ...intent, status: "Succeeded" }, outcome: undefined }, fixedNow)).toEqual({ writes: [], publish: [] });
+  });
+
+  it("records the intent (without the bank token) before the bank is called", async () => {
+    const store = createInMemoryStore();
+    const bank = fakeBank();
+    let seen: BankPaymentDocument | undefined;
+    const observing: BankClient = { ...bank, createPayment: async (p, o) => ((seen = await store.readDocument<BankPaymentDocument>("bankPayment:t-1", "t-1")), bank.createPayment(p, o)) };
+    await runReaction(requestBankPaymentWhenTopUpInitiated, initiated, { store, publisher: recordingPublisher(), ports: { bank: observing }, clock: () => fixedNow });
+    expect(seen).toMatchObject({ status: "Requested", paymentKey: initiated.id });
+    expect(JSON.stringify(seen)).not.toContain("bank_ok");
   });
 });
 
-describe("banking: a slow bank, then the retry", () => {
+describe("banking: a slow bank, a crash, then the retry or reconciliation", () => {
   it("asks again with the same idempotency key after a timeout and records one payment", async () => {
-    const calls: { idempotencyKey: string; reference: string }[] = [];
+    const bank = fakeBank();
     let slow = true;
-    const bank: BankClient = {
-      createPayment: async (payment, { idempotencyKey }) => {
-        calls.push({ idempotencyKey, reference: payment.reference });
+    const slowBank: BankClient = {
+      ...bank,
+      createPayment: async (payment, options) => {
+        const answer = await bank.createPayment(payment, options);
         if (slow) {
           slow = false;
           throw new TransientError("Bank too slow");
         }
-        return { status: "succeeded", bankPaymentId: "bp_1" };
+        return answer;
       },
     };
-    const deps = { store: createInMemoryStore(), publisher: recordingPublisher(), ports: { bank }, clock: () => fixedNow, backoff: async () => undefined };
+    const deps = { store: createInMemoryStore(), publisher: recordingPublisher(), ports: { bank: slowBank }, clock: () => fixedNow, backoff: async () => undefined };
     await expect(runReaction(requestBankPaymentWhenTopUpInitiated, initiated, deps)).rejects.toBeInstanceOf(TransientError);
     await runReaction(requestBankPaymentWhenTopUpInitiated, initiated, deps);
     await runReaction(requestBankPaymentWhenTopUpInitiated, initiated, deps);
-    expect(calls).toEqual([
+    expect(bank.calls).toEqual([
       { idempotencyKey: initiated.id, reference: "t-1" },
       { idempotencyKey: initiated.id, reference: "t-1" },
     ]);
+    expect(bank.executed.size).toBe(1);
     expect(deps.publisher.published.map((e) => e.type)).toEqual(["Banking.BankPaymentSucceeded.v1"]);
+  });
+
+  it("the bank paid and the process died, and the delivery never came back: reconciliation records and publishes it once", async () => {
+    const store = createInMemoryStore();
+    const publisher = recordingPublisher();
+    const bank = fakeBank();
+    const dying: BankClient = { ...bank, createPayment: async (p, o) => { await bank.createPayment(p, o); throw new Error("process died"); } };
+    await expect(runReaction(requestBankPaymentWhenTopUpInitiated, initiated, { store, publisher, ports: { bank: dying }, clock: () => fixedNow })).rejects.toThrow();
+    const rt = {
+      service: "banking", store, publisher, ports: { bank }, clock: () => new Date(fixedNow.getTime() + 3_600_000), ids: { newId: () => "id" }, config: {},
+    } as unknown as ServiceRuntime<{ bank: BankClient }>;
+    expect(await reconcileBankPayments(rt, { graceInMs: 60_000 })).toEqual({ examined: 1, repaired: 1 });
+    expect(await reconcileBankPayments(rt, { graceInMs: 60_000 })).toEqual({ examined: 0, repaired: 0 });
+    expect(publisher.published.map((e) => [e.type, e.correlationid, e.causationid])).toEqual([["Banking.BankPaymentSucceeded.v1", "flow-1", initiated.id]]);
+    expect(await store.readDocument("bankPayment:t-1", "t-1")).toMatchObject({ status: "Succeeded", bankPaymentId: "bp_1" });
   });
 });

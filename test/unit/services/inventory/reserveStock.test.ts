@@ -73,9 +73,24 @@ describe("inventory: release stock when an order is cancelled", () => {
     ]);
   });
 
-  it("given no reservation yet, leaves a marker so a late OrderPlaced reserves nothing", () => {
+  it("given no reservation yet, leaves a marker so a late OrderPlaced reserves nothing, and reports NotReserved at once", () => {
     const decision = releaseStock(cancelled, { reservation: undefined, stock: new Map() }, decisionContext());
-    expect(decision).toEqual({ writes: [{ op: "create", document: expect.objectContaining({ status: "CancelledBeforeReservation" }) }], publish: [] });
+    expect(decision).toEqual({
+      writes: [{ op: "create", document: expect.objectContaining({ status: "CancelledBeforeReservation" }) }],
+      publish: [
+        {
+          type: "Inventory.StockReservationFailed.v1",
+          subject: "orders/o-1",
+          data: { orderId: "o-1", reason: "Not reserved: the order was already cancelled", code: "OrderAlreadyCancelled", shortages: [] },
+        },
+      ],
+    });
+  });
+
+  it("given the marker, a late OrderPlaced reserves nothing and publishes nothing more (the outcome is out)", () => {
+    const marker = reservationDocument("o-1", "CancelledBeforeReservation", [], "t");
+    const state = { reservation: marker, stock: new Map([["A", stock("A", 5)]]) };
+    expect(reserveStock(orderPlaced([{ sku: "A", quantity: 1 }]), state, decisionContext())).toEqual({ writes: [], publish: [] });
   });
 
   it("given a rejected reservation, has nothing to give back", () => {

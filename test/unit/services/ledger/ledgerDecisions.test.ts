@@ -112,6 +112,6 @@ describe("ledger: settle the top-up when the bank payment settles", () => {
   });
 
   it("given the top-up is not visible (yet), loading throws TransientError so the paid amount is never dropped", async () => {
-    await expect(settleTopUpWhenBankPaymentSettled.load(paid, { store: createInMemoryStore(), ports: undefined, memo: new Map(), idempotencyKey: paid.id })).rejects.toBeInstanceOf(TransientError);
+    await expect(settleTopUpWhenBankPaymentSettled.load(paid, { store: createInMemoryStore(), ports: undefined, idempotencyKey: paid.id })).rejects.toBeInstanceOf(TransientError);
   });
 });

@@ -50,4 +50,19 @@ describe("orders: settle the order from what the other services report", () => {
   it("given the same report twice, writes nothing the second time", () => {
     expect(settleOrder(released, pending({ inventory: "Released" }), decisionContext())).toEqual({ writes: [], publish: [] });
   });
+
+  it("given a cancelled order, 'not charged because already cancelled' settles payment as NotCharged, keeping the reason", () => {
+    const notCharged = anEvent("Payments.PaymentFailed.v1", { orderId: "o-1", reason: "Not charged", code: "OrderAlreadyCancelled" });
+    const decision = settleOrder(notCharged, pending({ status: "Cancelled", inventory: "Rejected", reason: "Insufficient stock for A" }), decisionContext());
+    expect(decision.writes[0]).toMatchObject({ document: { status: "Cancelled", payment: "NotCharged", reason: "Insufficient stock for A" } });
+    expect(decision.publish).toEqual([]);
+  });
+
+  it("given a cancelled order, 'not reserved because already cancelled' settles inventory as NotReserved; a later refund still wins", () => {
+    const notReserved = anEvent("Inventory.StockReservationFailed.v1", { orderId: "o-1", reason: "Not reserved", code: "OrderAlreadyCancelled", shortages: [] });
+    const decision = settleOrder(notReserved, pending({ status: "Cancelled", payment: "Declined", reason: "x" }), decisionContext());
+    expect(decision.writes[0]).toMatchObject({ document: { inventory: "NotReserved" } });
+    const refunded = anEvent("Payments.PaymentRefunded.v1", { orderId: "o-1", chargeId: "ch", refundId: "re", amount: 10, currency: "EUR" });
+    expect(settleOrder(refunded, pending({ status: "Cancelled", payment: "NotCharged" }), decisionContext()).writes[0]).toMatchObject({ document: { payment: "Refunded" } });
+  });
 });

@@ -1,69 +1,207 @@
-import { recordCharge } from "../../../../src/services/payments/chargePaymentWhenOrderPlaced";
-import { recordRefund } from "../../../../src/services/payments/refundPaymentWhenOrderCancelled";
-import { PaymentDocument } from "../../../../src/services/payments/documents";
-import { anEvent, decisionContext } from "../../../support/events";
+import { ReactionDependencies, runReaction } from "../../../../src/platform/reaction";
+import { ServiceRuntime } from "../../../../src/platform/runtime";
+import { chargePaymentWhenOrderPlaced } from "../../../../src/services/payments/chargePaymentWhenOrderPlaced";
+import { PaymentsPorts } from "../../../../src/services/payments";
+import { PaymentGateway } from "../../../../src/services/payments/paymentGateway";
+import { reconcilePaymentsWithGateway } from "../../../../src/services/payments/reconcilePaymentsWithGateway";
+import { refundPaymentWhenOrderCancelled } from "../../../../src/services/payments/refundPaymentWhenOrderCancelled";
+import { anEvent, fixedNow } from "../../../support/events";
+import { createFakePaymentGateway } from "../../../support/fakePaymentGateway";
+import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 
-const placed = anEvent("Orders.OrderPlaced.v1", {
-  orderId: "o-1", customerId: "c-1", currency: "EUR", total: 25, paymentToken: "tok_visa", items: [{ sku: "A", quantity: 1, unitPrice: 25 }],
-});
-const cancelled = anEvent("Orders.OrderCancelled.v1", { orderId: "o-1", reason: "Insufficient stock for A" });
-const charged: PaymentDocument & { _etag: string } = {
-  id: "payment:o-1", pk: "o-1", kind: "payment", orderId: "o-1", status: "Charged", amount: 25, currency: "EUR", chargeId: "ch_1", updatedAt: "t", _etag: "e1",
-};
+/**
+ * Payments under every interleaving of OrderPlaced (charge) and OrderCancelled (refund), with crashes between any two
+ * steps. The invariant in each: the gateway's net (charges − refunds) matches what payments reported, and the flow gets
+ * exactly one payment outcome it can settle on.
+ */
+const placed = (token = "tok_visa") =>
+  anEvent("Orders.OrderPlaced.v1", {
+    orderId: "o-1", customerId: "c-1", currency: "EUR", total: 25, paymentToken: token, items: [{ sku: "A", quantity: 1, unitPrice: 25 }],
+  }, { id: "placed-1" });
+const cancelled = anEvent("Orders.OrderCancelled.v1", { orderId: "o-1", reason: "Insufficient stock for A" }, { id: "cancelled-1" });
 
-const marker: PaymentDocument & { _etag: string } = {
-  id: "payment:o-1", pk: "o-1", kind: "payment", orderId: "o-1", status: "CancelledBeforeCharge", updatedAt: "t", _etag: "e0",
+class ProcessDied extends Error {}
+
+const setup = () => {
+  const store = createInMemoryStore();
+  const publisher = recordingPublisher();
+  const gateway = createFakePaymentGateway();
+  const deps: ReactionDependencies<{ gateway: PaymentGateway }> = { store, publisher, ports: { gateway }, clock: () => fixedNow, backoff: async () => undefined };
+  const payment = () => store.readDocument<{ id: string; pk: string; kind: string; status: string }>("payment:o-1", "o-1");
+  const types = () => publisher.published.map((e) => e.type);
+  const runtime = (graceInMs = 0): ServiceRuntime<PaymentsPorts> => ({
+    service: "payments",
+    config: {} as ServiceRuntime<PaymentsPorts>["config"],
+    store,
+    publisher,
+    ports: { gateway, reconciliation: { graceInMs, windowInMs: 86_400_000 } },
+    clock: () => new Date(fixedNow.getTime() + 3_600_000),
+    ids: { newId: () => "id" },
+  });
+  return { store, publisher, gateway, deps, payment, types, runtime };
 };
 
 describe("payments: charge when an order is placed", () => {
-  it("given the gateway charged, records the charge and publishes PaymentConfirmed with the amount", () => {
-    const decision = recordCharge(placed, { payment: undefined, charge: { status: "succeeded", chargeId: "ch_1" } }, decisionContext());
-    expect(decision.writes).toEqual([{ op: "create", document: expect.objectContaining({ status: "Charged", chargeId: "ch_1", amount: 25 }) }]);
-    expect(decision.publish).toEqual([
-      { type: "Payments.PaymentConfirmed.v1", subject: "orders/o-1", data: { orderId: "o-1", customerId: "c-1", chargeId: "ch_1", amount: 25, currency: "EUR" } },
-    ]);
+  it("records the intent before calling the gateway, then the charge, and publishes PaymentConfirmed", async () => {
+    const { deps, gateway, payment, types, store } = setup();
+    let statusSeenByGateway: string | undefined;
+    gateway.afterCharge = async () => {
+      statusSeenByGateway = (await store.readDocument<{ id: string; pk: string; kind: string; status: string }>("payment:o-1", "o-1"))?.status;
+    };
+    await runReaction(chargePaymentWhenOrderPlaced, placed(), deps);
+    expect(statusSeenByGateway).toBe("Charging");
+    expect(await payment()).toMatchObject({ status: "Charged", chargeId: "ch_1", chargeKey: "placed-1", amount: 25 });
+    expect(types()).toEqual(["Payments.PaymentConfirmed.v1"]);
+    expect(gateway.net()).toBe(25);
   });
 
-  it("given the gateway declined, records the decline and publishes PaymentFailed with the reason", () => {
-    const decision = recordCharge(placed, { payment: undefined, charge: { status: "declined", code: "card_declined", message: "no" } }, decisionContext());
-    expect(decision.writes).toEqual([{ op: "create", document: expect.objectContaining({ status: "Declined" }) }]);
-    expect(decision.publish).toEqual([
-      { type: "Payments.PaymentFailed.v1", subject: "orders/o-1", data: { orderId: "o-1", reason: "Payment declined: card_declined" } },
-    ]);
-  });
-
-  it("given the order was already cancelled (no charge attempted), does nothing", () => {
-    expect(recordCharge(placed, { payment: marker, charge: undefined }, decisionContext())).toEqual({ writes: [], publish: [] });
-  });
-
-  it("given the cancellation overtook a charge in flight (charged, then refunded at once), records the refund", () => {
-    const decision = recordCharge(placed, { payment: marker, charge: { status: "succeeded", chargeId: "ch_9" }, refundId: "re_9" }, decisionContext());
-    expect(decision.writes).toEqual([{ op: "replace", ifMatch: "e0", document: expect.objectContaining({ status: "Refunded", chargeId: "ch_9", refundId: "re_9" }) }]);
-    expect(decision.publish).toEqual([
-      { type: "Payments.PaymentRefunded.v1", subject: "orders/o-1", data: { orderId: "o-1", chargeId: "ch_9", refundId: "re_9", amount: 25, currency: "EUR" } },
-    ]);
+  it("records a decline and publishes PaymentFailed with code Declined", async () => {
+    const { deps, payment, publisher } = setup();
+    await runReaction(chargePaymentWhenOrderPlaced, placed("tok_decline"), deps);
+    expect(await payment()).toMatchObject({ status: "Declined" });
+    expect(publisher.published.map((e) => [e.type, (e.data as { code?: string }).code])).toEqual([["Payments.PaymentFailed.v1", "Declined"]]);
   });
 });
 
-describe("payments: refund when an order is cancelled", () => {
-  it("given a charge, marks it refunded with its ETag and publishes PaymentRefunded", () => {
-    const decision = recordRefund(cancelled, { payment: charged, refundId: "re_1" }, decisionContext());
-    expect(decision.writes).toEqual([{ op: "replace", ifMatch: "e1", document: expect.objectContaining({ status: "Refunded", refundId: "re_1" }) }]);
-    expect(decision.writes[0]).not.toHaveProperty("document._etag");
-    expect(decision.publish).toEqual([
-      { type: "Payments.PaymentRefunded.v1", subject: "orders/o-1", data: { orderId: "o-1", chargeId: "ch_1", refundId: "re_1", amount: 25, currency: "EUR" } },
-    ]);
+describe("payments: a cancellation and a charge, in either order, with crashes in between", () => {
+  it("cancellation first: reports NotCharged at once, and the late OrderPlaced charges nothing", async () => {
+    const { deps, gateway, payment, publisher, types } = setup();
+    await runReaction(refundPaymentWhenOrderCancelled, cancelled, deps);
+    expect(await payment()).toMatchObject({ status: "NotCharged" });
+    expect(publisher.published.map((e) => (e.data as { code?: string }).code)).toEqual(["OrderAlreadyCancelled"]);
+
+    await runReaction(chargePaymentWhenOrderPlaced, placed(), deps);
+    expect(gateway.charges).toHaveLength(0);
+    expect(types()).toEqual(["Payments.PaymentFailed.v1"]);
   });
 
-  it("given no payment yet, leaves a marker so a late OrderPlaced is never charged", () => {
-    const decision = recordRefund(cancelled, { payment: undefined, refundId: undefined }, decisionContext());
-    expect(decision.writes).toEqual([{ op: "create", document: expect.objectContaining({ status: "CancelledBeforeCharge" }) }]);
-    expect(decision.publish).toEqual([]);
+  it("the process dies after the gateway charged, before the commit; the cancellation lands first: the charge is found and refunded", async () => {
+    const { deps, gateway, payment, types } = setup();
+    gateway.afterCharge = async () => {
+      throw new ProcessDied("killed after the gateway charged");
+    };
+    await expect(runReaction(chargePaymentWhenOrderPlaced, placed(), deps)).rejects.toThrow(ProcessDied);
+    gateway.afterCharge = undefined;
+    expect(await payment()).toMatchObject({ status: "Charging" });
+
+    await runReaction(refundPaymentWhenOrderCancelled, cancelled, deps);
+    expect(await payment()).toMatchObject({ status: "Refunded", chargeId: "ch_1" });
+    // Event Grid redelivers the OrderPlaced that failed: nothing more is charged or published.
+    await runReaction(chargePaymentWhenOrderPlaced, placed(), deps);
+    expect(types()).toEqual(["Payments.PaymentRefunded.v1"]);
+    expect(gateway.charges).toHaveLength(1);
+    expect(gateway.net()).toBe(0);
   });
 
-  it("given a declined or already refunded payment, does nothing", () => {
-    for (const status of ["Declined", "Refunded"] as const) {
-      expect(recordRefund(cancelled, { payment: { ...charged, status }, refundId: undefined }, decisionContext())).toEqual({ writes: [], publish: [] });
-    }
+  it("the process dies after recording the intent, before calling the gateway: the redelivery finds nothing and reports NotCharged", async () => {
+    const { deps, gateway, payment, publisher } = setup();
+    const dying: PaymentGateway = { ...gateway, charge: async () => { throw new ProcessDied("killed before the call"); } };
+    await expect(runReaction(chargePaymentWhenOrderPlaced, placed(), { ...deps, ports: { gateway: dying } })).rejects.toThrow(ProcessDied);
+
+    await runReaction(refundPaymentWhenOrderCancelled, cancelled, deps);
+    // The charge might still be in flight: the cancellation is marked, the outcome left to whoever settles it.
+    expect(await payment()).toMatchObject({ status: "CancelledBeforeCharge" });
+    expect(publisher.published).toHaveLength(0);
+
+    await runReaction(chargePaymentWhenOrderPlaced, placed(), deps);
+    expect(gateway.charges).toHaveLength(0);
+    expect(await payment()).toMatchObject({ status: "NotCharged" });
+    expect(publisher.published.map((e) => (e.data as { code?: string }).code)).toEqual(["OrderAlreadyCancelled"]);
+  });
+
+  it("the cancellation lands while the charge is in flight: the charge's commit loses, its retry finds the charge and refunds it", async () => {
+    const { deps, gateway, payment, types } = setup();
+    let once = true;
+    gateway.afterCharge = async () => {
+      if (!once) return;
+      once = false;
+      // The gateway has charged but not answered yet; the cancellation is handled meanwhile, finds the charge, refunds
+      // it and settles: the in-flight commit must not undo that.
+      await runReaction(refundPaymentWhenOrderCancelled, cancelled, deps);
+    };
+    await runReaction(chargePaymentWhenOrderPlaced, placed(), deps);
+    expect(await payment()).toMatchObject({ status: "Refunded" });
+    expect(types()).toEqual(["Payments.PaymentRefunded.v1"]);
+    expect(gateway.refunds).toHaveLength(1);
+    expect(gateway.net()).toBe(0);
+  });
+
+  it("the cancellation looks before the gateway has recorded the in-flight charge: marked, then the charge refunds itself", async () => {
+    const { deps, gateway, payment, types } = setup();
+    const slow: PaymentGateway = {
+      ...gateway,
+      charge: async (request, options) => {
+        // The cancellation runs while our request is on the wire, before the gateway executes it.
+        await runReaction(refundPaymentWhenOrderCancelled, cancelled, deps);
+        return gateway.charge(request, options);
+      },
+    };
+    await runReaction(chargePaymentWhenOrderPlaced, placed(), { ...deps, ports: { gateway: slow } });
+    expect(await payment()).toMatchObject({ status: "Refunded" });
+    expect(types()).toEqual(["Payments.PaymentRefunded.v1"]);
+    expect(gateway.net()).toBe(0);
+  });
+
+  it("the process dies after the gateway refunded, before the commit: the redelivered cancellation refunds nothing more", async () => {
+    const { deps, gateway, payment, types } = setup();
+    await runReaction(chargePaymentWhenOrderPlaced, placed(), deps);
+    const dying: PaymentGateway = {
+      ...gateway,
+      refund: async (request, options) => {
+        await gateway.refund(request, options);
+        throw new ProcessDied("killed after the refund");
+      },
+    };
+    await expect(runReaction(refundPaymentWhenOrderCancelled, cancelled, { ...deps, ports: { gateway: dying } })).rejects.toThrow(ProcessDied);
+    await runReaction(refundPaymentWhenOrderCancelled, cancelled, deps);
+    expect(await payment()).toMatchObject({ status: "Refunded" });
+    expect(gateway.refunds).toHaveLength(1);
+    expect(types()).toEqual(["Payments.PaymentConfirmed.v1", "Payments.PaymentRefunded.v1"]);
+  });
+});
+
+describe("payments: reconciliation with the gateway", () => {
+  it("records and publishes a charge whose delivery died after the gateway charged; a second run changes nothing", async () => {
+    const { deps, gateway, payment, types, runtime } = setup();
+    gateway.afterCharge = async () => {
+      throw new ProcessDied("killed");
+    };
+    await expect(runReaction(chargePaymentWhenOrderPlaced, placed(), deps)).rejects.toThrow(ProcessDied);
+    const first = await reconcilePaymentsWithGateway(runtime());
+    expect(first.repaired).toBe(1);
+    expect(await payment()).toMatchObject({ status: "Charged", chargeId: "ch_1" });
+    expect(types()).toEqual(["Payments.PaymentConfirmed.v1"]);
+    const second = await reconcilePaymentsWithGateway(runtime());
+    expect(second.repaired).toBe(0);
+    expect(types()).toEqual(["Payments.PaymentConfirmed.v1"]);
+  });
+
+  it("refunds a charge made under our key after the order was reported NotCharged", async () => {
+    const { deps, gateway, payment, types, store, runtime } = setup();
+    // A duplicate delivery read the intent, the cancellation settled NotCharged, then the duplicate charged and died.
+    await expect(
+      runReaction(chargePaymentWhenOrderPlaced, placed(), { ...deps, ports: { gateway: { ...gateway, charge: async () => { throw new ProcessDied("x"); } } } }),
+    ).rejects.toThrow(ProcessDied);
+    await runReaction(refundPaymentWhenOrderCancelled, cancelled, deps);
+    const marker = await store.readDocument<{ id: string; pk: string; kind: string; status: string; _etag: string }>("payment:o-1", "o-1");
+    await store.commit("o-1", [{ op: "replace", ifMatch: marker!._etag, document: { ...marker!, status: "NotCharged" } }]);
+    await gateway.charge({ amount: 25, currency: "EUR", token: "tok_visa", reference: "o-1" }, { idempotencyKey: "placed-1" });
+
+    const report = await reconcilePaymentsWithGateway(runtime());
+    expect(report.repaired).toBe(1);
+    expect(await payment()).toMatchObject({ status: "Refunded" });
+    expect(types()).toEqual(["Payments.PaymentRefunded.v1"]);
+    expect(gateway.net()).toBe(0);
+    expect((await reconcilePaymentsWithGateway(runtime())).repaired).toBe(0);
+  });
+
+  it("never touches a settled payment, nor a charge it has no record of (reported instead)", async () => {
+    const { deps, gateway, types, runtime } = setup();
+    await runReaction(chargePaymentWhenOrderPlaced, placed(), deps);
+    await gateway.charge({ amount: 9, currency: "EUR", token: "tok_visa", reference: "o-unknown" }, { idempotencyKey: "someone-else" });
+    const report = await reconcilePaymentsWithGateway(runtime());
+    expect(report).toMatchObject({ repaired: 0, unknownCharges: ["ch_2"] });
+    expect(types()).toEqual(["Payments.PaymentConfirmed.v1"]);
+    expect(gateway.refunds).toHaveLength(0);
   });
 });

@@ -67,7 +67,7 @@ describe("users: track onboarding when a step completes", () => {
 
   it("given the user is not visible (yet), loading throws TransientError so Event Grid retries instead of losing the step", async () => {
     const store = createInMemoryStore();
-    await expect(trackOnboardingWhenStepCompleted.load(contactAdded, { store, ports: undefined, memo: new Map(), idempotencyKey: contactAdded.id })).rejects.toBeInstanceOf(TransientError);
+    await expect(trackOnboardingWhenStepCompleted.load(contactAdded, { store, ports: undefined, idempotencyKey: contactAdded.id })).rejects.toBeInstanceOf(TransientError);
   });
 });
 

@@ -1,0 +1,32 @@
+import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
+import { TopicName, eventCatalog, isEventType } from "../../events/catalog";
+
+/** A CloudEvent as the journal stored it: context attributes, `data` and flat extension attributes. */
+export type StoredCloudEvent = { readonly id: string; readonly type: string; readonly time: string } & Readonly<Record<string, unknown>>;
+
+/**
+ * Publishes a copy of each event to its topic with the real publisher client, as Event Grid's at-least-once delivery
+ * may deliver an event again. Returns how many were published; does not wait for their deliveries.
+ */
+export const republishEvents = async (
+  topicEndpoint: (topic: TopicName) => string,
+  topicKey: string,
+  events: readonly StoredCloudEvent[],
+): Promise<number> => {
+  const byTopic = new Map<TopicName, StoredCloudEvent[]>();
+  for (const e of events) {
+    if (!isEventType(e.type)) throw new Error(`unknown event type ${e.type}`);
+    const topic = eventCatalog[e.type].topic;
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), e]);
+  }
+  for (const [topic, batch] of byTopic) {
+    const client = new EventGridPublisherClient(topicEndpoint(topic), "CloudEvent", new AzureKeyCredential(topicKey), { allowInsecureConnection: true });
+    await client.send(
+      batch.map((e) => {
+        const { specversion: _v, id, type, source, subject, time, data, datacontenttype: _c, ...extensionAttributes } = e;
+        return { id, type, source: String(source), subject: subject as string | undefined, time: new Date(time), data, extensionAttributes };
+      }),
+    );
+  }
+  return events.length;
+};

@@ -1,0 +1,42 @@
+import { metrics } from "@opentelemetry/api";
+import { ConcurrencyConflictError } from "../../platform/errors";
+import { DocumentStore, Versioned, stripSystemProperties } from "../../platform/store";
+import { FlowSummaryDocument } from "./flowSummary";
+import { Deadlines, deadlineOf, statusOf, waitingFor } from "./flowStatus";
+
+/** In Azure, exported to Application Insights (customMetrics) by the Azure Monitor OpenTelemetry distro: alert on it. */
+const stalledFlows = metrics.getMeter("azure-choreography").createCounter("choreography.flows.stalled", {
+  description: "Flows found past their deadline without an outcome event, counted once per flow",
+});
+
+/**
+ * Logs one warning per stalled flow (and counts it in the `choreography.flows.stalled` metric), the first time a read finds it stalled, and remembers that on the summary
+ * (with its ETag, so two readers rarely both warn and never overwrite a newer summary). Stalling is noticed on
+ * read — the dashboard polls — because the platform runs no timers but the outbox relay.
+ */
+export const warnStalledFlowsOnce = async (
+  summaries: readonly Versioned<FlowSummaryDocument>[],
+  deps: { readonly store: DocumentStore; readonly deadlines: Deadlines; readonly now: Date; readonly warn: (line: string) => void },
+): Promise<void> => {
+  const fresh = summaries.filter((s) => !s.stalledWarnedAt && statusOf(s, deps.deadlines, deps.now) === "stalled");
+  await Promise.all(
+    fresh.map(async (summary) => {
+      try {
+        await deps.store.commit(summary.pk, [
+          { op: "replace", document: { ...stripSystemProperties(summary), stalledWarnedAt: deps.now.toISOString() }, ifMatch: summary._etag },
+        ]);
+      } catch (error) {
+        // The summary changed meanwhile (a new event, or another reader warned): the next read decides again.
+        if (error instanceof ConcurrencyConflictError) return;
+        throw error;
+      }
+      stalledFlows.add(1, { "choreography.flow": summary.flow ?? "unknown" });
+      const waiting = waitingFor(summary.steps);
+      deps.warn(
+        `[flow ${summary.correlationId}] stalled: ${summary.flow ?? "unknown"} flow started ${summary.startedAt}, no outcome within ` +
+          `${deadlineOf(summary.flow, deps.deadlines)} ms; last event ${summary.lastEventType} at ${summary.lastEventAt}; ` +
+          `waiting for ${waiting.join(", ") || "nothing the manifest knows"}`,
+      );
+    }),
+  );
+};

@@ -1,0 +1,168 @@
+/**
+ * The deployment package (`npm run package` → .artifacts/functionapp.zip), tested the way Azure uses it: unzipped into
+ * an empty folder and loaded there, one service per process (SERVICES=<service>), through the local host's
+ * `@azure/functions-core` capture, so each service must register exactly its manifest functions from the zip alone.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, sep } from "node:path";
+import { promisify } from "node:util";
+import { findRepoRoot } from "../../scripts/gen-infra";
+import { PackageResult, buildPackage } from "../../scripts/package";
+import { topicNames } from "../../src/events/catalog";
+import { ServiceName, functionNameOf, serviceNames, services } from "../../src/topology";
+import { ZipListing, unzip } from "./zipReader";
+
+const root = findRepoRoot(__dirname);
+const localHost = join(root, "dist", "src", "local", "functionsHost", "index.js");
+const run = promisify(execFile);
+
+/** Settings an app of this service has in Azure (names as main.bicep sets them; values need only be well-formed). */
+const azureLikeSettings = (service: ServiceName): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  SERVICES: service,
+  COSMOS__accountEndpoint: "https://cosmos-package-test.documents.azure.com:443/",
+  COSMOS_DATABASE_NAME: "choreography",
+  ...Object.fromEntries(topicNames.map((t) => [`EVENTGRID_${t.toUpperCase()}__topicEndpointUri`, `https://${t}.westeurope-1.eventgrid.azure.net/api/events`])),
+  AzureWebJobsStorage__accountName: "stpackagetest",
+  // Loads the Azure Monitor exporter too, the module azd's old package could not resolve; nothing is sent before exit.
+  APPLICATIONINSIGHTS_CONNECTION_STRING: "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/",
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "Authorization=AAD",
+  PAYMENT_GATEWAY_URL: "https://gateway.example/api",
+  BANK_API_URL: "https://bank.example/api",
+  CRM_API_URL: "https://crm.example/api",
+  CRM_API_KEY: "package-test-crm-key",
+  EMAIL_PROVIDER: "acs",
+  ACS_EMAIL__endpoint: "https://acs-package-test.communication.azure.com",
+  EMAIL_SENDER_ADDRESS: "noreply@example.com",
+});
+
+// Runs in a fresh process per service (one host per process, as in Azure): starts the local host on the unzipped app,
+// prints what registered and every loaded module that came from outside the package and the host.
+const loader = `
+const [hostModule, appRoot] = process.argv.slice(1);
+const { startFunctionsHost, silentLog } = require(hostModule);
+const hostDir = require("node:path").dirname(hostModule);
+startFunctionsHost({ appRoot, port: 0, bind: "127.0.0.1", disableTimers: true, log: silentLog, env: process.env })
+  .then(async (host) => {
+    const outside = Object.keys(require.cache).filter((f) => !f.startsWith(appRoot + "/") && !f.startsWith(hostDir + "/"));
+    process.stdout.write(JSON.stringify({ functions: host.functions.map((f) => f.name), outside }));
+    await host.close();
+    process.exit(0);
+  })
+  .catch((e) => { console.error((e && e.stack) || String(e)); process.exit(1); });
+`;
+
+interface Loaded {
+  readonly service: ServiceName;
+  readonly functions: string[];
+  readonly outside: string[];
+}
+
+const manifestFunctions = (service: ServiceName): string[] => {
+  const spec = services[service];
+  return [...spec.reactions, ...spec.http, ...spec.timers].map((f) => functionNameOf(service, f.name)).sort();
+};
+
+const inBatches = async <T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> => {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(work))));
+  return results;
+};
+
+let result: PackageResult;
+let appRoot: string;
+let listing: ZipListing[];
+let loaded: Loaded[];
+
+beforeAll(async () => {
+  if (!existsSync(localHost)) throw new Error(`${relative(root, localHost)} is missing: run \`npm run build\` first`);
+  result = buildPackage(root);
+  appRoot = realpathSync(mkdtempSync(join(tmpdir(), "functionapp-")));
+  listing = unzip(result.zipPath, appRoot);
+  const total = listing.reduce((n, e) => n + e.size, 0);
+  console.log(
+    `${relative(root, result.zipPath)}: ${(result.bytes / 1024 / 1024).toFixed(1)} MB compressed, ` +
+      `${(total / 1024 / 1024).toFixed(1)} MB unpacked, ${listing.length} files`,
+  );
+  loaded = await inBatches(serviceNames, 3, async (service) => {
+    const { stdout } = await run(process.execPath, ["-e", loader, localHost, appRoot], {
+      cwd: appRoot,
+      env: azureLikeSettings(service),
+      timeout: 120_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { service, ...(JSON.parse(stdout) as Omit<Loaded, "service">) };
+  });
+}, 900_000);
+
+afterAll(() => {
+  if (appRoot) rmSync(appRoot, { recursive: true, force: true });
+});
+
+describe("the deployment package", () => {
+  it("loads in every service's app from an empty folder and registers exactly that service's manifest functions", () => {
+    expect(loaded.map((l) => l.service)).toEqual(serviceNames);
+    for (const l of loaded) expect({ service: l.service, functions: [...l.functions].sort() }).toEqual({ service: l.service, functions: manifestFunctions(l.service) });
+  });
+
+  it("resolves every module the app loads from inside the package", () => {
+    expect(loaded.flatMap((l) => l.outside.map((f) => `${l.service}: ${f}`))).toEqual([]);
+  });
+
+  it("holds host.json, a package.json whose main is in the package, and compiled app code only", () => {
+    const names = listing.map((e) => e.name);
+    expect(names).toEqual(expect.arrayContaining(["host.json", "package.json"]));
+    expect(readFileSync(join(appRoot, "host.json"), "utf8")).toBe(readFileSync(join(root, "host.json"), "utf8"));
+    const pkg = JSON.parse(readFileSync(join(appRoot, "package.json"), "utf8")) as Record<string, unknown>;
+    expect(names).toContain(pkg.main);
+    expect(pkg).not.toHaveProperty("devDependencies");
+    expect(pkg).not.toHaveProperty("scripts");
+    const outsideRoots = [...new Set(names.map((n) => n.split("/")[0]))].sort();
+    expect(outsideRoots).toEqual(["dist", "host.json", "node_modules", "package.json"]);
+    const app = names.filter((n) => n.startsWith("dist/"));
+    expect(app.filter((n) => !n.startsWith("dist/src/") || !n.endsWith(".js"))).toEqual([]);
+    expect(app.filter((n) => n.startsWith("dist/src/local/") || /\.test\.js$/.test(n))).toEqual([]);
+  });
+
+  it("holds no package that only development needs (per package-lock.json) nor their typings, source maps or .bin links", () => {
+    const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
+    const devOnly = Object.entries(lock.packages).filter(([path, p]) => path !== "" && p.dev === true).map(([path]) => `${path}/`);
+    expect(devOnly).toEqual(expect.arrayContaining(["node_modules/jest/", "node_modules/typescript/", "node_modules/azurite/"]));
+    const names = listing.map((e) => e.name);
+    expect(names.filter((n) => devOnly.some((d) => n.startsWith(d)))).toEqual([]);
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+    // A devDependency may also be a production dependency's dependency (the lock then does not mark it dev).
+    const shipped = Object.keys(pkg.devDependencies).filter((d) => names.some((n) => n.startsWith(`node_modules/${d}/`)));
+    for (const d of shipped) expect(`${d}: ${String(lock.packages[`node_modules/${d}`]?.dev)}`).toBe(`${d}: undefined`);
+    expect(names.filter((n) => /\.d\.[cm]?ts$|\.map$/.test(n) || n.includes("/.bin/"))).toEqual([]);
+  });
+});
+
+describe("production code and the local stack", () => {
+  const importsOf = (file: string): string[] =>
+    [...readFileSync(file, "utf8").matchAll(/(?:from\s+|require\(\s*|import\(\s*)["']([^"']+)["']/g)].map((m) => m[1] ?? "");
+
+  const sourceFiles = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+      d.isDirectory() ? sourceFiles(join(dir, d.name)) : d.name.endsWith(".ts") ? [join(dir, d.name)] : [],
+    );
+
+  it("no file outside src/local imports from src/local, so the package's tsconfig can leave it out", () => {
+    const src = join(root, "src");
+    const local = join(src, "local") + sep;
+    const offending = sourceFiles(src)
+      .filter((f) => !f.startsWith(local))
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((spec) => spec.startsWith("."))
+          .filter((spec) => join(f, "..", spec).startsWith(local.slice(0, -1)))
+          .map((spec) => `${relative(root, f)} imports ${spec}`),
+      );
+    expect(offending).toEqual([]);
+    expect(importsOf(join(src, "index.ts")).length).toBeGreaterThan(0);
+  });
+});

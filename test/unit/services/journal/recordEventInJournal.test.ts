@@ -1,0 +1,79 @@
+import { CloudEventEnvelope } from "../../../../src/events/envelope";
+import { runReaction } from "../../../../src/platform/reaction";
+import { Versioned } from "../../../../src/platform/store";
+import { FLOW_SUMMARY_ID, FlowSummaryDocument } from "../../../../src/services/journal/flowSummary";
+import { JournalPorts } from "../../../../src/services/journal/ports";
+import { JournalEntryDocument, recordEventInJournal } from "../../../../src/services/journal/recordEventInJournal";
+import { parseJournalSettings } from "../../../../src/services/journal/settings";
+import { anEvent, fixedNow } from "../../../support/events";
+import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
+
+const ports = (env: NodeJS.ProcessEnv = {}): JournalPorts => ({
+  settings: parseJournalSettings(env),
+  flowIndex: { listFlowSummaries: async () => [] },
+  incidents: { deadLettersOf: async () => null, poisonOf: async () => null },
+});
+
+const placed = () =>
+  anEvent("Orders.OrderPlaced.v1", {
+    orderId: "o-1",
+    customerId: "c-1",
+    items: [{ sku: "S", quantity: 1, unitPrice: 5 }],
+    currency: "EUR",
+    total: 5,
+    paymentToken: "tok_secret_visa",
+  }, { source: "/services/orders", correlationid: "flow-j" });
+
+const effect = (cause: CloudEventEnvelope, id: string) =>
+  anEvent("Inventory.StockReserved.v1", { orderId: "o-1", items: [{ sku: "S", quantity: 1 }] }, {
+    id, source: "/services/inventory", causationid: cause.id, correlationid: "flow-j", time: "2026-01-01T00:00:01.000Z",
+  });
+
+describe("journal: recording an event", () => {
+  it("stores the event without its payment token, expiring after JOURNAL_TTL_DAYS", async () => {
+    const store = createInMemoryStore();
+    const event = placed();
+    await runReaction(recordEventInJournal, event, { store, publisher: recordingPublisher(), ports: ports({ JOURNAL_TTL_DAYS: "7" }), clock: () => fixedNow });
+    const entry = await store.readDocument<JournalEntryDocument>(`event:${event.id}`, "flow-j");
+    expect(JSON.stringify(entry)).not.toContain("tok_secret_visa");
+    expect(entry).toMatchObject({ ttl: 7 * 86400, event: { id: event.id, data: { orderId: "o-1", paymentToken: "[redacted]" } } });
+    expect(await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j")).toMatchObject({ ttl: 7 * 86400, flow: "order", eventCount: 1 });
+  });
+
+  it("defaults to 30 days and refuses a TTL setting that is not a whole number of days", () => {
+    expect(parseJournalSettings({}).entryTtlSeconds).toBe(30 * 86400);
+    expect(() => parseJournalSettings({ JOURNAL_TTL_DAYS: "-1" })).toThrow(/JOURNAL_TTL_DAYS/);
+    expect(() => parseJournalSettings({ FLOW_DEADLINE_ORDER_MS: "soon" })).toThrow(/FLOW_DEADLINE_ORDER_MS/);
+  });
+
+  it("keeps every event of a flow in its summary when many arrive at once (ETag races are re-read, never overwritten)", async () => {
+    const store = createInMemoryStore();
+    const start = placed();
+    const effects = Array.from({ length: 12 }, (_, i) => effect(start, `fx-${i}`));
+    const deps = { store, publisher: recordingPublisher(), ports: ports(), clock: () => fixedNow, backoff: async () => undefined };
+    await Promise.all([start, ...effects].map((e) => runReaction(recordEventInJournal, e, deps)));
+    const summary = (await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j"))!;
+    expect(summary.eventCount).toBe(13);
+    expect(summary.steps.map((s) => s.id).sort()).toEqual([start.id, ...effects.map((e) => e.id)].sort());
+    expect(store.all().filter((d) => d.kind === "journalEntry")).toHaveLength(13);
+  });
+
+  it("counts a redelivered event once", async () => {
+    const store = createInMemoryStore();
+    const deps = { store, publisher: recordingPublisher(), ports: ports(), clock: () => fixedNow };
+    const event = placed();
+    await runReaction(recordEventInJournal, event, deps);
+    expect((await runReaction(recordEventInJournal, event, deps)).outcome).toBe("duplicate");
+    expect((await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j"))!.eventCount).toBe(1);
+  });
+
+  it("completes the summary when an earlier attempt wrote only the entry (a batch that was not atomic)", async () => {
+    const event = placed();
+    const store = createInMemoryStore([
+      { id: `event:${event.id}`, pk: "flow-j", kind: "journalEntry", event, recordedAt: fixedNow.toISOString() },
+    ]);
+    await runReaction(recordEventInJournal, event, { store, publisher: recordingPublisher(), ports: ports(), clock: () => fixedNow });
+    const summary = (await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j")) as Versioned<FlowSummaryDocument>;
+    expect(summary.steps.map((s) => s.id)).toEqual([event.id]);
+  });
+});

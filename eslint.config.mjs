@@ -48,24 +48,28 @@ export default defineConfig(
     },
   },
   // Import boundaries. A service is its own Function App: it may import platform, events, topology, flows and its own
-  // folder, never another service (that would couple two deployments through code instead of events).
-  {
-    files: ["src/services/*/**/*.ts"],
+  // folder, never another service (that would couple two deployments through code instead of events). Relative paths
+  // differ with the depth of the file inside its service, hence one block per depth.
+  ...[0, 1, 2, 3].map((depth) => ({
+    files: [`src/services/*/${"*/".repeat(depth)}*.ts`],
     rules: {
       "no-restricted-imports": [
         "error",
         {
           patterns: [
-            { regex: "^\\.\\./(?!\\.\\./)", message: "A service imports no other service: publish or consume an event instead." },
             {
-              regex: "^\\.\\./\\.\\./(?!(platform|events|topology|flows)(/|$))",
+              regex: `^(\\.\\./){${depth + 1}}(?!\\.\\./)`,
+              message: "A service imports no other service: publish or consume an event instead.",
+            },
+            {
+              regex: `^(\\.\\./){${depth + 2}}(?!(platform|events|topology|flows)(/|$))`,
               message: "A service imports only platform, events, topology, flows and its own folder.",
             },
           ],
         },
       ],
     },
-  },
+  })),
   {
     files: ["src/platform/**/*.ts"],
     rules: {
@@ -92,5 +96,17 @@ export default defineConfig(
   {
     files: ["test/unit/services/orders/settleOrder.test.ts"],
     rules: { "@typescript-eslint/no-unused-vars": "warn" },
+  },
+  {
+    // The chaos harness reads untyped JSON answers of the local stack's admin API; typing them is its owner's next step.
+    files: ["src/local/admin/chaos/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-explicit-any": "warn",
+      "@typescript-eslint/no-unsafe-assignment": "warn",
+      "@typescript-eslint/no-unsafe-member-access": "warn",
+      "@typescript-eslint/no-unsafe-argument": "warn",
+      "@typescript-eslint/no-unsafe-call": "warn",
+      "@typescript-eslint/no-unsafe-return": "warn",
+    },
   },
 );

@@ -30,6 +30,11 @@ describe("import boundaries (eslint.config.mjs, run by npm run lint)", () => {
     ["src/services/orders/probe.ts", "../../events/catalog", undefined],
     ["src/services/orders/probe.ts", "../../topology", undefined],
     ["src/services/orders/probe.ts", "../../flows", undefined],
+    ["src/services/journal/dashboard/probe.ts", "../../orders/documents", /imports no other service/],
+    ["src/services/journal/dashboard/probe.ts", "../../../local/stack", /imports only platform, events, topology, flows/],
+    ["src/services/journal/dashboard/probe.ts", "../documents", undefined],
+    ["src/services/journal/dashboard/probe.ts", "../../../platform/http", undefined],
+    ["src/services/journal/dashboard/probe.ts", "../../../flows", undefined],
     ["src/services/probe.ts", "./orders", undefined],
     ["src/local/probe.ts", "./stack", undefined],
   ] as const;

@@ -8,7 +8,7 @@ if (!telemetryStarted) startOtlpExport(process.env);
 import { app } from "@azure/functions";
 import { guardInvocationsAgainstDeepNesting } from "./platform/nestingGuard";
 import { createRuntimeProvider } from "./platform/runtime";
-import { registerServices } from "./platform/registerServices";
+import { registerServices, validateAppSettings } from "./platform/registerServices";
 import { serviceModules } from "./services";
 import { selectServices } from "./topology";
 
@@ -19,4 +19,7 @@ setupTelemetry(app, telemetryStarted);
 
 // The package's `main`: the Functions host (func start, Azure, or the local host) loads this file, and the SERVICES
 // app setting decides which services this Function App registers. Each service is its own app in Azure.
-registerServices(app, selectServices(process.env.SERVICES), serviceModules, createRuntimeProvider(process.env));
+const selected = selectServices(process.env.SERVICES);
+// A bad setting stops the host here, naming it, instead of failing every invocation later.
+validateAppSettings(process.env, selected, serviceModules);
+registerServices(app, selected, serviceModules, createRuntimeProvider(process.env));

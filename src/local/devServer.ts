@@ -22,7 +22,7 @@ export interface DevServer {
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Error codes the dev server itself answers with, as problem details. */
-export type DevServerErrorCode = "DEV.NOT_FOUND" | "DEV.BODY_TOO_LARGE" | "DEV.SIMULATOR_FAILED";
+export type DevServerErrorCode = "DEV.NOT_FOUND" | "DEV.METHOD_NOT_ALLOWED" | "DEV.BODY_TOO_LARGE" | "DEV.SIMULATOR_FAILED";
 
 /**
  * One HTTP server for every third-party simulator: routes by `basePath` (longest first), reads the body once,
@@ -70,6 +70,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
     const simulator = simulators.find((s) => path === s.basePath || path.startsWith(`${s.basePath}/`));
     if (simulator && (await simulator.handle(req, res, url, body))) return;
+    const allowed = [...new Set((simulator?.endpoints ?? []).filter((e) => templateMatches(e.path, path)).map((e) => e.method.toUpperCase()))].sort();
+    // A listed method that still fell through is a missing resource, not a wrong method.
+    if (allowed.length > 0 && !allowed.includes((req.method ?? "").toUpperCase())) {
+      problem(res, 405, "DEV.METHOD_NOT_ALLOWED", `${url.pathname} answers ${allowed.join(", ")}, not ${req.method}.`, { allow: allowed.join(", ") });
+      return;
+    }
     problem(res, 404, "DEV.NOT_FOUND", `Nothing answers ${req.method} ${url.pathname}; GET /dev lists the simulators.`);
   }
 
@@ -118,11 +124,21 @@ function readBody(req: http.IncomingMessage): Promise<BodyRead> {
   });
 }
 
-function problem(res: http.ServerResponse, status: number, code: DevServerErrorCode, detail: string): void {
+/** Whether a listed endpoint path such as `/dev/crm/contacts/{contactId}` covers `path`. */
+function templateMatches(template: string, path: string): boolean {
+  const pattern = template
+    .split("/")
+    .map((segment) => (/^\{[^}]+\}$/.test(segment) ? "[^/]+" : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("/");
+  return new RegExp(`^${pattern}$`).test(path);
+}
+
+function problem(res: http.ServerResponse, status: number, code: DevServerErrorCode, detail: string, headers: Record<string, string> = {}): void {
   const text = JSON.stringify({ type: "about:blank", title: http.STATUS_CODES[status], status, code, detail });
   res.writeHead(status, {
     "content-type": "application/problem+json; charset=utf-8",
     "content-length": Buffer.byteLength(text),
+    ...headers,
   });
   res.end(text);
 }

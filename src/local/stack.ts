@@ -5,6 +5,9 @@ import { topicNames } from "../events/catalog";
 import { ServiceName, listSubscriptions, serviceNames, services } from "../topology";
 import { COSMOS_EMULATOR_KEY, startCosmosServer } from "./cosmosServer";
 import { withHostsAdmin } from "./admin/hostsApi";
+import { DeadLetterStorage, startDeadLetterStorage } from "./deadLetterStorage";
+import { restoreCosmos, startSnapshots } from "./persistence";
+import { PortInUseError, explainListenError, portSettings } from "./ports";
 import { startDevServer } from "./devServer";
 import { startEventGridEmulator } from "./eventGrid";
 import { localJournalSettings } from "./journalSettings";
@@ -33,6 +36,12 @@ export interface LocalStackOptions {
   /** Extra app settings for the Functions host(s), e.g. to point a service at a broken URL in a test. */
   readonly appSettings?: Readonly<Record<string, string>>;
   readonly disableTimers?: boolean;
+  /** Runs Azurite with its data in `location` and dead-letters into its `dead-letters` container, as Event Grid does. */
+  readonly deadLetterStorage?: { readonly port: number; readonly location: string };
+  /** Keeps Cosmos documents in `file` across restarts (loaded on start, saved while running and on stop). */
+  readonly persistence?: { readonly file: string; readonly snapshotIntervalInMs?: number };
+  /** Called with the stack's own settings once its parts' URLs are known; returns settings laid over them. */
+  readonly resolveAppSettings?: (stackDefaults: Readonly<Record<string, string>>) => Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
 }
 
@@ -45,6 +54,10 @@ export interface LocalStack {
   readonly appSettings: Readonly<Record<string, string>>;
   /** The Functions host processes, kept running; kill one to test a crash (also at `{devUrl}/admin/hosts`). */
   readonly hosts: HostSupervisor;
+  /** Present when the stack runs Azurite: where the dead-letter blobs are. */
+  readonly deadLetterStorage?: Pick<DeadLetterStorage, "connectionString" | "blobEndpoint" | "containerName">;
+  /** Documents loaded from the persistence file at start (undefined without persistence). */
+  readonly restored?: { readonly restored: number; readonly expired: number };
   stop(): Promise<void>;
 }
 
@@ -57,7 +70,8 @@ export const provisionCosmos = async (endpoint: string, key: string, databaseNam
   try {
     const { database } = await client.databases.createIfNotExists({ id: databaseName });
     for (const service of serviceNames) {
-      await database.containers.createIfNotExists({ id: services[service].container, partitionKey: { paths: ["/pk"] } });
+      // defaultTtl -1 as infra/modules/cosmos.bicep sets it: only items with their own `ttl` expire.
+      await database.containers.createIfNotExists({ id: services[service].container, partitionKey: { paths: ["/pk"] }, defaultTtl: -1 });
     }
   } finally {
     client.dispose();
@@ -77,27 +91,52 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     stops.length = 0;
   };
   try {
-    const cosmos = await startCosmosServer({ port: options.ports?.cosmos ?? 8081 });
+    const cosmosPort = options.ports?.cosmos ?? portSettings.cosmos.fallback;
+    const cosmos = await startCosmosServer({ port: cosmosPort }).catch((e: unknown) => Promise.reject(explainListenError(e, "cosmos", cosmosPort)));
     stops.push(() => cosmos.close());
     await provisionCosmos(cosmos.endpoint, cosmos.key ?? COSMOS_EMULATOR_KEY, LOCAL_DATABASE_NAME);
     tagged("cosmos")(`Cosmos-protocol server on ${cosmos.endpoint} (database ${LOCAL_DATABASE_NAME}, ${serviceNames.length} containers)`);
+    let restored: { restored: number; expired: number } | undefined;
+    if (options.persistence) {
+      const where = { file: options.persistence.file, endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME };
+      restored = await restoreCosmos(where);
+      const snapshots = startSnapshots({
+        ...where,
+        containers: serviceNames.map((s) => services[s].container),
+        ...(options.persistence.snapshotIntervalInMs === undefined ? {} : { intervalInMs: options.persistence.snapshotIntervalInMs }),
+        log: tagged("cosmos"),
+      });
+      stops.push(() => snapshots.stop());
+    }
 
     const hosts = createHostSupervisor({ log: tagged("stack") });
-    const dev = await startDevServer({ port: options.ports?.dev ?? 7076, simulators: withHostsAdmin(createSimulators(), hosts), log: tagged("dev") });
+    const devPort = options.ports?.dev ?? portSettings.dev.fallback;
+    const dev = await startDevServer({ port: devPort, simulators: withHostsAdmin(createSimulators(), hosts), log: tagged("dev") }).catch(
+      (e: unknown) => Promise.reject(explainListenError(e, "dev", devPort)),
+    );
     stops.push(() => dev.close());
 
+    let deadLetterStorage: DeadLetterStorage | undefined;
+    if (options.deadLetterStorage) {
+      deadLetterStorage = await startDeadLetterStorage({ ...options.deadLetterStorage, log: tagged("azurite") });
+      stops.push(deadLetterStorage.stop);
+      tagged("azurite")(`Azurite blob ${deadLetterStorage.blobEndpoint}, dead letters in container ${deadLetterStorage.containerName}`);
+    }
+
     let subscriptions: EmulatorSubscription[] = [];
+    const eventGridPort = options.ports?.eventGrid ?? portSettings.eventGrid.fallback;
     const eventGrid = await startEventGridEmulator({
-      port: options.ports?.eventGrid ?? 7075,
+      port: eventGridPort,
       topics: topicNames.map((name) => ({ name, key: LOCAL_TOPIC_KEY })),
       subscriptions: () => subscriptions,
       retryScale: options.retryScale ?? 0.01,
       maxDeliveryAttempts: options.maxDeliveryAttempts,
+      ...(deadLetterStorage ? { deadLetterSink: deadLetterStorage.sink } : {}),
       log: tagged("eventgrid"),
-    });
+    }).catch((e: unknown) => Promise.reject(explainListenError(e, "eventGrid", eventGridPort)));
     stops.push(() => eventGrid.close());
 
-    const appSettings: Record<string, string> = {
+    const stackDefaults: Record<string, string> = {
       COSMOS__accountEndpoint: cosmos.endpoint,
       COSMOS__key: cosmos.key,
       COSMOS_DATABASE_NAME: LOCAL_DATABASE_NAME,
@@ -110,13 +149,17 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       ),
       ...localServiceSettings(dev.url),
       ...localJournalSettings(eventGrid.url),
+    };
+    const appSettings: Record<string, string> = {
+      ...stackDefaults,
+      ...options.resolveAppSettings?.(stackDefaults),
       ...options.appSettings,
     };
 
     const hosted = options.services ?? serviceNames;
     const groups: (readonly ServiceName[])[] = options.hostPerService ? hosted.map((s) => [s]) : [hosted];
     const functionsUrls: Partial<Record<ServiceName, string>> = {};
-    let port = options.ports?.functions ?? 7071;
+    let port = options.ports?.functions ?? portSettings.functions.fallback;
     stops.push(() => hosts.stop());
     for (const group of groups) {
       const host = await hosts.add(group, port, (hostPort) => startHostProcess({
@@ -125,6 +168,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         kind: options.functionsHost ?? "builtin",
         env: { ...appSettings, SERVICES: group.join(","), ...(options.disableTimers ? { FUNCTIONS_HOST_DISABLE_TIMERS: "1" } : {}) },
         log: tagged(group.length === 1 ? group[0]! : "functions"),
+        label: group.length === 1 ? `Functions host (${group[0]})` : "Functions host",
       }));
       for (const s of group) functionsUrls[s] = host.url;
       if (port !== 0) port++;
@@ -143,6 +187,10 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       cosmos: { endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME },
       appSettings,
       hosts,
+      ...(restored ? { restored } : {}),
+      ...(deadLetterStorage
+        ? { deadLetterStorage: { connectionString: deadLetterStorage.connectionString, blobEndpoint: deadLetterStorage.blobEndpoint, containerName: deadLetterStorage.containerName } }
+        : {}),
       stop,
     };
   } catch (error) {
@@ -169,13 +217,14 @@ const startHostProcess = (args: {
   kind: "builtin" | "func";
   env: Record<string, string>;
   log: (line: string) => void;
+  label: string;
 }): Promise<StartedHostProcess> => {
   const child: ChildProcess =
     args.kind === "func"
       ? spawn("func", ["start", "--port", String(args.port), "--javascript"], { cwd: args.appRoot, env: { ...process.env, ...args.env }, stdio: ["ignore", "pipe", "pipe"] })
       : spawn(process.execPath, [path.join(args.appRoot, "dist/src/local/functionsHost/main.js")], {
           cwd: args.appRoot,
-          env: { ...process.env, ...args.env, FUNCTIONS_HOST_PORT: String(args.port), FUNCTIONS_APP_ROOT: args.appRoot },
+          env: { ...process.env, ...args.env, FUNCTIONS_HOST_PORT: String(args.port), FUNCTIONS_APP_ROOT: args.appRoot, FUNCTIONS_HOST_EXIT_WITH_PARENT: "1" },
           stdio: ["ignore", "pipe", "pipe"],
         });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -190,10 +239,12 @@ const startHostProcess = (args: {
     let ready = false;
     const timeout = setTimeout(() => {
       void stop();
-      reject(new Error(`Functions host did not start within 60 s`));
+      reject(new Error(`${args.label} did not start within 60 s`));
     }, 60_000);
+    let lastLine = "";
     const onLine = (line: string) => {
       args.log(line);
+      if (line.trim()) lastLine = line.trim();
       if (ready) return;
       const match = READY_LINE.exec(line);
       if (match || (args.kind === "func" && FUNC_READY_LINE.test(line))) {
@@ -208,10 +259,16 @@ const startHostProcess = (args: {
       clearTimeout(timeout);
       reject(error.message.includes("ENOENT") && args.kind === "func" ? new Error("`func` is not on PATH: install Azure Functions Core Tools or use `npm start`") : error);
     });
-    child.once("exit", (code) => {
+    // "close", not "exit": it comes once the output is drained, so the host's last line is known.
+    child.once("close", (code) => {
       if (!ready) {
         clearTimeout(timeout);
-        reject(new Error(`Functions host exited with code ${code} before it was ready`));
+        // The host's last line says why (a bad setting, a taken port): one line for the person starting the stack.
+        reject(
+          /EADDRINUSE/.test(lastLine)
+            ? new PortInUseError(args.label, args.port, portSettings.functions.flag, portSettings.functions.envVar)
+            : new Error(`${args.label} exited with code ${code} before it was ready: ${lastLine.replace(/^\[[^\]]*\]\s*/, "")}`),
+        );
       }
     });
   });

@@ -2,64 +2,116 @@ import { copyFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { listSubscriptions, serviceNames } from "../topology";
 import { startLocalTraceViewer } from "./aspireDashboard";
-import { startLocalStack } from "./stack";
+import { renderBanner } from "./banner";
+import { readLocalSettingsValues, resolveAppSettings } from "./localSettings";
+import { exitWithParent } from "./exitWithParent";
+import { deleteSnapshot } from "./persistence";
+import { parsePorts } from "./ports";
+import { LOCAL_TOPIC_KEY, startLocalStack } from "./stack";
+import { localDataDir, removeStackInfo, writeStackInfo } from "./stackInfo";
+import { topicNames } from "../events/catalog";
 
 /**
- * `npm start`: the whole system on this machine, no cloud account, no Docker. Ctrl-C stops everything.
+ * `npm start`: the whole system on this machine, no cloud account, no Docker. Ctrl-C (or SIGTERM) stops everything.
  * Flags: `--func` uses Azure Functions Core Tools' `func start` instead of the built-in host;
- * `--host-per-service` runs one Functions host per service (ports 7081, 7082, …), as each is its own app in Azure.
+ * `--host-per-service` runs one Functions host per service (ports 7081, 7082, …), as each is its own app in Azure;
+ * `--fresh` starts with empty data; `--<part>-port N` (or `<PART>_PORT=N`) moves a part (see ports.ts).
+ * Data (Cosmos documents, Azurite's blobs) lives in `.local-data/` (LOCAL_DATA_DIR), which git ignores.
  */
 const main = async () => {
   const appRoot = path.resolve(__dirname, "../../..");
-  const settings = path.join(appRoot, "local.settings.json");
-  if (!existsSync(settings)) {
-    copyFileSync(path.join(appRoot, "local.settings.sample.json"), settings);
+  const settingsFile = path.join(appRoot, "local.settings.json");
+  if (!existsSync(settingsFile)) {
+    copyFileSync(path.join(appRoot, "local.settings.sample.json"), settingsFile);
     console.log("Created local.settings.json from local.settings.sample.json");
   }
-  const args = new Set(process.argv.slice(2));
-  const hostPerService = args.has("--host-per-service");
+  const argv = process.argv.slice(2);
+  const flags = new Set(argv);
+  const hostPerService = flags.has("--host-per-service");
+  const fresh = flags.has("--fresh");
+  const ports = parsePorts(argv, process.env, { hostPerService });
+  const dataDir = localDataDir(appRoot);
+  const snapshotFile = path.join(dataDir, "cosmos.json");
+  if (fresh) deleteSnapshot(snapshotFile);
+  const localValues = readLocalSettingsValues(settingsFile);
+  const sampleValues = readLocalSettingsValues(path.join(appRoot, "local.settings.sample.json"));
+  let settingsNotes: string[] = [];
+
   const started = Date.now();
   const traceViewer = await startLocalTraceViewer(appRoot, (line) => console.log(line));
   const stack = await startLocalStack({
     appRoot,
     appSettings: traceViewer ? { OTEL_EXPORTER_OTLP_ENDPOINT: traceViewer.otlpHttpUrl } : {},
-    functionsHost: args.has("--func") ? "func" : "builtin",
+    functionsHost: flags.has("--func") ? "func" : "builtin",
     hostPerService,
-    // One host per service takes a port each from 7081 up, clear of the emulator (7075) and simulators (7076).
-    ports: hostPerService ? { functions: 7081 } : {},
+    ports,
+    deadLetterStorage: { port: ports.azurite, location: path.join(dataDir, "azurite") },
+    persistence: { file: snapshotFile },
+    resolveAppSettings: (stackDefaults) => {
+      const resolved = resolveAppSettings({ stackDefaults, localValues, sampleValues, env: process.env });
+      settingsNotes = resolved.notes;
+      return resolved.overrides;
+    },
   }).catch(async (error: unknown) => {
     await traceViewer?.stop();
     throw error;
   });
-  const hosts = new Set(Object.values(stack.functionsUrls));
-  const urls =
-    hosts.size === 1
-      ? `    all services   ${[...hosts][0]}   (GET /admin/functions lists them)`
-      : serviceNames.map((s) => `    ${s.padEnd(14)} ${stack.functionsUrls[s]}`).join("\n");
-  console.log(`
-Local stack ready in ${Date.now() - started} ms — ${serviceNames.length} services, ${listSubscriptions().length} Event Grid subscriptions.
-  API            ${stack.apiUrl}
-  Dashboard      ${stack.functionsUrls.journal ?? "(journal not hosted)"}/api/dashboard   (every flow, live)
-  Traces         ${traceViewer ? `${traceViewer.url}   (Aspire Dashboard: one trace per flow)` : "off (see above)"}
-  Functions hosts
-${urls}
-  Event Grid     ${stack.eventGrid.url}   (GET /dead-letters, GET /deliveries)
-  Cosmos DB      ${stack.cosmos.endpoint}  (database ${stack.cosmos.databaseName})
-  Simulators     ${stack.devUrl}/dev      (payment gateway, bank, CRM, mailbox)
-  Host admin     ${stack.devUrl}/admin/hosts   (POST /admin/hosts/{service}/kill?downForMs=N | /restart; crashed hosts restart)
-
-Try:  curl -X PUT ${stack.apiUrl}/inventory/SKU-1 -H 'content-type: application/json' -d '{"available": 5}'
-Press Ctrl-C to stop.
-`);
+  // Stop handlers first, so a signal that arrives while the banner prints still stops everything.
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping the local stack…`);
-    Promise.all([stack.stop(), traceViewer?.stop()]).then(() => process.exit(0), () => process.exit(1));
+    const begun = Date.now();
+    removeStackInfo(dataDir);
+    Promise.all([stack.stop(), traceViewer?.stop()]).then(
+      () => {
+        console.log(`Stopped in ${Date.now() - begun} ms; data kept in ${path.relative(process.cwd(), dataDir) || "."}`);
+        process.exit(0);
+      },
+      () => process.exit(1),
+    );
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGHUP", () => shutdown("SIGHUP"));
+  // `npm start` runs this under `sh -c`, and a SIGTERM to npm reaches that shell, which dies without passing it on:
+  // losing the parent is then the only sign, so it stops the stack too (on every OS, unlike `exec` in the script).
+  // The hosts and Azurite watch this process the same way, so even a SIGKILL here leaves no port taken.
+  exitWithParent();
+
+  writeStackInfo(dataDir, {
+    functionsUrls: stack.functionsUrls,
+    topicEndpoints: Object.fromEntries(topicNames.map((t) => [t, stack.eventGrid.topicEndpoint(t)])),
+    topicKey: LOCAL_TOPIC_KEY,
+    cosmosEndpoint: stack.cosmos.endpoint,
+    devUrl: stack.devUrl,
+    ...(stack.deadLetterStorage ? { deadLetterConnectionString: stack.deadLetterStorage.connectionString } : {}),
+  });
+
+  const restored = stack.restored;
+  const dataLine = fresh
+    ? `fresh start (--fresh): empty; kept from now on in ${dataDir}`
+    : restored && restored.restored > 0
+      ? `restored ${restored.restored} document(s) from ${snapshotFile}${restored.expired > 0 ? ` (${restored.expired} expired by ttl)` : ""}; --fresh starts empty`
+      : `empty (nothing saved yet); kept in ${dataDir}`;
+  console.log(
+    renderBanner({
+      startedInMs: Date.now() - started,
+      serviceCount: serviceNames.length,
+      subscriptionCount: listSubscriptions().length,
+      functionsUrls: stack.functionsUrls,
+      eventGridUrl: stack.eventGrid.url,
+      cosmosEndpoint: stack.cosmos.endpoint,
+      databaseName: stack.cosmos.databaseName,
+      devUrl: stack.devUrl,
+      ...(stack.deadLetterStorage ? { deadLetterBlobEndpoint: stack.deadLetterStorage.blobEndpoint } : {}),
+      dataLine,
+      settingsNotes,
+      ...(stack.functionsUrls.journal ? { dashboardUrl: `${stack.functionsUrls.journal}/api/dashboard` } : {}),
+      tracesLine: traceViewer ? `${traceViewer.url}   (Aspire Dashboard: one trace per flow)` : "off (no dotnet; see above)",
+    }),
+  );
 };
 
 main().catch((error: unknown) => {

@@ -37,7 +37,7 @@ export const parseConfig = (env: NodeJS.ProcessEnv): AppConfig => {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
-      `Invalid app settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      `Invalid app settings: ${describeIssues(parsed.error)}`,
     );
   }
   const topics: Partial<Record<TopicName, TopicConfig>> = {};
@@ -54,4 +54,14 @@ export const requireSetting = (env: NodeJS.ProcessEnv, name: string): string => 
   const value = env[name]?.trim();
   if (!value) throw new ConfigError(`App setting ${name} is required`);
   return value;
+};
+
+const describeIssues = (error: z.ZodError): string =>
+  error.issues.map((i) => `${i.path.join(".") || "(settings)"}: ${i.message}`).join("; ");
+
+/** Parses a service's own settings with its schema; a bad one fails with one line naming each bad setting. */
+export const parseSettings = <S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv, label: string): z.infer<S> => {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`Invalid ${label} settings: ${describeIssues(parsed.error)}`);
+  return parsed.data;
 };

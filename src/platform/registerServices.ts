@@ -1,6 +1,8 @@
 import type { app as functionsApp, HttpRequest, InvocationContext } from "@azure/functions";
 import { ServiceName, functionNameOf, outboxRelay, services } from "../topology";
 import { trace } from "@opentelemetry/api";
+import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import { ConfigError, parseConfig } from "./config";
 import { problemFromError } from "./http";
 import { SpanKind, inSpan } from "./tracing";
 import { relayPendingOutbox } from "./outbox";
@@ -140,4 +142,29 @@ export const registerServices = (
     if (extraTimers.length > 0) throw new Error(`${service}: timers not in the manifest: ${extraTimers.join(", ")}`);
   }
   return registered;
+};
+
+/**
+ * Checks every setting the selected services will read, at start-up rather than at their first event or request:
+ * a bad one fails the host's start with one line naming each bad setting, so the host never reports ready with a
+ * service that would fail every call. Builds nothing that talks to the network.
+ */
+export const validateAppSettings = (
+  env: NodeJS.ProcessEnv,
+  selected: readonly ServiceName[],
+  modules: Readonly<Record<ServiceName, ServiceModule<unknown>>>,
+): void => {
+  const problems: string[] = [];
+  const check = (label: string, run: () => unknown): void => {
+    try {
+      run();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(`${label}: ${error.message}`);
+    }
+  };
+  check("platform", () => parseConfig(env));
+  let credential: TokenCredential | undefined;
+  for (const service of selected) check(service, () => modules[service].createPorts(env, () => (credential ??= new DefaultAzureCredential())));
+  if (problems.length > 0) throw new ConfigError(problems.join(" | ").replace(/\s*\n\s*/g, " "));
 };

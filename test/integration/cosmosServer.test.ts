@@ -1,5 +1,6 @@
 import { CosmosClient, type Container, type OperationInput } from "@azure/cosmos";
 import { startCosmosServer, type CosmosServer } from "../../src/local/cosmosServer";
+import { setTtlClock } from "../../src/local/cosmosTtl";
 
 interface Doc {
   id: string;
@@ -164,5 +165,45 @@ describe("local Cosmos server (real @azure/cosmos client)", () => {
     const seconds = (performance.now() - started) / 1000;
     console.log(`cosmos-server: ${count} sequential point writes in ${seconds.toFixed(2)} s = ${(count / seconds).toFixed(0)} ops/s`);
     expect(await read(`perf-${count - 1}`, "perf")).toBeDefined();
+  });
+
+  describe("time to live, as Cosmos DB applies it", () => {
+    let clockInSeconds = Date.now() / 1000;
+    beforeAll(() => setTtlClock(() => clockInSeconds));
+    afterAll(() => setTtlClock(() => Date.now() / 1000));
+    const later = (seconds: number) => {
+      clockInSeconds = Date.now() / 1000 + seconds;
+    };
+    const containerWith = async (id: string, defaultTtl?: number) =>
+      (await client.database("test").containers.createIfNotExists({ id, partitionKey: { paths: ["/pk"] }, ...(defaultTtl === undefined ? {} : { defaultTtl }) })).container;
+    const ids = async (c: Container) => (await c.items.query<Doc>("SELECT * FROM c").fetchAll()).resources.map((d) => d.id).sort();
+
+    it("with defaultTtl -1 expires only items with their own ttl, on read, query and listing", async () => {
+      later(0);
+      const c = await containerWith("ttl-minus-one", -1);
+      await c.items.create({ id: "short", pk: "p", value: 1, ttl: 30 });
+      await c.items.create({ id: "forever", pk: "p", value: 2 });
+      await c.items.create({ id: "kept", pk: "p", value: 3, ttl: -1 });
+      later(29);
+      expect(await ids(c)).toEqual(["forever", "kept", "short"]);
+      later(31);
+      expect((await c.item("short", "p").read()).statusCode).toBe(404);
+      expect(await ids(c)).toEqual(["forever", "kept"]);
+      expect((await c.items.readAll().fetchAll()).resources.map((d) => d.id).sort()).toEqual(["forever", "kept"]);
+      // Expired means gone: the id can be created again.
+      expect((await c.items.create({ id: "short", pk: "p", value: 4 })).statusCode).toBe(201);
+    });
+
+    it("with a positive defaultTtl expires every item unless it sets ttl -1; without one, item ttl is ignored", async () => {
+      later(0);
+      const timed = await containerWith("ttl-sixty", 60);
+      await timed.items.create({ id: "default", pk: "p", value: 1 });
+      await timed.items.create({ id: "pinned", pk: "p", value: 2, ttl: -1 });
+      const untimed = await containerWith("ttl-none");
+      await untimed.items.create({ id: "ignored", pk: "p", value: 3, ttl: 1 });
+      later(61);
+      expect(await ids(timed)).toEqual(["pinned"]);
+      expect(await ids(untimed)).toEqual(["ignored"]);
+    });
   });
 });

@@ -244,6 +244,43 @@ describe("Event Grid emulator", () => {
     expect(receiver.received).toHaveLength(0);
   });
 
+  it("answers 400, never 500, to JSON nested 30,000 deep, and delivers nothing", async () => {
+    const eg = await start([sub("audit")]);
+    const deep = `${"[".repeat(30_000)}${"]".repeat(30_000)}`;
+    const deepData = JSON.stringify([{ specversion: "1.0", id: "deep-1", source: "/o", type: PLACED, data: "X" }]).replace('"X"', deep);
+    for (const body of [deep, deepData, `{"a":${"{\"a\":".repeat(30_000)}1${"}".repeat(30_001)}`]) {
+      const response = await rawPublish(eg, body);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as any).error.message).toMatch(/nested deeper than 64/);
+    }
+    await eg.idle(2000);
+    expect(receiver.received).toHaveLength(0);
+  });
+
+  it("accepts data nested 64 levels deep and refuses 65 with 400 naming the limit", async () => {
+    const eg = await start([sub("audit")]);
+    const nested = (levels: number): unknown => (levels === 0 ? 1 : { n: nested(levels - 1) });
+    const event = (id: string, levels: number) => ({ specversion: "1.0", id, source: "/o", type: PLACED, data: nested(levels) });
+    expect((await rawPublish(eg, JSON.stringify([event("d-64", 64)]))).status).toBe(200);
+    const refused = await rawPublish(eg, JSON.stringify([event("d-65", 65)]));
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as any).error.message).toMatch(/Event at index 0: 'data' is nested deeper than 64 levels/);
+    await eg.idle(5000);
+    expect(receiver.received.map((r) => r.body.id)).toEqual(["d-64"]);
+  });
+
+  it("answers unknown routes with 404 and a known route with a wrong method with 405, as problem details", async () => {
+    const eg = await start([sub("audit")]);
+    const missing = await fetch(`${eg.url}/nope`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(await missing.json()).toMatchObject({ status: 404, code: "NotFound" });
+    const wrongMethod = await fetch(`${eg.url}/dead-letters`, { method: "DELETE" });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("GET");
+    expect(wrongMethod.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  });
+
   it("answers 400 for more than 5,000 events", async () => {
     const eg = await start([]);
     const events = Array.from({ length: 5001 }, (_, i) => ({ specversion: "1.0", id: `${i}`, source: "/s", type: "t" }));

@@ -200,10 +200,18 @@ describe("local Functions host running the fixture app", () => {
     const del = await fetch(`${host.url}/api/orders/o-1`, { method: "DELETE" });
     // The handler returned nothing: no content.
     expect(del.status).toBe(204);
-    expect((await fetch(`${host.url}/api/orders/o-1`, { method: "PATCH" })).status).toBe(404);
-    expect((await fetch(`${host.url}/api/inventory`)).status).toBe(404);
-    expect((await fetch(`${host.url}/api/nope`)).status).toBe(404);
-    expect((await fetch(`${host.url}/orders/o-1`)).status).toBe(404);
+    // Unlike `func` (a bare 404 either way), a person trying the API is told which it is, as problem details.
+    const patch = await fetch(`${host.url}/api/orders/o-1`, { method: "PATCH" });
+    expect(patch.status).toBe(405);
+    expect(patch.headers.get("allow")).toBe("DELETE, GET");
+    expect(patch.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(await patch.json()).toMatchObject({ status: 405, code: "HOST.METHOD_NOT_ALLOWED" });
+    for (const path of ["/api/inventory", "/api/nope", "/orders/o-1", "/admin/nope"]) {
+      const response = await fetch(`${host.url}${path}`);
+      expect(response.status).toBe(404);
+      expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect(await response.json()).toMatchObject({ status: 404, code: "HOST.NOT_FOUND", detail: expect.stringContaining("GET /admin/functions") });
+    }
   });
 
   it("answers a throwing handler with a bare 500 and logs the failure", async () => {
@@ -309,6 +317,36 @@ describe("local Functions host running the fixture app", () => {
       const ids = await receivedIds();
       expect(ids).not.toContain("fail-1");
       expect(ids).toContain("after-fail-1");
+    });
+
+    it("answers 400, never 500, to JSON nested 30,000 deep, and invokes nothing", async () => {
+      const before = (await received()).events.length;
+      const deep = `${"[".repeat(30_000)}${"]".repeat(30_000)}`;
+      const deepEvent = JSON.stringify(cloudEvent("deep-1")).replace(/}$/, `,"deep":${deep}}`);
+      for (const body of [deep, deepEvent, `[${deepEvent}]`]) {
+        const response = await webhook(body, { "aeg-event-type": "Notification" });
+        expect(response.status).toBe(400);
+      }
+      expect((await received()).events.length).toBe(before);
+    });
+
+    it("answers the CloudEvents abuse-protection handshake echoing only Event Grid origins, never *", async () => {
+      const options = (origin?: string) =>
+        fetch(`${host.url}/runtime/webhooks/EventGrid?functionName=onOrderEvent`, {
+          method: "OPTIONS",
+          headers: origin ? { "WebHook-Request-Origin": origin } : {},
+        });
+      for (const [origin, allowed] of [
+        ["eventgrid.azure.net", "eventgrid.azure.net"],
+        ["eventgrid.azure.us", "eventgrid.azure.us"],
+        ["eventgrid.azure.cn", "eventgrid.azure.cn"],
+        ["evil.example.com", "eventgrid.azure.net"],
+        [undefined, "eventgrid.azure.net"],
+      ] as const) {
+        const response = await options(origin);
+        expect(response.status).toBe(200);
+        expect(response.headers.get("webhook-allowed-origin")).toBe(allowed);
+      }
     });
 
     it("answers 400 to a body that is not JSON", async () => {

@@ -44,7 +44,7 @@ describe("wallet top-up on the local stack", () => {
       const mails = (await notifications(subject)).filter((m) => m.plainText.includes(topUpId));
       return mails.length > 0 ? mails : undefined;
     }, { description: `"${subject}" email for ${topUpId}` });
-  const flowOf = async (correlationId: string) => (await getJson(`${stack.apiUrl}/flows/${correlationId}`)).body as { events: any[] };
+  const flowOf = async (correlationId: string) => (await getJson(`${stack.apiUrl}/flows/${correlationId}`)).body as { events: any[]; poison: unknown[] | null };
   const sumOfEntries = (w: { entries: { amount: number }[] }) => Math.round(w.entries.reduce((s, e) => s + e.amount * 100, 0)) / 100;
 
   it("credits a bank_ok top-up once, tells the user, and keeps the balance equal to the sum of the entries", async () => {
@@ -125,6 +125,8 @@ describe("wallet top-up on the local stack", () => {
     expect(await wallet()).toEqual(walletBefore);
     expect((await notifications("Your top-up arrived")).filter((m) => m.plainText.includes(topUpId))).toEqual([expect.objectContaining({ submissions: 1 })]);
     expect((await flowOf(correlationId)).events).toHaveLength(4);
+    // The copies were handled as duplicates, not refused as poison (the journal's redacted copies would be).
+    expect((await flowOf(correlationId)).poison).toEqual([]);
   });
 
   it("refuses malformed and hostile top-ups with a 4xx naming the reason, and charges or writes nothing", async () => {

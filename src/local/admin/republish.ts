@@ -1,5 +1,7 @@
+import type { Database } from "@azure/cosmos";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import { TopicName, eventCatalog, isEventType } from "../../events/catalog";
+import { services } from "../../topology";
 
 /** A CloudEvent as the journal stored it: context attributes, `data` and flat extension attributes. */
 export type StoredCloudEvent = { readonly id: string; readonly type: string; readonly time: string } & Readonly<Record<string, unknown>>;
@@ -30,3 +32,21 @@ export const republishEvents = async (
   }
   return events.length;
 };
+
+/**
+ * The events as their publishers sent them, from the publishers' outbox records: the journal keeps redacted copies
+ * (no tokens, no email addresses), which would fail their schemas if sent again and test nothing but poison parking.
+ */
+export const eventsAsPublished = async (database: Database, events: readonly StoredCloudEvent[]): Promise<StoredCloudEvent[]> =>
+  Promise.all(
+    events.map(async (e) => {
+      if (!isEventType(e.type)) throw new Error(`unknown event type ${e.type}`);
+      const container = database.container(services[eventCatalog[e.type].publisher].container);
+      const { resources } = await container.items
+        .query<{ event: StoredCloudEvent }>({ query: "SELECT * FROM c WHERE c.id = @id", parameters: [{ name: "@id", value: `outbox:${e.id}` }] })
+        .fetchAll();
+      const original = resources[0]?.event;
+      if (!original) throw new Error(`No outbox record of ${e.type} ${e.id} in ${eventCatalog[e.type].publisher}: cannot send it again as published`);
+      return original;
+    }),
+  );

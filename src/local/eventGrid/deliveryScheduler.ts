@@ -12,6 +12,8 @@ export interface DeliverySchedulerConfig {
   deliveryTimeoutInMs: number;
   maxConcurrentDeliveries: number;
   deadLetterDir?: string;
+  /** Where dead letters go besides memory, e.g. Azurite's blob container in Event Grid's layout. */
+  deadLetterSink?: (deadLetter: DeadLetter) => Promise<void>;
   log: (line: string) => void;
   now?: () => number;
 }
@@ -88,7 +90,7 @@ export class DeliveryScheduler {
   }
 
   isIdle(): boolean {
-    return this.queueHead >= this.queue.length && this.inFlight === 0 && this.timers.size === 0;
+    return this.queueHead >= this.queue.length && this.inFlight === 0 && this.timers.size === 0 && this.pendingWrites.size === 0;
   }
 
   idle(timeoutInMs = 30_000): Promise<void> {
@@ -242,6 +244,18 @@ export class DeliveryScheduler {
         `${job.attempts} attempt(s), last ${deadLetter.lastHttpStatusCode ?? "-"} ${deadLetter.lastDeliveryOutcome}`,
     );
     if (this.config.deadLetterDir) this.writeDeadLetterFile(this.config.deadLetterDir, deadLetter);
+    if (this.config.deadLetterSink) this.track(this.config.deadLetterSink(deadLetter), `dead letter ${deadLetter.event.id}`);
+  }
+
+  /** Keeps a write in `pendingWrites` so `close()` and `idle()` wait for it; a failed write is logged, not thrown. */
+  private track(write: Promise<void>, what: string): void {
+    const tracked = write
+      .catch((error: Error) => this.config.log(`eventgrid: could not store ${what}: ${error.message}`))
+      .finally(() => {
+        this.pendingWrites.delete(tracked);
+        this.notifyIfIdle();
+      });
+    this.pendingWrites.add(tracked);
   }
 
   private writeDeadLetterFile(dir: string, deadLetter: DeadLetter): void {
@@ -250,12 +264,10 @@ export class DeliveryScheduler {
       dir,
       `${String(deadLetter.index).padStart(6, "0")}-${safe(deadLetter.subscription)}-${safe(deadLetter.event.id)}.json`,
     );
-    const write = fs
-      .mkdir(dir, { recursive: true })
-      .then(() => fs.writeFile(file, JSON.stringify(deadLetter, null, 2)))
-      .catch((error: Error) => this.config.log(`eventgrid: could not write dead letter ${file}: ${error.message}`))
-      .finally(() => this.pendingWrites.delete(write));
-    this.pendingWrites.add(write);
+    this.track(
+      fs.mkdir(dir, { recursive: true }).then(() => fs.writeFile(file, JSON.stringify(deadLetter, null, 2))),
+      `dead letter file ${file}`,
+    );
   }
 
   private notifyIfIdle(): void {
@@ -264,7 +276,7 @@ export class DeliveryScheduler {
   }
 
   private describeBusy(): string {
-    return `${this.queue.length - this.queueHead} queued, ${this.inFlight} in flight, ${this.timers.size} waiting to retry`;
+    return `${this.queue.length - this.queueHead} queued, ${this.inFlight} in flight, ${this.timers.size} waiting to retry, ${this.pendingWrites.size} dead letter(s) being written`;
   }
 }
 

@@ -41,6 +41,7 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
     deliveryTimeoutInMs: options.deliveryTimeoutInMs ?? 30_000,
     maxConcurrentDeliveries: options.maxConcurrentDeliveries ?? 32,
     ...(options.deadLetterDir === undefined ? {} : { deadLetterDir: options.deadLetterDir }),
+    ...(options.deadLetterSink === undefined ? {} : { deadLetterSink: options.deadLetterSink }),
     log,
   });
   const currentSubscriptions = (): readonly EmulatorSubscription[] =>
@@ -82,7 +83,7 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://emulator");
-    const route = async (): Promise<{ status: number; body?: unknown }> => {
+    const route = async (): Promise<{ status: number; body?: unknown; problem?: { code: string; detail: string }; allow?: string }> => {
       const publishMatch = PUBLISH_PATH.exec(url.pathname);
       if (publishMatch?.[1]) {
         await publish(req, decodeURIComponent(publishMatch[1]));
@@ -103,10 +104,14 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
       if (req.method === "GET" && url.pathname === "/") {
         return { status: 200, body: describe() };
       }
-      throw new EventGridEmulatorError(404, "NotFound", `No route for ${req.method} ${url.pathname}.`);
+      const allowed = allowedMethods(url.pathname);
+      if (allowed) {
+        return { status: 405, problem: { code: "MethodNotAllowed", detail: `${url.pathname} answers ${allowed}, not ${req.method}.` }, allow: allowed };
+      }
+      return { status: 404, problem: { code: "NotFound", detail: `Nothing answers ${req.method} ${url.pathname}; GET / lists the topics and subscriptions.` } };
     };
     route().then(
-      ({ status, body }) => send(res, status, body),
+      ({ status, body, problem, allow }) => (problem ? sendProblem(res, status, problem, allow) : send(res, status, body)),
       (error: unknown) => {
         if (error instanceof EventGridEmulatorError) {
           log(`eventgrid: refused ${req.method} ${url.pathname}: ${error.status} ${error.message}`);
@@ -190,5 +195,24 @@ function send(res: http.ServerResponse, status: number, body?: unknown): void {
   }
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** The methods a known path answers, for a 405; undefined for a path that is not the emulator's. */
+function allowedMethods(pathname: string): string | undefined {
+  const path = pathname.replace(/\/$/, "");
+  if (path === "/dead-letters" || path === "/deliveries" || path === "") return "GET";
+  if (REDELIVER_PATH.test(pathname)) return "POST";
+  return undefined;
+}
+
+function sendProblem(res: http.ServerResponse, status: number, problem: { code: string; detail: string }, allow?: string): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify({ type: "about:blank", title: http.STATUS_CODES[status], status, ...problem });
+  res.writeHead(status, {
+    "content-type": "application/problem+json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    ...(allow ? { allow } : {}),
+  });
   res.end(text);
 }

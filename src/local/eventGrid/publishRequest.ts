@@ -1,3 +1,4 @@
+import { MAX_JSON_NESTING, jsonTextDepth, valueDepth } from "../jsonDepth";
 import { badRequest, tooLarge } from "./errors";
 import type { EmulatorCloudEvent } from "./types";
 
@@ -5,6 +6,11 @@ import type { EmulatorCloudEvent } from "./types";
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 export const MAX_EVENT_BYTES = 1024 * 1024;
 export const MAX_EVENTS_PER_REQUEST = 5000;
+/**
+ * The emulator's own limit (Event Grid documents none): an event's `data` may nest objects and arrays 64 levels
+ * deep, as System.Text.Json's and Json.NET's default MaxDepth allow, so what passes here also parses in a .NET host.
+ */
+export const MAX_DATA_DEPTH = 64;
 
 const CONTEXT_ATTRIBUTES = new Set([
   "specversion",
@@ -35,9 +41,13 @@ export function parsePublishRequest(body: Buffer, contentType: string | undefine
   if (body.length > MAX_REQUEST_BYTES) {
     throw tooLarge(`The request is ${body.length} bytes; the limit is ${MAX_REQUEST_BYTES} bytes.`);
   }
+  const text = body.toString("utf8");
+  if (jsonTextDepth(text, MAX_JSON_NESTING) > MAX_JSON_NESTING) {
+    throw badRequest(`The request body is nested deeper than ${MAX_DATA_DEPTH} levels in 'data' allow (the emulator refuses over ${MAX_JSON_NESTING} levels unread).`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString("utf8"));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw badRequest(`The request body is not valid JSON: ${(error as Error).message}`);
   }
@@ -86,6 +96,9 @@ function validateEvent(item: unknown, index: number): EmulatorCloudEvent {
   }
   if (item["data"] !== undefined && item["data_base64"] !== undefined) {
     throw badRequest(`${at}: 'data' and 'data_base64' are mutually exclusive.`);
+  }
+  if (valueDepth(item["data"], MAX_DATA_DEPTH) > MAX_DATA_DEPTH) {
+    throw badRequest(`${at}: 'data' is nested deeper than ${MAX_DATA_DEPTH} levels, the emulator's limit.`);
   }
   for (const name of Object.keys(item)) {
     if (!CONTEXT_ATTRIBUTES.has(name) && !EXTENSION_NAME.test(name)) {

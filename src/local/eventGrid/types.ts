@@ -45,6 +45,8 @@ export interface EventGridEmulatorOptions {
   acceptBearerTokens?: boolean;
   /** When set, every dead letter is also written there as a JSON file. */
   deadLetterDir?: string;
+  /** When set, every dead letter is also handed to it (e.g. written to blob storage in Event Grid's layout). */
+  deadLetterSink?: (deadLetter: DeadLetter) => Promise<void>;
   /** Defaults to console.log. */
   log?: (line: string) => void;
 }

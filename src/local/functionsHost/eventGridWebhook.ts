@@ -1,3 +1,4 @@
+import { MAX_JSON_NESTING, jsonTextDepth } from "../jsonDepth";
 import type { PlainHttpResponse } from "./httpBinding";
 import type { InvocationOutcome } from "./invoker";
 import type { RegisteredFunction } from "./registry";
@@ -48,6 +49,16 @@ const validationCode = (payload: unknown): string | undefined => {
   return typeof code === "string" || typeof code === "number" ? String(code) : undefined;
 };
 
+/** The Event Grid clouds' origins; the extension echoes one of these and answers any other with the public cloud's. */
+const EVENT_GRID_ORIGINS = new Set(["eventgrid.azure.net", "eventgrid.azure.us", "eventgrid.azure.eaglex.ic.gov", "eventgrid.azure.microsoft.scloud", "eventgrid.azure.cn"]);
+
+/**
+ * As HttpRequestProcessor.GetAllowedOriginResponseHeader in Microsoft.Azure.WebJobs.Extensions.EventGrid: never `*`
+ * and never an arbitrary caller's origin, so the endpoint cannot be enrolled as a webhook by another sender.
+ */
+export const allowedOrigin = (requestOrigin: string | undefined): string =>
+  requestOrigin !== undefined && EVENT_GRID_ORIGINS.has(requestOrigin) ? requestOrigin : "eventgrid.azure.net";
+
 /**
  * `POST /runtime/webhooks/EventGrid?functionName=<name>`, answered as the Event Grid extension of the Functions
  * host answers it: the function is looked up first (404), then `aeg-event-type` decides.
@@ -61,17 +72,17 @@ export const handleEventGridWebhook = async (
   if (!fn || !isEventGridTrigger(fn)) return text(404, `cannot find function: '${name}'`);
 
   if (request.method === "OPTIONS") {
-    return {
-      status: 200,
-      headers: { "webhook-allowed-origin": request.requestOrigin ?? "*", "webhook-allowed-rate": "*" },
-      body: Buffer.alloc(0),
-    };
+    return { status: 200, headers: { "webhook-allowed-origin": allowedOrigin(request.requestOrigin) }, body: Buffer.alloc(0) };
   }
 
   const eventType = (request.eventType ?? "").toLowerCase();
   if (eventType === "unsubscribe") return text(202);
   if (eventType !== "subscriptionvalidation" && eventType !== "notification") return text(400);
 
+  // Before anything recursive sees it: a hostile body is a client error, never a host crash or a 500 to retry.
+  if (jsonTextDepth(request.body.toString("utf8"), MAX_JSON_NESTING) > MAX_JSON_NESTING) {
+    return text(400, `The request content is nested deeper than ${MAX_JSON_NESTING} levels.`);
+  }
   const parsed = parseJson(request.body);
   if (!parsed.ok) return text(400, "The request content is not valid JSON.");
 

@@ -1,11 +1,12 @@
 import { FunctionsHostError } from "./errors";
 import { startFunctionsHost } from "./host";
+import { exitWithParent } from "../exitWithParent";
 import { createConsoleLog } from "./logger";
 
 /**
  * `node dist/src/local/functionsHost/main.js`: a stand-in for `func start` for Node apps on the v4 programming model.
  * Env: FUNCTIONS_HOST_PORT (7071), FUNCTIONS_HOST_BIND (127.0.0.1), FUNCTIONS_APP_ROOT (cwd),
- * FUNCTIONS_HOST_DISABLE_TIMERS=1, FUNCTIONS_HOST_VERBOSE=1 (debug lines).
+ * FUNCTIONS_HOST_DISABLE_TIMERS=1, FUNCTIONS_HOST_VERBOSE=1 (debug lines), FUNCTIONS_HOST_EXIT_WITH_PARENT=1.
  */
 const main = async (): Promise<void> => {
   const env = process.env;
@@ -37,6 +38,8 @@ const main = async (): Promise<void> => {
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+  // Set by the local stack: a host must not outlive a stack that was killed outright.
+  if (env.FUNCTIONS_HOST_EXIT_WITH_PARENT === "1") exitWithParent();
   await started;
 };
 

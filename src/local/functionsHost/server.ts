@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { RpcHttpData } from "./coreTypes";
 import { handleEventGridWebhook } from "./eventGridWebhook";
 import {
@@ -50,6 +50,19 @@ const json = (status: number, value: unknown): PlainHttpResponse => ({
 });
 
 const empty = (status: number): PlainHttpResponse => ({ status, headers: {}, body: Buffer.alloc(0) });
+
+/** Unknown routes and wrong methods answer as problem details, so a person trying the API learns what went wrong. */
+const problem = (status: 404 | 405, detail: string, allow?: string): PlainHttpResponse => ({
+  status,
+  headers: { "content-type": "application/problem+json; charset=utf-8", ...(allow ? { allow } : {}) },
+  body: Buffer.from(
+    JSON.stringify({ type: "about:blank", title: STATUS_CODES[status], status, code: status === 404 ? "HOST.NOT_FOUND" : "HOST.METHOD_NOT_ALLOWED", detail }),
+    "utf8",
+  ),
+});
+
+const notFound = (method: string, path: string): PlainHttpResponse =>
+  problem(404, `Nothing answers ${method} ${path}; GET /admin/functions lists the functions and their routes.`);
 
 const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | "too-large"> =>
   new Promise((resolve, reject) => {
@@ -163,9 +176,9 @@ export const createRequestHandler = (deps: RequestHandlerDeps) => {
 
   const invokeHttp = async (req: IncomingMessage, url: URL, body: Buffer): Promise<PlainHttpResponse> => {
     const lower = url.pathname.toLowerCase();
-    if (prefix && lower !== prefix && !lower.startsWith(`${prefix}/`)) return empty(404);
-    const routePath = url.pathname.slice(prefix.length);
     const method = (req.method ?? "GET").toUpperCase();
+    if (prefix && lower !== prefix && !lower.startsWith(`${prefix}/`)) return notFound(method, url.pathname);
+    const routePath = url.pathname.slice(prefix.length);
     for (const candidate of routes) {
       if (!candidate.methods.includes(method)) continue;
       const params = candidate.route.match(routePath);
@@ -182,8 +195,10 @@ export const createRequestHandler = (deps: RequestHandlerDeps) => {
       // The host turns a failed invocation into a bare 500: nothing of the exception reaches the client.
       return outcome.succeeded ? fromRpcHttpResponse(httpOutput(outcome)) : empty(500);
     }
-    // The host's routes are constrained by method too: a wrong method is no route at all.
-    return empty(404);
+    // `func` answers a wrong method with a bare 404, like an unknown route; here the allowed methods are named.
+    const allowed = [...new Set(routes.filter((r) => r.route.match(routePath) !== undefined).flatMap((r) => r.methods))].sort();
+    if (allowed.length > 0) return problem(405, `${url.pathname} answers ${allowed.join(", ")}, not ${method}.`, allowed.join(", "));
+    return notFound(method, url.pathname);
   };
 
   const route = async (req: IncomingMessage, url: URL, body: Buffer): Promise<PlainHttpResponse> => {
@@ -208,7 +223,7 @@ export const createRequestHandler = (deps: RequestHandlerDeps) => {
         },
       );
     }
-    if (lower.startsWith("/admin/")) return admin(method, lowerKeepName(path), body) ?? empty(404);
+    if (lower.startsWith("/admin/")) return admin(method, lowerKeepName(path), body) ?? notFound(method, url.pathname);
     if (path === "/" && (prefix !== "" || routes.every((r) => r.route.match("") === undefined))) {
       return json(200, { name: "local-functions-host", state: "Running", functions: deps.registry.functions.size });
     }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError } from "../../platform/config";
+import { parseSettings } from "../../platform/config";
 import { ServiceModule } from "../../platform/serviceModule";
 import { BankClient, createHttpBankClient } from "./bankClient";
 import { reconcileBankPayments } from "./reconcileBankPayments";
@@ -29,9 +29,7 @@ export const bankingService: ServiceModule<BankingPorts> = {
     },
   },
   createPorts(env) {
-    const parsed = settings.safeParse(env);
-    if (!parsed.success) throw new ConfigError(`Invalid banking settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    const s = parsed.data;
+    const s = parseSettings(settings, env, "banking");
     return {
       bank: createHttpBankClient({ baseUrl: s.BANK_API_URL, apiKey: s.BANK_API_KEY, timeoutInMs: s.BANK_API_TIMEOUT_MS }),
       reconciliationGraceInMs: s.RECONCILIATION_GRACE_MS,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError } from "../../platform/config";
+import { parseSettings } from "../../platform/config";
 import { ServiceModule } from "../../platform/serviceModule";
 import { addContactWhenUserSignedUp } from "./addContactWhenUserSignedUp";
 import { CrmClient, createHttpCrmClient } from "./crmClient";
@@ -15,9 +15,7 @@ export const crmService: ServiceModule<{ crm: CrmClient }> = {
   reactions: [addContactWhenUserSignedUp],
   http: {},
   createPorts(env) {
-    const parsed = settings.safeParse(env);
-    if (!parsed.success) throw new ConfigError(`Invalid CRM settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    const s = parsed.data;
+    const s = parseSettings(settings, env, "CRM");
     return { crm: createHttpCrmClient({ baseUrl: s.CRM_API_URL, apiKey: s.CRM_API_KEY, timeoutInMs: s.CRM_API_TIMEOUT_MS }) };
   },
 };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Currency, currencySchema } from "../../events/money";
-import { ConfigError } from "../../platform/config";
+import { parseSettings } from "../../platform/config";
 import { ServiceModule } from "../../platform/serviceModule";
 import { creditWalletWhenFreeCreditsAssigned } from "./creditWalletWhenFreeCreditsAssigned";
 import { initiateTopUp } from "./initiateTopUpHttp";
@@ -17,8 +17,6 @@ export const ledgerService: ServiceModule<{ walletCurrency: Currency }> = {
   reactions: [openWalletWhenUserSignedUp, creditWalletWhenFreeCreditsAssigned, settleTopUpWhenBankPaymentSettled],
   http: { initiateTopUp, getTopUp, getWallet },
   createPorts(env) {
-    const parsed = settings.safeParse(env);
-    if (!parsed.success) throw new ConfigError(`Invalid ledger settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    return { walletCurrency: parsed.data.WALLET_CURRENCY };
+    return { walletCurrency: parseSettings(settings, env, "ledger").WALLET_CURRENCY };
   },
 };

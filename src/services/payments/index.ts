@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseSettings } from "../../platform/config";
 import { ServiceModule } from "../../platform/serviceModule";
 import { chargePaymentWhenOrderPlaced } from "./chargePaymentWhenOrderPlaced";
 import { PaymentGateway, createHttpPaymentGateway } from "./paymentGateway";
@@ -29,7 +30,7 @@ export const paymentsService: ServiceModule<PaymentsPorts> = {
     },
   },
   createPorts(env) {
-    const s = settings.parse(env);
+    const s = parseSettings(settings, env, "payments");
     return {
       gateway: createHttpPaymentGateway({ baseUrl: s.PAYMENT_GATEWAY_URL, apiKey: s.PAYMENT_GATEWAY_API_KEY, timeoutInMs: s.PAYMENT_GATEWAY_TIMEOUT_MS }),
       reconciliation: { ...defaultReconciliationOptions, graceInMs: s.RECONCILIATION_GRACE_MS },

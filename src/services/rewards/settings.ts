@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { amountSchema, currencySchema } from "../../events/money";
-import { ConfigError } from "../../platform/config";
+import { parseSettings } from "../../platform/config";
 import { FreeCreditsOffer } from "./assignFreeCreditsWhenUserSignedUp";
 
 const settings = z.object({
@@ -20,7 +20,6 @@ const settings = z.object({
 
 /** `FREE_CREDITS_AMOUNT` (default 10.00) and `FREE_CREDITS_CURRENCY` (default EUR); fails naming the bad setting. */
 export const freeCreditsOfferFromSettings = (env: NodeJS.ProcessEnv): FreeCreditsOffer => {
-  const parsed = settings.safeParse(env);
-  if (!parsed.success) throw new ConfigError(`Invalid rewards settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  return { amount: parsed.data.FREE_CREDITS_AMOUNT, currency: parsed.data.FREE_CREDITS_CURRENCY };
+  const parsed = parseSettings(settings, env, "rewards");
+  return { amount: parsed.FREE_CREDITS_AMOUNT, currency: parsed.FREE_CREDITS_CURRENCY };
 };

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
-import { TopicName, eventCatalog, isEventType } from "../../../src/events/catalog";
+import { CosmosClient } from "@azure/cosmos";
+import { TopicName } from "../../../src/events/catalog";
+import { eventsAsPublished, republishEvents } from "../../../src/local/admin/republish";
 import { selectServices } from "../../../src/topology";
 import { LOCAL_TOPIC_KEY, LocalStack, LocalStackOptions, startLocalStack } from "../../../src/local/stack";
 
@@ -17,8 +18,9 @@ export interface TestStack {
   readonly topicKey: string;
   deadLetters(): Promise<unknown[]>;
   /**
-   * Publishes a copy of each event (as read back from the journal) to its topic with the real publisher client, as
-   * Event Grid's at-least-once delivery may, and waits until every delivery has settled.
+   * Publishes a copy of each event (named by events read back from the journal; sent as its publisher sent it, from the
+   * outbox) to its topic with the real publisher client, as Event Grid's at-least-once delivery may, and waits until
+   * every delivery has settled.
    */
   deliverAgain(events: readonly any[]): Promise<void>;
   /** Everything the stack logged, for a failing test's message. */
@@ -56,23 +58,13 @@ export const startLocalStackForTests = async (options: Partial<LocalStackOptions
     topicKey: LOCAL_TOPIC_KEY,
     deadLetters: async () => stack.eventGrid.deadLetters(),
     deliverAgain: async (events) => {
-      const byTopic = new Map<TopicName, any[]>();
-      for (const e of events) {
-        const type: string = e.type;
-        if (!isEventType(type)) throw new Error(`unknown event type ${type}`);
-        const topic = eventCatalog[type].topic;
-        byTopic.set(topic, [...(byTopic.get(topic) ?? []), e]);
-      }
-      for (const [topic, batch] of byTopic) {
-        const client = new EventGridPublisherClient(stack.eventGrid.topicEndpoint(topic), "CloudEvent", new AzureKeyCredential(LOCAL_TOPIC_KEY), {
-          allowInsecureConnection: true,
-        });
-        await client.send(
-          batch.map((e) => {
-            const { specversion: _v, id, type, source, subject, time, data, datacontenttype: _c, ...extensionAttributes } = e;
-            return { id, type, source, subject, time: new Date(time), data, extensionAttributes };
-          }),
-        );
+      // As published (from the outbox), not as journaled: the journal's copies are redacted.
+      const client = new CosmosClient({ endpoint: stack.cosmos.endpoint, key: stack.cosmos.key, connectionPolicy: { enableEndpointDiscovery: false } });
+      try {
+        const originals = await eventsAsPublished(client.database(stack.cosmos.databaseName), events);
+        await republishEvents((topic) => stack.eventGrid.topicEndpoint(topic), LOCAL_TOPIC_KEY, originals);
+      } finally {
+        client.dispose();
       }
       await stack.eventGrid.idle(30_000);
     },

@@ -25,13 +25,29 @@ const nested: Simulator = {
   },
 };
 
+const strict: Simulator = {
+  name: "strict",
+  basePath: "/dev/strict",
+  endpoints: [
+    { method: "GET", path: "/dev/strict/items/{itemId}", description: "one item" },
+    { method: "PUT", path: "/dev/strict/items/{itemId}", description: "store one item" },
+  ],
+  handle: async (req, res, url) => {
+    if (/^\/dev\/strict\/items\/[^/]+$/.test(url.pathname) && (req.method === "GET" || req.method === "PUT")) {
+      sendJson(res, 200, { ok: true });
+      return true;
+    }
+    return false;
+  },
+};
+
 describe("dev server", () => {
   let dev: DevServer;
   const resets: string[] = [];
   const logs: string[] = [];
 
   beforeAll(async () => {
-    dev = await startDevServer({ port: 0, simulators: [echo(resets), nested], log: (line) => logs.push(line) });
+    dev = await startDevServer({ port: 0, simulators: [echo(resets), nested, strict], log: (line) => logs.push(line) });
   });
 
   afterAll(() => dev.close());
@@ -57,6 +73,15 @@ describe("dev server", () => {
       expect(response.headers.get("content-type")).toContain("application/problem+json");
       expect(await response.json()).toMatchObject({ status: 404, code: "DEV.NOT_FOUND" });
     }
+  });
+
+  it("answers 405 problem JSON naming the allowed methods for a listed endpoint called with another method", async () => {
+    const response = await fetch(`${dev.url}/dev/strict/items/42`, { method: "DELETE" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("GET, PUT");
+    expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(await response.json()).toMatchObject({ status: 405, code: "DEV.METHOD_NOT_ALLOWED" });
+    expect((await fetch(`${dev.url}/dev/strict/other`, { method: "DELETE" })).status).toBe(404);
   });
 
   it("answers 413 for a body over 1 MB without calling the simulator", async () => {

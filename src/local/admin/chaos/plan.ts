@@ -48,8 +48,10 @@ export const shortChaosOptions: ChaosOptions = {
   // Measured on 2 cores: 40 flows ~45 s, 80 flows ~40-46 s (start-up and quiescence dominate).
   flows: 80,
   outageMs: 3_000,
-  kills: 1,
-  killServices: ["payments"],
+  // Inventory first (a timed kill lands while orders are still being placed), then payments mid-charge: each has a
+  // cancellation that can overtake its OrderPlaced.
+  kills: 2,
+  killServices: ["inventory", "payments"],
   retryScale: 0.02,
   duplicateRounds: 1,
   // Few flows: a larger share, so each round really publishes something again.

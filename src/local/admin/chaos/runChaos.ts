@@ -3,7 +3,7 @@ import { deterministicId } from "../../../platform/ids";
 import { userIdForEmail } from "../../../services/users/documents";
 import type { ServiceName } from "../../../topology";
 import { LOCAL_TOPIC_KEY, LocalStack, startLocalStack } from "../../stack";
-import { republishEvents, type StoredCloudEvent } from "../republish";
+import { eventsAsPublished, republishEvents, type StoredCloudEvent } from "../republish";
 import { ChaosObservation, InvariantResult, OrderView, checkInvariants } from "./invariants";
 import { ChaosOptions, ChaosPlan, EVENT_GRID_FIRST_RETRY_MS, PlannedFlow, buildChaosPlan, seededRandom } from "./plan";
 
@@ -262,7 +262,7 @@ const drive = async (
         .fetchAll();
       events = events.concat(resources.map((r) => r.event));
     }
-    await republishEvents((t) => stack.eventGrid.topicEndpoint(t), LOCAL_TOPIC_KEY, events);
+    await republishEvents((t) => stack.eventGrid.topicEndpoint(t), LOCAL_TOPIC_KEY, await eventsAsPublished(database, events));
     return events.length;
   };
   const faults = (async () => {

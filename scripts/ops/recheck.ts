@@ -1,0 +1,53 @@
+import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
+import type { TokenCredential } from "@azure/identity";
+import { TopicName, isEventType, topicNames } from "../../src/events/catalog";
+import { CloudEventEnvelope } from "../../src/events/envelope";
+import { eventsOf } from "../../src/platform/eventParsing";
+import { EventPublisher, TopicClient, createEventGridPublisher } from "../../src/platform/publisher";
+
+export type Recheck = { readonly ok: true; readonly event: CloudEventEnvelope } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Checks a parked or dead-lettered event against the catalog's schema as it is now, so a replay never publishes
+ * what today's consumers would park as poison. The event is kept as it was (same id, data, correlation, trace).
+ */
+export const recheckEvent = (raw: unknown): Recheck => {
+  const type = (raw as { type?: unknown } | null)?.type;
+  if (typeof type !== "string" || !isEventType(type)) {
+    return { ok: false, reason: `unknown event type ${JSON.stringify(type ?? null).slice(0, 100)}` };
+  }
+  const parsed = eventsOf(type).parse(raw);
+  if (!parsed.ok) return { ok: false, reason: parsed.reason };
+  return { ok: true, event: { ...parsed.event, data: (raw as { data?: unknown }).data } };
+};
+
+/**
+ * A publisher for the operator's tools, configured like the apps: `EVENTGRID_<TOPIC>__topicEndpointUri` (+ `__key`
+ * for the local emulator), else azd's `EVENTGRID_TOPIC_ENDPOINTS` output (a JSON object topic → endpoint) with
+ * Entra ID, else the local emulator's defaults.
+ */
+export const publisherFromEnvironment = (env: NodeJS.ProcessEnv, credential: () => TokenCredential): EventPublisher => {
+  const azdEndpoints = parseJsonObject(env.EVENTGRID_TOPIC_ENDPOINTS);
+  const eventGridPort = env.EVENTGRID_PORT?.trim() || "7075";
+  const clients: Partial<Record<TopicName, TopicClient>> = {};
+  for (const topic of topicNames) {
+    const prefix = `EVENTGRID_${topic.toUpperCase()}`;
+    const explicit = env[`${prefix}__topicEndpointUri`]?.trim();
+    const endpoint = explicit || azdEndpoints[topic] || `http://127.0.0.1:${eventGridPort}/${topic}/api/events`;
+    const key = env[`${prefix}__key`]?.trim() || (explicit || azdEndpoints[topic] ? undefined : "local-eventgrid-key");
+    clients[topic] = new EventGridPublisherClient(endpoint, "CloudEvent", key ? new AzureKeyCredential(key) : credential(), {
+      allowInsecureConnection: endpoint.startsWith("http://127.0.0.1") || endpoint.startsWith("http://localhost"),
+    });
+  }
+  return createEventGridPublisher(clients);
+};
+
+const parseJsonObject = (text: string | undefined): Record<string, string> => {
+  if (!text) return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null ? (value as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+};

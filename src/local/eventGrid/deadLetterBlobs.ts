@@ -1,0 +1,55 @@
+import { randomUUID } from "node:crypto";
+import type { ContainerClient } from "@azure/storage-blob";
+import type { DeadLetter, EmulatorCloudEvent } from "./types";
+
+/** The container infra/naming.bicep gives Event Grid to dead-letter into; the same name locally. */
+export const DEAD_LETTER_CONTAINER = "dead-letters";
+
+/**
+ * One element of a dead-letter blob for a subscription with the CloudEvents 1.0 delivery schema: the event as it was
+ * published, beside Event Grid's dead-letter properties (learn.microsoft.com/azure/event-grid/delivery-and-retry,
+ * "Dead-letter events"). A blob holds a JSON array of these.
+ */
+export interface DeadLetterBlobEntry {
+  readonly event: EmulatorCloudEvent;
+  readonly deadLetterReason: string;
+  readonly deliveryAttempts: number;
+  readonly lastDeliveryOutcome: string;
+  readonly lastHttpStatusCode?: number;
+  readonly publishTime: string;
+  readonly lastDeliveryAttemptTime: string;
+}
+
+/**
+ * `<SUBSCRIPTION NAME IN UPPER CASE>/<YYYY>/<M>/<D>/<H>/<guid>.json`, the date and hour in UTC and not zero-padded
+ * (learn.microsoft.com/azure/event-grid/manage-event-delivery, "Set dead-letter location").
+ */
+export const deadLetterBlobName = (subscription: string, at: Date, id: string = randomUUID()): string =>
+  `${subscription.toUpperCase()}/${at.getUTCFullYear()}/${at.getUTCMonth() + 1}/${at.getUTCDate()}/${at.getUTCHours()}/${id}.json`;
+
+export const toDeadLetterBlobEntry = (deadLetter: DeadLetter): DeadLetterBlobEntry => ({
+  event: deadLetter.event,
+  deadLetterReason: deadLetter.deadLetterReason,
+  deliveryAttempts: deadLetter.deliveryAttempts,
+  lastDeliveryOutcome: deadLetter.lastDeliveryOutcome,
+  ...(deadLetter.lastHttpStatusCode === undefined ? {} : { lastHttpStatusCode: deadLetter.lastHttpStatusCode }),
+  publishTime: deadLetter.publishTime,
+  lastDeliveryAttemptTime: deadLetter.lastDeliveryAttemptTime,
+});
+
+/** Where the emulator puts a dead letter besides its own memory. */
+export type DeadLetterSink = (deadLetter: DeadLetter) => Promise<void>;
+
+/** Writes each dead letter as its own blob (Event Grid may batch several; readers must accept arrays of any length). */
+export const blobDeadLetterSink = (container: ContainerClient): DeadLetterSink => {
+  let created: Promise<unknown> | undefined;
+  return async (deadLetter) => {
+    created ??= container.createIfNotExists();
+    await created;
+    const name = deadLetterBlobName(deadLetter.subscription, new Date(deadLetter.lastDeliveryAttemptTime));
+    const body = JSON.stringify([toDeadLetterBlobEntry(deadLetter)]);
+    await container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+      blobHTTPHeaders: { blobContentType: "application/json" },
+    });
+  };
+};

@@ -1,0 +1,75 @@
+/** A local port that is taken, said so a person knows which part of the stack, and how to move it. */
+export class PortInUseError extends Error {
+  readonly code = "STACK.PORT_IN_USE";
+  constructor(
+    readonly component: string,
+    readonly port: number,
+    readonly flag: string,
+    readonly envVar: string,
+  ) {
+    super(
+      `${component} cannot listen on 127.0.0.1:${port}: the port is in use (an earlier stack still running? ` +
+        `\`lsof -i :${port}\` shows who). Move it with ${flag}=<port> or ${envVar}=<port>.`,
+    );
+    this.name = "PortInUseError";
+  }
+}
+
+export interface LocalPorts {
+  readonly cosmos: number;
+  readonly functions: number;
+  readonly eventGrid: number;
+  readonly dev: number;
+  readonly azurite: number;
+}
+
+/** What each component is called, and how its port is moved; one table so messages and the parser agree. */
+export const portSettings: Readonly<Record<keyof LocalPorts, { component: string; flag: string; envVar: string; fallback: number }>> = {
+  cosmos: { component: "Cosmos DB server", flag: "--cosmos-port", envVar: "COSMOS_PORT", fallback: 8081 },
+  functions: { component: "Functions host", flag: "--functions-port", envVar: "FUNCTIONS_PORT", fallback: 7071 },
+  eventGrid: { component: "Event Grid emulator", flag: "--eventgrid-port", envVar: "EVENTGRID_PORT", fallback: 7075 },
+  dev: { component: "Simulators (dev server)", flag: "--dev-port", envVar: "DEV_PORT", fallback: 7076 },
+  azurite: { component: "Azurite (blob)", flag: "--azurite-port", envVar: "AZURITE_PORT", fallback: 10000 },
+};
+
+/**
+ * Ports from flags (`--cosmos-port=8082` or `--cosmos-port 8082`), else the environment (`COSMOS_PORT`), else the
+ * default; `functions` defaults to 7081 with one host per service so the hosts stay clear of the emulator (7075).
+ * Throws naming the flag or variable when a value is not a port.
+ */
+export const parsePorts = (argv: readonly string[], env: NodeJS.ProcessEnv, options: { hostPerService?: boolean } = {}): LocalPorts => {
+  const result: Record<string, number> = {};
+  for (const [key, setting] of Object.entries(portSettings)) {
+    const fromFlag = flagValue(argv, setting.flag);
+    const raw = fromFlag ?? env[setting.envVar];
+    const source = fromFlag !== undefined ? setting.flag : setting.envVar;
+    const fallback = key === "functions" && options.hostPerService ? 7081 : setting.fallback;
+    if (raw === undefined || raw.trim() === "") {
+      result[key] = fallback;
+      continue;
+    }
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new Error(`${source} must be a port number 0-65535 (0 picks a free one), got '${raw}'`);
+    }
+    result[key] = port;
+  }
+  return result as unknown as LocalPorts;
+};
+
+export const flagValue = (argv: readonly string[], flag: string): string | undefined => {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === flag) return argv[i + 1];
+    if (arg.startsWith(`${flag}=`)) return arg.slice(flag.length + 1);
+  }
+  return undefined;
+};
+
+/** Turns a listen error into one that names the component, or leaves it as it was. */
+export const explainListenError = (error: unknown, key: keyof LocalPorts, port: number): unknown => {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== "EADDRINUSE") return error;
+  const setting = portSettings[key];
+  return new PortInUseError(setting.component, port, setting.flag, setting.envVar);
+};

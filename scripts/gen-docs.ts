@@ -2,8 +2,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { eventCatalog, eventTypes, topicNames } from "../src/events/catalog";
-import { JsonSchema, breakingChanges } from "../src/events/compatibility";
-import { listReactions, listSubscriptions } from "../src/topology";
+import { JsonSchema } from "../src/events/compatibility";
+import { choreographyFigures, renderChoreographyFigures, systemChoreography } from "../src/governance/choreography";
+import { CONTRACT_EPOCH, runSchemaGate } from "../src/governance/schemaGate";
+import { listReactions, listSubscriptions, serviceNames, topicsPublishedBy } from "../src/topology";
+import { renderAsyncApi } from "./gen-asyncapi";
 
 /**
  * Writes the event catalog (docs/event-catalog.md) and the JSON Schema of every event's data
@@ -31,7 +34,46 @@ export const renderEventCatalog = (): string => {
     "the JSON Schema of each event's `data` is in [event-schemas.json](event-schemas.json).",
     "",
     ...sections.flatMap((s) => [s, ""]),
+    "## Choreography map",
+    "",
+    "Who publishes (service → event) and who reacts (event → service). The journal records every event and is left out.",
+    "",
+    renderChoreographyMap(),
+    "",
+    "## Choreography figures",
+    "",
+    "From the reaction graph (src/governance/choreography.ts; `npm test` fails on an unbounded cycle, an event only the",
+    "journal hears that is no flow outcome, a reaction waiting for an event nobody publishes, or a service publishing",
+    "what it does not own). The longest chain is what the declared graph allows, an upper bound of any one flow.",
+    "",
+    "```text",
+    renderChoreographyFigures(choreographyFigures(systemChoreography())),
+    "```",
+    "",
   ].join("\n");
+};
+
+/** Mermaid ids must be plain words; event types contain dots. */
+const mermaidId = (type: string): string => `e_${type.replace(/[^A-Za-z0-9]/g, "_")}`;
+
+/** Services ↔ events as a Mermaid flowchart, one subgraph per topic. */
+export const renderChoreographyMap = (): string => {
+  const reactions = listReactions().filter((r) => r.eventTypes !== undefined);
+  const lines = ["```mermaid", "flowchart LR"];
+  for (const service of serviceNames) {
+    if (topicsPublishedBy(service).length > 0 || reactions.some((r) => r.service === service)) lines.push(`  ${service}([${service}])`);
+  }
+  for (const topic of topicNames) {
+    lines.push(`  subgraph topic_${topic} [topic ${topic}]`);
+    for (const t of eventTypes.filter((type) => eventCatalog[type].topic === topic)) lines.push(`    ${mermaidId(t)}[${t}]`);
+    lines.push("  end");
+  }
+  for (const t of eventTypes) lines.push(`  ${eventCatalog[t].publisher} --> ${mermaidId(t)}`);
+  for (const r of reactions) {
+    for (const t of r.eventTypes ?? []) lines.push(`  ${mermaidId(t)} -.->|${r.name}| ${r.service}`);
+  }
+  lines.push("```");
+  return lines.join("\n");
 };
 
 export const renderEventSchemas = (): string =>
@@ -44,31 +86,16 @@ export const renderEventSchemas = (): string =>
 export const docsFiles = (root: string): { file: string; content: string }[] => [
   { file: path.join(root, "docs/event-catalog.md"), content: renderEventCatalog() },
   { file: path.join(root, "docs/event-schemas.json"), content: renderEventSchemas() },
+  { file: path.join(root, "docs/asyncapi.yaml"), content: renderAsyncApi() },
 ];
-
-/** Breaking changes of event types that exist in both the committed schemas and the code. */
-export const breakingSchemaChanges = (committedSchemasJson: string, currentSchemasJson: string): string[] => {
-  const before = JSON.parse(committedSchemasJson) as Record<string, JsonSchema>;
-  const after = JSON.parse(currentSchemasJson) as Record<string, JsonSchema>;
-  return Object.keys(before)
-    .filter((type) => type in after)
-    .flatMap((type) => breakingChanges(before[type]!, after[type]!).map((change) => `${type} ${change}`));
-};
 
 if (require.main === module) {
   const root = path.resolve(__dirname, "../..");
   const check = process.argv.includes("--check");
-  const schemasFile = path.join(root, "docs/event-schemas.json");
-  let committed: string | undefined;
-  try {
-    committed = readFileSync(schemasFile, "utf8");
-  } catch {
-    /* first run */
-  }
-  const breaking = committed ? breakingSchemaChanges(committed, renderEventSchemas()) : [];
-  if (breaking.length > 0 && !process.argv.includes("--allow-breaking")) {
-    console.error(`Breaking changes to existing event types — add a new .vN type instead:\n  ${breaking.join("\n  ")}`);
-    console.error("(Before anything is deployed, --allow-breaking accepts them.)");
+  // No flag accepts a breaking change: the gate reads every published version from git (see src/governance/schemaGate.ts).
+  const gate = runSchemaGate(root, JSON.parse(renderEventSchemas()) as Record<string, JsonSchema>);
+  if (gate.breaking.length > 0) {
+    console.error(`Breaking changes to existing event types — add a new .vN type instead:\n  ${gate.breaking.join("\n  ")}`);
     process.exit(1);
   }
   let stale = 0;
@@ -85,5 +112,5 @@ if (require.main === module) {
     else writeFileSync(file, content);
   }
   if (check && stale > 0) process.exit(1);
-  console.log(check ? "docs are up to date" : `wrote ${stale} file(s)`);
+  console.log(`${check ? "docs are up to date" : `wrote ${stale} file(s)`}; no breaking change against ${gate.versionsChecked} published schema version(s) since ${CONTRACT_EPOCH.slice(0, 12)}${gate.mergeBase ? ` (merge base with main: ${gate.mergeBase.slice(0, 12)})` : ""}`);
 }

@@ -16,6 +16,13 @@ export interface ReactionSpec {
    * batch's events one by one, and a failure retries the whole batch.
    */
   readonly maxEventsPerBatch?: number;
+  /**
+   * Event types this reaction's decisions may publish (all owned by its service). The choreography lint builds the
+   * reaction graph from it; a test checks it against the types the reaction's code builds.
+   */
+  readonly publishes: readonly EventType[];
+  /** Why a cycle of reactions through this one ends. Without a reason here, a cycle fails the choreography lint. */
+  readonly boundsCycle?: string;
 }
 
 export interface HttpRouteSpec {
@@ -69,6 +76,10 @@ export const services = {
           "Invoicing.InvoiceSent.v1",
           "Invoicing.InvoiceVoided.v1",
         ],
+        publishes: ["Orders.OrderConfirmed.v1", "Orders.OrderCancelled.v1"],
+        // OrderCancelled → compensations (StockReleased, PaymentRefunded, InvoiceVoided) → back here.
+        boundsCycle:
+          "publishes only when the order leaves Pending, so at most once per order; the compensations that follow find it Cancelled and publish nothing",
       },
     ],
     http: [
@@ -81,8 +92,13 @@ export const services = {
     description: "Reserves all items of an order or none, never oversells, releases stock of cancelled orders.",
     container: "inventory",
     reactions: [
-      { name: "reserveStockWhenOrderPlaced", on: ["Orders.OrderPlaced.v1"] },
-      { name: "releaseStockWhenOrderCancelled", on: ["Orders.OrderCancelled.v1"] },
+      { name: "reserveStockWhenOrderPlaced", on: ["Orders.OrderPlaced.v1"], publishes: ["Inventory.StockReserved.v1", "Inventory.StockReservationFailed.v1"] },
+      {
+        name: "releaseStockWhenOrderCancelled",
+        on: ["Orders.OrderCancelled.v1"],
+        // StockReservationFailed (OrderAlreadyCancelled) when the cancellation overtook the OrderPlaced.
+        publishes: ["Inventory.StockReleased.v1", "Inventory.StockReservationFailed.v1"],
+      },
     ],
     http: [
       { name: "setStockLevel", methods: ["PUT"], route: "inventory/{sku}" },
@@ -94,8 +110,14 @@ export const services = {
     description: "Charges the customer through the payment gateway and refunds cancelled orders.",
     container: "payments",
     reactions: [
-      { name: "chargePaymentWhenOrderPlaced", on: ["Orders.OrderPlaced.v1"] },
-      { name: "refundPaymentWhenOrderCancelled", on: ["Orders.OrderCancelled.v1"] },
+      { name: "chargePaymentWhenOrderPlaced", on: ["Orders.OrderPlaced.v1"], publishes: ["Payments.PaymentConfirmed.v1", "Payments.PaymentFailed.v1", "Payments.PaymentRefunded.v1"] },
+      {
+        name: "refundPaymentWhenOrderCancelled",
+        on: ["Orders.OrderCancelled.v1"],
+        // decidePayment (settlePayment.ts) is shared with the charge, so all three outcomes are declared: the graph
+        // must over-approximate what the code can publish, never miss an edge.
+        publishes: ["Payments.PaymentRefunded.v1", "Payments.PaymentFailed.v1", "Payments.PaymentConfirmed.v1"],
+      },
     ],
     http: [],
     timers: [outboxRelay, { name: "reconcilePaymentsWithGateway", schedule: reconciliationSchedule }],
@@ -104,8 +126,8 @@ export const services = {
     description: "Issues the invoice once payment is confirmed and voids it when the order is cancelled.",
     container: "invoicing",
     reactions: [
-      { name: "sendInvoiceWhenPaymentConfirmed", on: ["Payments.PaymentConfirmed.v1"] },
-      { name: "voidInvoiceWhenOrderCancelled", on: ["Orders.OrderCancelled.v1"] },
+      { name: "sendInvoiceWhenPaymentConfirmed", on: ["Payments.PaymentConfirmed.v1"], publishes: ["Invoicing.InvoiceSent.v1"] },
+      { name: "voidInvoiceWhenOrderCancelled", on: ["Orders.OrderCancelled.v1"], publishes: ["Invoicing.InvoiceVoided.v1"] },
     ],
     http: [],
     timers: [outboxRelay],
@@ -113,7 +135,7 @@ export const services = {
   journal: {
     description: "Records every event per correlation id so one business flow can be followed across services.",
     container: "journal",
-    reactions: [{ name: "recordEventInJournal", on: "all", maxEventsPerBatch: 10 }],
+    reactions: [{ name: "recordEventInJournal", on: "all", publishes: [], maxEventsPerBatch: 10 }],
     http: [
       { name: "listFlows", methods: ["GET"], route: "flows" },
       { name: "getFlow", methods: ["GET"], route: "flows/{correlationId}" },
@@ -129,6 +151,7 @@ export const services = {
       {
         name: "trackOnboardingWhenStepCompleted",
         on: ["Email.WelcomeEmailSent.v1", "Crm.ContactAdded.v1", "Crm.ContactAddFailed.v1", "Rewards.FreeCreditsAssigned.v1"],
+        publishes: ["Users.UserOnboarded.v1"],
       },
     ],
     http: [
@@ -140,28 +163,28 @@ export const services = {
   email: {
     description: "Sends the welcome email through the email provider, once per user.",
     container: "email",
-    reactions: [{ name: "sendWelcomeEmailWhenUserSignedUp", on: ["Users.UserSignedUp.v1"] }],
+    reactions: [{ name: "sendWelcomeEmailWhenUserSignedUp", on: ["Users.UserSignedUp.v1"], publishes: ["Email.WelcomeEmailSent.v1"] }],
     http: [],
     timers: [outboxRelay],
   },
   crm: {
     description: "Upserts the user as a CRM contact; outages are retried, rejections reported.",
     container: "crm",
-    reactions: [{ name: "addContactWhenUserSignedUp", on: ["Users.UserSignedUp.v1"] }],
+    reactions: [{ name: "addContactWhenUserSignedUp", on: ["Users.UserSignedUp.v1"], publishes: ["Crm.ContactAdded.v1", "Crm.ContactAddFailed.v1"] }],
     http: [],
     timers: [outboxRelay],
   },
   rewards: {
     description: "Grants the sign-up bonus (free credits) once per user.",
     container: "rewards",
-    reactions: [{ name: "assignFreeCreditsWhenUserSignedUp", on: ["Users.UserSignedUp.v1"] }],
+    reactions: [{ name: "assignFreeCreditsWhenUserSignedUp", on: ["Users.UserSignedUp.v1"], publishes: ["Rewards.FreeCreditsAssigned.v1"] }],
     http: [],
     timers: [outboxRelay],
   },
   banking: {
     description: "Collects top-up payments from the user's bank, one bank payment per top-up.",
     container: "banking",
-    reactions: [{ name: "requestBankPaymentWhenTopUpInitiated", on: ["Wallet.TopUpInitiated.v1"] }],
+    reactions: [{ name: "requestBankPaymentWhenTopUpInitiated", on: ["Wallet.TopUpInitiated.v1"], publishes: ["Banking.BankPaymentSucceeded.v1", "Banking.BankPaymentDeclined.v1"] }],
     http: [],
     timers: [outboxRelay, { name: "reconcileBankPayments", schedule: reconciliationSchedule }],
   },
@@ -169,9 +192,9 @@ export const services = {
     description: "Owns wallets: takes top-ups over HTTP and credits each grant or top-up exactly once.",
     container: "ledger",
     reactions: [
-      { name: "openWalletWhenUserSignedUp", on: ["Users.UserSignedUp.v1"] },
-      { name: "creditWalletWhenFreeCreditsAssigned", on: ["Rewards.FreeCreditsAssigned.v1"] },
-      { name: "settleTopUpWhenBankPaymentSettled", on: ["Banking.BankPaymentSucceeded.v1", "Banking.BankPaymentDeclined.v1"] },
+      { name: "openWalletWhenUserSignedUp", on: ["Users.UserSignedUp.v1"], publishes: [] },
+      { name: "creditWalletWhenFreeCreditsAssigned", on: ["Rewards.FreeCreditsAssigned.v1"], publishes: ["Wallet.WalletCredited.v1"] },
+      { name: "settleTopUpWhenBankPaymentSettled", on: ["Banking.BankPaymentSucceeded.v1", "Banking.BankPaymentDeclined.v1"], publishes: ["Wallet.WalletCredited.v1", "Wallet.TopUpFailed.v1"] },
     ],
     http: [
       { name: "initiateTopUp", methods: ["POST"], route: "wallets/{walletId}/top-ups" },
@@ -184,8 +207,8 @@ export const services = {
     description: "Emails users the outcome of their top-ups.",
     container: "notifications",
     reactions: [
-      { name: "rememberRecipientWhenUserSignedUp", on: ["Users.UserSignedUp.v1"] },
-      { name: "notifyUserWhenTopUpSettled", on: ["Wallet.WalletCredited.v1", "Wallet.TopUpFailed.v1"] },
+      { name: "rememberRecipientWhenUserSignedUp", on: ["Users.UserSignedUp.v1"], publishes: [] },
+      { name: "notifyUserWhenTopUpSettled", on: ["Wallet.WalletCredited.v1", "Wallet.TopUpFailed.v1"], publishes: ["Notifications.UserNotified.v1"] },
     ],
     http: [],
     timers: [outboxRelay],

@@ -7,6 +7,7 @@ import type { HostLog } from "./logger";
 import type { FunctionRegistry } from "./registry";
 
 // A real `import()` even though this file compiles to CommonJS, where tsc would turn it into require().
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- the one way to keep import() in CommonJS output
 const importModule = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<unknown>;
 
 const isEsModule = (file: string, config: AppConfig): boolean =>
@@ -24,6 +25,7 @@ export const loadEntryPoints = async (config: AppConfig, registry: FunctionRegis
     registry.currentEntryPoint = file;
     try {
       if (isEsModule(file, config)) await importModule(pathToFileURL(file).href);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS entry points load as the worker loads them
       else require(file);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

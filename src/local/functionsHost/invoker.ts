@@ -189,6 +189,7 @@ export class Invoker {
       coreCtx.state = undefined;
     }
     // The worker rethrows whatever is left in `error` after the hooks, which may have cleared or replaced it.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- as is, Error or not, like the worker
     if (postContext.error !== null && postContext.error !== undefined) throw postContext.error;
     return invocationModel.getResponse(context, postContext.result);
   }

@@ -108,6 +108,7 @@ export class FunctionRegistry {
 
   /** The object `require("@azure/functions-core")` returns inside this host. */
   createCoreApi(): CoreApi {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getter below runs with the returned object as `this`
     const registry = this;
     return {
       version: "local-functions-host",

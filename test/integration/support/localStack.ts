@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { inspect } from "node:util";
 import { CosmosClient } from "@azure/cosmos";
 import { TopicName } from "../../../src/events/catalog";
 import { eventsAsPublished, republishEvents } from "../../../src/local/admin/republish";
@@ -89,7 +90,7 @@ export const waitFor = async <T>(
     }
     await new Promise((r) => setTimeout(r, intervalInMs));
   }
-  throw new Error(`Timed out after ${timeoutInMs} ms waiting for ${description}${last ? ` (last error: ${String(last)})` : ""}`);
+  throw new Error(`Timed out after ${timeoutInMs} ms waiting for ${description}${last ? ` (last error: ${inspect(last)})` : ""}`);
 };
 
 export const getJson = async (url: string): Promise<{ status: number; body: any }> => {

@@ -1,4 +1,4 @@
-import { context, trace } from "@opentelemetry/api";
+import { SpanStatusCode, context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { HttpRequest, InvocationContext } from "@azure/functions";
@@ -72,7 +72,7 @@ describe("tracing across reactions", () => {
     } finally {
       store.commit = original;
     }
-    const errored = exporter.getFinishedSpans().filter((s) => s.status.code === 2);
+    const errored = exporter.getFinishedSpans().filter((s) => s.status.code === SpanStatusCode.ERROR);
     expect(errored.map((s) => s.name)).toContain("invoicing-sendInvoiceWhenPaymentConfirmed");
   });
 });

@@ -1,0 +1,115 @@
+// ESLint flat config: typescript-eslint with type information, plus the import boundaries of the architecture.
+import { defineConfig } from "eslint/config";
+import tseslint from "typescript-eslint";
+
+/** Relative import sources that reach src/local from anywhere under src/. */
+const localStack = { regex: "^(\\./|(\\.\\./)+)local(/|$)", message: "Production code never imports the local stack (src/local)." };
+
+export default defineConfig(
+  { ignores: ["dist/**", "node_modules/**", ".tools/**", "infra/**", "coverage/**", "**/*.js", "**/*.mjs"] },
+  tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    linterOptions: { reportUnusedDisableDirectives: "error" },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      // A promise nobody awaits loses its error: Event Grid would see success for a failed delivery.
+      "@typescript-eslint/no-floating-promises": "error",
+      // `import x = require()` is TypeScript's typed CommonJS import; bare require() calls stay flagged.
+      "@typescript-eslint/no-require-imports": ["error", { allowAsImport: true }],
+      // An async function without await is how a Promise-returning port is implemented; dropping `async` would turn
+      // its errors into synchronous throws, which callers that only `.catch` would miss.
+      "@typescript-eslint/require-await": "off",
+      // Arrays read well in messages ("[a,b]"); objects would print [object Object] and stay flagged.
+      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true, allowNullish: true, allowArray: true }],
+      // Warnings, not errors, for now: their findings sit in files other engineers are rewriting (see the report of
+      // issue 12); raise to "error" once `npm run lint` shows none.
+      "@typescript-eslint/switch-exhaustiveness-check": "warn",
+      "@typescript-eslint/unbound-method": "warn",
+      "@typescript-eslint/no-unnecessary-type-assertion": "warn",
+    },
+  },
+  {
+    // Tests may use what production code must not: loose fakes of SDK clients and the local stack.
+    files: ["test/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-explicit-any": "off",
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-member-access": "off",
+      "@typescript-eslint/no-unsafe-call": "off",
+      "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/no-unsafe-return": "off",
+      "@typescript-eslint/unbound-method": "off",
+      "@typescript-eslint/restrict-template-expressions": "off",
+      // Fakes reject with the plain objects the SDKs throw (`{ statusCode: 412 }`), on purpose.
+      "@typescript-eslint/prefer-promise-reject-errors": "off",
+    },
+  },
+  // Import boundaries. A service is its own Function App: it may import platform, events, topology, flows and its own
+  // folder, never another service (that would couple two deployments through code instead of events). Relative paths
+  // differ with the depth of the file inside its service, hence one block per depth.
+  ...[0, 1, 2, 3].map((depth) => ({
+    files: [`src/services/*/${"*/".repeat(depth)}*.ts`],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: `^(\\.\\./){${depth + 1}}(?!\\.\\./)`,
+              message: "A service imports no other service: publish or consume an event instead.",
+            },
+            {
+              regex: `^(\\.\\./){${depth + 2}}(?!(platform|events|topology|flows)(/|$))`,
+              message: "A service imports only platform, events, topology, flows and its own folder.",
+            },
+          ],
+        },
+      ],
+    },
+  })),
+  {
+    files: ["src/platform/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "^\\.\\./services(/|$)", message: "platform serves every service and imports none." }, localStack] },
+      ],
+    },
+  },
+  {
+    files: ["src/*.ts", "src/events/**/*.ts", "src/governance/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [localStack] }] },
+  },
+  // Known findings in files being rewritten right now (issue 12, decider refactor): warnings until that lands, errors
+  // everywhere else. Remove an entry once its file is clean.
+  {
+    files: ["src/services/notifications/**/*.ts"],
+    rules: { "no-restricted-imports": "warn" },
+  },
+  {
+    files: ["src/services/index.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "warn" },
+  },
+  {
+    files: ["test/unit/services/orders/settleOrder.test.ts"],
+    rules: { "@typescript-eslint/no-unused-vars": "warn" },
+  },
+  {
+    // Dev tooling (the local stack, ops and chaos scripts) reads untyped JSON answers of the local stack's HTTP APIs;
+    // typing them is their owners' next step. Production code (src/ outside src/local) keeps these as errors.
+    files: ["src/local/**/*.ts", "scripts/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-explicit-any": "warn",
+      "@typescript-eslint/no-unsafe-assignment": "warn",
+      "@typescript-eslint/no-unsafe-member-access": "warn",
+      "@typescript-eslint/no-unsafe-argument": "warn",
+      "@typescript-eslint/no-unsafe-call": "warn",
+      "@typescript-eslint/no-unsafe-return": "warn",
+      "@typescript-eslint/no-base-to-string": "warn",
+      "@typescript-eslint/prefer-promise-reject-errors": "warn",
+    },
+  },
+);

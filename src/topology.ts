@@ -142,7 +142,8 @@ export const services = {
       { name: "getFlowDiagram", methods: ["GET"], route: "flows/{correlationId}/diagram" },
       { name: "getDashboard", methods: ["GET"], route: "dashboard" },
     ],
-    timers: [],
+    // Stalled flows raise their hand without anyone reading the flows: a warning and the stalled-flows metric, once.
+    timers: [{ name: "warnStalledFlows", schedule: "0 * * * * *" }],
   },
   users: {
     description: "Signs users up over HTTP (one user per email) and keeps each user's onboarding status.",

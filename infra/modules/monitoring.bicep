@@ -21,6 +21,9 @@ param retentionInDays int = 30
 @description('Optional. Daily ingestion cap in GB, -1 for none. A cap bounds the bill of a runaway log loop but drops telemetry once reached.')
 param dailyQuotaGb int = -1
 
+@description('Optional. Resource ID of an action group to notify when business flows stall; empty: the alert shows in Azure Monitor only.')
+param stalledFlowsActionGroupId string = ''
+
 type resourceTags = { *: string }
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {
@@ -57,6 +60,42 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
     DisableLocalAuth: true
     publicNetworkAccessForIngestion: 'Enabled'
     publicNetworkAccessForQuery: 'Enabled'
+  }
+}
+
+// The journal counts each flow that passes its deadline without an outcome event, once, in this metric (exported by
+// the Azure Monitor OpenTelemetry distro as customMetrics): a stalled flow raises its hand here.
+resource stalledFlowsAlert 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
+  name: 'alert-stalled-flows-${applicationInsightsName}'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Stalled business flows'
+    description: 'A flow passed its deadline without an outcome event: open the journal dashboard (/api/dashboard) to see what it waits for.'
+    severity: 2
+    enabled: true
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    scopes: [
+      applicationInsights.id
+    ]
+    criteria: {
+      allOf: [
+        {
+          query: 'customMetrics | where name == "choreography.flows.stalled" | summarize stalled = sum(valueSum)'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'stalled'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: empty(stalledFlowsActionGroupId) ? {} : { actionGroups: [stalledFlowsActionGroupId] }
   }
 }
 

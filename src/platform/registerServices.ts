@@ -128,7 +128,7 @@ export const registerServices = (
         handler: async (_timer: unknown, context: InvocationContext) => {
           const rt = runtime();
           if (own) {
-            const summary = await own(rt);
+            const summary = await own(rt, { warn: (line) => context.warn(line) });
             if (summary) context.log(`${functionName}: ${summary}`);
             return;
           }

@@ -11,7 +11,7 @@ export type HttpHandler<P> = (
 ) => Promise<HttpResponseInit>;
 
 /** A timer's work; what it returns, if anything, is logged (say what it found, not that it ran). */
-export type TimerHandler<P> = (runtime: ServiceRuntime<P>) => Promise<string | undefined>;
+export type TimerHandler<P> = (runtime: ServiceRuntime<P>, log: { warn(line: string): void }) => Promise<string | undefined>;
 
 /** A service's code: reactions and HTTP handlers named as in the manifest, and how to build its ports. */
 export interface ServiceModule<P = unknown> {

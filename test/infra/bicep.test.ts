@@ -394,6 +394,17 @@ describe("what main.bicep deploys", () => {
     }
   });
 
+  it("alerts on stalled business flows from the journal's metric, scoped to Application Insights", () => {
+    const [insights] = ofType(main, "Microsoft.Insights/components");
+    const alerts = ofType(main, "Microsoft.Insights/scheduledQueryRules");
+    expect(alerts).toHaveLength(1);
+    const alert = alerts[0]!;
+    expect(JSON.stringify(at(alert, "properties.scopes"))).toContain(insights!.name);
+    const [criterion] = at(alert, "properties.criteria.allOf") as { query: string; operator: string; threshold: number }[];
+    expect(criterion).toMatchObject({ operator: "GreaterThan", threshold: 0 });
+    expect(criterion!.query).toContain('name == "choreography.flows.stalled"');
+  });
+
   it("grants host storage, telemetry and dead-letter roles to the right identities and scopes", () => {
     const assignments = ofType(main, "Microsoft.Authorization/roleAssignments");
     const pairs = (role: string): string[] =>

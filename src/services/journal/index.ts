@@ -5,10 +5,12 @@ import { getFlow } from "./getFlowHttp";
 import { listFlows } from "./listFlowsHttp";
 import { JournalPorts, createJournalPorts } from "./ports";
 import { recordEventInJournal } from "./recordEventInJournal";
+import { warnStalledFlows } from "./warnStalledFlowsTimer";
 
 export const journalService: ServiceModule<JournalPorts> = {
   name: "journal",
   reactions: [recordEventInJournal],
   http: { getFlow, listFlows, getFlowDiagram, getDashboard },
+  timers: { warnStalledFlows },
   createPorts: createJournalPorts,
 };

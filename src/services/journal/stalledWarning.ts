@@ -11,8 +11,8 @@ const stalledFlows = metrics.getMeter("azure-choreography").createCounter("chore
 
 /**
  * Logs one warning per stalled flow (and counts it in the `choreography.flows.stalled` metric), the first time a read finds it stalled, and remembers that on the summary
- * (with its ETag, so two readers rarely both warn and never overwrite a newer summary). Stalling is noticed on
- * read — the dashboard polls — because the platform runs no timers but the outbox relay.
+ * (with its ETag, so two readers rarely both warn and never overwrite a newer summary). Stalling is noticed by the
+ * journal's `warnStalledFlows` timer every minute, and by any read of the flows before that.
  */
 export const warnStalledFlowsOnce = async (
   summaries: readonly Versioned<FlowSummaryDocument>[],

@@ -10,6 +10,7 @@ import { restoreCosmos, startSnapshots } from "./persistence";
 import { PortInUseError, explainListenError, portSettings } from "./ports";
 import { startDevServer } from "./devServer";
 import { startEventGridEmulator } from "./eventGrid";
+import { createDeliveryTracing } from "./eventGrid/deliveryTracing";
 import { localJournalSettings } from "./journalSettings";
 import type { EmulatorSubscription, EventGridEmulator } from "./eventGrid";
 import { HostSupervisor, StartedHostProcess, createHostSupervisor } from "./hostSupervisor";
@@ -125,6 +126,10 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
 
     let subscriptions: EmulatorSubscription[] = [];
     const eventGridPort = options.ports?.eventGrid ?? portSettings.eventGrid.fallback;
+    // With a trace viewer, the emulator's delivery attempts join each flow's trace too.
+    const otlpEndpoint = options.appSettings?.OTEL_EXPORTER_OTLP_ENDPOINT;
+    const deliveryTracing = otlpEndpoint ? createDeliveryTracing(otlpEndpoint) : undefined;
+    if (deliveryTracing) stops.push(() => deliveryTracing.shutdown());
     const eventGrid = await startEventGridEmulator({
       port: eventGridPort,
       topics: topicNames.map((name) => ({ name, key: LOCAL_TOPIC_KEY })),
@@ -132,6 +137,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       retryScale: options.retryScale ?? 0.01,
       maxDeliveryAttempts: options.maxDeliveryAttempts,
       ...(deadLetterStorage ? { deadLetterSink: deadLetterStorage.sink } : {}),
+      ...(deliveryTracing ? { onAttempt: deliveryTracing.onAttempt } : {}),
       log: tagged("eventgrid"),
     }).catch((e: unknown) => Promise.reject(explainListenError(e, "eventGrid", eventGridPort)));
     stops.push(() => eventGrid.close());

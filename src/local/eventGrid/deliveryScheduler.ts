@@ -14,6 +14,8 @@ export interface DeliverySchedulerConfig {
   deadLetterDir?: string;
   /** Where dead letters go besides memory, e.g. Azurite's blob container in Event Grid's layout. */
   deadLetterSink?: (deadLetter: DeadLetter) => Promise<void>;
+  /** Told of every delivery attempt once it ended, with the event it carried (e.g. to trace the hop). */
+  onAttempt?: (record: DeliveryRecord, event: EmulatorCloudEvent) => void;
   log: (line: string) => void;
   now?: () => number;
 }
@@ -204,7 +206,7 @@ export class DeliveryScheduler {
   }
 
   private record(job: DeliveryJob, result: AttemptResult, startedAt: number, finishedAt: number): void {
-    this.records.push({
+    const record: DeliveryRecord = {
       subscription: job.subscription.name,
       topic: job.topic,
       eventId: job.event.id,
@@ -215,7 +217,9 @@ export class DeliveryScheduler {
       ...(result.errorMessage === undefined ? {} : { errorMessage: result.errorMessage }),
       time: new Date(startedAt).toISOString(),
       durationInMs: finishedAt - startedAt,
-    });
+    };
+    this.records.push(record);
+    this.config.onAttempt?.(record, job.event);
     // Trim in chunks so the cap costs nothing per delivery.
     if (this.records.length > MAX_DELIVERY_RECORDS + 1000) {
       this.records = this.records.slice(-MAX_DELIVERY_RECORDS);

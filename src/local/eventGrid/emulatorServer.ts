@@ -42,6 +42,7 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
     maxConcurrentDeliveries: options.maxConcurrentDeliveries ?? 32,
     ...(options.deadLetterDir === undefined ? {} : { deadLetterDir: options.deadLetterDir }),
     ...(options.deadLetterSink === undefined ? {} : { deadLetterSink: options.deadLetterSink }),
+    ...(options.onAttempt === undefined ? {} : { onAttempt: options.onAttempt }),
     log,
   });
   const currentSubscriptions = (): readonly EmulatorSubscription[] =>

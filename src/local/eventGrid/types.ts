@@ -47,6 +47,8 @@ export interface EventGridEmulatorOptions {
   deadLetterDir?: string;
   /** When set, every dead letter is also handed to it (e.g. written to blob storage in Event Grid's layout). */
   deadLetterSink?: (deadLetter: DeadLetter) => Promise<void>;
+  /** Told of every delivery attempt once it ended, with the event it carried (the stack traces the hop with it). */
+  onAttempt?: (record: DeliveryRecord, event: EmulatorCloudEvent) => void;
   /** Defaults to console.log. */
   log?: (line: string) => void;
 }

@@ -2,6 +2,7 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { stopChildProcess } from "./stopChildProcess";
 
 /** Pinned with scripts/install-aspire.sh, which restores it from NuGet into `.tools/`. */
 export const ASPIRE_DASHBOARD_VERSION = "13.6.5";
@@ -70,16 +71,7 @@ export const startAspireDashboard = async (options: {
   };
   child.stdout?.on("data", onData);
   child.stderr?.on("data", onData);
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      child.once("exit", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill("SIGTERM");
-    });
+  const stop = (): Promise<void> => stopChildProcess(child, 5_000);
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PortInUseError } from "./ports";
+import { stopChildProcess } from "./stopChildProcess";
 
 /** Azurite's well-known development account: public, documented, local only. */
 export const AZURITE_ACCOUNT_NAME = "devstoreaccount1";
@@ -54,14 +55,7 @@ export const startAzurite = (options: AzuriteOptions): Promise<Azurite> => {
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = (): Promise<void> => stopChildProcess(child, 3000);
   return new Promise((resolve, reject) => {
     let output = "";
     let ready = false;

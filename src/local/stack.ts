@@ -15,6 +15,7 @@ import { localJournalSettings } from "./journalSettings";
 import type { EmulatorSubscription, EventGridEmulator } from "./eventGrid";
 import { HostSupervisor, StartedHostProcess, createHostSupervisor } from "./hostSupervisor";
 import { LOCAL_BANK_TIMEOUT_MS, createSimulators } from "./simulators";
+import { stopChildProcess } from "./stopChildProcess";
 
 /** The local topic key: the emulator checks it like Event Grid checks `aeg-sas-key`. Local only, never in Azure. */
 export const LOCAL_TOPIC_KEY = "local-eventgrid-key";
@@ -233,14 +234,7 @@ const startHostProcess = (args: {
           env: { ...process.env, ...args.env, FUNCTIONS_HOST_PORT: String(args.port), FUNCTIONS_APP_ROOT: args.appRoot, FUNCTIONS_HOST_EXIT_WITH_PARENT: "1" },
           stdio: ["ignore", "pipe", "pipe"],
         });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = (): Promise<void> => stopChildProcess(child, 5000);
   return new Promise((resolve, reject) => {
     let ready = false;
     const timeout = setTimeout(() => {

@@ -7,6 +7,7 @@ import { localDataDir, readStackInfo, stackEnvironment } from "../src/local/stac
 import { ParsedArgs, checkFlags, operator, parseSince, runCli, stringFlag, table } from "./ops/cli";
 import { PoisonFilter, discardPoison, groupPoison, listPoison, replayPoison } from "./ops/poison";
 import { publisherFromEnvironment } from "./ops/recheck";
+import { localCosmosClient } from "../src/local/localCosmosClient";
 
 const USAGE = `npm run poison -- <list|show|replay|discard> [options]
   list                 parked poison events of every service, grouped by service, reaction and reason
@@ -25,7 +26,7 @@ const containersFrom = (args: ParsedArgs): { client: CosmosClient; containers: R
   const localEndpoint = env.COSMOS__accountEndpoint ?? `http://127.0.0.1:${env.COSMOS_PORT?.trim() || "8081"}/`;
   const client = azureEndpoint
     ? new CosmosClient({ endpoint: azureEndpoint, aadCredentials: new DefaultAzureCredential() })
-    : new CosmosClient({ endpoint: localEndpoint, key: env.COSMOS__key ?? COSMOS_EMULATOR_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
+    : localCosmosClient(localEndpoint, env.COSMOS__key ?? COSMOS_EMULATOR_KEY);
   const database = client.database(stringFlag(args, "database") ?? env.COSMOS_DATABASE_NAME ?? "choreography");
   const containers = Object.fromEntries(serviceNames.map((s) => [s, database.container(services[s].container)])) as Record<ServiceName, Container>;
   return { client, containers };

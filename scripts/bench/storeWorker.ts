@@ -1,5 +1,6 @@
-import { CosmosClient, OperationInput } from "@azure/cosmos";
+import { OperationInput } from "@azure/cosmos";
 import { ownCpuMs, workerArgs } from "./childProcess";
+import { localCosmosClient } from "../../src/local/localCosmosClient";
 
 /**
  * Loads the local Cosmos-protocol server with one kind of operation through the real @azure/cosmos client, as the
@@ -12,7 +13,7 @@ const args = workerArgs<{
 }>();
 
 const main = async () => {
-  const client = new CosmosClient({ endpoint: args.endpoint, key: args.key, connectionPolicy: { enableEndpointDiscovery: false } });
+  const client = localCosmosClient(args.endpoint, args.key);
   const container = client.database(args.database).container(args.container);
   const padding = "x".repeat(Math.max(0, args.docBytes - 120));
   const pk = `bench-${process.pid}`;

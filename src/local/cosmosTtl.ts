@@ -37,6 +37,8 @@ export const isExpired = (doc: Record<string, unknown>, defaultTtl: unknown, now
 };
 
 let now = (): number => Date.now() / 1000;
+/** The clock TTL is judged by, in seconds (see setTtlClock). */
+export const ttlNow = (): number => now();
 /** For tests: the clock TTL is judged by, in seconds. */
 export const setTtlClock = (clock: () => number): void => {
   now = clock;

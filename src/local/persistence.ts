@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from "node:path";
 import { CosmosClient } from "@azure/cosmos";
 import { RESTORED_TS_FIELD, isExpired } from "./cosmosTtl";
+import { localCosmosClient } from "./localCosmosClient";
 
 /**
  * Local data that survives a restart: the Cosmos server's documents are written to one JSON file on stop and every
@@ -16,8 +17,7 @@ interface Snapshot {
 
 const SYSTEM_FIELDS = ["_rid", "_self", "_etag", "_attachments", "_ts"];
 
-const clientFor = (endpoint: string, key: string): CosmosClient =>
-  new CosmosClient({ endpoint, key, connectionPolicy: { enableEndpointDiscovery: false } });
+const clientFor = localCosmosClient;
 
 const readAll = async (client: CosmosClient, databaseName: string, containers: readonly string[]): Promise<Snapshot["containers"]> => {
   const result: Snapshot["containers"] = {};

@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { CosmosClient } from "@azure/cosmos";
 import { topicNames } from "../events/catalog";
 import { ServiceName, listSubscriptions, serviceNames, services } from "../topology";
 import { COSMOS_EMULATOR_KEY, startCosmosServer } from "./cosmosServer";
@@ -16,6 +15,7 @@ import type { EmulatorSubscription, EventGridEmulator } from "./eventGrid";
 import { HostSupervisor, StartedHostProcess, createHostSupervisor } from "./hostSupervisor";
 import { LOCAL_BANK_TIMEOUT_MS, createSimulators } from "./simulators";
 import { stopChildProcess } from "./stopChildProcess";
+import { localCosmosClient } from "./localCosmosClient";
 
 /** The local topic key: the emulator checks it like Event Grid checks `aeg-sas-key`. Local only, never in Azure. */
 export const LOCAL_TOPIC_KEY = "local-eventgrid-key";
@@ -68,7 +68,7 @@ const FUNC_READY_LINE = /Host lock lease acquired|Worker process started and ini
 
 /** Creates the database and one container per service, as infra/main.bicep does in Azure. */
 export const provisionCosmos = async (endpoint: string, key: string, databaseName: string): Promise<void> => {
-  const client = new CosmosClient({ endpoint, key, connectionPolicy: { enableEndpointDiscovery: false } });
+  const client = localCosmosClient(endpoint, key);
   try {
     const { database } = await client.databases.createIfNotExists({ id: databaseName });
     for (const service of serviceNames) {

@@ -57,6 +57,42 @@ describe("local Cosmos server (real @azure/cosmos client)", () => {
     expect(resources.map((d) => d.id).sort()).toEqual(["q1", "q2"]);
   });
 
+  describe("a query with a partition key reads that partition only, as in Cosmos DB", () => {
+    const inPartition = async (pk: string, query = "SELECT * FROM c") =>
+      (await container.items.query<Doc>(query, { partitionKey: pk }).fetchAll()).resources.map((d) => d.id).sort();
+
+    it("returns no document of another partition, even when the WHERE does not name the partition", async () => {
+      await container.items.create<Doc>({ id: "s1", pk: "scope-a", value: 1 });
+      await container.items.create<Doc>({ id: "s2", pk: "scope-a", value: 2 });
+      await container.items.create<Doc>({ id: "s3", pk: "scope-b", value: 3 });
+
+      expect(await inPartition("scope-a")).toEqual(["s1", "s2"]);
+      expect(await inPartition("scope-b", "SELECT * FROM c WHERE c[\"value\"] > 0")).toEqual(["s3"]);
+      expect(await inPartition("scope-none")).toEqual([]);
+      // Without a partition key the query still spans the container.
+      const { resources } = await container.items.query<Doc>("SELECT * FROM c WHERE STARTSWITH(c.pk, 'scope-')").fetchAll();
+      expect(resources.map((d) => d.id).sort()).toEqual(["s1", "s2", "s3"]);
+    });
+
+    it("follows creates, replaces, upserts, deletes and batches", async () => {
+      await container.items.create<Doc>({ id: "f1", pk: "follow", value: 1 });
+      expect(await inPartition("follow")).toEqual(["f1"]);
+      await container.item("f1", "follow").replace<Doc>({ id: "f1", pk: "follow", value: 2 });
+      await container.items.upsert<Doc>({ id: "f2", pk: "follow", value: 1 });
+      await container.items.batch(
+        [
+          { operationType: "Create", resourceBody: { id: "f3", pk: "follow", value: 1 } },
+          { operationType: "Delete", id: "f2" },
+        ],
+        "follow",
+      );
+      expect(await inPartition("follow")).toEqual(["f1", "f3"]);
+      expect((await container.items.query<Doc>("SELECT * FROM c", { partitionKey: "follow" }).fetchAll()).resources.find((d) => d.id === "f1")?.value).toBe(2);
+      await container.item("f1", "follow").delete();
+      expect(await inPartition("follow")).toEqual(["f3"]);
+    });
+  });
+
   it("refuses a replace with a stale ETag with 412", async () => {
     const { resource: created } = await container.items.create<Doc>({ id: "etag", pk: "p2", value: 1 });
     const staleEtag = created?._etag ?? "";
@@ -187,6 +223,7 @@ describe("local Cosmos server (real @azure/cosmos client)", () => {
       later(29);
       expect(await ids(c)).toEqual(["forever", "kept", "short"]);
       later(31);
+      expect((await c.items.query<Doc>("SELECT * FROM c", { partitionKey: "p" }).fetchAll()).resources.map((d) => d.id).sort()).toEqual(["forever", "kept"]);
       expect((await c.item("short", "p").read()).statusCode).toBe(404);
       expect(await ids(c)).toEqual(["forever", "kept"]);
       expect((await c.items.readAll().fetchAll()).resources.map((d) => d.id).sort()).toEqual(["forever", "kept"]);

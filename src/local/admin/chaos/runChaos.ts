@@ -6,6 +6,7 @@ import { LOCAL_TOPIC_KEY, LocalStack, startLocalStack } from "../../stack";
 import { eventsAsPublished, republishEvents, type StoredCloudEvent } from "../republish";
 import { ChaosObservation, InvariantResult, OrderView, checkInvariants } from "./invariants";
 import { ChaosOptions, ChaosPlan, EVENT_GRID_FIRST_RETRY_MS, PlannedFlow, buildChaosPlan, seededRandom } from "./plan";
+import { localCosmosClient } from "../../localCosmosClient";
 
 export interface ChaosFigures {
   readonly planDigest: string;
@@ -131,7 +132,7 @@ export const runChaos = async (
       else if (line.startsWith("[stack]")) log(line);
     },
   });
-  const cosmos = new CosmosClient({ endpoint: stack.cosmos.endpoint, key: stack.cosmos.key, connectionPolicy: { enableEndpointDiscovery: false } });
+  const cosmos = localCosmosClient(stack.cosmos.endpoint, stack.cosmos.key);
   try {
     return await drive(stack, cosmos, plan, { log, started, firstRetryMs });
   } finally {

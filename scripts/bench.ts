@@ -12,6 +12,7 @@ import { FlowDriver, FlowName, onboardingFlow, orderFlow, seedStock } from "./be
 import { median, percentile } from "./bench/stats";
 import { StoreCounts, StoreObserver, diffCounts, observeCosmosServer } from "./bench/storeObserver";
 import type { StoreOp } from "./bench/storeWorker";
+import { localCosmosClient } from "../src/local/localCosmosClient";
 
 /**
  * `npm run bench`: in one run, side by side on this machine — what the local store could serve per flow, what the
@@ -107,6 +108,81 @@ const closedLoop = async (
   };
 };
 
+export interface FlowReads {
+  flow: FlowName;
+  readers: number;
+  reads: number;
+  readsPerS: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  /** Store operations per `GET /api/flows/{id}`, counted while the readers ran. */
+  queriesPerRead: number;
+  pointReadsPerRead: number;
+  /** Documents in the journal's container when the step ran: the local server scans a container per query. */
+  journalDocuments: number | undefined;
+}
+
+const FLOW_READERS = 16;
+const MAX_FLOW_READS = 20_000;
+
+/**
+ * `GET /api/flows/{correlationId}` (the flow view: events in causal order, status, waitingFor, dead letters, poison)
+ * with 16 concurrent readers over the flows the closed loop just finished, bounded in time and in count.
+ */
+const measureFlowReads = async (stack: LocalStack, observer: StoreObserver, driver: FlowDriver, durationMs: number): Promise<FlowReads> => {
+  const ids = [...driver.finished];
+  if (ids.length === 0) throw new Error(`no finished ${driver.name} flows to read`);
+  const journal = stack.functionsUrls.journal;
+  if (!journal) throw new Error("the stack runs no journal");
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const before = observer.counts();
+  const started = performance.now();
+  const until = started + durationMs;
+  await Promise.all(
+    Array.from({ length: FLOW_READERS }, async () => {
+      while (performance.now() < until && next < MAX_FLOW_READS) {
+        const id = ids[next++ % ids.length]!;
+        const t0 = performance.now();
+        const response = await fetch(`${journal}/api/flows/${encodeURIComponent(id)}`).catch(() => undefined);
+        const body = response ? await response.text() : "";
+        if (response?.status === 200 && body.includes(id)) latencies.push(performance.now() - t0);
+        else errors += 1;
+      }
+    }),
+  );
+  const elapsedS = (performance.now() - started) / 1000;
+  const store = diffCounts(observer.counts(), before);
+  const reads = latencies.length + errors;
+  return {
+    flow: driver.name,
+    readers: FLOW_READERS,
+    reads,
+    readsPerS: latencies.length / elapsedS,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    errors,
+    queriesPerRead: perFlow(store.ops.query, reads),
+    pointReadsPerRead: perFlow(store.ops.readHit + store.ops.readMiss, reads),
+    journalDocuments: await countJournalDocuments(stack),
+  };
+};
+
+const countJournalDocuments = async (stack: LocalStack): Promise<number | undefined> => {
+  try {
+    const client = localCosmosClient(stack.cosmos.endpoint, stack.cosmos.key);
+    const { resources } = await client.database(LOCAL_DATABASE_NAME).container("journal").items.query<number>("SELECT VALUE COUNT(1) FROM c").fetchAll();
+    client.dispose();
+    return resources[0];
+  } catch {
+    return undefined;
+  }
+};
+
 /** A few flows at concurrency 4 with every store answer parsed, then a wait until Event Grid has nothing left. */
 const countFlows = async (
   stack: LocalStack,
@@ -171,6 +247,7 @@ const runHostMode = async (mode: HostMode, options: BenchOptions) => {
     const drivers: Record<FlowName, FlowDriver> = { order: orderFlow(stack, observer), onboarding: onboardingFlow(stack, observer) };
     const counted: Partial<Record<FlowName, CountedFlow>> = {};
     const steps: Partial<Record<FlowName, StepResult[]>> = {};
+    const flowReads: FlowReads[] = [];
     for (const flow of options.flows) {
       const driver = drivers[flow];
       await Promise.all(Array.from({ length: 4 }, (_, w) => driver.run(w))); // warm-up: module loads, connections
@@ -188,9 +265,14 @@ const runHostMode = async (mode: HostMode, options: BenchOptions) => {
         results.push({ ...mid, runs: runs.map((r) => r.flowsPerS) });
       }
       steps[flow] = results;
+      if (mode === "one host") {
+        flowReads.push(await measureFlowReads(stack, observer, driver, options.durationS * 1000));
+        const r = flowReads.at(-1)!;
+        log(`${mode}: ${flow} flow reads, ${r.readers} readers: ${r.readsPerS.toFixed(0)}/s, p99 ${r.p99.toFixed(0)} ms`);
+      }
     }
     for (const d of Object.values(drivers)) d.close();
-    return { mode, counted, steps };
+    return { mode, counted, steps, flowReads };
   } finally {
     observer.close();
     await stack.stop();
@@ -375,9 +457,9 @@ const main = async () => {
       steps: Object.fromEntries(modes.map((m) => [m.mode, m.steps[flow]!])) as Record<HostMode, StepResult[]> };
   });
 
-  printTable(options, publishers, publisherAb, store, shape, flowsReport);
+  printTable(options, publishers, publisherAb, store, shape, flowsReport, single.flowReads);
   if (options.json) {
-    writeFileSync(options.json, JSON.stringify({ startedAt: started.toISOString(), options, prices: PRICES, publishers, publisherAb, store, shape, flows: flowsReport }, null, 2));
+    writeFileSync(options.json, JSON.stringify({ startedAt: started.toISOString(), options, prices: PRICES, publishers, publisherAb, store, shape, flows: flowsReport, flowReads: single.flowReads }, null, 2));
     log(`figures written to ${options.json}`);
   }
 };
@@ -413,6 +495,7 @@ const printTable = (
   store: StoreRate[],
   shape: { opsPerBatch: number; docBytes: number; docsPerQuery: number },
   flows: FlowReport[],
+  flowReads: readonly FlowReads[],
 ) => {
   const out: string[] = [];
   const line = (s = "") => out.push(s);
@@ -485,6 +568,15 @@ const printTable = (
           .join(", ") +
         ")",
     );
+  }
+  if (flowReads.length > 0) {
+    line();
+    line("### Flow reads: `GET /api/flows/{correlationId}`, one host, over the flows just run");
+    line("| flow | readers | reads/s | p50 ms | p95 ms | p99 ms | errors | queries/read | point reads/read | journal documents |");
+    line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (const r of flowReads) {
+      line(`| ${r.flow} | ${r.readers} | ${fmt(r.readsPerS, 0)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.p99, 0)} | ${r.errors} | ${fmt(r.queriesPerRead, 1)} | ${fmt(r.pointReadsPerRead, 1)} | ${r.journalDocuments ?? "–"} |`);
+    }
   }
   process.stdout.write(`${out.join("\n")}\n`);
 };

@@ -11,8 +11,17 @@ export interface FlowDriver {
   readonly name: FlowName;
   /** One flow, start to end state, for closed-loop worker `worker`; resolves with its latency in ms. */
   run(worker: number): Promise<number>;
+  /** Correlation ids of the most recent flows this driver finished (at most 500), for the flow-read step. */
+  readonly finished: readonly string[];
   close(): void;
 }
+
+const MAX_REMEMBERED = 500;
+const remember = (list: string[], id: unknown) => {
+  if (typeof id !== "string") return;
+  list.push(id);
+  if (list.length > MAX_REMEMBERED) list.splice(0, list.length - MAX_REMEMBERED);
+};
 
 const FLOW_TIMEOUT_MS = 60_000;
 export const SKUS = 64;
@@ -89,17 +98,20 @@ export const orderFlow = (stack: LocalStack, observer: StoreObserver): FlowDrive
   const done = completions(observer, "orders", '"status":"Confirmed"', (doc) =>
     doc["kind"] === "order" && doc["status"] === "Confirmed" && doc["invoice"] ? String(doc["orderId"]) : undefined,
   );
+  const finished: string[] = [];
   return {
     name: "order",
+    finished,
     run: async (worker) => {
       const started = performance.now();
-      const { orderId } = await postJson(`${stack.functionsUrls.orders}/api/orders`, {
+      const { orderId, correlationId } = await postJson(`${stack.functionsUrls.orders}/api/orders`, {
         customerId: `bench-${worker}`,
         items: [{ sku: skuOf(worker), quantity: 1, unitPrice: 12.5 }],
         currency: "EUR",
         paymentToken: "tok_visa",
       });
       await done.wait(String(orderId));
+      remember(finished, correlationId);
       return performance.now() - started;
     },
     close: done.close,
@@ -112,12 +124,15 @@ export const onboardingFlow = (stack: LocalStack, observer: StoreObserver): Flow
   );
   let n = 0;
   const run = `${Date.now().toString(36)}`;
+  const finished: string[] = [];
   return {
     name: "onboarding",
+    finished,
     run: async () => {
       const started = performance.now();
-      const { userId } = await postJson(`${stack.functionsUrls.users}/api/users`, { email: `bench-${run}-${n++}@example.com`, name: "Bench User" });
+      const { userId, correlationId } = await postJson(`${stack.functionsUrls.users}/api/users`, { email: `bench-${run}-${n++}@example.com`, name: "Bench User" });
       await done.wait(String(userId));
+      remember(finished, correlationId);
       return performance.now() - started;
     },
     close: done.close,

@@ -8,7 +8,8 @@ import { MAX_EVENT_NESTING_DEPTH, NESTING_REJECTION, nestsDeeperThan, shallowEnv
 import { activeTraceparent } from "./tracing";
 import { OutboxDocument, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
 import { EventPublisher } from "./publisher";
-import { DocumentStore, DocumentWrite, StoredDocument } from "./store";
+import { Act, Change, LoadSession, openLoadSession } from "./loadSession";
+import { DocumentReader, DocumentStore, StoredDocument } from "./store";
 
 /** What a decision may read besides the event and the state: the clock and an id source, both injected. */
 export interface DecisionContext {
@@ -19,25 +20,31 @@ export interface DecisionContext {
 
 export type NewEvent = { [T in EventType]: { readonly type: T; readonly subject?: string; readonly data: EventData<T> } }[EventType];
 
-/** What should happen: state to write (atomically, with the inbox and outbox records) and events to publish. */
+/**
+ * What should happen: documents to put (atomically, with the inbox and outbox records) and events to publish.
+ * No ETags and no create-or-replace here: the runner derives them from what `load` read (see `openLoadSession`).
+ */
 export interface Decision {
-  readonly writes: readonly DocumentWrite[];
+  readonly changes: readonly Change[];
   readonly publish: readonly NewEvent[];
 }
 
-export const nothingToDo: Decision = { writes: [], publish: [] };
+export const nothingToDo: Decision = { changes: [], publish: [] };
 
 export interface LoadContext<P> {
-  readonly store: DocumentStore;
+  /** Reads whose versions the runner remembers; documents come back plain, without Cosmos system properties. */
+  readonly store: DocumentReader;
   readonly ports: P;
   /** Key for calls to outside systems: derived from the event id, so a redelivery never charges twice. */
   readonly idempotencyKey: string;
+  /** Calls an outside system under a durable intent: recorded first unless `load` found it stored (see OutsideStep). */
+  readonly act: Act;
 }
 
 /**
  * One reaction of one service. `load` gathers the facts (documents, and for reactions that call an outside system,
- * that system's answer under the idempotency key); `decide` is pure. A `load` that calls an outside system records
- * its intent durably first (a commit of its own), so that what the call did can be found again after any crash; a
+ * that system's answer, through `act`); `decide` is pure and says which documents to put. `act` records the intent
+ * durably first (a commit of its own), so that what the call did can be found again after any crash; a
  * ConcurrencyConflictError thrown by `load` makes the runner read and decide again, like a lost commit does.
  */
 export interface Reaction<E extends CloudEventEnvelope = CloudEventEnvelope, S = unknown, P = unknown> {
@@ -148,9 +155,10 @@ export const parkPoisonEvent = async (
 };
 
 /**
- * Commits a decision in one transactional batch — its writes, the events as outbox entries (deterministic ids, so a
- * retried decision names them the same way) and any extra record (the inbox) — then publishes the events. Used by the
- * reaction runner and by timers that settle state on their own (reconciliation), which have a cause but no delivery.
+ * Commits a decision in one transactional batch — its changes (as writes with the versions `session` read), the events
+ * as outbox entries (deterministic ids, so a retried decision names them the same way) and any extra record (the
+ * inbox) — then publishes the events. Used by the reaction runner and by timers that settle state on their own
+ * (reconciliation), which have a cause but no delivery: they read through an `openLoadSession` of their own.
  * Throws ConcurrencyConflictError when the batch loses a race; nothing is then written or published.
  */
 export const commitDecision = async (
@@ -159,6 +167,7 @@ export const commitDecision = async (
   pk: string,
   cause: Pick<CloudEventEnvelope, "id" | "correlationid" | "traceparent">,
   decision: Decision,
+  session: Pick<LoadSession, "writesFor">,
   now: Date,
   extraRecord?: (outboxIds: readonly string[]) => StoredDocument,
 ): Promise<CloudEventEnvelope[]> => {
@@ -167,7 +176,7 @@ export const commitDecision = async (
   const outbox: OutboxDocument[] = outgoing.map((e) => toOutboxDocument(pk, e));
   const extra = extraRecord?.(outbox.map((d) => d.id));
   await deps.store.commit(pk, [
-    ...decision.writes,
+    ...session.writesFor(decision.changes),
     ...(extra ? [{ op: "create" as const, document: extra }] : []),
     ...outbox.map((document) => ({ op: "create" as const, document })),
   ]);
@@ -215,7 +224,8 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
   // A duplicate does run `load` again; loads read their own records first, so nothing outside is done twice.
   for (let attempt = 1; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
     try {
-      const state = await reaction.load(event, { store: deps.store, ports: deps.ports, idempotencyKey: event.id });
+      const session = openLoadSession(deps.store);
+      const state = await reaction.load(event, { store: session.store, ports: deps.ports, idempotencyKey: event.id, act: session.act });
       const now = deps.clock();
       let idCounter = 0;
       const decision = reaction.decide(event, state, {
@@ -235,11 +245,11 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
       });
       if (reaction.dedupe === "ownRecord") {
         if (decision.publish.length > 0) throw new Error(`${reaction.name} dedupes by its own record, so it may not publish`);
-        if (decision.writes.length === 0) return { outcome: "duplicate", republished: 0 };
-        await deps.store.commit(pk, decision.writes);
+        if (decision.changes.length === 0) return { outcome: "duplicate", republished: 0 };
+        await deps.store.commit(pk, session.writesFor(decision.changes));
         return { outcome: "handled", published: [] };
       }
-      const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, event, decision, now, inboxDocument);
+      const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, event, decision, session, now, inboxDocument);
       return { outcome: "handled", published };
     } catch (error) {
       if (!(error instanceof ConcurrencyConflictError)) throw error;

@@ -24,8 +24,20 @@ export interface ReadOptions {
   readonly abortSignal?: AbortSignal;
 }
 
+/** Reading only: what a reaction's `load` gets (see `openLoadSession`), and what read helpers need. */
+export interface DocumentReader {
+  readDocument<T extends StoredDocument>(id: string, pk: string, options?: ReadOptions): Promise<T | undefined>;
+  /** Query one logical partition; `where` is a SQL condition on `c`, parameters named `@x`. */
+  queryDocuments<T extends StoredDocument>(
+    pk: string | undefined,
+    where: string,
+    parameters?: readonly SqlParameter[],
+    options?: ReadOptions,
+  ): Promise<T[]>;
+}
+
 /** The port every service's state goes through; one Cosmos container per service. */
-export interface DocumentStore {
+export interface DocumentStore extends DocumentReader {
   readDocument<T extends StoredDocument>(id: string, pk: string, options?: ReadOptions): Promise<Versioned<T> | undefined>;
   /** Query one logical partition; `where` is a SQL condition on `c`, parameters named `@x`. */
   queryDocuments<T extends StoredDocument>(

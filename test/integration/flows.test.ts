@@ -58,9 +58,14 @@ describe("flows API on the local stack", () => {
     expect(flow.events[0]).toMatchObject({ type: "Orders.OrderPlaced.v1", correlationid: correlationId, data: { paymentToken: "[redacted]" } });
     expect(JSON.stringify(flow)).not.toContain("tok_visa");
 
-    const { resources } = await cosmos.database(stack.cosmos.databaseName).container("journal").items
-      .query({ query: "SELECT * FROM c WHERE c.pk = @pk", parameters: [{ name: "@pk", value: correlationId }] })
-      .fetchAll();
+    // The flow completes with OrderConfirmed; InvoiceSent (a sibling, also caused by PaymentConfirmed) may be journaled
+    // after that, so wait for the five events and the summary rather than read once.
+    const resources = await waitFor(async () => {
+      const { resources: all } = await cosmos.database(stack.cosmos.databaseName).container("journal").items
+        .query({ query: "SELECT * FROM c WHERE c.pk = @pk", parameters: [{ name: "@pk", value: correlationId }] })
+        .fetchAll();
+      return all.filter((d) => d.kind === "journalEntry" || d.kind === "flowSummary").length >= 6 ? all : undefined;
+    }, { description: "five journal entries and the summary", timeoutInMs: 30_000 });
     expect(JSON.stringify(resources)).not.toContain("tok_visa");
     const journaled = resources.filter((d) => d.kind === "journalEntry" || d.kind === "flowSummary");
     expect(journaled.length).toBeGreaterThanOrEqual(6);

@@ -1,4 +1,5 @@
 import { ConcurrencyConflictError } from "../../platform/errors";
+import { openLoadSession } from "../../platform/loadSession";
 import { commitDecision } from "../../platform/reaction";
 import { ServiceRuntime } from "../../platform/runtime";
 import { BankClient } from "./bankClient";
@@ -8,14 +9,15 @@ import { BankPaymentDocument, settleBankPayment } from "./requestBankPaymentWhen
  * The backstop for a bank payment made without a record, run by a timer: a `Requested` intent untouched for longer
  * than the grace period is settled from what the bank holds under its key (recorded and published, so the ledger
  * credits it). An intent the bank knows nothing of is left to the TopUpInitiated delivery's retries (or its replay
- * from the dead letters). Idempotent: settling is a replace on the intent's ETag.
+ * from the dead letters). Idempotent: settling replaces the intent at the version this run read it.
  */
 export const reconcileBankPayments = async (
   rt: ServiceRuntime<{ bank: BankClient }>,
   options: { graceInMs: number },
 ): Promise<{ examined: number; repaired: number }> => {
   const now = rt.clock();
-  const stuck = await rt.store.queryDocuments<BankPaymentDocument>(
+  const session = openLoadSession(rt.store);
+  const stuck = await session.store.queryDocuments<BankPaymentDocument>(
     undefined,
     "c.kind = 'bankPayment' AND c.status = 'Requested' AND c.updatedAt <= @cutoff",
     [{ name: "@cutoff", value: new Date(now.getTime() - options.graceInMs).toISOString() }],
@@ -33,7 +35,7 @@ export const reconcileBankPayments = async (
     const decision = settleBankPayment({ payment, outcome }, now);
     const cause = { id: payment.causationId ?? payment.id, correlationid: payment.correlationId ?? payment.topUpId, traceparent: undefined };
     try {
-      await commitDecision(rt, { service: "banking", name: "reconcileBankPayments" }, payment.pk, cause, decision, now);
+      await commitDecision(rt, { service: "banking", name: "reconcileBankPayments" }, payment.pk, cause, decision, session, now);
       repaired++;
     } catch (error) {
       if (!(error instanceof ConcurrencyConflictError)) throw error;

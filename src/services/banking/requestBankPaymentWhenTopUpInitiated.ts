@@ -1,8 +1,7 @@
 import { Currency } from "../../events/money";
 import { EventOf, eventsOf } from "../../platform/eventParsing";
-import { recordIntent } from "../../platform/intent";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
-import { StoredDocument, Versioned, stripSystemProperties } from "../../platform/store";
+import { StoredDocument } from "../../platform/store";
 import { BankClient, BankPaymentOutcome } from "./bankClient";
 
 type TopUpInitiated = EventOf<"Wallet.TopUpInitiated.v1">;
@@ -31,7 +30,7 @@ export interface BankPaymentDocument extends StoredDocument {
 export const bankPaymentDocumentId = (topUpId: string): string => `bankPayment:${topUpId}`;
 
 export interface BankPaymentState {
-  readonly payment: Versioned<BankPaymentDocument>;
+  readonly payment: BankPaymentDocument;
   /** The bank's answer; absent when the payment was already settled. */
   readonly outcome: BankPaymentOutcome | undefined;
 }
@@ -43,18 +42,17 @@ export const settleBankPayment = (state: BankPaymentState, now: Date): Decision 
   const { topUpId, walletId, amount, currency } = payment;
   const settledAt = now.toISOString();
   const subject = `wallets/${walletId}/top-ups/${topUpId}`;
-  const replace = (changes: Partial<BankPaymentDocument>) =>
-    ({ op: "replace", ifMatch: payment._etag, document: { ...stripSystemProperties(payment), ...changes, settledAt, updatedAt: settledAt } }) as const;
+  const settled = (changes: Partial<BankPaymentDocument>) => ({ put: { ...payment, ...changes, settledAt, updatedAt: settledAt } });
   if (outcome.status === "succeeded") {
     const { bankPaymentId } = outcome;
     return {
-      writes: [replace({ status: "Succeeded", bankPaymentId })],
+      changes: [settled({ status: "Succeeded", bankPaymentId })],
       publish: [{ type: "Banking.BankPaymentSucceeded.v1", subject, data: { topUpId, walletId, bankPaymentId, amount, currency } }],
     };
   }
   const { code, reason } = outcome;
   return {
-    writes: [replace({ status: "Declined", code, reason })],
+    changes: [settled({ status: "Declined", code, reason })],
     publish: [{ type: "Banking.BankPaymentDeclined.v1", subject, data: { topUpId, walletId, code, reason } }],
   };
 };
@@ -64,28 +62,31 @@ export const requestBankPaymentWhenTopUpInitiated: Reaction<TopUpInitiated, Bank
   name: "requestBankPaymentWhenTopUpInitiated",
   events: eventsOf("Wallet.TopUpInitiated.v1"),
   partitionKey: (event) => event.data.topUpId,
-  async load(event, { store, ports, idempotencyKey }) {
+  async load(event, { store, ports, idempotencyKey, act }) {
     const { topUpId, walletId, amount, currency, bankToken } = event.data;
-    // Intent first (see recordIntent), so a payment the bank makes always has a record to reconcile. No token is kept.
-    const payment =
-      (await store.readDocument<BankPaymentDocument>(bankPaymentDocumentId(topUpId), topUpId)) ??
-      (await recordIntent<BankPaymentDocument>(store, {
-        id: bankPaymentDocumentId(topUpId),
-        pk: topUpId,
-        kind: "bankPayment",
-        topUpId,
-        walletId,
-        status: "Requested",
-        amount,
-        currency,
-        paymentKey: idempotencyKey,
-        correlationId: event.correlationid,
-        causationId: event.id,
-        updatedAt: event.time,
-      }));
+    const payment: BankPaymentDocument = (await store.readDocument<BankPaymentDocument>(bankPaymentDocumentId(topUpId), topUpId)) ?? {
+      id: bankPaymentDocumentId(topUpId),
+      pk: topUpId,
+      kind: "bankPayment",
+      topUpId,
+      walletId,
+      status: "Requested",
+      amount,
+      currency,
+      paymentKey: idempotencyKey,
+      correlationId: event.correlationid,
+      causationId: event.id,
+      updatedAt: event.time,
+    };
     if (payment.status !== "Requested") return { payment, outcome: undefined };
-    // The intent's key: a redelivery gets the bank's first answer back (a timeout throws TransientError and retries).
-    const outcome = await ports.bank.createPayment({ amount, currency, bankToken, reference: topUpId }, { idempotencyKey: payment.paymentKey ?? idempotencyKey });
+    // Intent first (`act` creates it when it is not stored yet), so a payment the bank makes always has a record to
+    // reconcile; no token is kept. The intent's key: a redelivery gets the bank's first answer back (a timeout throws
+    // TransientError and retries).
+    const outcome = await act({
+      intent: payment,
+      idempotencyKey: payment.paymentKey ?? idempotencyKey,
+      call: (key) => ports.bank.createPayment({ amount, currency, bankToken, reference: topUpId }, { idempotencyKey: key }),
+    });
     return { payment, outcome };
   },
   decide: (_event, state, context) => settleBankPayment(state, context.now),

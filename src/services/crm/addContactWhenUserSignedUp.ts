@@ -30,13 +30,13 @@ export const recordContact = (event: UserSignedUp, state: AddContactState, conte
   if (state.outcome.status === "added") {
     const { contactId } = state.outcome;
     return {
-      writes: [{ op: "create", document: { ...base, status: "Added", contactId } satisfies ContactDocument }],
+      changes: [{ put: { ...base, status: "Added", contactId } satisfies ContactDocument }],
       publish: [{ type: "Crm.ContactAdded.v1", subject, data: { userId, contactId } }],
     };
   }
   const { reason } = state.outcome;
   return {
-    writes: [{ op: "create", document: { ...base, status: "Failed", reason } satisfies ContactDocument }],
+    changes: [{ put: { ...base, status: "Failed", reason } satisfies ContactDocument }],
     publish: [{ type: "Crm.ContactAddFailed.v1", subject, data: { userId, reason } }],
   };
 };

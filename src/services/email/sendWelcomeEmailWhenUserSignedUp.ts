@@ -36,7 +36,7 @@ export const recordWelcomeEmail = (event: UserSignedUp, state: WelcomeEmailState
     sentAt: context.now.toISOString(),
   };
   return {
-    writes: [{ op: "create", document }],
+    changes: [{ put: document }],
     publish: [{ type: "Email.WelcomeEmailSent.v1", subject: `users/${userId}`, data: { userId, messageId: state.sent.messageId } }],
   };
 };

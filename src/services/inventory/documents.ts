@@ -1,4 +1,4 @@
-import { DocumentStore, StoredDocument, Versioned } from "../../platform/store";
+import { DocumentReader, StoredDocument } from "../../platform/store";
 
 /**
  * All stock lives in one logical partition so that reserving several SKUs is one transactional batch with an ETag
@@ -51,7 +51,7 @@ export const reservationDocument = (
   updatedAt,
 });
 
-/** The stock fields without Cosmos system properties, ready to be written back with the read's ETag. */
+/** The stock fields alone (what the stock HTTP handler writes back over a stored document). */
 export const stockFields = (doc: StockDocument): StockDocument => ({
   id: doc.id,
   pk: doc.pk,
@@ -61,9 +61,9 @@ export const stockFields = (doc: StockDocument): StockDocument => ({
   reserved: doc.reserved,
 });
 
-export const loadStock = async (store: DocumentStore, skus: Iterable<string>): Promise<Map<string, Versioned<StockDocument>>> => {
+export const loadStock = async (store: DocumentReader, skus: Iterable<string>): Promise<Map<string, StockDocument>> => {
   const entries = await Promise.all(
     [...skus].map(async (sku) => [sku, await store.readDocument<StockDocument>(stockDocumentId(sku), STOCK_PARTITION)] as const),
   );
-  return new Map(entries.filter((e): e is readonly [string, Versioned<StockDocument>] => e[1] !== undefined));
+  return new Map(entries.filter((e): e is readonly [string, StockDocument] => e[1] !== undefined));
 };

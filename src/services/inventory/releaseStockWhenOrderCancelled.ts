@@ -1,6 +1,5 @@
 import { EventOf, eventsOf } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { Versioned } from "../../platform/store";
 import {
   ReservationDocument,
   STOCK_PARTITION,
@@ -8,14 +7,13 @@ import {
   loadStock,
   reservationDocument,
   reservationDocumentId,
-  stockFields,
 } from "./documents";
 
 type OrderCancelled = EventOf<"Orders.OrderCancelled.v1">;
 
 export interface ReleaseStockState {
-  readonly reservation: Versioned<ReservationDocument> | undefined;
-  readonly stock: ReadonlyMap<string, Versioned<StockDocument>>;
+  readonly reservation: ReservationDocument | undefined;
+  readonly stock: ReadonlyMap<string, StockDocument>;
 }
 
 /**
@@ -28,7 +26,7 @@ export const releaseStock = (event: OrderCancelled, state: ReleaseStockState, co
   const { reservation } = state;
   if (!reservation) {
     return {
-      writes: [{ op: "create", document: reservationDocument(orderId, "CancelledBeforeReservation", [], updatedAt) }],
+      changes: [{ put: reservationDocument(orderId, "CancelledBeforeReservation", [], updatedAt) }],
       publish: [
         {
           type: "Inventory.StockReservationFailed.v1",
@@ -40,22 +38,14 @@ export const releaseStock = (event: OrderCancelled, state: ReleaseStockState, co
   }
   if (reservation.status !== "Reserved") return nothingToDo;
   return {
-    writes: [
+    changes: [
       ...reservation.items.map(({ sku, quantity }) => {
         const current = state.stock.get(sku);
         // A reserved SKU's stock document cannot vanish (nothing deletes stock), so this is a corrupted store.
         if (!current) throw new Error(`Stock document for ${sku} missing while releasing order ${orderId}`);
-        return {
-          op: "replace" as const,
-          ifMatch: current._etag,
-          document: { ...stockFields(current), available: current.available + quantity, reserved: current.reserved - quantity },
-        };
+        return { put: { ...current, available: current.available + quantity, reserved: current.reserved - quantity } };
       }),
-      {
-        op: "replace",
-        ifMatch: reservation._etag,
-        document: reservationDocument(orderId, "Released", reservation.items, updatedAt),
-      },
+      { put: reservationDocument(orderId, "Released", reservation.items, updatedAt) },
     ],
     publish: [
       { type: "Inventory.StockReleased.v1", subject: `orders/${orderId}`, data: { orderId, items: [...reservation.items] } },

@@ -1,6 +1,5 @@
 import { EventOf, eventsOf } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { DocumentWrite, Versioned } from "../../platform/store";
 import {
   ReservationDocument,
   STOCK_PARTITION,
@@ -9,14 +8,13 @@ import {
   quantitiesBySku,
   reservationDocument,
   reservationDocumentId,
-  stockFields,
 } from "./documents";
 
 type OrderPlaced = EventOf<"Orders.OrderPlaced.v1">;
 
 export interface ReserveStockState {
   readonly reservation: ReservationDocument | undefined;
-  readonly stock: ReadonlyMap<string, Versioned<StockDocument>>;
+  readonly stock: ReadonlyMap<string, StockDocument>;
 }
 
 /** All items or none: any shortage rejects the whole order and touches no stock. */
@@ -36,8 +34,8 @@ export const reserveStock = (event: OrderPlaced, state: ReserveStockState, conte
 
   if (shortages.length > 0) {
     return {
-      writes: [
-        { op: "create", document: reservationDocument(orderId, "Rejected", items, updatedAt) },
+      changes: [
+        { put: reservationDocument(orderId, "Rejected", items, updatedAt) },
       ],
       publish: [
         {
@@ -49,16 +47,12 @@ export const reserveStock = (event: OrderPlaced, state: ReserveStockState, conte
     };
   }
 
-  const stockWrites: DocumentWrite[] = items.map(({ sku, quantity }) => {
+  const stockChanges = items.map(({ sku, quantity }) => {
     const current = state.stock.get(sku)!;
-    return {
-      op: "replace",
-      ifMatch: current._etag,
-      document: { ...stockFields(current), available: current.available - quantity, reserved: current.reserved + quantity },
-    };
+    return { put: { ...current, available: current.available - quantity, reserved: current.reserved + quantity } };
   });
   return {
-    writes: [...stockWrites, { op: "create", document: reservationDocument(orderId, "Reserved", items, updatedAt) }],
+    changes: [...stockChanges, { put: reservationDocument(orderId, "Reserved", items, updatedAt) }],
     publish: [{ type: "Inventory.StockReserved.v1", subject: `orders/${orderId}`, data: { orderId, items } }],
   };
 };

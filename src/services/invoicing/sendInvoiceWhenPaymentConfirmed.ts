@@ -11,10 +11,9 @@ export const sendInvoice = (event: PaymentConfirmed, invoice: InvoiceDocument | 
   const { orderId, customerId, amount, currency } = event.data;
   const invoiceId = `INV-${context.newId()}`;
   return {
-    writes: [
+    changes: [
       {
-        op: "create",
-        document: {
+        put: {
           id: invoiceDocumentId(orderId),
           pk: orderId,
           kind: "invoice",

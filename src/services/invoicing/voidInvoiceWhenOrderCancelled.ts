@@ -1,6 +1,5 @@
 import { EventOf, eventsOf } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { Versioned, stripSystemProperties } from "../../platform/store";
 import { InvoiceDocument, invoiceDocumentId } from "./documents";
 
 type OrderCancelled = EventOf<"Orders.OrderCancelled.v1">;
@@ -8,17 +7,16 @@ type OrderCancelled = EventOf<"Orders.OrderCancelled.v1">;
 /** Compensation: void a sent invoice; a cancellation that arrives first leaves a marker so none is sent later. */
 export const voidInvoice = (
   event: OrderCancelled,
-  invoice: Versioned<InvoiceDocument> | undefined,
+  invoice: InvoiceDocument | undefined,
   context: DecisionContext,
 ): Decision => {
   const { orderId, reason } = event.data;
   const updatedAt = context.now.toISOString();
   if (!invoice) {
     return {
-      writes: [
+      changes: [
         {
-          op: "create",
-          document: { id: invoiceDocumentId(orderId), pk: orderId, kind: "invoice", orderId, status: "CancelledBeforeInvoice", updatedAt } satisfies InvoiceDocument,
+          put: { id: invoiceDocumentId(orderId), pk: orderId, kind: "invoice", orderId, status: "CancelledBeforeInvoice", updatedAt } satisfies InvoiceDocument,
         },
       ],
       publish: [],
@@ -26,12 +24,12 @@ export const voidInvoice = (
   }
   if (invoice.status !== "Sent" || !invoice.invoiceId) return nothingToDo;
   return {
-    writes: [{ op: "replace", ifMatch: invoice._etag, document: { ...stripSystemProperties(invoice), status: "Voided", updatedAt } }],
+    changes: [{ put: { ...invoice, status: "Voided", updatedAt } }],
     publish: [{ type: "Invoicing.InvoiceVoided.v1", subject: `orders/${orderId}`, data: { orderId, invoiceId: invoice.invoiceId, reason } }],
   };
 };
 
-export const voidInvoiceWhenOrderCancelled: Reaction<OrderCancelled, Versioned<InvoiceDocument> | undefined> = {
+export const voidInvoiceWhenOrderCancelled: Reaction<OrderCancelled, InvoiceDocument | undefined> = {
   service: "invoicing",
   name: "voidInvoiceWhenOrderCancelled",
   events: eventsOf("Orders.OrderCancelled.v1"),

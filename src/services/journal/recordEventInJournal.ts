@@ -2,7 +2,8 @@ import { CloudEventEnvelope } from "../../events/envelope";
 import { redactEvent } from "../../events/redaction";
 import { anyCloudEvent } from "../../platform/eventParsing";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
-import { DocumentWrite, StoredDocument, Versioned, stripSystemProperties } from "../../platform/store";
+import { Change } from "../../platform/loadSession";
+import { StoredDocument } from "../../platform/store";
 import { FLOW_SUMMARY_ID, FlowSummaryDocument, addToSummary } from "./flowSummary";
 import { JournalPorts } from "./ports";
 
@@ -17,23 +18,23 @@ export const journalEntryId = (eventId: string): string => `event:${eventId}`;
 
 export interface JournalState {
   readonly entry: JournalEntryDocument | undefined;
-  readonly summary: Versioned<FlowSummaryDocument> | undefined;
+  readonly summary: FlowSummaryDocument | undefined;
   /** From the JOURNAL_TTL_DAYS setting, read by `load` so `decide` stays a function of its inputs. */
   readonly ttlSeconds: number;
 }
 
 /**
- * Writes the (redacted) entry and folds the event into the flow's summary, replaced with its ETag so concurrent
- * events of one flow never overwrite each other (a lost race is re-read and decided again by the runner).
+ * Writes the (redacted) entry and folds the event into the flow's summary; the runner replaces the summary at the
+ * version `load` read, so concurrent events of one flow never overwrite each other (a lost race is re-read and decided
+ * again).
  * Each half is decided on its own: where a batch is not atomic (the local Cosmos server) a retry completes the other.
  */
 export const recordEvent = (event: CloudEventEnvelope, state: JournalState, now: Date): Decision => {
   const { ttlSeconds } = state;
-  const writes: DocumentWrite[] = [];
+  const changes: Change[] = [];
   const inSummary = state.summary?.steps.some((s) => s.id === event.id) ?? false;
   if (!inSummary) {
-    const next = addToSummary(state.summary && stripSystemProperties(state.summary), event, ttlSeconds);
-    writes.push(state.summary ? { op: "replace", document: next, ifMatch: state.summary._etag } : { op: "create", document: next });
+    changes.push({ put: addToSummary(state.summary, event, ttlSeconds) });
   }
   if (!state.entry) {
     const entry: JournalEntryDocument = {
@@ -44,9 +45,9 @@ export const recordEvent = (event: CloudEventEnvelope, state: JournalState, now:
       recordedAt: now.toISOString(),
       ttl: ttlSeconds,
     };
-    writes.push({ op: "upsert", document: entry });
+    changes.push({ put: entry });
   }
-  return writes.length === 0 ? nothingToDo : { writes, publish: [] };
+  return changes.length === 0 ? nothingToDo : { changes, publish: [] };
 };
 
 /** Subscribes to every event of every topic, so one flow can be read back across all services. */

@@ -1,9 +1,9 @@
 import { CreditReason } from "../../events/wallet";
 import { Currency, fromCents } from "../../events/money";
 import { AppError } from "../../platform/errors";
+import { Change } from "../../platform/loadSession";
 import { NewEvent } from "../../platform/reaction";
-import { DocumentWrite, Versioned } from "../../platform/store";
-import { LedgerEntryDocument, WalletDocument, entryDocumentId, newWallet, walletFields } from "./documents";
+import { LedgerEntryDocument, WalletDocument, entryDocumentId, newWallet } from "./documents";
 
 export interface Credit {
   readonly walletId: string;
@@ -24,18 +24,18 @@ export class CurrencyMismatchError extends AppError {
 }
 
 /**
- * The writes and event of one credit: the balance (ETag-guarded, or created when the credit arrives before the wallet
- * was opened) first, then the entry. `undefined` when the entry exists: that cause was already credited.
+ * The changes and event of one credit: the balance (a new wallet when the credit arrives before the wallet was opened)
+ * first, then the entry. `undefined` when the entry exists: that cause was already credited.
  */
 export const creditWallet = (
-  wallet: Versioned<WalletDocument> | undefined,
+  wallet: WalletDocument | undefined,
   existingEntry: LedgerEntryDocument | undefined,
   credit: Credit,
   now: Date,
-): { writes: DocumentWrite[]; event: NewEvent } | undefined => {
+): { changes: Change[]; event: NewEvent } | undefined => {
   if (existingEntry) return undefined;
   if (wallet && wallet.currency !== credit.currency) throw new CurrencyMismatchError(credit.walletId, wallet.currency, credit.currency);
-  const current = wallet ? walletFields(wallet) : newWallet(credit.walletId, credit.currency, now);
+  const current = wallet ?? newWallet(credit.walletId, credit.currency, now);
   const next: WalletDocument = { ...current, balanceCents: current.balanceCents + credit.amountCents, updatedAt: now.toISOString() };
   const entry: LedgerEntryDocument = {
     id: entryDocumentId(credit.entryId),
@@ -52,10 +52,7 @@ export const creditWallet = (
     ...(credit.grantId ? { grantId: credit.grantId } : {}),
   };
   return {
-    writes: [
-      wallet ? { op: "replace", document: next, ifMatch: wallet._etag } : { op: "create", document: next },
-      { op: "create", document: entry },
-    ],
+    changes: [{ put: next }, { put: entry }],
     event: {
       type: "Wallet.WalletCredited.v1",
       subject: `wallets/${credit.walletId}`,

@@ -1,14 +1,13 @@
 import { toCents } from "../../events/money";
 import { EventOf, eventsOf } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { Versioned } from "../../platform/store";
 import { LedgerEntryDocument, WalletDocument, entryDocumentId, entryIdFor, readWallet } from "./documents";
 import { creditWallet } from "./creditWallet";
 
 type FreeCreditsAssigned = EventOf<"Rewards.FreeCreditsAssigned.v1">;
 
 export interface CreditGrantState {
-  readonly wallet: Versioned<WalletDocument> | undefined;
+  readonly wallet: WalletDocument | undefined;
   readonly entry: LedgerEntryDocument | undefined;
 }
 
@@ -20,7 +19,7 @@ export const creditGrant = (event: FreeCreditsAssigned, state: CreditGrantState,
     { walletId, entryId: entryIdFor("FreeCredits", grantId), amountCents: toCents(amount), currency, reason: "FreeCredits", causationid: event.id, grantId },
     context.now,
   );
-  return credit ? { writes: credit.writes, publish: [credit.event] } : nothingToDo;
+  return credit ? { changes: credit.changes, publish: [credit.event] } : nothingToDo;
 };
 
 export const creditWalletWhenFreeCreditsAssigned: Reaction<FreeCreditsAssigned, CreditGrantState> = {

@@ -1,7 +1,7 @@
 import { CreditReason } from "../../events/wallet";
 import { Currency, fromCents } from "../../events/money";
 import { deterministicId } from "../../platform/ids";
-import { DocumentStore, StoredDocument, Versioned } from "../../platform/store";
+import { DocumentReader, StoredDocument } from "../../platform/store";
 
 /**
  * A wallet, its ledger entries and its top-ups share one partition (the wallet id), so a credit — entry, balance and
@@ -55,19 +55,8 @@ export const topUpDocumentId = (topUpId: string): string => `topUp:${topUpId}`;
 /** The entry id comes from the cause (a grant, a top-up), never from the delivery: a cause is credited at most once. */
 export const entryIdFor = (reason: CreditReason, causeId: string): string => deterministicId("ledger-entry", reason, causeId);
 
-export const readWallet = (store: DocumentStore, walletId: string): Promise<Versioned<WalletDocument> | undefined> =>
+export const readWallet = (store: DocumentReader, walletId: string): Promise<WalletDocument | undefined> =>
   store.readDocument<WalletDocument>(WALLET_DOCUMENT_ID, walletId);
-
-export const walletFields = (wallet: WalletDocument): WalletDocument => ({
-  id: wallet.id,
-  pk: wallet.pk,
-  kind: "wallet",
-  walletId: wallet.walletId,
-  currency: wallet.currency,
-  balanceCents: wallet.balanceCents,
-  openedAt: wallet.openedAt,
-  updatedAt: wallet.updatedAt,
-});
 
 export const newWallet = (walletId: string, currency: Currency, now: Date): WalletDocument => ({
   id: WALLET_DOCUMENT_ID,
@@ -79,12 +68,6 @@ export const newWallet = (walletId: string, currency: Currency, now: Date): Wall
   openedAt: now.toISOString(),
   updatedAt: now.toISOString(),
 });
-
-export const topUpFields = (topUp: TopUpDocument): TopUpDocument => {
-  const copy: Record<string, unknown> = { ...topUp };
-  for (const key of Object.keys(copy)) if (key.startsWith("_")) delete copy[key];
-  return copy as unknown as TopUpDocument;
-};
 
 export const topUpView = (topUp: TopUpDocument) => ({
   topUpId: topUp.topUpId,

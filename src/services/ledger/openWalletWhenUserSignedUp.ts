@@ -12,7 +12,7 @@ export interface OpenWalletState {
 
 /** Every user gets an empty wallet (id = user id), so it can be read and topped up before any credit lands. */
 export const openWallet = (event: UserSignedUp, state: OpenWalletState, context: DecisionContext): Decision =>
-  state.wallet ? nothingToDo : { writes: [{ op: "create", document: newWallet(event.data.userId, state.currency, context.now) }], publish: [] };
+  state.wallet ? nothingToDo : { changes: [{ put: newWallet(event.data.userId, state.currency, context.now) }], publish: [] };
 
 export const openWalletWhenUserSignedUp: Reaction<UserSignedUp, OpenWalletState, { walletCurrency: Currency }> = {
   service: "ledger",

@@ -1,15 +1,14 @@
 import { TransientError } from "../../platform/errors";
 import { EventOf, eventsOf } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { Versioned } from "../../platform/store";
-import { LedgerEntryDocument, TopUpDocument, WalletDocument, entryDocumentId, entryIdFor, readWallet, topUpDocumentId, topUpFields } from "./documents";
+import { LedgerEntryDocument, TopUpDocument, WalletDocument, entryDocumentId, entryIdFor, readWallet, topUpDocumentId } from "./documents";
 import { creditWallet } from "./creditWallet";
 
 type BankPaymentSettled = EventOf<"Banking.BankPaymentSucceeded.v1" | "Banking.BankPaymentDeclined.v1">;
 
 export interface SettleTopUpState {
-  readonly topUp: Versioned<TopUpDocument>;
-  readonly wallet: Versioned<WalletDocument> | undefined;
+  readonly topUp: TopUpDocument;
+  readonly wallet: WalletDocument | undefined;
   readonly entry: LedgerEntryDocument | undefined;
 }
 
@@ -29,17 +28,14 @@ export const settleTopUp = (event: BankPaymentSettled, state: SettleTopUpState, 
         context.now,
       );
       return {
-        writes: [
-          { op: "replace", ifMatch: topUp._etag, document: { ...topUpFields(topUp), status: "Succeeded", updatedAt } },
-          ...(credit?.writes ?? []),
-        ],
+        changes: [{ put: { ...topUp, status: "Succeeded", updatedAt } }, ...(credit?.changes ?? [])],
         publish: credit ? [credit.event] : [],
       };
     }
     case "Banking.BankPaymentDeclined.v1": {
       const reason = `The bank declined the payment: ${event.data.reason}`.slice(0, 500);
       return {
-        writes: [{ op: "replace", ifMatch: topUp._etag, document: { ...topUpFields(topUp), status: "Failed", reason, updatedAt } }],
+        changes: [{ put: { ...topUp, status: "Failed", reason, updatedAt } }],
         publish: [{ type: "Wallet.TopUpFailed.v1", subject: `wallets/${walletId}/top-ups/${topUpId}`, data: { topUpId, walletId, reason } }],
       };
     }

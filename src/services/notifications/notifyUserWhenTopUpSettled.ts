@@ -48,7 +48,7 @@ export const recordNotification = (event: TopUpSettled, state: NotifyState, cont
     sentAt: context.now.toISOString(),
   };
   return {
-    writes: [{ op: "create", document }],
+    changes: [{ put: document }],
     publish: [
       {
         type: "Notifications.UserNotified.v1",

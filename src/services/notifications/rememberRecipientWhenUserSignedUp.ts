@@ -9,7 +9,7 @@ export const rememberRecipient = (event: UserSignedUp, existing: RecipientDocume
   if (existing) return nothingToDo;
   const { userId, email, name } = event.data;
   return {
-    writes: [{ op: "create", document: { id: RECIPIENT_DOCUMENT_ID, pk: userId, kind: "recipient", userId, email, name } satisfies RecipientDocument }],
+    changes: [{ put: { id: RECIPIENT_DOCUMENT_ID, pk: userId, kind: "recipient", userId, email, name } satisfies RecipientDocument }],
     publish: [],
   };
 };

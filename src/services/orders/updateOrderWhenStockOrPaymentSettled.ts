@@ -1,7 +1,6 @@
 import { EventOf, eventsOf } from "../../platform/eventParsing";
 import { TransientError } from "../../platform/errors";
 import { Decision, DecisionContext, NewEvent, Reaction, nothingToDo } from "../../platform/reaction";
-import { Versioned, stripSystemProperties } from "../../platform/store";
 import { InventoryStatus, OrderDocument, PaymentStatus, orderDocumentId } from "./documents";
 
 type Settlement = EventOf<
@@ -52,8 +51,8 @@ export const applySettlement = (order: OrderDocument, event: Settlement): OrderD
 };
 
 /** Confirmed when stock is reserved and payment charged; cancelled as soon as either fails. Never both. */
-export const settleOrder = (event: Settlement, order: Versioned<OrderDocument>, context: DecisionContext): Decision => {
-  const applied = applySettlement(stripSystemProperties(order), event);
+export const settleOrder = (event: Settlement, order: OrderDocument, context: DecisionContext): Decision => {
+  const applied = applySettlement(order, event);
   let next: OrderDocument = applied;
   const publish: NewEvent[] = [];
   if (order.status === "Pending") {
@@ -65,14 +64,14 @@ export const settleOrder = (event: Settlement, order: Versioned<OrderDocument>, 
       publish.push({ type: "Orders.OrderConfirmed.v1", subject: `orders/${order.orderId}`, data: { orderId: order.orderId } });
     }
   }
-  if (JSON.stringify(next) === JSON.stringify(stripSystemProperties(order))) return nothingToDo;
+  if (JSON.stringify(next) === JSON.stringify(order)) return nothingToDo;
   return {
-    writes: [{ op: "replace", ifMatch: order._etag, document: { ...next, updatedAt: context.now.toISOString() } }],
+    changes: [{ put: { ...next, updatedAt: context.now.toISOString() } }],
     publish,
   };
 };
 
-export const updateOrderWhenStockOrPaymentSettled: Reaction<Settlement, Versioned<OrderDocument>> = {
+export const updateOrderWhenStockOrPaymentSettled: Reaction<Settlement, OrderDocument> = {
   service: "orders",
   name: "updateOrderWhenStockOrPaymentSettled",
   events: eventsOf(

@@ -1,5 +1,4 @@
 import { EventOf, eventsOf } from "../../platform/eventParsing";
-import { recordIntent } from "../../platform/intent";
 import { Reaction } from "../../platform/reaction";
 import { PaymentDocument, paymentDocumentId } from "./documents";
 import { PaymentGateway } from "./paymentGateway";
@@ -12,39 +11,38 @@ export const chargePaymentWhenOrderPlaced: Reaction<OrderPlaced, PaymentFacts, {
   name: "chargePaymentWhenOrderPlaced",
   events: eventsOf("Orders.OrderPlaced.v1"),
   partitionKey: (event) => event.data.orderId,
-  async load(event, { store, ports, idempotencyKey }) {
+  async load(event, { store, ports, idempotencyKey, act }) {
     const { orderId, customerId, total, currency, paymentToken } = event.data;
-    // Intent first (see recordIntent). A cancellation that got here first holds the id: the create conflicts and the
-    // runner decides again, from the marker.
-    const payment =
-      (await store.readDocument<PaymentDocument>(paymentDocumentId(orderId), orderId)) ??
-      (await recordIntent<PaymentDocument>(store, {
-        id: paymentDocumentId(orderId),
-        pk: orderId,
-        kind: "payment",
-        orderId,
-        status: "Charging",
-        chargeKey: idempotencyKey,
-        correlationId: event.correlationid,
-        causationId: event.id,
-        customerId,
-        amount: total,
-        currency,
-        updatedAt: event.time,
-      }));
+    const payment: PaymentDocument = (await store.readDocument<PaymentDocument>(paymentDocumentId(orderId), orderId)) ?? {
+      id: paymentDocumentId(orderId),
+      pk: orderId,
+      kind: "payment",
+      orderId,
+      status: "Charging",
+      chargeKey: idempotencyKey,
+      correlationId: event.correlationid,
+      causationId: event.id,
+      customerId,
+      amount: total,
+      currency,
+      updatedAt: event.time,
+    };
     switch (payment.status) {
       case "Charging": {
-        // The key of the recorded intent: a redelivery, or a concurrent duplicate, gets the first answer back.
-        const outcome = await ports.gateway.charge(
-          { amount: total, currency, token: paymentToken, reference: orderId },
-          { idempotencyKey: payment.chargeKey ?? idempotencyKey },
-        );
+        // Intent first (`act` creates it when it is not stored yet). A cancellation that got here first holds the id:
+        // the create conflicts and the runner decides again, from the marker. The key is the recorded intent's: a
+        // redelivery, or a concurrent duplicate, gets the first answer back.
+        const outcome = await act({
+          intent: payment,
+          idempotencyKey: payment.chargeKey ?? idempotencyKey,
+          call: (key) => ports.gateway.charge({ amount: total, currency, token: paymentToken, reference: orderId }, { idempotencyKey: key }),
+        });
         return { kind: "charged", payment, outcome };
       }
       case "CancelledBeforeCharge":
       case "NotCharged":
         // The cancellation got here first; an earlier attempt of ours may still have charged: find it and refund it.
-        return factsAfterCancellation(payment, ports.gateway);
+        return factsAfterCancellation(payment, ports.gateway, act);
       case "Charged":
       case "Declined":
       case "Refunded":

@@ -1,7 +1,8 @@
 import { ConcurrencyConflictError } from "../../platform/errors";
+import { LoadSession, openLoadSession } from "../../platform/loadSession";
 import { commitDecision } from "../../platform/reaction";
 import { ServiceRuntime } from "../../platform/runtime";
-import { DocumentStore, Versioned } from "../../platform/store";
+import { DocumentReader } from "../../platform/store";
 import { PaymentDocument, paymentDocumentId } from "./documents";
 import { PaymentGateway } from "./paymentGateway";
 import { PaymentFacts, decidePayment, factsAfterCancellation, outcomeOf } from "./settlePayment";
@@ -24,14 +25,19 @@ export interface ReconciliationOptions {
 
 export const defaultReconciliationOptions: ReconciliationOptions = { graceInMs: 10 * 60_000, windowInMs: 26 * 3600_000 };
 
-const settleFromFacts = async (rt: ServiceRuntime<{ gateway: PaymentGateway }>, payment: Versioned<PaymentDocument>, facts: PaymentFacts): Promise<boolean> => {
+const settleFromFacts = async (
+  rt: ServiceRuntime<{ gateway: PaymentGateway }>,
+  session: LoadSession,
+  payment: PaymentDocument,
+  facts: PaymentFacts,
+): Promise<boolean> => {
   const now = rt.clock();
   const decision = decidePayment(facts, now);
-  if (decision.writes.length === 0) return false;
+  if (decision.changes.length === 0) return false;
   // Published as if by the reaction the crash interrupted: same flow, caused by the OrderPlaced that asked for it.
   const cause = { id: payment.causationId ?? paymentDocumentId(payment.orderId), correlationid: payment.correlationId ?? payment.orderId, traceparent: undefined };
   try {
-    await commitDecision(rt, { service: "payments", name: "reconcilePaymentsWithGateway" }, payment.pk, cause, decision, now);
+    await commitDecision(rt, { service: "payments", name: "reconcilePaymentsWithGateway" }, payment.pk, cause, decision, session, now);
     return true;
   } catch (error) {
     // A reaction settled it meanwhile: fine, the next run finds nothing left to do.
@@ -40,7 +46,7 @@ const settleFromFacts = async (rt: ServiceRuntime<{ gateway: PaymentGateway }>, 
   }
 };
 
-const readPayment = (store: DocumentStore, orderId: string) => store.readDocument<PaymentDocument>(paymentDocumentId(orderId), orderId);
+const readPayment = (store: DocumentReader, orderId: string) => store.readDocument<PaymentDocument>(paymentDocumentId(orderId), orderId);
 
 /**
  * The backstop for money moved without a record, run by a timer. Two passes, both idempotent:
@@ -59,8 +65,10 @@ export const reconcilePaymentsWithGateway = async (
   const cutoff = new Date(now.getTime() - options.graceInMs);
   let examined = 0;
   let repaired = 0;
+  // Every read goes through the session, so each settlement replaces the payment with the version it was read at.
+  const session = openLoadSession(rt.store);
 
-  const stuck = await rt.store.queryDocuments<PaymentDocument>(
+  const stuck = await session.store.queryDocuments<PaymentDocument>(
     undefined,
     "c.kind = 'payment' AND (c.status = 'Charging' OR c.status = 'CancelledBeforeCharge') AND c.updatedAt <= @cutoff",
     [{ name: "@cutoff", value: cutoff.toISOString() }],
@@ -75,9 +83,9 @@ export const reconcilePaymentsWithGateway = async (
       // No charge yet: the OrderPlaced delivery is still being retried (or was dead-lettered: replay it).
       facts = charge ? { kind: "charged", payment, outcome: outcomeOf(charge) } : { kind: "nothingToDo" };
     } else {
-      facts = await factsAfterCancellation(payment, gateway);
+      facts = await factsAfterCancellation(payment, gateway, session.act);
     }
-    if (await settleFromFacts(rt, payment, facts)) repaired++;
+    if (await settleFromFacts(rt, session, payment, facts)) repaired++;
   }
 
   const unknownCharges: string[] = [];
@@ -85,15 +93,15 @@ export const reconcilePaymentsWithGateway = async (
   for (const charge of charges) {
     examined++;
     if (charge.status !== "succeeded" || charge.refundedAmount >= charge.amount || !charge.reference) continue;
-    const payment = await readPayment(rt.store, charge.reference);
+    const payment = await readPayment(session.store, charge.reference);
     if (!payment || payment.chargeKey !== charge.idempotencyKey) {
       unknownCharges.push(charge.chargeId);
       continue;
     }
     if (payment.status === "NotCharged" || payment.status === "CancelledBeforeCharge") {
-      if (await settleFromFacts(rt, payment, await factsAfterCancellation(payment, gateway))) repaired++;
+      if (await settleFromFacts(rt, session, payment, await factsAfterCancellation(payment, gateway, session.act))) repaired++;
     } else if (payment.status === "Charging") {
-      if (await settleFromFacts(rt, payment, { kind: "charged", payment, outcome: outcomeOf(charge) })) repaired++;
+      if (await settleFromFacts(rt, session, payment, { kind: "charged", payment, outcome: outcomeOf(charge) })) repaired++;
     }
   }
   return { examined, repaired, unknownCharges };

@@ -16,19 +16,19 @@ export const refundPaymentWhenOrderCancelled: Reaction<OrderCancelled, PaymentFa
   name: "refundPaymentWhenOrderCancelled",
   events: eventsOf("Orders.OrderCancelled.v1"),
   partitionKey: (event) => event.data.orderId,
-  async load(event, { store, ports }) {
+  async load(event, { store, ports, act }) {
     const { orderId } = event.data;
     const payment = await store.readDocument<PaymentDocument>(paymentDocumentId(orderId), orderId);
     if (!payment) return { kind: "cancelledBeforeIntent", orderId };
     switch (payment.status) {
       case "Charging": {
-        const facts = await factsAfterCancellation(payment, ports.gateway);
+        const facts = await factsAfterCancellation(payment, ports.gateway, act);
         // Nothing at the gateway yet: the charge may be in flight. Mark the cancellation; that charge's commit then
         // fails on the ETag, and its retry finds the charge and refunds it.
         return facts.kind === "cancelled" && facts.charge === undefined ? { kind: "markCancelled", payment } : facts;
       }
       case "Charged":
-        return factsAfterCancellation(payment, ports.gateway);
+        return factsAfterCancellation(payment, ports.gateway, act);
       case "CancelledBeforeCharge":
       case "NotCharged":
       case "Declined":

@@ -1,5 +1,5 @@
+import { Act } from "../../platform/loadSession";
 import { NewEvent, Decision, nothingToDo } from "../../platform/reaction";
-import { Versioned, stripSystemProperties } from "../../platform/store";
 import { PaymentDocument, paymentDocumentId } from "./documents";
 import { ChargeOutcome, GatewayCharge, PaymentGateway, refundKeyOf } from "./paymentGateway";
 
@@ -14,16 +14,16 @@ export type PaymentFacts =
   /** Cancelled before any charge was intended: none can follow, since a charge needs its intent recorded first. */
   | { readonly kind: "cancelledBeforeIntent"; readonly orderId: string }
   /** The gateway answered the charge whose intent `payment` records. */
-  | { readonly kind: "charged"; readonly payment: Versioned<PaymentDocument>; readonly outcome: ChargeOutcome }
+  | { readonly kind: "charged"; readonly payment: PaymentDocument; readonly outcome: ChargeOutcome }
   /** The order is cancelled; the gateway holds this charge under our key (or none); a succeeded one was refunded. */
   | {
       readonly kind: "cancelled";
-      readonly payment: Versioned<PaymentDocument>;
+      readonly payment: PaymentDocument;
       readonly charge: GatewayCharge | undefined;
       readonly refundId: string | undefined;
     }
   /** Cancelled while the charge may still be in flight: mark it, so the charge settles itself when it lands. */
-  | { readonly kind: "markCancelled"; readonly payment: Versioned<PaymentDocument> };
+  | { readonly kind: "markCancelled"; readonly payment: PaymentDocument };
 
 const subjectOf = (orderId: string) => `orders/${orderId}`;
 
@@ -35,12 +35,12 @@ const intentOf = (payment: PaymentDocument) => {
   return { amount: payment.amount, currency: payment.currency, customerId: payment.customerId };
 };
 
-const settle = (payment: Versioned<PaymentDocument>, now: Date, changes: Partial<PaymentDocument>, publish: NewEvent[]): Decision => ({
-  writes: [{ op: "replace", ifMatch: payment._etag, document: { ...stripSystemProperties(payment), ...changes, updatedAt: now.toISOString() } }],
+const settle = (payment: PaymentDocument, now: Date, changes: Partial<PaymentDocument>, publish: NewEvent[]): Decision => ({
+  changes: [{ put: { ...payment, ...changes, updatedAt: now.toISOString() } }],
   publish,
 });
 
-const declined = (payment: Versioned<PaymentDocument>, now: Date, chargeId: string | undefined): Decision => {
+const declined = (payment: PaymentDocument, now: Date, chargeId: string | undefined): Decision => {
   const reason = "Payment declined by the gateway";
   return settle(payment, now, { status: "Declined", ...(chargeId ? { chargeId } : {}), declineReason: reason }, [
     { type: "Payments.PaymentFailed.v1", subject: subjectOf(payment.orderId), data: { orderId: payment.orderId, reason, code: "Declined" } },
@@ -61,7 +61,7 @@ export const decidePayment = (facts: PaymentFacts, now: Date): Decision => {
     case "cancelledBeforeIntent": {
       const { orderId } = facts;
       const document: PaymentDocument = { id: paymentDocumentId(orderId), pk: orderId, kind: "payment", orderId, status: "NotCharged", updatedAt: now.toISOString() };
-      return { writes: [{ op: "create", document }], publish: [notCharged(orderId)] };
+      return { changes: [{ put: document }], publish: [notCharged(orderId)] };
     }
     case "markCancelled":
       return settle(facts.payment, now, { status: "CancelledBeforeCharge" }, []);
@@ -106,12 +106,17 @@ export const decidePayment = (facts: PaymentFacts, now: Date): Decision => {
 /**
  * For a cancelled order: asks the gateway what it did under the payment's key — an earlier attempt may have charged and
  * crashed before recording it — and refunds a succeeded charge. Every path refunds under the same key, so the gateway
- * refunds a charge once however many paths find it.
+ * refunds a charge once however many paths find it. The refund's intent is the payment record as read: it already
+ * holds the charge key that finds the charge (and so its refund) again, so `act` writes nothing before the call.
  */
-export const factsAfterCancellation = async (payment: Versioned<PaymentDocument>, gateway: PaymentGateway): Promise<PaymentFacts> => {
+export const factsAfterCancellation = async (payment: PaymentDocument, gateway: PaymentGateway, act: Act): Promise<PaymentFacts> => {
   const charge = payment.chargeKey ? await gateway.findCharge(payment.chargeKey) : undefined;
   if (charge?.status === "succeeded" && payment.status !== "Refunded") {
-    const { refundId } = await gateway.refund({ chargeId: charge.chargeId, amount: charge.amount }, { idempotencyKey: refundKeyOf(charge.chargeId) });
+    const { refundId } = await act({
+      intent: payment,
+      idempotencyKey: refundKeyOf(charge.chargeId),
+      call: (idempotencyKey) => gateway.refund({ chargeId: charge.chargeId, amount: charge.amount }, { idempotencyKey }),
+    });
     return { kind: "cancelled", payment, charge, refundId };
   }
   return { kind: "cancelled", payment, charge, refundId: undefined };

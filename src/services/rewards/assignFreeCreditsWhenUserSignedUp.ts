@@ -37,10 +37,9 @@ export const assignFreeCredits = (event: UserSignedUp, state: AssignFreeCreditsS
   const grantId = freeCreditsGrantId(userId);
   const { amount, currency } = state.offer;
   return {
-    writes: [
+    changes: [
       {
-        op: "create",
-        document: {
+        put: {
           id: grantDocumentId(userId),
           pk: userId,
           kind: "freeCreditsGrant",

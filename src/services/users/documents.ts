@@ -43,17 +43,3 @@ export const userView = (user: UserDocument) => ({
   onboarding: { ...user.onboarding },
 });
 
-/** The user fields without Cosmos system properties, ready to be written back with the read's ETag. */
-export const userFields = (user: UserDocument): UserDocument => ({
-  id: user.id,
-  pk: user.pk,
-  kind: "user",
-  userId: user.userId,
-  email: user.email,
-  name: user.name,
-  correlationId: user.correlationId,
-  status: user.status,
-  onboarding: { ...user.onboarding },
-  createdAt: user.createdAt,
-  updatedAt: user.updatedAt,
-});

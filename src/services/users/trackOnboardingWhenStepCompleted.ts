@@ -1,8 +1,7 @@
 import { TransientError } from "../../platform/errors";
 import { EventOf, eventsOf } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { Versioned } from "../../platform/store";
-import { OnboardingSteps, UserDocument, isOnboardingComplete, userDocumentId, userFields } from "./documents";
+import { OnboardingSteps, UserDocument, isOnboardingComplete, userDocumentId } from "./documents";
 
 type StepCompleted = EventOf<"Email.WelcomeEmailSent.v1" | "Crm.ContactAdded.v1" | "Crm.ContactAddFailed.v1" | "Rewards.FreeCreditsAssigned.v1">;
 
@@ -25,9 +24,10 @@ const stepOf = (event: StepCompleted): Partial<OnboardingSteps> => {
 
 /**
  * Records one finished step; the step that completes the set flips the user to Onboarded and announces it. The three
- * steps arrive in any order and in parallel: the ETag makes exactly one of them see the set complete.
+ * steps arrive in any order and in parallel: the runner writes the user at the version it read, so exactly one of
+ * them sees the set complete (the others lose the race, read again and decide again).
  */
-export const trackOnboarding = (event: StepCompleted, user: Versioned<UserDocument>, context: DecisionContext): Decision => {
+export const trackOnboarding = (event: StepCompleted, user: UserDocument, context: DecisionContext): Decision => {
   const step = stepOf(event);
   // A step's first outcome stands: a CRM contact that was added is not "un-added" by a stray failure, and vice versa.
   const changed = (Object.keys(step) as (keyof OnboardingSteps)[]).filter((k) => user.onboarding[k] === "Pending");
@@ -35,20 +35,20 @@ export const trackOnboarding = (event: StepCompleted, user: Versioned<UserDocume
   const onboarding = { ...user.onboarding, ...step } as OnboardingSteps;
   const completes = user.status === "Onboarding" && isOnboardingComplete(onboarding);
   const next: UserDocument = {
-    ...userFields(user),
+    ...user,
     onboarding,
     status: completes ? "Onboarded" : user.status,
     updatedAt: context.now.toISOString(),
   };
   return {
-    writes: [{ op: "replace", document: next, ifMatch: user._etag }],
+    changes: [{ put: next }],
     publish: completes
       ? [{ type: "Users.UserOnboarded.v1", subject: `users/${user.userId}`, data: { userId: user.userId, crm: onboarding.crm === "Added" ? "Added" : "Failed" } }]
       : [],
   };
 };
 
-export const trackOnboardingWhenStepCompleted: Reaction<StepCompleted, Versioned<UserDocument>> = {
+export const trackOnboardingWhenStepCompleted: Reaction<StepCompleted, UserDocument> = {
   service: "users",
   name: "trackOnboardingWhenStepCompleted",
   events: eventsOf("Email.WelcomeEmailSent.v1", "Crm.ContactAdded.v1", "Crm.ContactAddFailed.v1", "Rewards.FreeCreditsAssigned.v1"),

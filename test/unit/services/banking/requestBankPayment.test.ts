@@ -13,9 +13,9 @@ import { createInMemoryStore, recordingPublisher } from "../../../support/inMemo
 
 const initiated = anEvent("Wallet.TopUpInitiated.v1", { topUpId: "t-1", walletId: "w-1", amount: 25.5, currency: "EUR", bankToken: "bank_ok" });
 
-const intent: BankPaymentDocument & { _etag: string } = {
+const intent: BankPaymentDocument = {
   id: "bankPayment:t-1", pk: "t-1", kind: "bankPayment", topUpId: "t-1", walletId: "w-1", status: "Requested", amount: 25.5, currency: "EUR",
-  paymentKey: initiated.id, correlationId: "flow-1", causationId: initiated.id, updatedAt: "2026-01-01T00:00:00.000Z", _etag: "e1",
+  paymentKey: initiated.id, correlationId: "flow-1", causationId: initiated.id, updatedAt: "2026-01-01T00:00:00.000Z",
 };
 
 /** A bank that keeps what it executed by idempotency key, like the real one. */
@@ -45,8 +45,8 @@ const fakeBank = (answer: BankPaymentOutcome = { status: "succeeded", bankPaymen
 describe("banking: request the bank payment when a top-up is initiated", () => {
   it("given the bank paid, records it over the intent and publishes BankPaymentSucceeded", () => {
     const decision = settleBankPayment({ payment: intent, outcome: { status: "succeeded", bankPaymentId: "bp_1" } }, fixedNow);
-    expect(decision.writes).toEqual([
-      { op: "replace", ifMatch: "e1", document: expect.objectContaining({ status: "Succeeded", bankPaymentId: "bp_1", settledAt: fixedNow.toISOString() }) },
+    expect(decision.changes).toEqual([
+      { put: expect.objectContaining({ status: "Succeeded", bankPaymentId: "bp_1", settledAt: fixedNow.toISOString() }) },
     ]);
     expect(decision.publish).toEqual([
       {
@@ -59,7 +59,7 @@ describe("banking: request the bank payment when a top-up is initiated", () => {
 
   it("given the bank declined, records it and publishes BankPaymentDeclined with code and reason", () => {
     const decision = settleBankPayment({ payment: intent, outcome: { status: "declined", code: "insufficient_funds", reason: "Insufficient funds." } }, fixedNow);
-    expect(decision.writes).toEqual([{ op: "replace", ifMatch: "e1", document: expect.objectContaining({ status: "Declined", code: "insufficient_funds" }) }]);
+    expect(decision.changes).toEqual([{ put: expect.objectContaining({ status: "Declined", code: "insufficient_funds" }) }]);
     expect(decision.publish).toEqual([
       {
         type: "Banking.BankPaymentDeclined.v1",
@@ -70,7 +70,7 @@ describe("banking: request the bank payment when a top-up is initiated", () => {
   });
 
   it("given the payment is already settled, does nothing", () => {
-    expect(settleBankPayment({ payment: { ...intent, status: "Succeeded" }, outcome: undefined }, fixedNow)).toEqual({ writes: [], publish: [] });
+    expect(settleBankPayment({ payment: { ...intent, status: "Succeeded" }, outcome: undefined }, fixedNow)).toEqual({ changes: [], publish: [] });
   });
 
   it("records the intent (without the bank token) before the bank is called", async () => {

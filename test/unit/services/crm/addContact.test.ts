@@ -10,21 +10,21 @@ const signedUp = anEvent("Users.UserSignedUp.v1", { userId: "u-1", email: "ada@e
 describe("crm: add the contact when a user signs up", () => {
   it("given the CRM upserted it, records the contact and publishes ContactAdded", () => {
     const decision = recordContact(signedUp, { contact: undefined, outcome: { status: "added", contactId: "u-1" } }, decisionContext());
-    expect(decision.writes).toEqual([
-      { op: "create", document: { id: "contact:u-1", pk: "u-1", kind: "contact", userId: "u-1", status: "Added", contactId: "u-1", updatedAt: fixedNow.toISOString() } },
+    expect(decision.changes).toEqual([
+      { put: { id: "contact:u-1", pk: "u-1", kind: "contact", userId: "u-1", status: "Added", contactId: "u-1", updatedAt: fixedNow.toISOString() } },
     ]);
     expect(decision.publish).toEqual([{ type: "Crm.ContactAdded.v1", subject: "users/u-1", data: { userId: "u-1", contactId: "u-1" } }]);
   });
 
   it("given the CRM rejected it, records the failure and publishes ContactAddFailed with the reason", () => {
     const decision = recordContact(signedUp, { contact: undefined, outcome: { status: "rejected", reason: "CRM rejected the contact (422): no" } }, decisionContext());
-    expect(decision.writes).toEqual([{ op: "create", document: expect.objectContaining({ status: "Failed", reason: "CRM rejected the contact (422): no" }) }]);
+    expect(decision.changes).toEqual([{ put: expect.objectContaining({ status: "Failed", reason: "CRM rejected the contact (422): no" }) }]);
     expect(decision.publish).toEqual([{ type: "Crm.ContactAddFailed.v1", subject: "users/u-1", data: { userId: "u-1", reason: "CRM rejected the contact (422): no" } }]);
   });
 
   it("given the contact is already recorded, does nothing", () => {
     const contact: ContactDocument = { id: "contact:u-1", pk: "u-1", kind: "contact", userId: "u-1", status: "Added", contactId: "u-1", updatedAt: "t" };
-    expect(recordContact(signedUp, { contact, outcome: undefined }, decisionContext())).toEqual({ writes: [], publish: [] });
+    expect(recordContact(signedUp, { contact, outcome: undefined }, decisionContext())).toEqual({ changes: [], publish: [] });
   });
 });
 

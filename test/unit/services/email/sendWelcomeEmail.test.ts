@@ -15,15 +15,15 @@ const signedUp = anEvent("Users.UserSignedUp.v1", { userId: "u-1", email: "ada@e
 describe("email: send the welcome email when a user signs up", () => {
   it("given the provider accepted it, records the email and publishes WelcomeEmailSent with the message id", () => {
     const decision = recordWelcomeEmail(signedUp, { alreadySent: undefined, sent: { messageId: "m-1" } }, decisionContext());
-    expect(decision.writes).toEqual([
-      { op: "create", document: { id: "welcomeEmail:u-1", pk: "u-1", kind: "welcomeEmail", userId: "u-1", messageId: "m-1", sentAt: fixedNow.toISOString() } },
+    expect(decision.changes).toEqual([
+      { put: { id: "welcomeEmail:u-1", pk: "u-1", kind: "welcomeEmail", userId: "u-1", messageId: "m-1", sentAt: fixedNow.toISOString() } },
     ]);
     expect(decision.publish).toEqual([{ type: "Email.WelcomeEmailSent.v1", subject: "users/u-1", data: { userId: "u-1", messageId: "m-1" } }]);
   });
 
   it("given it was already sent, does nothing", () => {
     const sent: WelcomeEmailDocument = { id: "welcomeEmail:u-1", pk: "u-1", kind: "welcomeEmail", userId: "u-1", messageId: "m-1", sentAt: "t" };
-    expect(recordWelcomeEmail(signedUp, { alreadySent: sent, sent: undefined }, decisionContext())).toEqual({ writes: [], publish: [] });
+    expect(recordWelcomeEmail(signedUp, { alreadySent: sent, sent: undefined }, decisionContext())).toEqual({ changes: [], publish: [] });
   });
 
   it("derives the message id from the event id, so a resend carries the same id", () => {

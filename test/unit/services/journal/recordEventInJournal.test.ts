@@ -1,6 +1,5 @@
 import { CloudEventEnvelope } from "../../../../src/events/envelope";
 import { runReaction } from "../../../../src/platform/reaction";
-import { Versioned } from "../../../../src/platform/store";
 import { FLOW_SUMMARY_ID, FlowSummaryDocument } from "../../../../src/services/journal/flowSummary";
 import { JournalPorts } from "../../../../src/services/journal/ports";
 import { JournalEntryDocument, recordEventInJournal } from "../../../../src/services/journal/recordEventInJournal";
@@ -83,7 +82,7 @@ describe("journal: recording an event", () => {
       { id: `event:${event.id}`, pk: "flow-j", kind: "journalEntry", event, recordedAt: fixedNow.toISOString() },
     ]);
     await runReaction(recordEventInJournal, event, { store, publisher: recordingPublisher(), ports: ports(), clock: () => fixedNow });
-    const summary = (await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j")) as Versioned<FlowSummaryDocument>;
+    const summary = (await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j")) as FlowSummaryDocument;
     expect(summary.steps.map((s) => s.id)).toEqual([event.id]);
   });
 });

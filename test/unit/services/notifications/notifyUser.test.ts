@@ -18,20 +18,19 @@ const failed = anEvent("Wallet.TopUpFailed.v1", { topUpId: "t-2", walletId: "u-1
 describe("notifications: remember the recipient when a user signs up", () => {
   const signedUp = anEvent("Users.UserSignedUp.v1", { userId: "u-1", email: "ada@example.com", name: "Ada" });
   it("given none, keeps the address in the user's partition", () => {
-    expect(rememberRecipient(signedUp, undefined)).toEqual({ writes: [{ op: "create", document: recipient }], publish: [] });
+    expect(rememberRecipient(signedUp, undefined)).toEqual({ changes: [{ put: recipient }], publish: [] });
   });
   it("given one, does nothing", () => {
-    expect(rememberRecipient(signedUp, recipient)).toEqual({ writes: [], publish: [] });
+    expect(rememberRecipient(signedUp, recipient)).toEqual({ changes: [], publish: [] });
   });
 });
 
 describe("notifications: notify the user when a top-up settles", () => {
   it("given the success email went out, records it and publishes UserNotified", () => {
     const decision = recordNotification(credited, { notified: undefined, sent: { messageId: "m-1" } }, decisionContext());
-    expect(decision.writes).toEqual([
+    expect(decision.changes).toEqual([
       {
-        op: "create",
-        document: { id: "notification:t-1", pk: "u-1", kind: "notification", userId: "u-1", topUpId: "t-1", notification: "TopUpSucceeded", messageId: "m-1", sentAt: fixedNow.toISOString() },
+        put: { id: "notification:t-1", pk: "u-1", kind: "notification", userId: "u-1", topUpId: "t-1", notification: "TopUpSucceeded", messageId: "m-1", sentAt: fixedNow.toISOString() },
       },
     ]);
     expect(decision.publish).toEqual([
@@ -47,12 +46,12 @@ describe("notifications: notify the user when a top-up settles", () => {
   });
 
   it("given a credit that is not a top-up (free credits), does nothing", () => {
-    expect(recordNotification(freeCredits, { notified: undefined, sent: { messageId: "m" } }, decisionContext())).toEqual({ writes: [], publish: [] });
+    expect(recordNotification(freeCredits, { notified: undefined, sent: { messageId: "m" } }, decisionContext())).toEqual({ changes: [], publish: [] });
   });
 
   it("given the user was already notified, does nothing", () => {
     const notified: NotificationDocument = { id: "notification:t-1", pk: "u-1", kind: "notification", userId: "u-1", topUpId: "t-1", notification: "TopUpSucceeded", messageId: "m-1", sentAt: "t" };
-    expect(recordNotification(credited, { notified, sent: undefined }, decisionContext())).toEqual({ writes: [], publish: [] });
+    expect(recordNotification(credited, { notified, sent: undefined }, decisionContext())).toEqual({ changes: [], publish: [] });
   });
 
   it("writes amounts and the balance with two decimals and the reason of a failure", () => {

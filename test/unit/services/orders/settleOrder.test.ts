@@ -2,10 +2,10 @@ import { OrderDocument } from "../../../../src/services/orders/documents";
 import { settleOrder } from "../../../../src/services/orders/updateOrderWhenStockOrPaymentSettled";
 import { anEvent, decisionContext } from "../../../support/events";
 
-const pending = (overrides: Partial<OrderDocument> = {}): OrderDocument & { _etag: string } => ({
+const pending = (overrides: Partial<OrderDocument> = {}): OrderDocument => ({
   id: "order:o-1", pk: "o-1", kind: "order", orderId: "o-1", correlationId: "flow-1", customerId: "c-1",
   items: [{ sku: "A", quantity: 1, unitPrice: 10 }], currency: "EUR", total: 10, status: "Pending",
-  inventory: "Pending", payment: "Pending", invoice: null, requestHash: "h", createdAt: "t", updatedAt: "t", _etag: "e", ...overrides,
+  inventory: "Pending", payment: "Pending", invoice: null, requestHash: "h", createdAt: "t", updatedAt: "t", ...overrides,
 });
 const reserved = anEvent("Inventory.StockReserved.v1", { orderId: "o-1", items: [{ sku: "A", quantity: 1 }] });
 const charged = anEvent("Payments.PaymentConfirmed.v1", { orderId: "o-1", customerId: "c-1", chargeId: "ch", amount: 10, currency: "EUR" });
@@ -16,19 +16,19 @@ const released = anEvent("Inventory.StockReleased.v1", { orderId: "o-1", items: 
 describe("orders: settle the order from what the other services report", () => {
   it("given payment charged, when stock is reserved, then the order is confirmed and OrderConfirmed published", () => {
     const decision = settleOrder(reserved, pending({ payment: "Charged" }), decisionContext());
-    expect(decision.writes).toEqual([{ op: "replace", ifMatch: "e", document: expect.objectContaining({ status: "Confirmed", inventory: "Reserved" }) }]);
+    expect(decision.changes).toEqual([{ put: expect.objectContaining({ status: "Confirmed", inventory: "Reserved" }) }]);
     expect(decision.publish).toEqual([{ type: "Orders.OrderConfirmed.v1", subject: "orders/o-1", data: { orderId: "o-1" } }]);
   });
 
   it("given nothing yet, when stock is reserved, then it only records the reservation", () => {
     const decision = settleOrder(reserved, pending(), decisionContext());
-    expect(decision.writes).toEqual([{ op: "replace", ifMatch: "e", document: expect.objectContaining({ status: "Pending", inventory: "Reserved" }) }]);
+    expect(decision.changes).toEqual([{ put: expect.objectContaining({ status: "Pending", inventory: "Reserved" }) }]);
     expect(decision.publish).toEqual([]);
   });
 
   it("when payment is declined, then the order is cancelled with the reason, whatever stock says", () => {
     const decision = settleOrder(declined, pending({ inventory: "Reserved" }), decisionContext());
-    expect(decision.writes[0]).toMatchObject({ document: { status: "Cancelled", reason: "Payment declined: card_declined" } });
+    expect(decision.changes[0]).toMatchObject({ put: { status: "Cancelled", reason: "Payment declined: card_declined" } });
     expect(decision.publish).toEqual([{ type: "Orders.OrderCancelled.v1", subject: "orders/o-1", data: { orderId: "o-1", reason: "Payment declined: card_declined" } }]);
   });
 
@@ -39,30 +39,30 @@ describe("orders: settle the order from what the other services report", () => {
 
   it("given a cancelled order, a late StockReserved is recorded but never confirms it", () => {
     const decision = settleOrder(reserved, pending({ status: "Cancelled", payment: "Declined", reason: "x" }), decisionContext());
-    expect(decision.writes[0]).toMatchObject({ document: { status: "Cancelled", inventory: "Reserved" } });
+    expect(decision.changes[0]).toMatchObject({ put: { status: "Cancelled", inventory: "Reserved" } });
     expect(decision.publish).toEqual([]);
   });
 
   it("given stock already released, a late StockReserved does not move it back", () => {
-    expect(settleOrder(reserved, pending({ status: "Cancelled", inventory: "Released" }), decisionContext())).toEqual({ writes: [], publish: [] });
+    expect(settleOrder(reserved, pending({ status: "Cancelled", inventory: "Released" }), decisionContext())).toEqual({ changes: [], publish: [] });
   });
 
   it("given the same report twice, writes nothing the second time", () => {
-    expect(settleOrder(released, pending({ inventory: "Released" }), decisionContext())).toEqual({ writes: [], publish: [] });
+    expect(settleOrder(released, pending({ inventory: "Released" }), decisionContext())).toEqual({ changes: [], publish: [] });
   });
 
   it("given a cancelled order, 'not charged because already cancelled' settles payment as NotCharged, keeping the reason", () => {
     const notCharged = anEvent("Payments.PaymentFailed.v1", { orderId: "o-1", reason: "Not charged", code: "OrderAlreadyCancelled" });
     const decision = settleOrder(notCharged, pending({ status: "Cancelled", inventory: "Rejected", reason: "Insufficient stock for A" }), decisionContext());
-    expect(decision.writes[0]).toMatchObject({ document: { status: "Cancelled", payment: "NotCharged", reason: "Insufficient stock for A" } });
+    expect(decision.changes[0]).toMatchObject({ put: { status: "Cancelled", payment: "NotCharged", reason: "Insufficient stock for A" } });
     expect(decision.publish).toEqual([]);
   });
 
   it("given a cancelled order, 'not reserved because already cancelled' settles inventory as NotReserved; a later refund still wins", () => {
     const notReserved = anEvent("Inventory.StockReservationFailed.v1", { orderId: "o-1", reason: "Not reserved", code: "OrderAlreadyCancelled", shortages: [] });
     const decision = settleOrder(notReserved, pending({ status: "Cancelled", payment: "Declined", reason: "x" }), decisionContext());
-    expect(decision.writes[0]).toMatchObject({ document: { inventory: "NotReserved" } });
+    expect(decision.changes[0]).toMatchObject({ put: { inventory: "NotReserved" } });
     const refunded = anEvent("Payments.PaymentRefunded.v1", { orderId: "o-1", chargeId: "ch", refundId: "re", amount: 10, currency: "EUR" });
-    expect(settleOrder(refunded, pending({ status: "Cancelled", payment: "NotCharged" }), decisionContext()).writes[0]).toMatchObject({ document: { payment: "Refunded" } });
+    expect(settleOrder(refunded, pending({ status: "Cancelled", payment: "NotCharged" }), decisionContext()).changes[0]).toMatchObject({ put: { payment: "Refunded" } });
   });
 });

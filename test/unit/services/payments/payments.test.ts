@@ -183,8 +183,8 @@ describe("payments: reconciliation with the gateway", () => {
       runReaction(chargePaymentWhenOrderPlaced, placed(), { ...deps, ports: { gateway: { ...gateway, charge: async () => { throw new ProcessDied("x"); } } } }),
     ).rejects.toThrow(ProcessDied);
     await runReaction(refundPaymentWhenOrderCancelled, cancelled, deps);
-    const marker = await store.readDocument<{ id: string; pk: string; kind: string; status: string; _etag: string }>("payment:o-1", "o-1");
-    await store.commit("o-1", [{ op: "replace", ifMatch: marker!._etag, document: { ...marker!, status: "NotCharged" } }]);
+    const marker = await payment();
+    await store.commit("o-1", [{ op: "upsert", document: { ...marker!, status: "NotCharged" } }]);
     await gateway.charge({ amount: 25, currency: "EUR", token: "tok_visa", reference: "o-1" }, { idempotencyKey: "placed-1" });
 
     const report = await reconcilePaymentsWithGateway(runtime());

@@ -9,10 +9,9 @@ describe("rewards: assign free credits when a user signs up", () => {
   it("given no grant yet, records one and publishes FreeCreditsAssigned for the user's wallet", () => {
     const decision = assignFreeCredits(signedUp, { grant: undefined, offer }, decisionContext());
     const grantId = freeCreditsGrantId("u-1");
-    expect(decision.writes).toEqual([
+    expect(decision.changes).toEqual([
       {
-        op: "create",
-        document: { id: "grant:u-1", pk: "u-1", kind: "freeCreditsGrant", userId: "u-1", grantId, amount: 10, currency: "EUR", assignedAt: fixedNow.toISOString() },
+        put: { id: "grant:u-1", pk: "u-1", kind: "freeCreditsGrant", userId: "u-1", grantId, amount: 10, currency: "EUR", assignedAt: fixedNow.toISOString() },
       },
     ]);
     expect(decision.publish).toEqual([
@@ -22,7 +21,7 @@ describe("rewards: assign free credits when a user signs up", () => {
 
   it("given the user already has the grant, does nothing", () => {
     const grant: FreeCreditsGrantDocument = { id: "grant:u-1", pk: "u-1", kind: "freeCreditsGrant", userId: "u-1", grantId: "g", amount: 10, currency: "EUR", assignedAt: "t" };
-    expect(assignFreeCredits(signedUp, { grant, offer }, decisionContext())).toEqual({ writes: [], publish: [] });
+    expect(assignFreeCredits(signedUp, { grant, offer }, decisionContext())).toEqual({ changes: [], publish: [] });
   });
 
   it("grants what the setting offers", () => {

@@ -1,12 +1,12 @@
 import { runReaction } from "../../../../src/platform/reaction";
-import { Versioned } from "../../../../src/platform/store";
 import { UserDocument, userDocumentId } from "../../../../src/services/users/documents";
 import { TransientError } from "../../../../src/platform/errors";
 import { trackOnboarding, trackOnboardingWhenStepCompleted } from "../../../../src/services/users/trackOnboardingWhenStepCompleted";
 import { anEvent, decisionContext, fixedNow } from "../../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
+import { loadContextOf } from "../../../support/loadContext";
 
-const user = (onboarding: Partial<UserDocument["onboarding"]> = {}, status: UserDocument["status"] = "Onboarding"): Versioned<UserDocument> => ({
+const user = (onboarding: Partial<UserDocument["onboarding"]> = {}, status: UserDocument["status"] = "Onboarding"): UserDocument => ({
   id: "user:u-1",
   pk: "u-1",
   kind: "user",
@@ -18,7 +18,6 @@ const user = (onboarding: Partial<UserDocument["onboarding"]> = {}, status: User
   onboarding: { welcomeEmail: "Pending", crm: "Pending", credits: "Pending", ...onboarding },
   createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt: "2026-01-01T00:00:00.000Z",
-  _etag: "e1",
 });
 
 const emailSent = anEvent("Email.WelcomeEmailSent.v1", { userId: "u-1", messageId: "m-1" });
@@ -27,47 +26,44 @@ const contactFailed = anEvent("Crm.ContactAddFailed.v1", { userId: "u-1", reason
 const creditsAssigned = anEvent("Rewards.FreeCreditsAssigned.v1", { userId: "u-1", walletId: "u-1", grantId: "g-1", amount: 10, currency: "EUR" });
 
 describe("users: track onboarding when a step completes", () => {
-  it("given a fresh user, when the welcome email is sent, records it with the ETag and publishes nothing yet", () => {
+  it("given a fresh user, when the welcome email is sent, records the step and publishes nothing yet", () => {
     const decision = trackOnboarding(emailSent, user(), decisionContext());
-    expect(decision.writes).toEqual([
+    expect(decision.changes).toEqual([
       {
-        op: "replace",
-        ifMatch: "e1",
-        document: expect.objectContaining({ status: "Onboarding", onboarding: { welcomeEmail: "Sent", crm: "Pending", credits: "Pending" }, updatedAt: fixedNow.toISOString() }),
+        put: expect.objectContaining({ status: "Onboarding", onboarding: { welcomeEmail: "Sent", crm: "Pending", credits: "Pending" }, updatedAt: fixedNow.toISOString() }),
       },
     ]);
-    expect(decision.writes[0]).not.toHaveProperty("document._etag");
     expect(decision.publish).toEqual([]);
   });
 
   it("given email and CRM done, when credits are assigned, flips the user to Onboarded and publishes UserOnboarded", () => {
     const decision = trackOnboarding(creditsAssigned, user({ welcomeEmail: "Sent", crm: "Added" }), decisionContext());
-    expect(decision.writes).toEqual([
-      { op: "replace", ifMatch: "e1", document: expect.objectContaining({ status: "Onboarded", onboarding: { welcomeEmail: "Sent", crm: "Added", credits: "Assigned" } }) },
+    expect(decision.changes).toEqual([
+      { put: expect.objectContaining({ status: "Onboarded", onboarding: { welcomeEmail: "Sent", crm: "Added", credits: "Assigned" } }) },
     ]);
     expect(decision.publish).toEqual([{ type: "Users.UserOnboarded.v1", subject: "users/u-1", data: { userId: "u-1", crm: "Added" } }]);
   });
 
   it("given email and credits done, when the CRM rejected the contact, still completes onboarding and says the CRM failed", () => {
     const decision = trackOnboarding(contactFailed, user({ welcomeEmail: "Sent", credits: "Assigned" }), decisionContext());
-    expect(decision.writes[0]).toMatchObject({ document: { status: "Onboarded", onboarding: { crm: "Failed" } } });
+    expect(decision.changes[0]).toMatchObject({ put: { status: "Onboarded", onboarding: { crm: "Failed" } } });
     expect(decision.publish).toEqual([{ type: "Users.UserOnboarded.v1", subject: "users/u-1", data: { userId: "u-1", crm: "Failed" } }]);
   });
 
   it("given the step is already recorded, does nothing (no second UserOnboarded)", () => {
     const onboarded = user({ welcomeEmail: "Sent", crm: "Added", credits: "Assigned" }, "Onboarded");
     for (const event of [emailSent, contactAdded, creditsAssigned]) {
-      expect(trackOnboarding(event, onboarded, decisionContext())).toEqual({ writes: [], publish: [] });
+      expect(trackOnboarding(event, onboarded, decisionContext())).toEqual({ changes: [], publish: [] });
     }
   });
 
   it("given the CRM contact was added, a stray failure for it does not overwrite the outcome", () => {
-    expect(trackOnboarding(contactFailed, user({ crm: "Added" }), decisionContext())).toEqual({ writes: [], publish: [] });
+    expect(trackOnboarding(contactFailed, user({ crm: "Added" }), decisionContext())).toEqual({ changes: [], publish: [] });
   });
 
   it("given the user is not visible (yet), loading throws TransientError so Event Grid retries instead of losing the step", async () => {
     const store = createInMemoryStore();
-    await expect(trackOnboardingWhenStepCompleted.load(contactAdded, { store, ports: undefined, idempotencyKey: contactAdded.id })).rejects.toBeInstanceOf(TransientError);
+    await expect(trackOnboardingWhenStepCompleted.load(contactAdded, loadContextOf(store, undefined))).rejects.toBeInstanceOf(TransientError);
   });
 });
 

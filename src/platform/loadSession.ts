@@ -1,0 +1,79 @@
+import { TransientError } from "./errors";
+import { DocumentReader, DocumentStore, DocumentWrite, ReadOptions, StoredDocument, stripSystemProperties } from "./store";
+
+/**
+ * A change a decision makes to its partition, in domain terms: this document, as it should be from now on. Whether
+ * that is a create or a replace, and with which ETag, is the session's business (see `writesFor`), not the decision's.
+ */
+export type Change = { readonly put: StoredDocument };
+
+/**
+ * A call to an outside system (gateway, bank) made under a durable intent. `intent` is the record that makes whatever
+ * the call did findable again after any crash: when `load` did not find it stored, the session creates it before
+ * calling (a create: when the id is taken, by another attempt or a cancellation marker, the commit conflicts and the
+ * runner reads and decides again). `call` gets `idempotencyKey`, the key the intent records, so every attempt asks the
+ * outside system the same question and gets the first answer back.
+ */
+export interface OutsideStep<R> {
+  readonly intent: StoredDocument;
+  readonly idempotencyKey: string;
+  call(idempotencyKey: string): Promise<R>;
+}
+
+export type Act = <R>(step: OutsideStep<R>) => Promise<R>;
+
+/** What one load → decide → commit round works with; a new one for every attempt. */
+export interface LoadSession {
+  /** Reads that remember each document's version (and that a read found nothing), handing out plain documents. */
+  readonly store: DocumentReader;
+  readonly act: Act;
+  /**
+   * The store writes of a decision's changes: a put of a document `load` read replaces it with the ETag it was read
+   * with (a concurrent change makes the commit conflict); a put of one `load` found missing creates it (a concurrent
+   * create conflicts). A put of a document `load` never looked at is refused: the session could only guess between
+   * create and overwrite, and a blind overwrite is exactly the lost update the ETags are there to prevent.
+   */
+  writesFor(changes: readonly Change[]): DocumentWrite[];
+}
+
+const keyOf = (id: string, pk: string) => `${pk}\u0000${id}`;
+
+export const openLoadSession = (store: DocumentStore): LoadSession => {
+  /** ETag as read, or null: read and found missing. */
+  const versions = new Map<string, string | null>();
+
+  const reader: DocumentReader = {
+    async readDocument<T extends StoredDocument>(id: string, pk: string, options?: ReadOptions) {
+      const found = await store.readDocument<T>(id, pk, options);
+      versions.set(keyOf(id, pk), found ? found._etag : null);
+      return found && stripSystemProperties<T>(found);
+    },
+    async queryDocuments<T extends StoredDocument>(...args: Parameters<DocumentReader["queryDocuments"]>) {
+      const found = await store.queryDocuments<T>(...args);
+      for (const document of found) versions.set(keyOf(document.id, document.pk), document._etag);
+      return found.map((document) => stripSystemProperties<T>(document));
+    },
+  };
+
+  const act: Act = async (step) => {
+    const { intent } = step;
+    if (!versions.get(keyOf(intent.id, intent.pk))) {
+      await store.commit(intent.pk, [{ op: "create", document: intent }]);
+      // Read back, so the decision's put of the settled intent replaces it with this version.
+      if (!(await reader.readDocument(intent.id, intent.pk))) throw new TransientError(`Intent ${intent.id} vanished after its commit`);
+    }
+    return step.call(step.idempotencyKey);
+  };
+
+  const writesFor = (changes: readonly Change[]): DocumentWrite[] =>
+    changes.map(({ put }) => {
+      const version = versions.get(keyOf(put.id, put.pk));
+      const document = stripSystemProperties(put);
+      if (version === undefined) {
+        throw new Error(`A decision put ${put.id} (partition ${put.pk}) that its load never read: read it first, so the write knows its version`);
+      }
+      return version === null ? { op: "create", document } : { op: "replace", document, ifMatch: version };
+    });
+
+  return { store: reader, act, writesFor };
+};

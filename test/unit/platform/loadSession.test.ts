@@ -1,0 +1,119 @@
+import { ConcurrencyConflictError } from "../../../src/platform/errors";
+import { openLoadSession } from "../../../src/platform/loadSession";
+import { Reaction, runReaction } from "../../../src/platform/reaction";
+import { STOCK_PARTITION, StockDocument } from "../../../src/services/inventory/documents";
+import { ReserveStockState, reserveStockWhenOrderPlaced } from "../../../src/services/inventory/reserveStockWhenOrderPlaced";
+import { anEvent, fixedNow } from "../../support/events";
+import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
+
+const placed = () =>
+  anEvent("Orders.OrderPlaced.v1", {
+    orderId: "o-1", customerId: "c", currency: "EUR", total: 1, paymentToken: "t", items: [{ sku: "A", quantity: 1, unitPrice: 1 }],
+  });
+const stockA = (available: number, reserved = 0): StockDocument => ({ id: "stock:A", pk: STOCK_PARTITION, kind: "stock", sku: "A", available, reserved });
+
+describe("load session: decisions put documents, the session knows their versions", () => {
+  it("turns a put of a document load read into a replace with the ETag it was read with", async () => {
+    const store = createInMemoryStore([stockA(5)]);
+    const etag = (await store.readDocument("stock:A", STOCK_PARTITION))?._etag;
+    const session = openLoadSession(store);
+    const read = await session.store.readDocument<StockDocument>("stock:A", STOCK_PARTITION);
+    expect(session.writesFor([{ put: { ...read!, available: 4 } }])).toEqual([{ op: "replace", ifMatch: etag, document: { ...stockA(4) } }]);
+  });
+
+  it("turns a put of a document load found missing into a create", async () => {
+    const session = openLoadSession(createInMemoryStore());
+    expect(await session.store.readDocument("stock:A", STOCK_PARTITION)).toBeUndefined();
+    expect(session.writesFor([{ put: stockA(1) }])).toEqual([{ op: "create", document: stockA(1) }]);
+  });
+
+  it("remembers the versions of what a query returned", async () => {
+    const store = createInMemoryStore([stockA(5)]);
+    const session = openLoadSession(store);
+    const [found] = await session.store.queryDocuments<StockDocument>(STOCK_PARTITION, "c.kind = 'stock'");
+    expect(session.writesFor([{ put: { ...found!, available: 0 } }])).toEqual([
+      { op: "replace", ifMatch: (await store.readDocument("stock:A", STOCK_PARTITION))?._etag, document: stockA(0) },
+    ]);
+  });
+
+  it("refuses a put of a document load never looked at: it could only guess between create and a blind overwrite", () => {
+    const session = openLoadSession(createInMemoryStore([stockA(5)]));
+    expect(() => session.writesFor([{ put: stockA(0) }])).toThrow(/never read/);
+  });
+
+  it("hands load plain documents, without the store's system properties", async () => {
+    const session = openLoadSession(createInMemoryStore([stockA(5)]));
+    expect(await session.store.readDocument("stock:A", STOCK_PARTITION)).toEqual(stockA(5));
+    expect(await session.store.queryDocuments(STOCK_PARTITION, "c.kind = 'stock'")).toEqual([stockA(5)]);
+  });
+});
+
+describe("load session: outside calls under a durable intent", () => {
+  const intent = { id: "payment:o-1", pk: "o-1", kind: "payment", status: "Charging", chargeKey: "key-1" };
+
+  it("records the intent before the call, calls under the step's key, and lets the decision replace the intent", async () => {
+    const store = createInMemoryStore();
+    const session = openLoadSession(store);
+    expect(await session.store.readDocument("payment:o-1", "o-1")).toBeUndefined();
+    const seen: unknown[] = [];
+    const result = await session.act({
+      intent,
+      idempotencyKey: "key-1",
+      call: async (key) => {
+        seen.push(key, await store.readDocument("payment:o-1", "o-1"));
+        return "charged";
+      },
+    });
+    expect(result).toBe("charged");
+    expect(seen).toEqual(["key-1", expect.objectContaining(intent)]);
+    expect(session.writesFor([{ put: { ...intent, status: "Charged" } }])).toEqual([
+      { op: "replace", ifMatch: (await store.readDocument("payment:o-1", "o-1"))?._etag, document: { ...intent, status: "Charged" } },
+    ]);
+  });
+
+  it("writes nothing before the call when load found the intent recorded", async () => {
+    const store = createInMemoryStore([intent]);
+    const session = openLoadSession(store);
+    const recorded = await session.store.readDocument<typeof intent & { kind: string }>("payment:o-1", "o-1");
+    await session.act({ intent: recorded!, idempotencyKey: "key-1", call: async () => "again" });
+    expect(store.commits).toEqual([]);
+  });
+
+  it("conflicts, without calling, when someone recorded the intent's id since load looked", async () => {
+    const store = createInMemoryStore();
+    const session = openLoadSession(store);
+    await session.store.readDocument("payment:o-1", "o-1");
+    await store.commit("o-1", [{ op: "create", document: { ...intent, status: "CancelledBeforeCharge" } }]);
+    const call = jest.fn(async () => "charged");
+    await expect(session.act({ intent, idempotencyKey: "key-1", call })).rejects.toBeInstanceOf(ConcurrencyConflictError);
+    expect(call).not.toHaveBeenCalled();
+  });
+});
+
+describe("runReaction: a concurrent change between load and commit", () => {
+  it("makes the commit conflict; the runner loads and decides again from the new state", async () => {
+    const store = createInMemoryStore([stockA(2)]);
+    const decided: number[] = [];
+    let raced = false;
+    const racing: Reaction<ReturnType<typeof placed>, ReserveStockState> = {
+      ...reserveStockWhenOrderPlaced,
+      async load(event, context) {
+        const state = await reserveStockWhenOrderPlaced.load(event, context);
+        if (!raced) {
+          raced = true;
+          // Another order takes one unit after this load read the stock.
+          await store.commit(STOCK_PARTITION, [{ op: "upsert", document: stockA(1, 1) }]);
+        }
+        return state;
+      },
+      decide(event, state, context) {
+        decided.push(state.stock.get("A")?.available ?? -1);
+        return reserveStockWhenOrderPlaced.decide(event, state, context);
+      },
+    };
+    const result = await runReaction(racing, placed(), { store, publisher: recordingPublisher(), ports: {}, clock: () => fixedNow, backoff: async () => undefined });
+    expect(result.outcome).toBe("handled");
+    expect(decided).toEqual([2, 1]);
+    expect(await store.readDocument("stock:A", STOCK_PARTITION)).toMatchObject({ available: 0, reserved: 2 });
+  });
+});

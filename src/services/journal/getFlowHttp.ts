@@ -8,7 +8,8 @@ import { warnStalledFlowsOnce } from "./stalledWarning";
 
 /**
  * GET /api/flows/{correlationId}: every event of one business flow, causes before effects, with the flow's status,
- * what it waits for, and the dead letters and poison records of its events (`null` where they cannot be read).
+ * what it waits for (counting the reactions its dead letters and poison records name), and those dead letters and
+ * poison records (`null` where they cannot be read).
  */
 export const getFlow: HttpHandler<JournalPorts> = async (request, { store, ports, clock }, context) => {
   requireAppRole(request, "Flows.Read");
@@ -22,7 +23,7 @@ export const getFlow: HttpHandler<JournalPorts> = async (request, { store, ports
     correlationId,
     flow: summary.flow,
     status: statusOf(summary, deadlines, now),
-    waitingFor: waitingFor(summary.steps),
+    waitingFor: waitingFor(summary, { deadLetters, poison }),
     startedAt: summary.startedAt,
     lastEventAt: summary.lastEventAt,
     deadlineAt: new Date(Date.parse(summary.startedAt) + deadlineOf(summary.flow, deadlines)).toISOString(),

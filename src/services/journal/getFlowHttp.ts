@@ -18,7 +18,8 @@ export const getFlow: HttpHandler<JournalPorts> = async (request, { store, ports
   const now = clock();
   const deadlines = ports.settings.deadlinesInMs;
   if (stored) await warnStalledFlowsOnce([stored], { store, deadlines, now, warn: (line) => context.warn(line) });
-  const [deadLetters, poison] = await Promise.all([ports.incidents.deadLettersOf(correlationId), ports.incidents.poisonOf(correlationId)]);
+  const window = { correlationId, startedAt: summary.startedAt, lastEventAt: summary.lastEventAt, eventTypes: [...new Set(events.map((e) => e.type))] };
+  const [deadLetters, poison] = await Promise.all([ports.incidents.deadLettersOf(window), ports.incidents.poisonOf(correlationId)]);
   return json(200, {
     correlationId,
     flow: summary.flow,

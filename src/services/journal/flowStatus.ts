@@ -1,7 +1,7 @@
 import { FlowName, QuietReaction, flowNames, flows } from "../../flows";
 import { ReactionSpec, ServiceName, functionNameOf, listReactions, listSubscriptions, serviceNames, services } from "../../topology";
 import { DeadLetterView, PoisonView } from "./flowIncidents";
-import { FlowStep, FlowSummaryDocument } from "./flowSummary";
+import { FlowSummaryDocument } from "./flowSummary";
 
 export const flowStatuses = ["running", "completed", "failed", "stalled"] as const;
 export type FlowStatus = (typeof flowStatuses)[number];

@@ -11,7 +11,7 @@ jest.mock("@azure/storage-blob", () => {
   return { BlobServiceClient, __mocks: { listBlobsFlat, getContainerClient } };
 });
 
-const mocks = (jest.requireMock("@azure/storage-blob") as { __mocks: { listBlobsFlat: jest.Mock; getContainerClient: jest.Mock } }).__mocks;
+const mocks = jest.requireMock<{ __mocks: { listBlobsFlat: jest.Mock; getContainerClient: jest.Mock } }>("@azure/storage-blob").__mocks;
 const flow = { correlationId: "c", startedAt: "2026-01-01T00:00:00Z", lastEventAt: "2026-01-01T00:00:01Z", eventTypes: ["Users.UserSignedUp.v1"] };
 
 describe("where the journal reads dead letters from", () => {

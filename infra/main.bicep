@@ -153,6 +153,16 @@ var outsideSystemSettings = {
   email: emailAppSettings
 }
 
+// The journal's flow view reads every service's poison records and Event Grid's dead-letter blobs with its identity
+// (rbac.bicep grants it the read roles). By name, not output: what-if can predict the settings.
+var flowViewSettings = {
+  journal: {
+    JOURNAL_DEAD_LETTERS__blobServiceUri: 'https://${storageAccountName(token)}.blob.${environment().suffixes.storage}'
+    JOURNAL_DEAD_LETTERS_CONTAINER: deadLetterContainerName
+    JOURNAL_POISON_CONTAINERS: join(map(topology.services, s => s.container), ',')
+  }
+}
+
 // Secret name in the Key Vault by app setting, by service. Decided by switches, never by the secret values, so that
 // what-if can predict the settings and role assignments (it cannot read secure values).
 var secretSettings = {
@@ -240,7 +250,7 @@ module apps 'modules/function-app.bicep' = [
       cosmosDatabaseName: cosmos.outputs.databaseName
       publishesTo: service.publishesTo
       topicEndpoints: topicEndpoints
-      extraSettings: outsideSystemSettings[?service.name] ?? {}
+      extraSettings: union(outsideSystemSettings[?service.name] ?? {}, flowViewSettings[?service.name] ?? {})
       keyVaultReferenceSettings: secretSettings[?service.name] ?? {}
       keyVaultName: keyVaultName(token)
       apiClientId: apiClientId

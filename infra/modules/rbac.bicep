@@ -1,5 +1,5 @@
 metadata name = 'Role assignments'
-metadata description = 'Least-privilege data-plane roles: each app on its own Cosmos container, EventGrid Data Sender on the topics it publishes to only, host storage (blobs, queues, tables), telemetry, Key Vault Secrets User on its own secrets; each topic on the dead-letter container.'
+metadata description = 'Least-privilege data-plane roles: each app on its own Cosmos container, EventGrid Data Sender on the topics it publishes to only, host storage (blobs, queues, tables), telemetry, Key Vault Secrets User on its own secrets; each topic on the dead-letter container; the flow view (journal) reads every container\'s poison records and the dead letters.'
 
 @description('Required. One entry per Function App.')
 param apps appAccess[]
@@ -15,6 +15,9 @@ param storageAccountName string
 
 @description('Required. Name of the dead-letter blob container.')
 param deadLetterContainerName string
+
+@description('Optional. The service whose app shows flows: it gets Cosmos DB Built-in Data Reader on every other service\'s container (their poison records) and Storage Blob Data Reader on the dead-letter container.')
+param flowViewService string = 'journal'
 
 @description('Required. Name of the Cosmos DB account.')
 param cosmosAccountName string
@@ -70,6 +73,8 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
+  cosmosDataReader: '00000000-0000-0000-0000-000000000001'
   cosmosDataContributor: '00000000-0000-0000-0000-000000000002'
 }
 
@@ -85,6 +90,14 @@ var secretReaders = flatten(map(
 var senderGrants = flatten(map(
   apps,
   app => map(app.publishesTo, topic => { service: app.service, principalId: app.principalId, topic: topic })
+))
+
+var flowViewers = filter(apps, app => app.service == flowViewService)
+
+// One (viewer, container) pair per other service's container: read-only, for the poison records a flow view shows.
+var poisonReads = flatten(map(
+  flowViewers,
+  viewer => map(filter(apps, app => app.container != viewer.container), app => { service: viewer.service, principalId: viewer.principalId, container: app.container })
 ))
 
 resource topicResources 'Microsoft.EventGrid/topics@2025-02-15' existing = [
@@ -110,6 +123,10 @@ resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2026-03-15' existing = {
 
   resource dataContributor 'sqlRoleDefinitions' existing = {
     name: roles.cosmosDataContributor
+  }
+
+  resource dataReader 'sqlRoleDefinitions' existing = {
+    name: roles.cosmosDataReader
   }
 }
 
@@ -224,6 +241,20 @@ resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 ]
 
+// The flow view lists a flow's dead letters from the blobs Event Grid wrote; reading is all it may do there.
+resource deadLetterReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for viewer in flowViewers: {
+    name: guid(storage::blobService::deadLetters.id, viewer.principalId, roles.storageBlobDataReader)
+    scope: storage::blobService::deadLetters
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataReader)
+      principalId: viewer.principalId
+      principalType: 'ServicePrincipal'
+      description: '${viewer.service} shows the dead letters of a flow'
+    }
+  }
+]
+
 // Scoped to the service's own container: a service cannot read or write another service's data.
 // One at a time: Cosmos DB rejects concurrent role-assignment writes on one account.
 @batchSize(1)
@@ -239,10 +270,28 @@ resource cosmosDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAss
   }
 ]
 
+// Read-only and per container (Cosmos DB roles cannot be scoped to the `poison` partition): the flow view queries each
+// service's poison records of a flow. After the contributors, one at a time, for the same reason as above.
+@batchSize(1)
+resource cosmosPoisonReader 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2026-03-15' = [
+  for read in poisonReads: {
+    parent: cosmos
+    name: guid(cosmos.id, read.container, read.principalId, roles.cosmosDataReader)
+    properties: {
+      roleDefinitionId: cosmos::dataReader.id
+      principalId: read.principalId
+      scope: '${cosmos.id}/dbs/${cosmosDatabaseName}/colls/${read.container}'
+    }
+    dependsOn: [
+      cosmosDataContributor
+    ]
+  }
+]
+
 @description('The name of this deployment.')
 output name string = deployment().name
 
 // No per-assignment resource ID outputs: Bicep 0.49 compiles `eventGridSender[i].id` in an output loop with the
 // scope of topics[i] instead of the grant's topic, which fails the deployment (caught by `bicep snapshot` in test/infra).
 @description('The number of role assignments this module makes.')
-output roleAssignmentCount int = length(senderGrants) + 5 * length(apps) + length(topicIdentities) + length(secretReaders)
+output roleAssignmentCount int = length(senderGrants) + 5 * length(apps) + length(topicIdentities) + length(secretReaders) + length(flowViewers) + length(poisonReads)

@@ -1,7 +1,10 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import type { CloudEventEnvelope } from "../../src/events/envelope";
 import type { EventPublisher } from "../../src/platform/publisher";
+import { DeadLetterItem, parseDeadLetterBlob } from "../../src/platform/deadLetterBlobs";
 import { recheckEvent } from "./recheck";
+
+export { parseDeadLetterBlob, type DeadLetterItem } from "../../src/platform/deadLetterBlobs";
 
 /** Blobs already handled are moved under these prefixes; everything else in the container is a live dead letter. */
 export const REPLAYED_PREFIX = "replayed/";
@@ -15,60 +18,12 @@ export interface DeadLetterFilter {
   readonly since?: Date;
 }
 
-/** One dead-lettered event, read from either blob shape Event Grid writes (CloudEvents: nested `event`; its own schema: flat). */
-export interface DeadLetterItem {
-  readonly blobName: string;
-  readonly subscription: string;
-  readonly event: Record<string, unknown>;
-  readonly deadLetterReason: string;
-  readonly deliveryAttempts: number;
-  readonly lastDeliveryOutcome: string;
-  readonly lastHttpStatusCode?: number;
-  readonly publishTime?: string;
-  readonly lastDeliveryAttemptTime?: string;
-}
-
 export interface DeadLetterGroup {
   readonly subscription: string;
   readonly deadLetterReason: string;
   readonly count: number;
   readonly eventTypes: readonly string[];
 }
-
-const DEAD_LETTER_FIELDS = ["deadLetterReason", "deliveryAttempts", "lastDeliveryOutcome", "lastHttpStatusCode", "publishTime", "lastDeliveryAttemptTime"];
-
-const asRecord = (value: unknown): Record<string, unknown> | undefined =>
-  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-
-/** Parses one blob's text; throws naming the blob when it is not a dead-letter blob. */
-export const parseDeadLetterBlob = (blobName: string, text: string): DeadLetterItem[] => {
-  const subscription = blobName.split("/")[0] ?? "";
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${blobName} is not JSON: ${(error as Error).message}`);
-  }
-  const entries = Array.isArray(parsed) ? parsed : [parsed];
-  return entries.map((raw, index) => {
-    const entry = asRecord(raw);
-    if (!entry) throw new Error(`${blobName}[${index}] is not an object`);
-    const nested = asRecord(entry.event);
-    const event = nested ?? Object.fromEntries(Object.entries(entry).filter(([k]) => !DEAD_LETTER_FIELDS.includes(k)));
-    const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-    return {
-      blobName,
-      subscription,
-      event,
-      deadLetterReason: text(entry.deadLetterReason) ?? "Unknown",
-      deliveryAttempts: typeof entry.deliveryAttempts === "number" ? entry.deliveryAttempts : 0,
-      lastDeliveryOutcome: text(entry.lastDeliveryOutcome) ?? "Unknown",
-      ...(typeof entry.lastHttpStatusCode === "number" ? { lastHttpStatusCode: entry.lastHttpStatusCode } : {}),
-      ...(text(entry.publishTime) ? { publishTime: text(entry.publishTime) } : {}),
-      ...(text(entry.lastDeliveryAttemptTime) ? { lastDeliveryAttemptTime: text(entry.lastDeliveryAttemptTime) } : {}),
-    };
-  });
-};
 
 const matches = (item: DeadLetterItem, filter: DeadLetterFilter): boolean =>
   (!filter.subscription || item.subscription.toLowerCase() === filter.subscription.toLowerCase()) &&

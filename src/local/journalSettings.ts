@@ -5,11 +5,12 @@ import { serviceNames, services } from "../topology";
 export const LOCAL_FLOW_DEADLINE_MS = 30_000;
 
 /**
- * The journal's local settings: short flow deadlines, and the emulator's dead letters and every container's poison
- * records in flow views (in Azure the journal reads neither; see the README).
+ * The journal's local settings: short flow deadlines, every container's poison records in flow views, and dead letters
+ * from the blobs the emulator writes to Azurite when it runs (the same reader as in Azure, by connection string), else
+ * from the emulator's own list.
  */
-export const localJournalSettings = (eventGridUrl: string): Record<string, string> => ({
-  JOURNAL_DEAD_LETTERS_URL: `${eventGridUrl}/dead-letters`,
+export const localJournalSettings = (eventGridUrl: string, deadLetterConnectionString?: string): Record<string, string> => ({
+  ...(deadLetterConnectionString ? { JOURNAL_DEAD_LETTERS_CONNECTION_STRING: deadLetterConnectionString } : { JOURNAL_DEAD_LETTERS_URL: `${eventGridUrl}/dead-letters` }),
   JOURNAL_POISON_CONTAINERS: serviceNames.map((s) => services[s].container).join(","),
   ...Object.fromEntries(flowNames.map((f) => [flows[f].deadlineSetting, String(LOCAL_FLOW_DEADLINE_MS)])),
 });

@@ -155,7 +155,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         ]),
       ),
       ...localServiceSettings(dev.url),
-      ...localJournalSettings(eventGrid.url),
+      ...localJournalSettings(eventGrid.url, deadLetterStorage?.connectionString),
     };
     const appSettings: Record<string, string> = {
       ...stackDefaults,

@@ -369,18 +369,39 @@ describe("what main.bicep deploys", () => {
     expect(senderProblems(senderTopicsByService(main, names), publishes)).toEqual([]);
   });
 
-  it("grants Cosmos DB Built-in Data Contributor to each app on its own container only", () => {
-    const assignments = ofType(main, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments");
+  const cosmosGrants = () => {
     const serviceByApp = Object.fromEntries(Object.entries(names.appByService).map(([s, a]) => [a, s]));
-    const granted = assignments.map((a) => {
-      const service = serviceByApp[principalOf(a)?.name ?? ""] as (typeof serviceNames)[number] | undefined;
-      return { service, role: at(a, "properties.roleDefinitionId"), scope: at(a, "properties.scope") };
-    });
+    return ofType(main, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments").map((a) => ({
+      service: serviceByApp[principalOf(a)?.name ?? ""] as (typeof serviceNames)[number] | undefined,
+      role: String(at(a, "properties.roleDefinitionId")).split("/sqlRoleDefinitions/")[1],
+      container: String(at(a, "properties.scope")).match(/\/dbs\/choreography\/colls\/([^/]+)$/)?.[1],
+    }));
+  };
+
+  it("grants Cosmos DB Built-in Data Contributor to each app on its own container only", () => {
+    const granted = cosmosGrants().filter((g) => g.role?.startsWith(ROLE.cosmosDataContributor));
     expect(granted.map((g) => g.service).sort()).toEqual([...serviceNames].sort());
-    for (const g of granted) {
-      expect(String(g.role)).toMatch(new RegExp(`/sqlRoleDefinitions/${ROLE.cosmosDataContributor}$`));
-      expect(String(g.scope)).toMatch(new RegExp(`/dbs/choreography/colls/${services[g.service ?? "orders"].container}$`));
-    }
+    for (const g of granted) expect(g).toEqual({ service: g.service, role: ROLE.cosmosDataContributor, container: services[g.service ?? "orders"].container });
+  });
+
+  it("lets the journal read, and only read, every other service's container (poison records) and the dead letters, and tells it where they are", () => {
+    const others = serviceNames.filter((s) => s !== "journal").map((s) => services[s].container).sort();
+    const readers = cosmosGrants().filter((g) => g.role?.startsWith(ROLE.cosmosDataReader));
+    expect(readers.map((g) => `${g.service} -> ${g.container}`).sort()).toEqual(others.map((c) => `journal -> ${c}`));
+    expect(cosmosGrants().filter((g) => g.role !== ROLE.cosmosDataReader && g.role !== ROLE.cosmosDataContributor)).toEqual([]);
+
+    const blobReaders = ofType(main, "Microsoft.Authorization/roleAssignments").filter((a) => roleOf(a) === ROLE.storageBlobDataReader);
+    expect(blobReaders.map((a) => `${principalOf(a)?.name} -> ${scopeOf(a)?.split("/providers/")[1]}`)).toEqual([
+      `${names.appByService.journal} -> Microsoft.Storage/storageAccounts/${main.outputs.STORAGE_ACCOUNT_NAME}/blobServices/default/containers/dead-letters`,
+    ]);
+
+    const settings = appSettingsOf(ofType(main, "Microsoft.Web/sites").find((site) => appSettingsOf(site).SERVICES === "journal")!);
+    expect(settings.JOURNAL_DEAD_LETTERS_CONTAINER).toBe("dead-letters");
+    // The snapshot leaves the cloud's storage suffix unresolved: https://<account>.blob.<suffix>.
+    expect(settings.JOURNAL_DEAD_LETTERS__blobServiceUri).toBe(`[format('https://{0}.blob.{1}', '${main.outputs.STORAGE_ACCOUNT_NAME}', environment().suffixes.storage)]`);
+    expect(String(settings.JOURNAL_POISON_CONTAINERS).split(",").sort()).toEqual(serviceNames.map((s) => services[s].container).sort());
+    const elsewhere = ofType(main, "Microsoft.Web/sites").filter((site) => Object.keys(appSettingsOf(site)).some((k) => k.startsWith("JOURNAL_")));
+    expect(elsewhere.map((site) => appSettingsOf(site).SERVICES)).toEqual(["journal"]);
   });
 
   it("creates one Cosmos container per service on /pk; journal entries expire after 30 days, others on per-item TTL", () => {

@@ -12,6 +12,8 @@ export const ROLE = {
   storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
   keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
   monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
+  storageBlobDataReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+  cosmosDataReader: "00000000-0000-0000-0000-000000000001",
   cosmosDataContributor: "00000000-0000-0000-0000-000000000002",
 } as const;
 

@@ -64,11 +64,13 @@ describe("dead-letters and poison tools against Azurite and the local stack", ()
   it("dead-letters sign-ups during a CRM outage in Event Grid's blob layout, lists them grouped, replays them once", async () => {
     await setCrmOutage(true);
     const userIds: string[] = [];
+    const correlationIds: string[] = [];
     try {
       for (let i = 0; i < 3; i++) {
         const response = await sendJson("POST", `${stack.apiUrl}/users`, { email: `dl-${Date.now().toString(36)}-${i}@example.com`, name: "Grace Hopper" });
         expect(response.status).toBe(202);
         userIds.push(response.body.userId);
+        correlationIds.push(response.body.correlationId);
       }
       await waitFor(async () => ((await blobNames()).length >= 3 ? true : undefined), { description: "3 dead-letter blobs", timeoutInMs: 30_000 });
       await stack.stack.eventGrid.idle(30_000);
@@ -94,6 +96,14 @@ describe("dead-letters and poison tools against Azurite and the local stack", ()
     ]);
     for (const userId of userIds) expect(await userOf(userId)).toMatchObject({ status: "Onboarding", onboarding: { crm: "Pending" } });
 
+    // The flow view reads the same blobs, as the journal does in Azure: only this flow's, named by its subscription.
+    const flowView = async (correlationId: string) => (await getJson(`${stack.apiUrl}/flows/${correlationId}`)).body;
+    const stuck = await flowView(correlationIds[0]!);
+    expect(stuck.deadLetters).toEqual([
+      expect.objectContaining({ subscription: crmSubscription, eventType: "Users.UserSignedUp.v1", deadLetterReason: "MaxDeliveryAttemptsExceeded", deliveryAttempts: 2 }),
+    ]);
+    expect(stuck.waitingFor).toEqual(["crm-addContactWhenUserSignedUp"]);
+
     const listed = await json("dead-letters", "list");
     expect(listed).toEqual({
       total: 3,
@@ -114,6 +124,9 @@ describe("dead-letters and poison tools against Azurite and the local stack", ()
       expect((await userOf(userId)).onboarding).toEqual({ welcomeEmail: "Sent", crm: "Added", credits: "Assigned" });
     }
     expect((await blobNames()).sort()).toEqual(names.map((n) => `replayed/${n}`).sort());
+    // Replayed blobs are out of the subscription's prefix: the flow view no longer shows them, and waits for nothing.
+    await stack.stack.eventGrid.idle(30_000);
+    expect(await flowView(correlationIds[0]!)).toMatchObject({ status: "completed", deadLetters: [], waitingFor: [] });
 
     const again = await json("dead-letters", "replay");
     expect(again).toEqual({ replayed: [], invalid: [], blobsMoved: 0 });

@@ -1,9 +1,8 @@
-import { randomUUID } from "node:crypto";
 import type { ContainerClient } from "@azure/storage-blob";
+import { deadLetterBlobName } from "../../platform/deadLetterBlobs";
 import type { DeadLetter, EmulatorCloudEvent } from "./types";
 
-/** The container infra/naming.bicep gives Event Grid to dead-letter into; the same name locally. */
-export const DEAD_LETTER_CONTAINER = "dead-letters";
+export { DEAD_LETTER_CONTAINER, deadLetterBlobName } from "../../platform/deadLetterBlobs";
 
 /**
  * One element of a dead-letter blob for a subscription with the CloudEvents 1.0 delivery schema: the event as it was
@@ -19,13 +18,6 @@ export interface DeadLetterBlobEntry {
   readonly publishTime: string;
   readonly lastDeliveryAttemptTime: string;
 }
-
-/**
- * `<SUBSCRIPTION NAME IN UPPER CASE>/<YYYY>/<M>/<D>/<H>/<guid>.json`, the date and hour in UTC and not zero-padded
- * (learn.microsoft.com/azure/event-grid/manage-event-delivery, "Set dead-letter location").
- */
-export const deadLetterBlobName = (subscription: string, at: Date, id: string = randomUUID()): string =>
-  `${subscription.toUpperCase()}/${at.getUTCFullYear()}/${at.getUTCMonth() + 1}/${at.getUTCDate()}/${at.getUTCHours()}/${id}.json`;
 
 export const toDeadLetterBlobEntry = (deadLetter: DeadLetter): DeadLetterBlobEntry => ({
   event: deadLetter.event,

@@ -22,50 +22,64 @@ export interface PoisonView {
   readonly parkedAt: string;
 }
 
+/** What the journal knows of a flow that bounds where its incidents can be. */
+export interface FlowWindow {
+  readonly correlationId: string;
+  readonly startedAt: string;
+  readonly lastEventAt: string;
+  /** The event types the flow holds: the subscriptions they go to are where its dead letters can be. */
+  readonly eventTypes: readonly string[];
+}
+
 /** `null` means "not known here" (not configured, or the source could not be read), never "none". */
 export interface FlowIncidents {
-  deadLettersOf(correlationId: string): Promise<DeadLetterView[] | null>;
+  deadLettersOf(flow: FlowWindow): Promise<DeadLetterView[] | null>;
   poisonOf(correlationId: string): Promise<PoisonView[] | null>;
 }
+
+/** Where a flow's dead letters are read from: the local emulator's list, or Event Grid's blobs. */
+export type DeadLetterReader = (flow: FlowWindow) => Promise<DeadLetterView[] | null>;
 
 const text = (value: unknown): string => (typeof value === "string" ? value.slice(0, 500) : "");
 const record = (value: unknown): Record<string, unknown> => (typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {});
 
+/** A dead letter (either source's shape: the event beside Event Grid's dead-letter properties) as a flow view shows it. */
+export const deadLetterView = (d: Record<string, unknown>, subscription: string): DeadLetterView => ({
+  subscription,
+  eventId: text(record(d.event).id),
+  eventType: text(record(d.event).type),
+  deadLetterReason: text(d.deadLetterReason),
+  deliveryAttempts: typeof d.deliveryAttempts === "number" ? d.deliveryAttempts : 0,
+  lastDeliveryOutcome: text(d.lastDeliveryOutcome),
+  lastDeliveryAttemptTime: text(d.lastDeliveryAttemptTime),
+});
+
 const DEAD_LETTER_READ_TIMEOUT_MS = 2_000;
 
-/**
- * Locally the Event Grid emulator lists dead letters over HTTP; in Azure they are blobs in the `dead-letters`
- * container, which the journal does not read (yet), so there the answer is `null`.
- */
-export const createFlowIncidents = (options: {
-  readonly deadLettersUrl: string | undefined;
-  readonly poisonContainers: readonly string[];
-  readonly database: () => Database;
-  readonly fetch?: typeof fetch;
-}): FlowIncidents => ({
-  async deadLettersOf(correlationId) {
-    if (!options.deadLettersUrl) return null;
+/** Locally: the Event Grid emulator's `GET /dead-letters` (every dead letter it holds, filtered here). */
+export const emulatorDeadLetters =
+  (url: string, fetchImpl: typeof fetch = fetch): DeadLetterReader =>
+  async ({ correlationId }) => {
     try {
-      const response = await (options.fetch ?? fetch)(options.deadLettersUrl, { signal: AbortSignal.timeout(DEAD_LETTER_READ_TIMEOUT_MS) });
+      const response = await fetchImpl(url, { signal: AbortSignal.timeout(DEAD_LETTER_READ_TIMEOUT_MS) });
       if (!response.ok) return null;
       const body: unknown = await response.json();
       if (!Array.isArray(body)) return null;
       return body
         .map(record)
         .filter((d) => record(d.event).correlationid === correlationId)
-        .map((d) => ({
-          subscription: text(d.subscription),
-          eventId: text(record(d.event).id),
-          eventType: text(record(d.event).type),
-          deadLetterReason: text(d.deadLetterReason),
-          deliveryAttempts: typeof d.deliveryAttempts === "number" ? d.deliveryAttempts : 0,
-          lastDeliveryOutcome: text(d.lastDeliveryOutcome),
-          lastDeliveryAttemptTime: text(d.lastDeliveryAttemptTime),
-        }));
+        .map((d) => deadLetterView(d, text(d.subscription)));
     } catch {
       return null;
     }
-  },
+  };
+
+export const createFlowIncidents = (options: {
+  readonly deadLetters: DeadLetterReader | undefined;
+  readonly poisonContainers: readonly string[];
+  readonly database: () => Database;
+}): FlowIncidents => ({
+  deadLettersOf: async (flow) => (options.deadLetters ? options.deadLetters(flow) : null),
   async poisonOf(correlationId) {
     if (options.poisonContainers.length === 0) return null;
     try {

@@ -1,6 +1,7 @@
-import { FlowName, flowNames } from "../../flows";
-import { listReactions } from "../../topology";
-import { FlowStep, FlowSummaryDocument } from "./flowSummary";
+import { FlowName, QuietReaction, flowNames, flows } from "../../flows";
+import { ReactionSpec, ServiceName, functionNameOf, listReactions, listSubscriptions, serviceNames, services } from "../../topology";
+import { DeadLetterView, PoisonView } from "./flowIncidents";
+import { FlowSummaryDocument } from "./flowSummary";
 
 export const flowStatuses = ["running", "completed", "failed", "stalled"] as const;
 export type FlowStatus = (typeof flowStatuses)[number];
@@ -17,23 +18,61 @@ export const statusOf = (summary: Pick<FlowSummaryDocument, "ended" | "flow" | "
   return now.getTime() - Date.parse(summary.startedAt) > deadlineOf(summary.flow, deadlines) ? "stalled" : "running";
 };
 
-/** Reactions that take part in flows (the journal's catch-all subscription does not produce outcomes). */
-const participatingReactions = listReactions().filter(
-  (r): r is typeof r & { eventTypes: readonly string[] } => r.eventTypes !== undefined,
+/**
+ * Reactions that owe a flow an outcome: those the manifest says may publish something. The journal's catch-all
+ * subscription and reactions with an empty `publishes` (openWallet, rememberRecipient: state only) never do.
+ */
+const owingReactions = listReactions().filter(
+  (r): r is typeof r & { eventTypes: readonly string[] } =>
+    r.eventTypes !== undefined &&
+    ((services[r.service].reactions as readonly ReactionSpec[]).find((spec) => spec.name === r.name)?.publishes.length ?? 0) > 0,
 );
 
+const functionNameBySubscription = new Map(listSubscriptions().map((s) => [s.name.toLowerCase(), s.functionName]));
+const serviceByContainer = new Map<string, ServiceName>(serviceNames.map((s) => [services[s].container, s]));
+
+/** The incidents of a flow that name a reaction: dead letters (by subscription) and poison records (by container). */
+export interface ReactionIncidents {
+  readonly deadLetters?: readonly Pick<DeadLetterView, "subscription">[] | null;
+  readonly poison?: readonly Pick<PoisonView, "container" | "reaction">[] | null;
+}
+
+const stillOwed = (quiet: QuietReaction | undefined, held: ReadonlySet<string>): boolean =>
+  !quiet ||
+  ((quiet.owedOnceFlowHolds?.some((set) => set.every((t) => held.has(t))) ?? true) && !(quiet.settledBy?.some((t) => held.has(t)) ?? false));
+
 /**
- * The reactions (`<service>-<reaction>`, as the Functions host names them) that received one of the flow's events and
- * have not published anything in reaction to it yet: no journaled event has that event as its cause and that
- * reaction's service as its source. A reaction that legitimately publishes nothing for an event stays listed.
+ * The reactions (`<service>-<reaction>`, as the Functions host names them) the flow still waits for:
+ *
+ * 1. a reaction that received one of the flow's events counts until its service publishes an event caused by it;
+ * 2. unless the manifest says it publishes nothing at all (`publishes: []`): it never counts;
+ * 3. or the flow's definition lists it in `quietReactions` (it may rightly publish nothing for an event): it counts
+ *    only while the flow holds the events its `owedOnceFlowHolds` names and none that `settledBy` names. Until the
+ *    flow's starting event is journaled the flow is not known, and its quiet reactions count as in rule 1;
+ * 4. a reaction with a dead letter or a poison record of the flow always counts: it will not answer by itself.
+ *
+ * Rules 1–3 read the summary's steps only, so the flow listing can afford them; rule 4 needs the incidents, which
+ * only the view of one flow reads (`GET /api/flows/{id}`).
  */
-export const waitingFor = (steps: readonly FlowStep[]): string[] => {
+export const waitingFor = (summary: Pick<FlowSummaryDocument, "flow" | "steps">, incidents: ReactionIncidents = {}): string[] => {
+  const { steps } = summary;
   const outcomes = new Set(steps.filter((s) => s.causationid !== undefined && s.service !== undefined).map((s) => `${s.causationid}\u0000${s.service}`));
+  const held = new Set(steps.map((s) => s.type));
+  const quietReactions: Readonly<Record<string, QuietReaction>> = summary.flow ? flows[summary.flow].quietReactions : {};
   const waiting = new Set<string>();
   for (const step of steps) {
-    for (const reaction of participatingReactions) {
-      if (reaction.eventTypes.includes(step.type) && !outcomes.has(`${step.id}\u0000${reaction.service}`)) waiting.add(reaction.functionName);
+    for (const reaction of owingReactions) {
+      if (!reaction.eventTypes.includes(step.type) || outcomes.has(`${step.id}\u0000${reaction.service}`)) continue;
+      if (stillOwed(quietReactions[reaction.functionName], held)) waiting.add(reaction.functionName);
     }
+  }
+  for (const { subscription } of incidents.deadLetters ?? []) {
+    const functionName = functionNameBySubscription.get(subscription.toLowerCase());
+    if (functionName) waiting.add(functionName);
+  }
+  for (const { container, reaction } of incidents.poison ?? []) {
+    const service = serviceByContainer.get(container);
+    if (service) waiting.add(functionNameOf(service, reaction));
   }
   return [...waiting].sort();
 };
@@ -58,5 +97,5 @@ export const toFlowListItem = (summary: FlowSummaryDocument, deadlines: Deadline
   lastEventAt: summary.lastEventAt,
   lastEventType: summary.lastEventType,
   eventCount: summary.eventCount,
-  waitingFor: waitingFor(summary.steps),
+  waitingFor: waitingFor(summary),
 });

@@ -8,7 +8,8 @@ import { warnStalledFlowsOnce } from "./stalledWarning";
 
 /**
  * GET /api/flows/{correlationId}: every event of one business flow, causes before effects, with the flow's status,
- * what it waits for, and the dead letters and poison records of its events (`null` where they cannot be read).
+ * what it waits for (counting the reactions its dead letters and poison records name), and those dead letters and
+ * poison records (`null` where they cannot be read).
  */
 export const getFlow: HttpHandler<JournalPorts> = async (request, { store, ports, clock }, context) => {
   requireAppRole(request, "Flows.Read");
@@ -17,12 +18,13 @@ export const getFlow: HttpHandler<JournalPorts> = async (request, { store, ports
   const now = clock();
   const deadlines = ports.settings.deadlinesInMs;
   if (stored) await warnStalledFlowsOnce([stored], { store, deadlines, now, warn: (line) => context.warn(line) });
-  const [deadLetters, poison] = await Promise.all([ports.incidents.deadLettersOf(correlationId), ports.incidents.poisonOf(correlationId)]);
+  const window = { correlationId, startedAt: summary.startedAt, lastEventAt: summary.lastEventAt, eventTypes: [...new Set(events.map((e) => e.type))] };
+  const [deadLetters, poison] = await Promise.all([ports.incidents.deadLettersOf(window), ports.incidents.poisonOf(correlationId)]);
   return json(200, {
     correlationId,
     flow: summary.flow,
     status: statusOf(summary, deadlines, now),
-    waitingFor: waitingFor(summary.steps),
+    waitingFor: waitingFor(summary, { deadLetters, poison }),
     startedAt: summary.startedAt,
     lastEventAt: summary.lastEventAt,
     deadlineAt: new Date(Date.parse(summary.startedAt) + deadlineOf(summary.flow, deadlines)).toISOString(),

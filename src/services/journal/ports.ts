@@ -1,17 +1,32 @@
 import type { Database } from "@azure/cosmos";
 import type { TokenCredential } from "@azure/identity";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { parseConfig } from "../../platform/config";
 import { createCosmosClient } from "../../platform/runtime";
 import { services } from "../../topology";
-import { FlowIncidents, createFlowIncidents } from "./flowIncidents";
+import { blobDeadLetters } from "./deadLetterBlobReader";
+import { DeadLetterReader, FlowIncidents, createFlowIncidents, emulatorDeadLetters } from "./flowIncidents";
 import { FlowIndex, createCosmosFlowIndex } from "./flowIndex";
-import { JournalSettings, parseJournalSettings } from "./settings";
+import { DeadLetterSource, JournalSettings, parseJournalSettings } from "./settings";
 
 export interface JournalPorts {
   readonly settings: JournalSettings;
   readonly flowIndex: FlowIndex;
   readonly incidents: FlowIncidents;
 }
+
+/** The blob client is created on first use, like the Cosmos client. */
+export const deadLetterReader = (source: DeadLetterSource | undefined, credential: () => TokenCredential): DeadLetterReader | undefined => {
+  if (!source) return undefined;
+  if (source.kind === "emulator") return emulatorDeadLetters(source.url);
+  let container: ContainerClient | undefined;
+  return blobDeadLetters(() => {
+    container ??= (
+      source.kind === "blobs" ? new BlobServiceClient(source.blobServiceUri, credential()) : BlobServiceClient.fromConnectionString(source.connectionString)
+    ).getContainerClient(source.container);
+    return container;
+  });
+};
 
 /**
  * The flow listing needs `TOP … ORDER BY`, which the DocumentStore port does not offer, so the journal queries its
@@ -30,6 +45,6 @@ export const createJournalPorts = (env: NodeJS.ProcessEnv, credential: () => Tok
   return {
     settings,
     flowIndex: createCosmosFlowIndex(() => getDatabase().container(services.journal.container), settings.deadlinesInMs),
-    incidents: createFlowIncidents({ deadLettersUrl: settings.deadLettersUrl, poisonContainers: settings.poisonContainers, database: getDatabase }),
+    incidents: createFlowIncidents({ deadLetters: deadLetterReader(settings.deadLetters, credential), poisonContainers: settings.poisonContainers, database: getDatabase }),
   };
 };

@@ -31,7 +31,7 @@ export const warnStalledFlowsOnce = async (
         throw error;
       }
       stalledFlows.add(1, { "choreography.flow": summary.flow ?? "unknown" });
-      const waiting = waitingFor(summary.steps);
+      const waiting = waitingFor(summary);
       deps.warn(
         `[flow ${summary.correlationId}] stalled: ${summary.flow ?? "unknown"} flow started ${summary.startedAt}, no outcome within ` +
           `${deadlineOf(summary.flow, deps.deadlines)} ms; last event ${summary.lastEventType} at ${summary.lastEventAt}; ` +

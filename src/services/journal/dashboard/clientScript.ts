@@ -70,7 +70,8 @@ export const dashboardScript = String.raw`
         el("td", { text: time(f.startedAt), title: f.startedAt }),
         el("td", { text: f.lastEventType + " · " + ago(f.lastEventAt) }),
         el("td", { class: "num", text: String(f.eventCount) }),
-        el("td", { class: "waiting", text: f.status === "completed" || f.status === "failed" ? "" : f.waitingFor.join(", ") }),
+        // An ended flow can still wait (an invoice after the confirmation, a refund after the cancellation).
+        el("td", { class: "waiting", text: f.waitingFor.join(", ") }),
       ]);
       body.appendChild(row);
     });
@@ -81,11 +82,10 @@ export const dashboardScript = String.raw`
     var panel = clear(document.getElementById("flow"));
     var f = state.openData;
     if (!f) { panel.appendChild(el("p", { class: "hint", text: "Pick a flow to see its timeline." })); return; }
-    var ended = f.status === "completed" || f.status === "failed";
     panel.appendChild(el("h2", {}, ["Flow ", el("span", { class: "mono", id: "flow-id", text: f.correlationId }), " ", el("span", { id: "flow-status" }, [badge(f.status)])]));
     panel.appendChild(el("p", { class: "meta", text: (f.flow || "unknown flow") + " · started " + time(f.startedAt) + " · deadline " + time(f.deadlineAt) + " · " + f.events.length + " events" }));
     panel.appendChild(el("p", { class: "meta", id: "flow-waiting" }, [
-      el("strong", { text: ended ? "No outcome event from: " : "Waiting for: " }),
+      el("strong", { text: "Waiting for: " }),
       f.waitingFor.length ? f.waitingFor.join(", ") : "nothing",
     ]));
 

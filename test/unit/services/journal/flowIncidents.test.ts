@@ -1,0 +1,119 @@
+import type { ContainerClient } from "@azure/storage-blob";
+import { deadLetterBlobName } from "../../../../src/platform/deadLetterBlobs";
+import {
+  DEAD_LETTER_HORIZON_MS,
+  MAX_DEAD_LETTER_BLOBS_PER_FLOW,
+  blobDeadLetters,
+  subscriptionsOfFlow,
+} from "../../../../src/services/journal/deadLetterBlobReader";
+import { FlowWindow, emulatorDeadLetters } from "../../../../src/services/journal/flowIncidents";
+import { listSubscriptions } from "../../../../src/topology";
+
+const subscriptionOf = (functionName: string, topic: string) => listSubscriptions().find((s) => s.functionName === functionName && s.topic === topic)!.name;
+const CRM = subscriptionOf("crm-addContactWhenUserSignedUp", "users");
+const EMAIL = subscriptionOf("email-sendWelcomeEmailWhenUserSignedUp", "users");
+
+const flow: FlowWindow = {
+  correlationId: "flow-1",
+  startedAt: "2026-03-04T22:10:00.000Z",
+  lastEventAt: "2026-03-04T22:10:01.000Z",
+  eventTypes: ["Users.UserSignedUp.v1", "Email.WelcomeEmailSent.v1"],
+};
+
+const entry = (correlationid: string, id: string) => ({
+  event: { specversion: "1.0", id, type: "Users.UserSignedUp.v1", source: "/services/users", correlationid, data: { email: "secret@example.com" } },
+  deadLetterReason: "MaxDeliveryAttemptsExceeded",
+  deliveryAttempts: 30,
+  lastDeliveryOutcome: "GenericError",
+  publishTime: "2026-03-04T22:10:00.000Z",
+  lastDeliveryAttemptTime: "2026-03-05T21:00:00.000Z",
+});
+
+/** A jest-mocked ContainerClient over an in-memory set of blobs: listBlobsFlat honours the prefix, as the service does. */
+const mockedContainer = (blobs: Record<string, unknown>) => {
+  const listBlobsFlat = jest.fn(({ prefix }: { prefix: string }) =>
+    (async function* () {
+      for (const name of Object.keys(blobs).sort()) if (name.startsWith(prefix)) yield { name };
+    })(),
+  );
+  const downloadToBuffer = jest.fn();
+  const getBlobClient = jest.fn((name: string) => ({
+    downloadToBuffer: () => {
+      downloadToBuffer(name);
+      return Promise.resolve(Buffer.from(JSON.stringify(blobs[name])));
+    },
+  }));
+  return { container: { listBlobsFlat, getBlobClient } as unknown as ContainerClient, listBlobsFlat, downloadToBuffer };
+};
+
+const now = () => new Date("2026-03-06T12:00:00.000Z");
+
+describe("a flow's dead letters from Event Grid's blobs", () => {
+  it("finds the flow's dead letters in the subscriptions its events go to, named as the manifest names them, without event data", async () => {
+    const { container } = mockedContainer({
+      [deadLetterBlobName(CRM, new Date("2026-03-05T21:00:00Z"), "a")]: [entry("flow-1", "e-1"), entry("other-flow", "e-2")],
+      [deadLetterBlobName(EMAIL, new Date("2026-03-04T23:00:00Z"), "b")]: [entry("other-flow", "e-3")],
+    });
+    const found = await blobDeadLetters(() => container, now)(flow);
+    expect(found).toEqual([
+      {
+        subscription: CRM,
+        eventId: "e-1",
+        eventType: "Users.UserSignedUp.v1",
+        deadLetterReason: "MaxDeliveryAttemptsExceeded",
+        deliveryAttempts: 30,
+        lastDeliveryOutcome: "GenericError",
+        lastDeliveryAttemptTime: "2026-03-05T21:00:00.000Z",
+      },
+    ]);
+    expect(JSON.stringify(found)).not.toContain("secret@example.com");
+  });
+
+  it("lists one prefix per (subscription of the flow, UTC day of its window) and reads only blobs in the window's hours", async () => {
+    const inWindow = deadLetterBlobName(CRM, new Date("2026-03-04T22:00:00Z"), "in");
+    const before = deadLetterBlobName(CRM, new Date("2026-03-04T20:00:00Z"), "before");
+    const after = deadLetterBlobName(CRM, new Date(Date.parse(flow.lastEventAt) + DEAD_LETTER_HORIZON_MS + 2 * 3_600_000), "after");
+    const { container, listBlobsFlat, downloadToBuffer } = mockedContainer({ [inWindow]: [entry("flow-1", "e-1")], [before]: [], [after]: [] });
+    await blobDeadLetters(() => container, now)(flow);
+    const prefixes = listBlobsFlat.mock.calls.map(([options]) => options.prefix);
+    const subscriptions = subscriptionsOfFlow(flow.eventTypes);
+    // From 22:00 on the 4th to a day after the last event: the 4th and the 5th.
+    expect(prefixes.sort()).toEqual(subscriptions.flatMap((s) => [`${s.toUpperCase()}/2026/3/4/`, `${s.toUpperCase()}/2026/3/5/`]).sort());
+    expect(subscriptions).toEqual(expect.arrayContaining([CRM, EMAIL, subscriptionOf("journal-recordEventInJournal", "users")]));
+    expect(subscriptions).not.toContain(subscriptionOf("inventory-reserveStockWhenOrderPlaced", "orders"));
+    expect(downloadToBuffer.mock.calls.map(([name]) => name)).toEqual([inWindow]);
+  });
+
+  it("does not look past now: a flow that ended an hour ago is read up to this hour only", async () => {
+    const { container, listBlobsFlat } = mockedContainer({});
+    await blobDeadLetters(() => container, () => new Date("2026-03-04T23:30:00Z"))(flow);
+    expect(new Set(listBlobsFlat.mock.calls.map(([o]) => o.prefix.split("/").slice(1).join("/")))).toEqual(new Set(["2026/3/4/"]));
+  });
+
+  it("answers null (not known), rather than reading a flood, when the window holds more blobs than a view may read", async () => {
+    const blobs = Object.fromEntries(
+      Array.from({ length: MAX_DEAD_LETTER_BLOBS_PER_FLOW + 1 }, (_, i) => [deadLetterBlobName(CRM, new Date("2026-03-04T23:00:00Z"), `x${i}`), []]),
+    );
+    const { container, downloadToBuffer } = mockedContainer(blobs);
+    expect(await blobDeadLetters(() => container, now)(flow)).toBeNull();
+    expect(downloadToBuffer).not.toHaveBeenCalled();
+  });
+
+  it("answers null when storage cannot be read", async () => {
+    const container = { listBlobsFlat: jest.fn(() => { throw new Error("403 AuthorizationPermissionMismatch"); }) } as unknown as ContainerClient;
+    expect(await blobDeadLetters(() => container, now)(flow)).toBeNull();
+  });
+});
+
+describe("a flow's dead letters from the local emulator", () => {
+  it("keeps the flow's own, and answers null when the emulator does not answer", async () => {
+    const body = [
+      { subscription: CRM, ...entry("flow-1", "e-1") },
+      { subscription: CRM, ...entry("other", "e-2") },
+    ];
+    const ok = jest.fn(async () => new Response(JSON.stringify(body), { status: 200 }));
+    expect((await emulatorDeadLetters("http://eg/dead-letters", ok as unknown as typeof fetch)(flow))?.map((d) => [d.subscription, d.eventId])).toEqual([[CRM, "e-1"]]);
+    const down = jest.fn(async () => new Response("", { status: 503 }));
+    expect(await emulatorDeadLetters("http://eg/dead-letters", down as unknown as typeof fetch)(flow)).toBeNull();
+  });
+});

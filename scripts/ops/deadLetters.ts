@@ -40,6 +40,9 @@ const DEAD_LETTER_FIELDS = ["deadLetterReason", "deliveryAttempts", "lastDeliver
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
+/** An event attribute for a listing: as it is when a string, its JSON otherwise (a hostile event's `type` may be an object). */
+const attributeLabel = (value: unknown): string => (typeof value === "string" ? value : (JSON.stringify(value) ?? "?"));
+
 /** Parses one blob's text; throws naming the blob when it is not a dead-letter blob. */
 export const parseDeadLetterBlob = (blobName: string, text: string): DeadLetterItem[] => {
   const subscription = blobName.split("/")[0] ?? "";
@@ -93,7 +96,7 @@ export const groupDeadLetters = (items: readonly DeadLetterItem[]): DeadLetterGr
     const key = `${item.subscription}\u0000${item.deadLetterReason}`;
     const group = groups.get(key) ?? { subscription: item.subscription, deadLetterReason: item.deadLetterReason, count: 0, eventTypes: new Set<string>() };
     group.count += 1;
-    group.eventTypes.add(String(item.event.type ?? "?"));
+    group.eventTypes.add(attributeLabel(item.event.type));
     groups.set(key, group);
   }
   return [...groups.values()]
@@ -146,7 +149,7 @@ export const replayDeadLetters = async (
     for (const item of blobItems) {
       const checked = recheckEvent(item.event);
       if (checked.ok) valid.push(checked.event);
-      else invalid.push({ blobName, eventId: String(item.event.id ?? "?"), reason: checked.reason });
+      else invalid.push({ blobName, eventId: attributeLabel(item.event.id), reason: checked.reason });
     }
     if (!options.dryRun && valid.length > 0) await publisher.publishEvents(valid);
     replayed.push(...valid.map((e) => ({ blobName, eventId: e.id, type: e.type })));
@@ -172,7 +175,7 @@ export const discardDeadLetters = async (
       await moveBlob(container, blobName, DISCARDED_PREFIX, { discardedby: options.by, discardreason: options.why, discardedat: options.now.toISOString() });
     }
   }
-  return { discarded: items.map((i) => ({ blobName: i.blobName, eventId: String(i.event.id ?? "?") })) };
+  return { discarded: items.map((i) => ({ blobName: i.blobName, eventId: attributeLabel(i.event.id) })) };
 };
 
 /**

@@ -29,6 +29,10 @@ describe("ports of the local stack", () => {
     );
     const other = new Error("EACCES");
     expect(explainListenError(other, "dev", 80)).toBe(other);
+    // A rejection that is no Error still ends as one, so a stack that failed to start always has a message and a stack.
+    const notAnError = explainListenError("no Error", "dev", 80);
+    expect(notAnError).toBeInstanceOf(Error);
+    expect({ message: notAnError.message, cause: notAnError.cause }).toEqual({ message: "Simulators (dev server) cannot listen on port 80", cause: "no Error" });
   });
 });
 

@@ -1,3 +1,5 @@
+import type { z } from "zod";
+import { apiReplies, parseReply } from "../../src/local/apiReplies";
 import type { LocalStack } from "../../src/local/stack";
 import type { StoreObserver } from "./storeObserver";
 
@@ -31,9 +33,10 @@ export const seedStock = async (stack: LocalStack): Promise<void> => {
   }
 };
 
+/** Closures over one observer subscription, safe to pass around on their own. */
 interface Completion {
-  wait(key: string): Promise<void>;
-  close(): void;
+  readonly wait: (key: string) => Promise<void>;
+  readonly close: () => void;
 }
 
 /** Resolves waiters by key when a write answer holds the end-state document; tolerates an end seen before the wait. */
@@ -78,11 +81,11 @@ const completions = (
   };
 };
 
-const postJson = async (url: string, body: unknown): Promise<Record<string, unknown>> => {
+const postJson = async <T>(url: string, body: unknown, schema: z.ZodType<T>): Promise<T> => {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   const text = await response.text();
   if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text.slice(0, 200)}`);
-  return JSON.parse(text) as Record<string, unknown>;
+  return parseReply(schema, JSON.parse(text), `POST ${url}`);
 };
 
 export const orderFlow = (stack: LocalStack, observer: StoreObserver): FlowDriver => {
@@ -98,8 +101,8 @@ export const orderFlow = (stack: LocalStack, observer: StoreObserver): FlowDrive
         items: [{ sku: skuOf(worker), quantity: 1, unitPrice: 12.5 }],
         currency: "EUR",
         paymentToken: "tok_visa",
-      });
-      await done.wait(String(orderId));
+      }, apiReplies.orderAccepted);
+      await done.wait(orderId);
       return performance.now() - started;
     },
     close: done.close,
@@ -116,8 +119,8 @@ export const onboardingFlow = (stack: LocalStack, observer: StoreObserver): Flow
     name: "onboarding",
     run: async () => {
       const started = performance.now();
-      const { userId } = await postJson(`${stack.functionsUrls.users}/api/users`, { email: `bench-${run}-${n++}@example.com`, name: "Bench User" });
-      await done.wait(String(userId));
+      const { userId } = await postJson(`${stack.functionsUrls.users}/api/users`, { email: `bench-${run}-${n++}@example.com`, name: "Bench User" }, apiReplies.userAccepted);
+      await done.wait(userId);
       return performance.now() - started;
     },
     close: done.close,

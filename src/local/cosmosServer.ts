@@ -5,7 +5,7 @@ import type ItemObject from "@vercel/cosmosdb-server/lib/account/item-object";
 import type { OperationResult } from "@vercel/cosmosdb-server/lib/handler/_document-operations";
 import type { JSONObject } from "@vercel/cosmosdb-server/lib/types";
 import { installCosmosTtl } from "./cosmosTtl";
-import { listen } from "./listen";
+import { closeServer, listen } from "./listen";
 
 /** The Cosmos DB emulator's well-known key; the local server accepts any key, clients need one to sign requests. */
 export const COSMOS_EMULATOR_KEY =
@@ -73,11 +73,7 @@ export async function startCosmosServer(options: CosmosServerOptions = {}): Prom
     endpoint: `${baseUrl}/`,
     key: COSMOS_EMULATOR_KEY,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 

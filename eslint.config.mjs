@@ -24,11 +24,8 @@ export default defineConfig(
       "@typescript-eslint/require-await": "off",
       // Arrays read well in messages ("[a,b]"); objects would print [object Object] and stay flagged.
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true, allowNullish: true, allowArray: true }],
-      // Warnings, not errors, for now: their findings sit in files other engineers are rewriting (see the report of
-      // issue 12); raise to "error" once `npm run lint` shows none.
-      "@typescript-eslint/switch-exhaustiveness-check": "warn",
-      "@typescript-eslint/unbound-method": "warn",
-      "@typescript-eslint/no-unnecessary-type-assertion": "warn",
+      // A switch over a union names every member; `default` with a `never` check is how a switch says so.
+      "@typescript-eslint/switch-exhaustiveness-check": "error",
     },
   },
   {
@@ -75,7 +72,7 @@ export default defineConfig(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ regex: "^\\.\\./services(/|$)", message: "platform serves every service and imports none." }, localStack] },
+        { patterns: [{ regex: "^(\\.\\./)+services(/|$)", message: "platform serves every service and imports none." }, localStack] },
       ],
     },
   },
@@ -83,33 +80,14 @@ export default defineConfig(
     files: ["src/*.ts", "src/events/**/*.ts", "src/governance/**/*.ts"],
     rules: { "no-restricted-imports": ["error", { patterns: [localStack] }] },
   },
-  // Known findings in files being rewritten right now (issue 12, decider refactor): warnings until that lands, errors
-  // everywhere else. Remove an entry once its file is clean.
-  {
-    files: ["src/services/notifications/**/*.ts"],
-    rules: { "no-restricted-imports": "warn" },
-  },
-  {
-    files: ["src/services/index.ts"],
-    rules: { "@typescript-eslint/no-explicit-any": "warn" },
-  },
-  {
-    files: ["test/unit/services/orders/settleOrder.test.ts"],
-    rules: { "@typescript-eslint/no-unused-vars": "warn" },
-  },
-  {
-    // Dev tooling (the local stack, ops and chaos scripts) reads untyped JSON answers of the local stack's HTTP APIs;
-    // typing them is their owners' next step. Production code (src/ outside src/local) keeps these as errors.
-    files: ["src/local/**/*.ts", "scripts/**/*.ts"],
-    rules: {
-      "@typescript-eslint/no-explicit-any": "warn",
-      "@typescript-eslint/no-unsafe-assignment": "warn",
-      "@typescript-eslint/no-unsafe-member-access": "warn",
-      "@typescript-eslint/no-unsafe-argument": "warn",
-      "@typescript-eslint/no-unsafe-call": "warn",
-      "@typescript-eslint/no-unsafe-return": "warn",
-      "@typescript-eslint/no-base-to-string": "warn",
-      "@typescript-eslint/prefer-promise-reject-errors": "warn",
-    },
-  },
+  // Every rule is an error everywhere, but for these findings in files other engineers are rewriting right now (issue
+  // 12: decider, manifest): warnings until their rewrite lands. Remove an entry once its file is clean.
+  // ServiceModule<any>: the service-module types are being reworked with the manifest.
+  { files: ["src/services/index.ts"], rules: { "@typescript-eslint/no-explicit-any": "warn" } },
+  // `module.createPorts` passed on: the fix is a function-typed createPorts in serviceModule.ts, reworked with the manifest.
+  { files: ["src/platform/registerServices.ts"], rules: { "@typescript-eslint/unbound-method": "warn" } },
+  // A leftover cast in a reaction the decider refactor rewrites.
+  { files: ["src/services/users/trackOnboardingWhenStepCompleted.ts"], rules: { "@typescript-eslint/no-unnecessary-type-assertion": "warn" } },
+  // An unused fixture in a reaction spec the decider refactor rewrites.
+  { files: ["test/unit/services/orders/settleOrder.test.ts"], rules: { "@typescript-eslint/no-unused-vars": "warn" } },
 );

@@ -344,7 +344,8 @@ const measurePublisherInFlows = async (options: BenchOptions): Promise<Publisher
     }
     if (!sdkConfirmed) throw new Error("the SDK publisher preload did not take effect in the host");
     for (let r = 0; r < Math.max(options.repeats, 2); r++) {
-      for (const kind of (r % 2 === 0 ? ["thin", "sdk"] : ["sdk", "thin"]) as ("thin" | "sdk")[]) {
+      const order: readonly ("thin" | "sdk")[] = r % 2 === 0 ? ["thin", "sdk"] : ["sdk", "thin"];
+      for (const kind of order) {
         runs[kind].push(await closedLoop(stacks[kind], observers[kind], drivers[kind], concurrency, options.durationS * 1000));
         log(`publisher A/B: order c=${concurrency} ${kind}: ${runs[kind].at(-1)!.flowsPerS.toFixed(1)} flows/s`);
       }
@@ -422,7 +423,7 @@ const main = async () => {
   const single = modes[0]!;
 
   // The store's shape as the flows use it: mean operations per batch, mean document size, documents per query.
-  const all = Object.values(single.counted).map((c) => c!.store);
+  const all = Object.values(single.counted).map((c) => c.store);
   const sum = (f: (c: StoreCounts) => number) => all.reduce((a, c) => a + f(c), 0);
   const writtenDocs = sum((c) => Object.values(c.writes).reduce((a, w) => a + w.documents, 0));
   const writtenBytes = sum((c) => Object.values(c.writes).reduce((a, w) => a + w.bytes, 0));

@@ -35,7 +35,9 @@ const containerFrom = (args: ParsedArgs): ContainerClient => {
 
 let env: NodeJS.ProcessEnv = process.env;
 
-const main = async (args: ParsedArgs): Promise<number> => {
+const COMMANDS = ["list", "show", "replay", "discard"] as const;
+
+const main = async (command: (typeof COMMANDS)[number], args: ParsedArgs): Promise<number> => {
   checkFlags(args, FLAGS);
   const azure = args.flags.has("account") || Boolean(process.env.AZURE_STORAGE_ACCOUNT ?? process.env.STORAGE_ACCOUNT_NAME ?? process.env.EVENTGRID_TOPIC_ENDPOINTS);
   // Locally, a running `npm start` says where it is (moved ports included); explicit settings in the environment win.
@@ -51,7 +53,7 @@ const main = async (args: ParsedArgs): Promise<number> => {
   const print = (value: unknown, text: string): void => {
     process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text}\n`);
   };
-  switch (args.command) {
+  switch (command) {
     case "list": {
       const groups = groupDeadLetters(await listDeadLetters(container, filter));
       const total = groups.reduce((n, g) => n + g.count, 0);
@@ -87,9 +89,11 @@ const main = async (args: ParsedArgs): Promise<number> => {
       print(report, `${dryRun ? "Would discard" : "Discarded"} ${report.discarded.length} dead letter(s).`);
       return 0;
     }
-    default:
-      throw new Error(`unknown command '${args.command}'\n${USAGE}`);
+    default: {
+      const never: never = command;
+      throw new Error(`unhandled command ${String(never)}`);
+    }
   }
 };
 
-runCli(USAGE, main);
+runCli(USAGE, COMMANDS, main);

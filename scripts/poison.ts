@@ -34,7 +34,9 @@ const containersFrom = (args: ParsedArgs): { client: CosmosClient; containers: R
 
 let env: NodeJS.ProcessEnv = process.env;
 
-const main = async (args: ParsedArgs): Promise<number> => {
+const COMMANDS = ["list", "show", "replay", "discard"] as const;
+
+const main = async (command: (typeof COMMANDS)[number], args: ParsedArgs): Promise<number> => {
   checkFlags(args, FLAGS);
   const azure = args.flags.has("cosmos-endpoint") || Boolean(process.env.COSMOS_ENDPOINT ?? process.env.EVENTGRID_TOPIC_ENDPOINTS);
   // Locally, a running `npm start` says where it is (moved ports included); explicit settings in the environment win.
@@ -52,7 +54,7 @@ const main = async (args: ParsedArgs): Promise<number> => {
     process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text}\n`);
   };
   try {
-    switch (args.command) {
+    switch (command) {
       case "list": {
         const groups = groupPoison(await listPoison(containers, filter));
         const total = groups.reduce((n, g) => n + g.count, 0);
@@ -82,12 +84,14 @@ const main = async (args: ParsedArgs): Promise<number> => {
         print(report, `${dryRun ? "Would discard" : "Discarded"} ${report.discarded.length} poison event(s).`);
         return 0;
       }
-      default:
-        throw new Error(`unknown command '${args.command}'\n${USAGE}`);
+      default: {
+        const never: never = command;
+        throw new Error(`unhandled command ${String(never)}`);
+      }
     }
   } finally {
     client.dispose();
   }
 };
 
-runCli(USAGE, main);
+runCli(USAGE, COMMANDS, main);

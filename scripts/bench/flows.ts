@@ -1,3 +1,5 @@
+import type { z } from "zod";
+import { apiReplies, parseReply } from "../../src/local/apiReplies";
 import type { LocalStack } from "../../src/local/stack";
 import type { StoreObserver } from "./storeObserver";
 
@@ -17,8 +19,7 @@ export interface FlowDriver {
 }
 
 const MAX_REMEMBERED = 500;
-const remember = (list: string[], id: unknown) => {
-  if (typeof id !== "string") return;
+const remember = (list: string[], id: string) => {
   list.push(id);
   if (list.length > MAX_REMEMBERED) list.splice(0, list.length - MAX_REMEMBERED);
 };
@@ -40,9 +41,10 @@ export const seedStock = async (stack: LocalStack): Promise<void> => {
   }
 };
 
+/** Closures over one observer subscription, safe to pass around on their own. */
 interface Completion {
-  wait(key: string): Promise<void>;
-  close(): void;
+  readonly wait: (key: string) => Promise<void>;
+  readonly close: () => void;
 }
 
 /** Resolves waiters by key when a write answer holds the end-state document; tolerates an end seen before the wait. */
@@ -87,11 +89,11 @@ const completions = (
   };
 };
 
-const postJson = async (url: string, body: unknown): Promise<Record<string, unknown>> => {
+const postJson = async <T>(url: string, body: unknown, schema: z.ZodType<T>): Promise<T> => {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   const text = await response.text();
   if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text.slice(0, 200)}`);
-  return JSON.parse(text) as Record<string, unknown>;
+  return parseReply(schema, JSON.parse(text), `POST ${url}`);
 };
 
 export const orderFlow = (stack: LocalStack, observer: StoreObserver): FlowDriver => {
@@ -109,8 +111,8 @@ export const orderFlow = (stack: LocalStack, observer: StoreObserver): FlowDrive
         items: [{ sku: skuOf(worker), quantity: 1, unitPrice: 12.5 }],
         currency: "EUR",
         paymentToken: "tok_visa",
-      });
-      await done.wait(String(orderId));
+      }, apiReplies.orderAccepted);
+      await done.wait(orderId);
       remember(finished, correlationId);
       return performance.now() - started;
     },
@@ -130,8 +132,8 @@ export const onboardingFlow = (stack: LocalStack, observer: StoreObserver): Flow
     finished,
     run: async () => {
       const started = performance.now();
-      const { userId, correlationId } = await postJson(`${stack.functionsUrls.users}/api/users`, { email: `bench-${run}-${n++}@example.com`, name: "Bench User" });
-      await done.wait(String(userId));
+      const { userId, correlationId } = await postJson(`${stack.functionsUrls.users}/api/users`, { email: `bench-${run}-${n++}@example.com`, name: "Bench User" }, apiReplies.userAccepted);
+      await done.wait(userId);
       remember(finished, correlationId);
       return performance.now() - started;
     },

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
+import { apiReplies, parseReply } from "../../src/local/apiReplies";
 import { LOCAL_TOPIC_KEY, startLocalStack } from "../../src/local/stack";
 import { topicNames } from "../../src/events/catalog";
 import { listDeadLetters, replayDeadLetters } from "./deadLetters";
@@ -29,10 +30,13 @@ const main = async (): Promise<void> => {
   const started = Date.now() - t0;
   try {
     const post = (url: string, method: string, body: unknown) =>
-      fetch(url, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => (await r.json()) as any);
+      fetch(url, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r): Promise<unknown> => r.json());
     await post(`${stack.devUrl}/dev/crm/outage`, "PUT", { down: true });
     const users: string[] = [];
-    for (let i = 0; i < count; i++) users.push((await post(`${stack.apiUrl}/users`, "POST", { email: `bench-${Date.now().toString(36)}-${i}@example.com`, name: "Bench" })).userId);
+    for (let i = 0; i < count; i++) {
+      const answer = await post(`${stack.apiUrl}/users`, "POST", { email: `bench-${Date.now().toString(36)}-${i}@example.com`, name: "Bench" });
+      users.push(parseReply(apiReplies.userAccepted, answer, "POST /users").userId);
+    }
     await stack.eventGrid.idle(120_000);
     await post(`${stack.devUrl}/dev/crm/outage`, "PUT", { down: false });
     const container = BlobServiceClient.fromConnectionString(stack.deadLetterStorage!.connectionString).getContainerClient("dead-letters");
@@ -43,16 +47,14 @@ const main = async (): Promise<void> => {
     const replayStarted = Date.now();
     const report = await replayDeadLetters(container, publisherFromEnvironment(env, () => { throw new Error("no Entra ID locally"); }), {}, { by: "bench", now: new Date() });
     const replayMs = Date.now() - replayStarted;
-    const onboardedStarted = Date.now();
     for (const userId of users) {
       for (;;) {
-        const user = (await fetch(`${stack.apiUrl}/users/${userId}`).then((r) => r.json())) as any;
+        const user = parseReply(apiReplies.user, await fetch(`${stack.apiUrl}/users/${userId}`).then((r): Promise<unknown> => r.json()), `GET /users/${userId}`);
         if (user.status === "Onboarded") break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
     const onboardedMs = Date.now() - replayStarted;
-    void onboardedStarted;
     console.log(`stack start (in process, Azurite + Cosmos + Event Grid + 1 host): ${started} ms`);
     console.log(`dead letters: ${listed.length} listed in ${listMs} ms`);
     console.log(`replay: ${report.replayed.length} events re-published and ${report.blobsMoved} blobs moved in ${replayMs} ms; all ${users.length} users onboarded ${onboardedMs} ms after the replay began`);

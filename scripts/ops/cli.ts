@@ -6,6 +6,8 @@ export interface ParsedArgs {
   readonly flags: ReadonlyMap<string, string | true>;
 }
 
+const isOneOf = <C extends string>(values: readonly C[], value: string): value is C => (values as readonly string[]).includes(value);
+
 const BOOLEAN_FLAGS = new Set(["dry-run", "json", "help"]);
 
 /** `cmd pos --flag value --flag=value --bool`; unknown flags are refused by the caller, which knows its own. */
@@ -72,7 +74,11 @@ export const table = (rows: readonly (readonly string[])[]): string => {
 };
 
 /** Runs a CLI: a thrown error is one line on stderr and exit code 1 (2 for usage errors), never a stack trace. */
-export const runCli = (usage: string, main: (args: ParsedArgs) => Promise<number>): void => {
+/**
+ * Runs a command-line tool: no command or --help prints the usage, a command not in `commands` is refused with it
+ * (exit 2), and `main` gets the command typed, so its switch can be checked for exhaustiveness.
+ */
+export const runCli = <C extends string>(usage: string, commands: readonly C[], main: (command: C, args: ParsedArgs) => Promise<number>): void => {
   let args: ParsedArgs;
   try {
     args = parseArgs(process.argv.slice(2));
@@ -84,7 +90,12 @@ export const runCli = (usage: string, main: (args: ParsedArgs) => Promise<number
     process.stdout.write(`${usage}\n`);
     process.exit(args.command ? 0 : 2);
   }
-  main(args).then(
+  const { command } = args;
+  if (!isOneOf(commands, command)) {
+    process.stderr.write(`unknown command '${command}'\n${usage}\n`);
+    process.exit(2);
+  }
+  main(command, args).then(
     (code) => process.exit(code),
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);

@@ -25,6 +25,9 @@ export interface DeadLetterGroup {
   readonly eventTypes: readonly string[];
 }
 
+/** An event attribute for a listing: as it is when a string, its JSON otherwise (a hostile event's `type` may be an object). */
+const attributeLabel = (value: unknown): string => (typeof value === "string" ? value : (JSON.stringify(value) ?? "?"));
+
 const matches = (item: DeadLetterItem, filter: DeadLetterFilter): boolean =>
   (!filter.subscription || item.subscription.toLowerCase() === filter.subscription.toLowerCase()) &&
   (!filter.reason || item.deadLetterReason.toLowerCase() === filter.reason.toLowerCase()) &&
@@ -48,7 +51,7 @@ export const groupDeadLetters = (items: readonly DeadLetterItem[]): DeadLetterGr
     const key = `${item.subscription}\u0000${item.deadLetterReason}`;
     const group = groups.get(key) ?? { subscription: item.subscription, deadLetterReason: item.deadLetterReason, count: 0, eventTypes: new Set<string>() };
     group.count += 1;
-    group.eventTypes.add(String(item.event.type ?? "?"));
+    group.eventTypes.add(attributeLabel(item.event.type));
     groups.set(key, group);
   }
   return [...groups.values()]
@@ -101,7 +104,7 @@ export const replayDeadLetters = async (
     for (const item of blobItems) {
       const checked = recheckEvent(item.event);
       if (checked.ok) valid.push(checked.event);
-      else invalid.push({ blobName, eventId: String(item.event.id ?? "?"), reason: checked.reason });
+      else invalid.push({ blobName, eventId: attributeLabel(item.event.id), reason: checked.reason });
     }
     if (!options.dryRun && valid.length > 0) await publisher.publishEvents(valid);
     replayed.push(...valid.map((e) => ({ blobName, eventId: e.id, type: e.type })));
@@ -127,7 +130,7 @@ export const discardDeadLetters = async (
       await moveBlob(container, blobName, DISCARDED_PREFIX, { discardedby: options.by, discardreason: options.why, discardedat: options.now.toISOString() });
     }
   }
-  return { discarded: items.map((i) => ({ blobName: i.blobName, eventId: String(i.event.id ?? "?") })) };
+  return { discarded: items.map((i) => ({ blobName: i.blobName, eventId: attributeLabel(i.event.id) })) };
 };
 
 /**

@@ -6,7 +6,7 @@ import type { OperationResult } from "@vercel/cosmosdb-server/lib/handler/_docum
 import type { JSONObject } from "@vercel/cosmosdb-server/lib/types";
 import { installPartitionQueries } from "./cosmosPartitionQueries";
 import { installCosmosTtl } from "./cosmosTtl";
-import { listen } from "./listen";
+import { closeServer, listen } from "./listen";
 
 /** The Cosmos DB emulator's well-known key; the local server accepts any key, clients need one to sign requests. */
 export const COSMOS_EMULATOR_KEY =
@@ -42,6 +42,16 @@ interface BatchOperation {
   resourceBody?: JSONObject;
 }
 
+const SUPPORTED = ["Create", "Upsert", "Read", "Delete", "Replace"] as const;
+
+/** An operation of a type this batch handles; the batch refuses the whole request before it touches one otherwise. */
+interface SupportedOperation extends BatchOperation {
+  operationType: (typeof SUPPORTED)[number];
+}
+
+const isSupported = (op: BatchOperation | null): op is SupportedOperation =>
+  (SUPPORTED as readonly (string | undefined)[]).includes(op?.operationType);
+
 const BATCH_MODULE = "@vercel/cosmosdb-server/lib/handler/batch-documents";
 const ROUTES_MODULE = "@vercel/cosmosdb-server/lib/routes";
 const ATOMIC_MARK = Symbol.for("azure-choreography.atomicBatch");
@@ -60,17 +70,13 @@ export async function startCosmosServer(options: CosmosServerOptions = {}): Prom
   // Loaded only now: its routes capture the batch handler when they load, so the patch has to come first.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createHttpServer } = require("@vercel/cosmosdb-server") as typeof import("@vercel/cosmosdb-server");
-  const server = createHttpServer({ keepAlive: true } as http.ServerOptions);
+  const server = createHttpServer({ keepAlive: true });
   const { port, baseUrl } = await listen(server, options.port ?? 8081, options.bind ?? "127.0.0.1");
   return {
     endpoint: `${baseUrl}/`,
     key: COSMOS_EMULATOR_KEY,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
@@ -128,11 +134,11 @@ async function atomicBatch(
   }
   const batchPartitionKey = headerValue(req, "x-ms-documentdb-partitionkey");
   // The SDK sends the batch's partition key once, in the header; the server's op functions expect it on each op.
-  const operations = (parsed as BatchOperation[]).map((op) =>
+  const operations = (parsed as (BatchOperation | null)[]).map((op) =>
     op && op.partitionKey === undefined && batchPartitionKey !== undefined ? { ...op, partitionKey: batchPartitionKey } : op,
   );
-  const unsupported = operations.find((op) => !SUPPORTED.has(op?.operationType ?? ""));
-  if (unsupported !== undefined) {
+  if (!operations.every(isSupported)) {
+    const unsupported = operations.find((op) => !isSupported(op));
     res.statusCode = 400;
     return { message: `Operation type '${unsupported?.operationType}' is not supported in Batch.` };
   }
@@ -144,8 +150,6 @@ async function atomicBatch(
   return apply(collection, operations, res);
 }
 
-const SUPPORTED = new Set(["Create", "Upsert", "Read", "Delete", "Replace"]);
-
 interface Failure {
   index: number;
   statusCode: number;
@@ -154,7 +158,7 @@ interface Failure {
 
 type Slot = { exists: false } | { exists: true; etag: string | undefined };
 
-function precheck(collection: Collection, operations: readonly BatchOperation[]): Failure | undefined {
+function precheck(collection: Collection, operations: readonly SupportedOperation[]): Failure | undefined {
   // Effects of earlier ops in this batch; a document written here has an etag nobody can know yet.
   const slots = new Map<string, Slot>();
   const slotOf = (address: Address): Slot => {
@@ -200,8 +204,10 @@ function precheck(collection: Collection, operations: readonly BatchOperation[])
       case "Read":
         if (!slot.exists) return { index, statusCode: 404 };
         break;
-      default:
-        return { index, statusCode: 400, message: `Operation type '${op.operationType}' is not supported in Batch.` };
+      default: {
+        const never: never = op.operationType;
+        throw new Error(`unhandled batch operation ${String(never)}`);
+      }
     }
   }
   return undefined;
@@ -226,7 +232,7 @@ function addressOf(collection: Collection, op: BatchOperation): Address {
   return { id, partition: parsePartitionKey(op.partitionKey, id) };
 }
 
-function apply(collection: Collection, operations: readonly BatchOperation[], res: http.ServerResponse): unknown {
+function apply(collection: Collection, operations: readonly SupportedOperation[], res: http.ServerResponse): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const documentOperations = require("@vercel/cosmosdb-server/lib/handler/_document-operations") as typeof import(
     "@vercel/cosmosdb-server/lib/handler/_document-operations"
@@ -267,7 +273,7 @@ function apply(collection: Collection, operations: readonly BatchOperation[], re
 function runOperation(
   ops: typeof import("@vercel/cosmosdb-server/lib/handler/_document-operations"),
   collection: Collection,
-  op: BatchOperation,
+  op: SupportedOperation,
 ): OperationResult {
   const input = op as never;
   switch (op.operationType) {
@@ -281,8 +287,10 @@ function runOperation(
       return ops.deleteOperation(collection, input);
     case "Replace":
       return ops.replaceOperation(collection, input);
-    default:
-      return { statusCode: 400, body: { message: `Operation type '${op.operationType}' is not supported in Batch.` } };
+    default: {
+      const never: never = op.operationType;
+      throw new Error(`unhandled batch operation ${String(never)}`);
+    }
   }
 }
 

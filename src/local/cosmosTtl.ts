@@ -22,10 +22,11 @@ interface ItemsLike {
   _newItem(data?: unknown): StoredItem;
   _getPartition(data: Record<string, unknown>): unknown;
   delete(id: string, partition: unknown): void;
-  _item(keyPath: string, value: unknown, partition: unknown): StoredItem;
-  _set(data: Record<string, unknown>): Record<string, unknown>;
-  query(...args: unknown[]): unknown;
-  read(...args: unknown[]): unknown;
+  // The prototype functions the patch wraps: kept apart from their object and called with `this` explicitly.
+  _item: (this: ItemsLike, keyPath: string, value: unknown, partition: unknown) => StoredItem;
+  _set: (this: ItemsLike, data: Record<string, unknown>) => Record<string, unknown>;
+  query: (this: ItemsLike, ...args: unknown[]) => unknown;
+  read: (this: ItemsLike, ...args: unknown[]) => unknown;
 }
 
 /** Whether a document has expired at `nowInSeconds` under its container's `defaultTtl`. */

@@ -25,7 +25,7 @@ export const startDeadLetterStorage = async (options: {
       blobEndpoint: azurite.blobEndpoint,
       containerName: DEAD_LETTER_CONTAINER,
       sink: blobDeadLetterSink(container),
-      stop: azurite.stop,
+      stop: () => azurite.stop(),
     };
   } catch (error) {
     await azurite.stop();

@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import { sendJson as json, type Simulator } from "./simulators/types";
-import { listen } from "./listen";
+import { closeServer, listen } from "./listen";
 
 export interface DevServerOptions {
   /** 0 picks a free port. */
@@ -92,11 +92,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return {
     url: baseUrl,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 

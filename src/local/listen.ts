@@ -14,3 +14,10 @@ export const listen = async (server: Server, port: number, bind: string): Promis
   const host = bind === "0.0.0.0" || bind === "::" ? "127.0.0.1" : bind.includes(":") ? `[${bind}]` : bind;
   return { port: actual, baseUrl: `http://${host}:${actual}` };
 };
+
+/** Stops accepting, drops the open connections (keep-alive clients would hold it open), resolves once it is closed. */
+export const closeServer = (server: Server): Promise<void> =>
+  new Promise<void>((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeAllConnections();
+  });

@@ -66,10 +66,10 @@ export const flagValue = (argv: readonly string[], flag: string): string | undef
   return undefined;
 };
 
-/** Turns a listen error into one that names the component, or leaves it as it was. */
-export const explainListenError = (error: unknown, key: keyof LocalPorts, port: number): unknown => {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== "EADDRINUSE") return error;
+/** Turns a listen error into one that names the component, leaves any other Error as it was, and wraps what is none. */
+export const explainListenError = (error: unknown, key: keyof LocalPorts, port: number): Error => {
   const setting = portSettings[key];
+  if (!(error instanceof Error)) return new Error(`${setting.component} cannot listen on port ${port}`, { cause: error });
+  if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") return error;
   return new PortInUseError(setting.component, port, setting.flag, setting.envVar);
 };

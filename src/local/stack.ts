@@ -120,9 +120,10 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
 
     let deadLetterStorage: DeadLetterStorage | undefined;
     if (options.deadLetterStorage) {
-      deadLetterStorage = await startDeadLetterStorage({ ...options.deadLetterStorage, log: tagged("azurite") });
-      stops.push(deadLetterStorage.stop);
-      tagged("azurite")(`Azurite blob ${deadLetterStorage.blobEndpoint}, dead letters in container ${deadLetterStorage.containerName}`);
+      const storage = await startDeadLetterStorage({ ...options.deadLetterStorage, log: tagged("azurite") });
+      deadLetterStorage = storage;
+      stops.push(() => storage.stop());
+      tagged("azurite")(`Azurite blob ${storage.blobEndpoint}, dead letters in container ${storage.containerName}`);
     }
 
     let subscriptions: EmulatorSubscription[] = [];

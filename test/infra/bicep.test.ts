@@ -222,7 +222,7 @@ describe("the generated manifest in the compiled templates", () => {
     expect(bicepparamBuilt.status).toBe(0);
     const built = JSON.parse(bicepparamBuilt.output.slice(0, bicepparamBuilt.output.lastIndexOf("}") + 1)) as { parametersJson: string };
     const params = (JSON.parse(built.parametersJson) as { parameters: Record<string, { value: unknown }> }).parameters;
-    const declared = Object.keys((compiled["main.json"]?.parameters ?? {}) as object);
+    const declared = Object.keys((compiled["main.json"]?.parameters ?? {}));
     expect(declared).toEqual(expect.arrayContaining(Object.keys(params)));
     expect(params.crmApiKey?.value).toBe(secretValues.crmApiKey);
     expect(params.email?.value).toEqual(mainParams.email);

@@ -137,6 +137,14 @@ describe("dead-letters and poison tools against Azurite and the local stack", ()
     }
   }, 120_000);
 
+  it("refuses an unknown command with the usage and exit code 2", async () => {
+    for (const script of ["dead-letters", "poison"]) {
+      const result = await tool(script, "purge");
+      expect({ script, code: result.code, stdout: result.stdout }).toEqual({ script, code: 2, stdout: "" });
+      expect(result.stderr).toMatch(new RegExp(`^unknown command 'purge'\\nnpm run ${script} -- <list\\|show\\|replay\\|discard>`));
+    }
+  });
+
   it("discards with who and why, and refuses a discard without a reason", async () => {
     const blobName = `${crmSubscription.toUpperCase()}/2026/1/2/3/00000000-0000-4000-8000-000000000001.json`;
     const body = JSON.stringify([{ event: { specversion: "1.0", id: "ev-old", source: "/x", type: "Users.UserSignedUp.v1", time: "2026-01-02T03:00:00Z", correlationid: "c", data: {} }, deadLetterReason: "UndeliverableDueToHttpBadRequest", deliveryAttempts: 1, lastDeliveryOutcome: "BadRequest", lastHttpStatusCode: 400, publishTime: "2026-01-02T03:00:00Z", lastDeliveryAttemptTime: "2026-01-02T03:00:01Z" }]);

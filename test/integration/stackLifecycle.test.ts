@@ -30,8 +30,8 @@ describe("the local stack as a process", () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
-    child.stdout!.on("data", (c: Buffer) => (output += c.toString("utf8")));
-    child.stderr!.on("data", (c: Buffer) => (output += c.toString("utf8")));
+    child.stdout.on("data", (c: Buffer) => (output += c.toString("utf8")));
+    child.stderr.on("data", (c: Buffer) => (output += c.toString("utf8")));
     // A stack that should have refused to start must not outlive the test.
     const guard = setTimeout(() => child.kill("SIGKILL"), 150_000);
     const exited = new Promise<number | null>((resolve) => child.once("close", (code) => (clearTimeout(guard), resolve(code))));
@@ -100,7 +100,7 @@ describe("the local stack as a process", () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
-    shell.stdout!.on("data", (c: Buffer) => (output += c.toString("utf8")));
+    shell.stdout.on("data", (c: Buffer) => (output += c.toString("utf8")));
     const running: Running = { child: shell, output: () => output, exited: new Promise((resolve) => shell.once("exit", (code) => resolve(code))) };
     const { ports } = await ready(running);
     shell.kill("SIGTERM");

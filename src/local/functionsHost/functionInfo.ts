@@ -6,6 +6,12 @@ export const isTimerTrigger = (fn: RegisteredFunction): boolean => fn.triggerTyp
 export const isEventGridTrigger = (fn: RegisteredFunction): boolean =>
   fn.triggerType.toLowerCase() === "eventgridtrigger";
 
+/** A timer function's NCRONTAB schedule as registered (app settings unresolved); empty when it registered none. */
+export const scheduleOf = (fn: RegisteredFunction): string => {
+  const schedule = fn.trigger.schedule;
+  return typeof schedule === "string" ? schedule : "";
+};
+
 /** The route an HTTP function answers on, without the prefix: its `route`, or its name when it has none. */
 export const httpRouteOf = (fn: RegisteredFunction): string => {
   const route = fn.trigger.route;
@@ -50,7 +56,7 @@ export const summarize = (
   if (isEventGridTrigger(fn)) {
     return { ...base, invokeUrl: `${options.baseUrl}/runtime/webhooks/EventGrid?functionName=${encodeURIComponent(fn.name)}` };
   }
-  if (isTimerTrigger(fn)) return { ...base, schedule: String(fn.trigger.schedule ?? "") };
+  if (isTimerTrigger(fn)) return { ...base, schedule: scheduleOf(fn) };
   return base;
 };
 

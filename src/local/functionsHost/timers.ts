@@ -1,3 +1,4 @@
+import { scheduleOf } from "./functionInfo";
 import type { InvocationOutcome } from "./invoker";
 import type { HostLog } from "./logger";
 import { nextOccurrence, parseSchedule, type Schedule } from "./ncrontab";
@@ -18,7 +19,7 @@ export const resolveAppSettings = (value: string, env: NodeJS.ProcessEnv): strin
   value.replace(/%([^%]+)%/g, (whole, name: string) => env[name] ?? whole);
 
 export const timerSchedule = (fn: RegisteredFunction, env: NodeJS.ProcessEnv): Schedule =>
-  parseSchedule(resolveAppSettings(String(fn.trigger.schedule ?? ""), env));
+  parseSchedule(resolveAppSettings(scheduleOf(fn), env));
 
 /**
  * Runs each timer function on its schedule, one invocation at a time per function (the next occurrence is computed

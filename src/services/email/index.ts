@@ -1,6 +1,6 @@
 import { ServiceModule } from "../../platform/serviceModule";
-import { EmailSender } from "./emailSender";
-import { createEmailSenderFromSettings } from "./emailSettings";
+import { EmailSender } from "../../platform/email/emailSender";
+import { createEmailSenderFromSettings } from "../../platform/email/emailSettings";
 import { sendWelcomeEmailWhenUserSignedUp } from "./sendWelcomeEmailWhenUserSignedUp";
 
 export const emailService: ServiceModule<{ emailSender: EmailSender }> = {

@@ -2,7 +2,7 @@ import { EventOf, eventsOf } from "../../platform/eventParsing";
 import { deterministicId } from "../../platform/ids";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { StoredDocument } from "../../platform/store";
-import { EmailSender } from "./emailSender";
+import { EmailSender } from "../../platform/email/emailSender";
 import { welcomeEmail } from "./welcomeEmail";
 
 type UserSignedUp = EventOf<"Users.UserSignedUp.v1">;

@@ -1,5 +1,5 @@
 import { EventData } from "../../events/catalog";
-import { OutgoingEmail } from "./emailSender";
+import { OutgoingEmail } from "../../platform/email/emailSender";
 
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);

@@ -1,6 +1,6 @@
 import { ServiceModule } from "../../platform/serviceModule";
-import { EmailSender } from "../email/emailSender";
-import { createEmailSenderFromSettings } from "../email/emailSettings";
+import { EmailSender } from "../../platform/email/emailSender";
+import { createEmailSenderFromSettings } from "../../platform/email/emailSettings";
 import { notifyUserWhenTopUpSettled } from "./notifyUserWhenTopUpSettled";
 import { rememberRecipientWhenUserSignedUp } from "./rememberRecipientWhenUserSignedUp";
 

@@ -2,7 +2,7 @@ import { EventOf, eventsOf } from "../../platform/eventParsing";
 import { TransientError } from "../../platform/errors";
 import { deterministicId } from "../../platform/ids";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { EmailSender } from "../email/emailSender";
+import { EmailSender } from "../../platform/email/emailSender";
 import { NotificationDocument, RECIPIENT_DOCUMENT_ID, RecipientDocument, notificationDocumentId } from "./documents";
 import { TopUpOutcome, topUpEmail } from "./topUpEmail";
 

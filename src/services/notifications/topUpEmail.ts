@@ -1,4 +1,4 @@
-import { OutgoingEmail } from "../email/emailSender";
+import { OutgoingEmail } from "../../platform/email/emailSender";
 import { RecipientDocument } from "./documents";
 
 export type TopUpOutcome =

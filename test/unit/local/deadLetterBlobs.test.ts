@@ -52,6 +52,11 @@ describe("Event Grid's dead-letter blob layout and shape", () => {
     ]);
   });
 
+  it("names a dead letter whose type is no string by its JSON, not [object Object], and one without a type by ?", () => {
+    const item = (event: Record<string, unknown>) => ({ blobName: "b", subscription: "A", event, deadLetterReason: "R", deliveryAttempts: 1, lastDeliveryOutcome: "BadRequest" });
+    expect(groupDeadLetters([item({ type: { nested: 1 } }), item({ type: 7 }), item({})])[0]!.eventTypes).toEqual(["7", "?", '{"nested":1}']);
+  });
+
   it("re-checks a replay against today's schema: unknown types and invalid data are refused with the reason", () => {
     expect(recheckEvent({ type: "Nope.v1" })).toEqual({ ok: false, reason: 'unknown event type "Nope.v1"' });
     const invalid = recheckEvent({ specversion: "1.0", id: "i", source: "/s", type: "Users.UserSignedUp.v1", time: "2026-01-01T00:00:00Z", correlationid: "c", data: { userId: "u" } });

@@ -23,12 +23,16 @@ describe("ports of the local stack", () => {
   it("explains a taken port by component, port and how to move it", () => {
     const error = explainListenError(Object.assign(new Error("listen EADDRINUSE"), { code: "EADDRINUSE" }), "cosmos", 8081);
     expect(error).toBeInstanceOf(PortInUseError);
-    expect((error as Error).message).toBe(
+    expect(error.message).toBe(
       "Cosmos DB server cannot listen on 127.0.0.1:8081: the port is in use (an earlier stack still running? `lsof -i :8081` shows who). " +
         "Move it with --cosmos-port=<port> or COSMOS_PORT=<port>.",
     );
     const other = new Error("EACCES");
     expect(explainListenError(other, "dev", 80)).toBe(other);
+    // A rejection that is no Error still ends as one, so a stack that failed to start always has a message and a stack.
+    const notAnError = explainListenError("no Error", "dev", 80);
+    expect(notAnError).toBeInstanceOf(Error);
+    expect({ message: notAnError.message, cause: notAnError.cause }).toEqual({ message: "Simulators (dev server) cannot listen on port 80", cause: "no Error" });
   });
 });
 

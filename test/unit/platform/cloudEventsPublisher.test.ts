@@ -114,7 +114,7 @@ describe("thin CloudEvents publisher", () => {
     let now = 0;
     let release: (token: AccessToken) => void = () => undefined;
     const getToken = jest.fn(() => new Promise<AccessToken>((resolve) => (release = resolve)));
-    const tokens = createTokenCache({ getToken } as unknown as TokenCredential, EVENT_GRID_SCOPE, () => now);
+    const tokens = createTokenCache({ getToken }, EVENT_GRID_SCOPE, () => now);
     const waiting = Promise.all([tokens(), tokens(), tokens()]);
     await new Promise((resolve) => setImmediate(resolve));
     release({ token: "a", expiresOnTimestamp: 60 * 60_000 });
@@ -133,7 +133,7 @@ describe("thin CloudEvents publisher", () => {
     const getToken = jest.fn(() => {
       throw new Error("ManagedIdentityCredential: no identity");
     });
-    const tokens = createTokenCache({ getToken } as unknown as TokenCredential, EVENT_GRID_SCOPE);
+    const tokens = createTokenCache({ getToken }, EVENT_GRID_SCOPE);
     await expect(tokens()).rejects.toThrow(EventGridPublishError);
     await expect(tokens()).rejects.toThrow(/no identity/);
     expect(getToken).toHaveBeenCalledTimes(2);
@@ -144,7 +144,7 @@ describe("thin CloudEvents publisher", () => {
     const getToken = jest.fn()
       .mockResolvedValueOnce({ token: "a", expiresOnTimestamp: 24 * 3_600_000, refreshAfterTimestamp: 1_000 })
       .mockResolvedValueOnce({ token: "b", expiresOnTimestamp: 48 * 3_600_000 });
-    const tokens = createTokenCache({ getToken } as unknown as TokenCredential, EVENT_GRID_SCOPE, () => now);
+    const tokens = createTokenCache({ getToken }, EVENT_GRID_SCOPE, () => now);
     expect(await tokens()).toBe("a");
     now = 1_000;
     expect(await tokens()).toBe("b");

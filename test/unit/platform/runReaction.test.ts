@@ -50,10 +50,10 @@ describe("runReaction: the consistency machinery around a pure decision", () => 
     const d = deps();
     const reads: string[] = [];
     const readDocument = d.store.readDocument.bind(d.store);
-    d.store.readDocument = (async (id: string, pk: string) => {
+    d.store.readDocument = async (id: string, pk: string) => {
       reads.push(id);
       return readDocument(id, pk);
-    }) as typeof d.store.readDocument;
+    };
     const event = confirmed();
     await runReaction(sendInvoiceWhenPaymentConfirmed, event, d);
     expect(reads.filter((id) => id.startsWith("inbox:"))).toEqual([]);

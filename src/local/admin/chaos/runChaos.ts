@@ -1,10 +1,12 @@
 import { CosmosClient } from "@azure/cosmos";
+import type { z } from "zod";
 import { deterministicId } from "../../../platform/ids";
 import { userIdForEmail } from "../../../services/users/documents";
 import type { ServiceName } from "../../../topology";
 import { LOCAL_TOPIC_KEY, LocalStack, startLocalStack } from "../../stack";
 import { eventsAsPublished, republishEvents, type StoredCloudEvent } from "../republish";
-import { ChaosObservation, InvariantResult, OrderView, checkInvariants } from "./invariants";
+import { apiReplies, parseReply } from "../../apiReplies";
+import { ChaosObservation, InvariantResult, checkInvariants } from "./invariants";
 import { ChaosOptions, ChaosPlan, EVENT_GRID_FIRST_RETRY_MS, PlannedFlow, buildChaosPlan, seededRandom } from "./plan";
 import { localCosmosClient } from "../../localCosmosClient";
 
@@ -49,7 +51,7 @@ interface Accepted {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-type Reply = { status: number; body: any };
+type Reply = { status: number; body: unknown };
 
 /** One HTTP call; network errors and 5xx (a host down, a 503 under contention) are retried like a patient client. */
 const callWithRetry = async (
@@ -77,7 +79,7 @@ const callWithRetry = async (
         });
         return { response, text: await response.text() };
       });
-      const reply = { status: response.status, body: text ? JSON.parse(text) : undefined };
+      const reply: Reply = { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
       if (response.status < 500 && !retryStatuses.includes(response.status)) return reply;
       last = `${response.status} ${text.slice(0, 200)}`;
     } catch (error) {
@@ -183,13 +185,15 @@ const drive = async (
             pool,
           });
           if (reply.status !== 202) throw new Error(`answered ${reply.status} ${JSON.stringify(reply.body)}`);
-          accepted.order.set(flow.index, { orderId: reply.body.orderId, correlationId: reply.body.correlationId });
+          const { orderId, correlationId } = parseReply(apiReplies.orderAccepted, reply.body, `${label}: POST /orders`);
+          accepted.order.set(flow.index, { orderId, correlationId });
           return;
         }
         case "signUp": {
           const reply = await callWithRetry("POST", `${api("users")}/users`, { body: { email: flow.email, name: flow.name }, deadlineMs: patience(), pool });
           // 409 after a retry: the first attempt went through but its answer was lost with the host.
-          if (reply.status !== 202 && !(reply.status === 409 && reply.body?.code === "USER.EMAIL_TAKEN")) throw new Error(`answered ${reply.status} ${JSON.stringify(reply.body)}`);
+          const taken = reply.status === 409 && apiReplies.problem.safeParse(reply.body).data?.code === "USER.EMAIL_TAKEN";
+          if (reply.status !== 202 && !taken) throw new Error(`answered ${reply.status} ${JSON.stringify(reply.body)}`);
           const userId = userIdForEmail(flow.email);
           accepted.signUp.set(flow.index, { userId, correlationId: deterministicId("flow", "user", userId) });
           return;
@@ -207,7 +211,8 @@ const drive = async (
             pool,
           });
           if (reply.status !== 202) throw new Error(`answered ${reply.status} ${JSON.stringify(reply.body)}`);
-          accepted.topUp.set(flow.index, { topUpId: reply.body.topUpId, walletId: user.userId, correlationId: reply.body.correlationId });
+          const { topUpId, correlationId } = parseReply(apiReplies.topUpAccepted, reply.body, `${label}: POST /wallets/${user.userId}/top-ups`);
+          accepted.topUp.set(flow.index, { topUpId, walletId: user.userId, correlationId });
           return;
         }
         default: {
@@ -238,8 +243,8 @@ const drive = async (
       for (const sku of Object.keys(plan.stock)) {
         try {
           const r = await fetch(`${api("inventory")}/inventory/${sku}`, { signal: AbortSignal.timeout(2_000) });
-          const level = (await r.json()) as { available: number; reserved: number };
-          if (r.ok && (level.available < 0 || level.reserved < 0)) negativeStockSeen.push({ sku, ...level });
+          const level = apiReplies.stockLevel.safeParse(await r.json()).data;
+          if (r.ok && level && (level.available < 0 || level.reserved < 0)) negativeStockSeen.push({ sku, available: level.available, reserved: level.reserved });
         } catch {
           /* inventory is down: nothing to sample */
         }
@@ -276,10 +281,10 @@ const drive = async (
           const reply = await callWithRetry("POST", `${stack.devUrl}/admin/hosts/${action.service}/kill?downForMs=${action.downForMs}&when=${when}`, { deadlineMs: Date.now() + 5_000 });
           const atMs = Date.now() - t0;
           if (reply.status !== 202) {
-            log(`[chaos] t=${at()}s kill ${action.service} refused: ${reply.status} ${reply.body?.detail ?? ""}`);
+            log(`[chaos] t=${at()}s kill ${action.service} refused: ${reply.status} ${apiReplies.problem.safeParse(reply.body).data?.detail ?? ""}`);
             continue;
           }
-          const host = (reply.body.killed ?? reply.body.armed) as { pid: number | null };
+          const host = parseReply(apiReplies.killedHost, reply.body, `kill ${action.service}`);
           const record = { service: action.service, when, atMs, downForMs: action.downForMs, pid: host.pid, backUpAtMs: null as number | null };
           kills.push(record);
           log(`[chaos] t=${at()}s ${when === "now" ? "killed" : "will kill during its next outside call:"} ${action.service} (pid ${record.pid}) for ${action.downForMs} ms`);
@@ -396,9 +401,16 @@ const observe = async (
   api: (service: ServiceName) => string,
 ): Promise<ChaosObservation> => {
   const deadlineMs = Date.now() + 30_000;
-  const read = async (url: string): Promise<any> => {
+  /** A resource, or `undefined` when the API answers anything but 200 (a flow's resource not found, say). */
+  const read = async <T>(url: string, schema: z.ZodType<T>): Promise<T | undefined> => {
     const reply = await callWithRetry("GET", url, { deadlineMs });
-    return reply.status === 200 ? reply.body : undefined;
+    return reply.status === 200 ? parseReply(schema, reply.body, `GET ${url}`) : undefined;
+  };
+  /** A simulator's list, which is always there. */
+  const readList = async <T>(url: string, schema: z.ZodType<T>): Promise<T> => {
+    const list = await read(url, schema);
+    if (list === undefined) throw new Error(`GET ${url} did not answer 200`);
+    return list;
   };
   const all = async <T, R>(items: readonly T[], f: (item: T) => Promise<R>): Promise<R[]> => {
     const out: R[] = [];
@@ -408,21 +420,21 @@ const observe = async (
   const query = async <T>(container: string, where: string): Promise<T[]> =>
     (await database.container(container).items.query<T>(`SELECT * FROM c WHERE ${where}`).fetchAll()).resources;
 
-  const orders = await all([...accepted.order], async ([plannedIndex, o]) => ({ ...o, plannedIndex, view: (await read(`${api("orders")}/orders/${o.orderId}`)) as OrderView | undefined }));
-  const stock = Object.fromEntries(await all(Object.keys(plan.stock), async (sku) => [sku, await read(`${api("inventory")}/inventory/${sku}`)] as const));
+  const orders = await all([...accepted.order], async ([plannedIndex, o]) => ({ ...o, plannedIndex, view: await read(`${api("orders")}/orders/${o.orderId}`, apiReplies.order) }));
+  const stock = Object.fromEntries(await all(Object.keys(plan.stock), async (sku) => [sku, await read(`${api("inventory")}/inventory/${sku}`, apiReplies.stockLevel)] as const));
   const signUps = plan.flows.filter((f) => f.kind === "signUp");
   const users = await all([...accepted.signUp], async ([index, u]) => ({
     ...u,
     email: signUps.find((f) => f.index === index)!.email,
     name: signUps.find((f) => f.index === index)!.name,
-    view: await read(`${api("users")}/users/${u.userId}`),
+    view: await read(`${api("users")}/users/${u.userId}`, apiReplies.user),
   }));
-  const wallets = Object.fromEntries(await all(users, async (u) => [u.userId, await read(`${api("ledger")}/wallets/${u.userId}`)] as const));
+  const wallets = Object.fromEntries(await all(users, async (u) => [u.userId, await read(`${api("ledger")}/wallets/${u.userId}`, apiReplies.wallet)] as const));
   const topUpPlans = plan.flows.filter((f) => f.kind === "topUp");
   const topUps = await all([...accepted.topUp], async ([index, t]) => ({
     ...t,
     amount: topUpPlans.find((f) => f.index === index)!.amount,
-    view: await read(`${api("ledger")}/wallets/${t.walletId}/top-ups/${t.topUpId}`),
+    view: await read(`${api("ledger")}/wallets/${t.walletId}/top-ups/${t.topUpId}`, apiReplies.topUp),
   }));
   const journal = (await query<{ pk: string; event: { type: string } }>("journal", "c.kind = 'journalEntry'")).map((e) => ({ correlationId: e.pk, type: e.event.type }));
   return {
@@ -434,15 +446,15 @@ const observe = async (
     orders,
     stock,
     negativeStockSeen,
-    charges: await read(`${stack.devUrl}/dev/payments/charges`),
-    refunds: await read(`${stack.devUrl}/dev/payments/refunds`),
+    charges: await readList(`${stack.devUrl}/dev/payments/charges`, apiReplies.charges),
+    refunds: await readList(`${stack.devUrl}/dev/payments/refunds`, apiReplies.refunds),
     invoices: await query<{ orderId: string; status: string }>("invoicing", "c.kind = 'invoice'"),
     users,
-    emails: await read(`${stack.devUrl}/dev/mailbox`),
-    contacts: await read(`${stack.devUrl}/dev/crm/contacts`),
+    emails: await readList(`${stack.devUrl}/dev/mailbox`, apiReplies.emails),
+    contacts: await readList(`${stack.devUrl}/dev/crm/contacts`, apiReplies.contacts),
     wallets,
     topUps,
-    bankPayments: await read(`${stack.devUrl}/dev/bank/payments`),
+    bankPayments: await readList(`${stack.devUrl}/dev/bank/payments`, apiReplies.bankPayments),
     journal,
   };
 };

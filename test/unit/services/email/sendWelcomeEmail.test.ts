@@ -1,5 +1,5 @@
 import { runReaction } from "../../../../src/platform/reaction";
-import { OutgoingEmail } from "../../../../src/services/email/emailSender";
+import { OutgoingEmail } from "../../../../src/platform/email/emailSender";
 import {
   WelcomeEmailDocument,
   recordWelcomeEmail,

@@ -1,6 +1,6 @@
 import { TransientError } from "../../../../src/platform/errors";
 import { runReaction } from "../../../../src/platform/reaction";
-import { OutgoingEmail } from "../../../../src/services/email/emailSender";
+import { OutgoingEmail } from "../../../../src/platform/email/emailSender";
 import { NotificationDocument, RecipientDocument } from "../../../../src/services/notifications/documents";
 import { notifyUserWhenTopUpSettled, recordNotification } from "../../../../src/services/notifications/notifyUserWhenTopUpSettled";
 import { rememberRecipient } from "../../../../src/services/notifications/rememberRecipientWhenUserSignedUp";

@@ -1,4 +1,4 @@
-import { callJsonApi } from "../../platform/httpClient";
+import { callJsonApi } from "../httpClient";
 import { EmailSender } from "./emailSender";
 
 export interface HttpMailboxSenderOptions {

@@ -1,7 +1,7 @@
 import { EmailClient } from "@azure/communication-email";
 import type { TokenCredential } from "@azure/identity";
 import { z } from "zod";
-import { ConfigError } from "../../platform/config";
+import { ConfigError } from "../config";
 import { createAcsEmailSender } from "./acsEmailSender";
 import { EmailSender } from "./emailSender";
 import { createHttpMailboxSender } from "./httpMailboxSender";

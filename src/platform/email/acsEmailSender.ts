@@ -1,5 +1,5 @@
 import type { EmailClient } from "@azure/communication-email";
-import { TransientError } from "../../platform/errors";
+import { TransientError } from "../errors";
 import { EmailSender } from "./emailSender";
 
 export type AcsEmailClient = Pick<EmailClient, "beginSend">;

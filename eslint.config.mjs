@@ -86,8 +86,4 @@ export default defineConfig(
   { files: ["src/services/index.ts"], rules: { "@typescript-eslint/no-explicit-any": "warn" } },
   // `module.createPorts` passed on: the fix is a function-typed createPorts in serviceModule.ts, reworked with the manifest.
   { files: ["src/platform/registerServices.ts"], rules: { "@typescript-eslint/unbound-method": "warn" } },
-  // A leftover cast in a reaction the decider refactor rewrites.
-  { files: ["src/services/users/trackOnboardingWhenStepCompleted.ts"], rules: { "@typescript-eslint/no-unnecessary-type-assertion": "warn" } },
-  // An unused fixture in a reaction spec the decider refactor rewrites.
-  { files: ["test/unit/services/orders/settleOrder.test.ts"], rules: { "@typescript-eslint/no-unused-vars": "warn" } },
 );

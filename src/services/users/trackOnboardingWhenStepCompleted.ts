@@ -32,7 +32,7 @@ export const trackOnboarding = (event: StepCompleted, user: UserDocument, contex
   // A step's first outcome stands: a CRM contact that was added is not "un-added" by a stray failure, and vice versa.
   const changed = (Object.keys(step) as (keyof OnboardingSteps)[]).filter((k) => user.onboarding[k] === "Pending");
   if (changed.length === 0) return nothingToDo;
-  const onboarding = { ...user.onboarding, ...step } as OnboardingSteps;
+  const onboarding: OnboardingSteps = { ...user.onboarding, ...step };
   const completes = user.status === "Onboarding" && isOnboardingComplete(onboarding);
   const next: UserDocument = {
     ...user,

@@ -20,6 +20,12 @@ describe("orders: settle the order from what the other services report", () => {
     expect(decision.publish).toEqual([{ type: "Orders.OrderConfirmed.v1", subject: "orders/o-1", data: { orderId: "o-1" } }]);
   });
 
+  it("given stock reserved, when payment is confirmed, then the order is confirmed: the two settle in either order", () => {
+    const decision = settleOrder(charged, pending({ inventory: "Reserved" }), decisionContext());
+    expect(decision.changes).toEqual([{ put: expect.objectContaining({ status: "Confirmed", payment: "Charged", inventory: "Reserved" }) }]);
+    expect(decision.publish).toEqual([{ type: "Orders.OrderConfirmed.v1", subject: "orders/o-1", data: { orderId: "o-1" } }]);
+  });
+
   it("given nothing yet, when stock is reserved, then it only records the reservation", () => {
     const decision = settleOrder(reserved, pending(), decisionContext());
     expect(decision.changes).toEqual([{ put: expect.objectContaining({ status: "Pending", inventory: "Reserved" }) }]);

@@ -143,7 +143,11 @@ describe("flows API on the local stack", () => {
     const client = new EventGridPublisherClient(stack.topicEndpoint("orders"), "CloudEvent", new AzureKeyCredential(stack.topicKey), { allowInsecureConnection: true });
     await client.send([{ type: "Orders.OrderPlaced.v1", source: "/tests", id: `bad-${Date.now()}`, data: { orderId: "x" }, extensionAttributes: { correlationid: correlationId } }]);
     await stack.stack.eventGrid.idle(30_000);
-    const flow = (await getJson(`${stack.apiUrl}/flows/${correlationId}`)).body;
+    // Incident sources are read at most every INCIDENT_SNAPSHOT_MS, so a new poison record shows within that.
+    const flow = await waitFor(async () => {
+      const body = (await getJson(`${stack.apiUrl}/flows/${correlationId}`)).body;
+      return body.poison?.length >= 2 ? body : undefined;
+    }, { description: "both poison records in the flow view", timeoutInMs: 10_000 });
     expect(flow.poison.map((p: any) => `${p.container}/${p.reaction}`).sort()).toEqual(["inventory/reserveStockWhenOrderPlaced", "payments/chargePaymentWhenOrderPlaced"]);
     expect(flow.poison[0]).toMatchObject({ eventType: "Orders.OrderPlaced.v1", reason: expect.stringMatching(/Invalid data/) });
     // A parked event is never answered: the reactions that parked it count as waited-for, though the flow completed.

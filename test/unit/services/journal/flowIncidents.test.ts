@@ -6,7 +6,15 @@ import {
   blobDeadLetters,
   subscriptionsOfFlow,
 } from "../../../../src/services/journal/deadLetterBlobReader";
-import { FlowWindow, emulatorDeadLetters } from "../../../../src/services/journal/flowIncidents";
+import type { Database } from "@azure/cosmos";
+import {
+  FlowWindow,
+  INCIDENT_SNAPSHOT_MS,
+  POISON_SNAPSHOT_LIMIT,
+  createFlowIncidents,
+  emulatorDeadLetters,
+  sharedSnapshot,
+} from "../../../../src/services/journal/flowIncidents";
 import { listSubscriptions } from "../../../../src/topology";
 
 const subscriptionOf = (functionName: string, topic: string) => listSubscriptions().find((s) => s.functionName === functionName && s.topic === topic)!.name;
@@ -115,5 +123,86 @@ describe("a flow's dead letters from the local emulator", () => {
     expect((await emulatorDeadLetters("http://eg/dead-letters", ok as unknown as typeof fetch)(flow))?.map((d) => [d.subscription, d.eventId])).toEqual([[CRM, "e-1"]]);
     const down = jest.fn(async () => new Response("", { status: 503 }));
     expect(await emulatorDeadLetters("http://eg/dead-letters", down as unknown as typeof fetch)(flow)).toBeNull();
+  });
+});
+
+describe("incident sources are read once per snapshot interval, whatever the number of flow views", () => {
+  it("shares one load between callers within the interval, loads again after it, and does not keep a failure", async () => {
+    let clock = 0;
+    let n = 0;
+    const load = jest.fn(async () => {
+      n += 1;
+      if (n === 2) throw new Error("store down");
+      return n;
+    });
+    const snapshot = sharedSnapshot(load, 1000, () => clock);
+    expect(await Promise.all([snapshot(), snapshot()])).toEqual([1, 1]);
+    clock = 999;
+    expect(await snapshot()).toBe(1);
+    clock = 1000;
+    await expect(snapshot()).rejects.toThrow("store down");
+    expect(await snapshot()).toBe(3);
+    expect(load).toHaveBeenCalledTimes(3);
+  });
+
+  it("the emulator's dead-letter list: one GET for many flows within the interval", async () => {
+    let clock = 0;
+    const body = [{ subscription: CRM, ...entry("flow-1", "e-1") }, { subscription: CRM, ...entry("flow-2", "e-2") }];
+    const get = jest.fn(async () => new Response(JSON.stringify(body), { status: 200 }));
+    const read = emulatorDeadLetters("http://eg/dead-letters", get as unknown as typeof fetch, () => clock);
+    expect((await read(flow))?.map((d) => d.eventId)).toEqual(["e-1"]);
+    expect((await read({ ...flow, correlationId: "flow-2" }))?.map((d) => d.eventId)).toEqual(["e-2"]);
+    expect(get).toHaveBeenCalledTimes(1);
+    clock = INCIDENT_SNAPSHOT_MS;
+    await read(flow);
+    expect(get).toHaveBeenCalledTimes(2);
+  });
+
+  /** A jest-mocked Database whose containers answer poison rows; records every query it is asked. */
+  const mockedDatabase = (rowsByContainer: Record<string, unknown[]>) => {
+    const queries: { container: string; query: string; parameters: unknown }[] = [];
+    const database = {
+      container: (container: string) => ({
+        items: {
+          query: jest.fn((spec: { query: string; parameters: { name: string; value: string }[] }) => {
+            queries.push({ container, query: spec.query, parameters: spec.parameters });
+            const cid = spec.parameters.find((p) => p.name === "@correlationId")?.value;
+            const rows = (rowsByContainer[container] ?? []) as { event: { correlationid: string } }[];
+            return { fetchAll: async () => ({ resources: cid ? rows.filter((r) => r.event.correlationid === cid) : rows }) };
+          }),
+        },
+      }),
+    } as unknown as Database;
+    return { database, queries };
+  };
+  const poisonRow = (correlationid: string, id: string) => ({
+    reaction: "addContactWhenUserSignedUp", reason: "data.email: Invalid email", parkedAt: "2026-03-04T22:10:02.000Z",
+    event: { id, type: "Users.UserSignedUp.v1", correlationid },
+  });
+
+  it("poison: one query per container per interval, filtered per flow in memory", async () => {
+    let clock = 0;
+    const { database, queries } = mockedDatabase({ crm: [poisonRow("flow-1", "e-1"), poisonRow("flow-2", "e-2")], email: [] });
+    const incidents = createFlowIncidents({ deadLetters: undefined, poisonContainers: ["crm", "email"], database: () => database, now: () => clock });
+    expect(await incidents.poisonOf("flow-1")).toEqual([
+      { container: "crm", reaction: "addContactWhenUserSignedUp", reason: "data.email: Invalid email", eventId: "e-1", eventType: "Users.UserSignedUp.v1", parkedAt: "2026-03-04T22:10:02.000Z" },
+    ]);
+    expect((await incidents.poisonOf("flow-2"))?.map((p) => p.eventId)).toEqual(["e-2"]);
+    expect(await incidents.poisonOf("flow-3")).toEqual([]);
+    expect(queries.map((q) => q.container)).toEqual(["crm", "email"]);
+    // The snapshot reads the poison partition only, and never the parked event's data.
+    expect(queries[0]!.query).toContain("c.pk = @pk");
+    expect(queries[0]!.query).not.toMatch(/SELECT \*/);
+    clock = INCIDENT_SNAPSHOT_MS;
+    await incidents.poisonOf("flow-1");
+    expect(queries).toHaveLength(4);
+  });
+
+  it("poison: a container holding more than the snapshot limit is asked per flow", async () => {
+    const many = Array.from({ length: POISON_SNAPSHOT_LIMIT + 1 }, (_, i) => poisonRow(`other-${i}`, `x-${i}`));
+    const { database, queries } = mockedDatabase({ crm: [...many, poisonRow("flow-1", "e-1")] });
+    const incidents = createFlowIncidents({ deadLetters: undefined, poisonContainers: ["crm"], database: () => database, now: () => 0 });
+    expect((await incidents.poisonOf("flow-1"))?.map((p) => p.eventId)).toEqual(["e-1"]);
+    expect(queries.map((q) => q.parameters)).toContainEqual(expect.arrayContaining([{ name: "@correlationId", value: "flow-1" }]));
   });
 });

@@ -2,7 +2,7 @@ import { CloudEventEnvelope } from "../events/envelope";
 import { EventData, EventType, eventCatalog } from "../events/catalog";
 import { ServiceName } from "../topology";
 import { ConcurrencyConflictError } from "./errors";
-import { EventParser } from "./eventParsing";
+import { ReactionEvent, ReactionName, reactionParser } from "./eventParsing";
 import { childTraceparent, deterministicId } from "./ids";
 import { MAX_EVENT_NESTING_DEPTH, NESTING_REJECTION, nestsDeeperThan, shallowEnvelope } from "./nestingGuard";
 import { activeTraceparent } from "./tracing";
@@ -35,19 +35,24 @@ export interface LoadContext<P> {
 }
 
 /**
- * One reaction of one service. `load` gathers the facts (documents, and for reactions that call an outside system,
+ * One reaction of one service, named as in the manifest: its event type (`ReactionEvent<S, N>`) and its parser come
+ * from the manifest entry, so the reaction lists no event types itself. `load` gathers the facts (documents, and for reactions that call an outside system,
  * that system's answer under the idempotency key); `decide` is pure. A `load` that calls an outside system records
  * its intent durably first (a commit of its own), so that what the call did can be found again after any crash; a
  * ConcurrencyConflictError thrown by `load` makes the runner read and decide again, like a lost commit does.
  */
-export interface Reaction<E extends CloudEventEnvelope = CloudEventEnvelope, S = unknown, P = unknown> {
-  readonly service: ServiceName;
-  readonly name: string;
-  readonly events: EventParser<E>;
+export interface Reaction<
+  Svc extends ServiceName = ServiceName,
+  N extends ReactionName<Svc> = ReactionName<Svc>,
+  S = unknown,
+  P = unknown,
+> {
+  readonly service: Svc;
+  readonly name: N;
   /** The logical partition holding the state this reaction changes; its inbox and outbox records live there too. */
-  partitionKey(event: E): string;
-  load(event: E, context: LoadContext<P>): Promise<S>;
-  decide(event: E, state: S, context: DecisionContext): Decision;
+  partitionKey(event: ReactionEvent<Svc, N>): string;
+  load(event: ReactionEvent<Svc, N>, context: LoadContext<P>): Promise<S>;
+  decide(event: ReactionEvent<Svc, N>, state: S, context: DecisionContext): Decision;
   /**
    * `ownRecord`: the reaction publishes nothing and its own writes record each event under the event's id (and decide
    * nothing to do once recorded), so it needs no inbox record: a duplicate finds its record and writes nothing, and a
@@ -187,8 +192,8 @@ const hostileNesting = (raw: unknown): string | undefined => {
  * outbox in one transactional batch, publish. A lost optimistic-concurrency race re-reads and decides again.
  * Anything else throws, so the Functions host answers 500 and Event Grid redelivers.
  */
-export const runReaction = async <E extends CloudEventEnvelope, S, P>(
-  reaction: Reaction<E, S, P>,
+export const runReaction = async <Svc extends ServiceName, N extends ReactionName<Svc>, S, P>(
+  reaction: Reaction<Svc, N, S, P>,
   raw: unknown,
   deps: ReactionDependencies<P>,
 ): Promise<ReactionOutcome> => {
@@ -200,34 +205,36 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
     log(`poison event parked: ${tooDeep}`);
     return { outcome: "poisoned", reason: tooDeep };
   }
-  const parsed = reaction.events.parse(raw);
+  const parsed = reactionParser(reaction.service, reaction.name).parse(raw);
   if (!parsed.ok) {
     await parkPoisonEvent(deps.store, reaction.name, raw, parsed.reason, deps.clock());
     log(`poison event parked: ${parsed.reason}`);
     return { outcome: "poisoned", reason: parsed.reason };
   }
-  const event = parsed.event;
+  // The parser is the manifest's for this (service, name), and ReactionEvent is read from the same entry.
+  const event = parsed.event as ReactionEvent<Svc, N>;
+  const envelope: CloudEventEnvelope = parsed.event;
   const pk = reaction.partitionKey(event);
-  const inboxId = inboxDocumentId(reaction.name, event.id);
+  const inboxId = inboxDocumentId(reaction.name, envelope.id);
 
   // No inbox read up front: most deliveries are first deliveries, and the batch's create of the inbox record refuses a
   // duplicate by itself (atomically with everything else the duplicate would write). Only a refused batch reads it.
   // A duplicate does run `load` again; loads read their own records first, so nothing outside is done twice.
   for (let attempt = 1; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
     try {
-      const state = await reaction.load(event, { store: deps.store, ports: deps.ports, idempotencyKey: event.id });
+      const state = await reaction.load(event, { store: deps.store, ports: deps.ports, idempotencyKey: envelope.id });
       const now = deps.clock();
       let idCounter = 0;
       const decision = reaction.decide(event, state, {
         now,
-        newId: () => deterministicId(event.id, reaction.name, "id", String(idCounter++)),
+        newId: () => deterministicId(envelope.id, reaction.name, "id", String(idCounter++)),
       });
       const inboxDocument = (outboxIds: readonly string[]): InboxDocument => ({
         id: inboxId,
         pk,
         kind: "inbox",
-        eventId: event.id,
-        eventType: event.type,
+        eventId: envelope.id,
+        eventType: envelope.type,
         reaction: reaction.name,
         outboxIds,
         processedAt: now.toISOString(),
@@ -239,20 +246,20 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
         await deps.store.commit(pk, decision.writes);
         return { outcome: "handled", published: [] };
       }
-      const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, event, decision, now, inboxDocument);
+      const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, envelope, decision, now, inboxDocument);
       return { outcome: "handled", published };
     } catch (error) {
       if (!(error instanceof ConcurrencyConflictError)) throw error;
       const inbox = await deps.store.readDocument<InboxDocument>(inboxId, pk);
       if (inbox) {
         const republished = await publishPendingOutboxOfPartition(deps.store, deps.publisher, pk, inbox.outboxIds, deps.clock());
-        log(`duplicate delivery of ${event.type} ${event.id}; re-published ${republished} unsent event(s)`);
+        log(`duplicate delivery of ${envelope.type} ${envelope.id}; re-published ${republished} unsent event(s)`);
         return { outcome: "duplicate", republished };
       }
       await (deps.backoff ?? defaultBackoff)(attempt);
     }
   }
   throw new ConcurrencyConflictError(
-    `${reaction.name}: gave up on ${event.id} after ${MAX_CONFLICT_RETRIES} concurrency conflicts; Event Grid will redeliver`,
+    `${reaction.name}: gave up on ${envelope.id} after ${MAX_CONFLICT_RETRIES} concurrency conflicts; Event Grid will redeliver`,
   );
 };

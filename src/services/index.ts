@@ -14,7 +14,7 @@ import { rewardsService } from "./rewards";
 import { usersService } from "./users";
 
 /** Every service of the manifest must have its code here: the mapped type makes a missing one a compile error. */
-export const serviceModules: { readonly [K in ServiceName]: ServiceModule<any> } = {
+export const serviceModules: { readonly [K in ServiceName]: ServiceModule<K, any> } = {
   orders: ordersService,
   inventory: inventoryService,
   payments: paymentsService,

@@ -1,4 +1,4 @@
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { DocumentWrite, Versioned } from "../../platform/store";
 import {
@@ -12,7 +12,7 @@ import {
   stockFields,
 } from "./documents";
 
-type OrderPlaced = EventOf<"Orders.OrderPlaced.v1">;
+type OrderPlaced = ReactionEvent<"inventory", "reserveStockWhenOrderPlaced">;
 
 export interface ReserveStockState {
   readonly reservation: ReservationDocument | undefined;
@@ -63,10 +63,9 @@ export const reserveStock = (event: OrderPlaced, state: ReserveStockState, conte
   };
 };
 
-export const reserveStockWhenOrderPlaced: Reaction<OrderPlaced, ReserveStockState> = {
+export const reserveStockWhenOrderPlaced: Reaction<"inventory", "reserveStockWhenOrderPlaced", ReserveStockState> = {
   service: "inventory",
   name: "reserveStockWhenOrderPlaced",
-  events: eventsOf("Orders.OrderPlaced.v1"),
   partitionKey: () => STOCK_PARTITION,
   async load(event, { store }) {
     const [reservation, stock] = await Promise.all([

@@ -1,9 +1,9 @@
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { Versioned, stripSystemProperties } from "../../platform/store";
 import { InvoiceDocument, invoiceDocumentId } from "./documents";
 
-type OrderCancelled = EventOf<"Orders.OrderCancelled.v1">;
+type OrderCancelled = ReactionEvent<"invoicing", "voidInvoiceWhenOrderCancelled">;
 
 /** Compensation: void a sent invoice; a cancellation that arrives first leaves a marker so none is sent later. */
 export const voidInvoice = (
@@ -31,10 +31,9 @@ export const voidInvoice = (
   };
 };
 
-export const voidInvoiceWhenOrderCancelled: Reaction<OrderCancelled, Versioned<InvoiceDocument> | undefined> = {
+export const voidInvoiceWhenOrderCancelled: Reaction<"invoicing", "voidInvoiceWhenOrderCancelled", Versioned<InvoiceDocument> | undefined> = {
   service: "invoicing",
   name: "voidInvoiceWhenOrderCancelled",
-  events: eventsOf("Orders.OrderCancelled.v1"),
   partitionKey: (event) => event.data.orderId,
   load: (event, { store }) => store.readDocument<InvoiceDocument>(invoiceDocumentId(event.data.orderId), event.data.orderId),
   decide: voidInvoice,

@@ -1,6 +1,5 @@
 import { CloudEventEnvelope } from "../../events/envelope";
 import { redactEvent } from "../../events/redaction";
-import { anyCloudEvent } from "../../platform/eventParsing";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
 import { DocumentWrite, StoredDocument, Versioned, stripSystemProperties } from "../../platform/store";
 import { FLOW_SUMMARY_ID, FlowSummaryDocument, addToSummary } from "./flowSummary";
@@ -50,10 +49,9 @@ export const recordEvent = (event: CloudEventEnvelope, state: JournalState, now:
 };
 
 /** Subscribes to every event of every topic, so one flow can be read back across all services. */
-export const recordEventInJournal: Reaction<CloudEventEnvelope, JournalState, JournalPorts> = {
+export const recordEventInJournal: Reaction<"journal", "recordEventInJournal", JournalState, JournalPorts> = {
   service: "journal",
   name: "recordEventInJournal",
-  events: anyCloudEvent,
   partitionKey: (event) => event.correlationid,
   load: async (event, { store, ports }) => {
     const [entry, summary] = await Promise.all([

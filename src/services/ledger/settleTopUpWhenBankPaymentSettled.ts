@@ -1,11 +1,11 @@
 import { TransientError } from "../../platform/errors";
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { Versioned } from "../../platform/store";
 import { LedgerEntryDocument, TopUpDocument, WalletDocument, entryDocumentId, entryIdFor, readWallet, topUpDocumentId, topUpFields } from "./documents";
 import { creditWallet } from "./creditWallet";
 
-type BankPaymentSettled = EventOf<"Banking.BankPaymentSucceeded.v1" | "Banking.BankPaymentDeclined.v1">;
+type BankPaymentSettled = ReactionEvent<"ledger", "settleTopUpWhenBankPaymentSettled">;
 
 export interface SettleTopUpState {
   readonly topUp: Versioned<TopUpDocument>;
@@ -50,10 +50,9 @@ export const settleTopUp = (event: BankPaymentSettled, state: SettleTopUpState, 
   }
 };
 
-export const settleTopUpWhenBankPaymentSettled: Reaction<BankPaymentSettled, SettleTopUpState> = {
+export const settleTopUpWhenBankPaymentSettled: Reaction<"ledger", "settleTopUpWhenBankPaymentSettled", SettleTopUpState> = {
   service: "ledger",
   name: "settleTopUpWhenBankPaymentSettled",
-  events: eventsOf("Banking.BankPaymentSucceeded.v1", "Banking.BankPaymentDeclined.v1"),
   partitionKey: (event) => event.data.walletId,
   async load(event, { store }) {
     const { walletId, topUpId } = event.data;

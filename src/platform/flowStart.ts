@@ -1,14 +1,11 @@
 import { CloudEventEnvelope } from "../events/envelope";
 import { EventType } from "../events/catalog";
 import { ServiceName } from "../topology";
-import { childTraceparent } from "./ids";
-import { activeTraceparent } from "./tracing";
+import { parseTraceparent } from "./tracing";
 import { OutboxDocument, publishOutbox, toOutboxDocument } from "./outbox";
 import { EventPublisher } from "./publisher";
-import { NewEvent, assertPublishable } from "./reaction";
+import { NewEvent, assertPublishable, newEnvelope } from "./reaction";
 import { DocumentStore, DocumentWrite } from "./store";
-
-const traceparentPattern = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 export interface FlowStart {
   readonly service: ServiceName;
@@ -23,19 +20,15 @@ export interface FlowStart {
 /** The first event of a business flow, started by an HTTP command: no cause, a new correlation id. */
 export const flowStartingEvent = (start: FlowStart): CloudEventEnvelope => {
   assertPublishable(start.service, start.event);
-  const caller = start.callerTraceparent && traceparentPattern.test(start.callerTraceparent) ? start.callerTraceparent : undefined;
-  return {
-    specversion: "1.0",
+  const caller = start.callerTraceparent ?? undefined;
+  return newEnvelope({
     id: start.eventId,
-    source: `/services/${start.service}`,
-    type: start.event.type,
-    subject: start.event.subject,
-    time: start.now.toISOString(),
-    datacontenttype: "application/json",
-    correlationid: start.correlationId,
-    traceparent: activeTraceparent() ?? childTraceparent(caller, start.eventId),
-    data: start.event.data,
-  };
+    service: start.service,
+    event: start.event,
+    now: start.now,
+    correlationId: start.correlationId,
+    parentTraceparent: parseTraceparent(caller) ? caller : undefined,
+  });
 };
 
 /**

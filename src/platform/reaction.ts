@@ -103,30 +103,32 @@ const defaultBackoff = (attempt: number): Promise<void> =>
 
 export const inboxDocumentId = (reaction: string, eventId: string): string => `inbox:${reaction}:${eventId}`;
 
-/** The envelope of an event caused by `cause`: same flow (correlation), cause recorded, trace continued. */
-export const causedEnvelope = (
-  cause: Pick<CloudEventEnvelope, "id" | "correlationid" | "traceparent">,
-  service: ServiceName,
-  reactionName: string,
-  index: number,
-  event: NewEvent,
-  now: Date,
-): CloudEventEnvelope => {
-  const id = deterministicId(cause.id, service, reactionName, String(index));
-  return {
-    specversion: "1.0",
-    id,
-    source: `/services/${service}`,
-    type: event.type,
-    subject: event.subject,
-    time: now.toISOString(),
-    datacontenttype: "application/json",
-    correlationid: cause.correlationid,
-    causationid: cause.id,
-    traceparent: activeTraceparent() ?? childTraceparent(cause.traceparent, id),
-    data: event.data,
-  };
-};
+/**
+ * The CloudEvents envelope of an event a service publishes, the one place envelopes are built. With `causationId` (the
+ * event a reaction handled) the cause is recorded; without it the event starts a flow. The trace continues the active
+ * span when OpenTelemetry records one, else `parentTraceparent` (the cause's, or the HTTP caller's), else a new trace.
+ */
+export const newEnvelope = (e: {
+  readonly id: string;
+  readonly service: ServiceName;
+  readonly event: NewEvent;
+  readonly now: Date;
+  readonly correlationId: string;
+  readonly causationId?: string;
+  readonly parentTraceparent?: string;
+}): CloudEventEnvelope => ({
+  specversion: "1.0",
+  id: e.id,
+  source: `/services/${e.service}`,
+  type: e.event.type,
+  subject: e.event.subject,
+  time: e.now.toISOString(),
+  datacontenttype: "application/json",
+  correlationid: e.correlationId,
+  ...(e.causationId === undefined ? {} : { causationid: e.causationId }),
+  traceparent: activeTraceparent() ?? childTraceparent(e.parentTraceparent, e.id),
+  data: e.event.data,
+});
 
 /** Governance at runtime: a service may only publish the types it owns, with data its schema accepts. */
 export const assertPublishable = (service: ServiceName, event: NewEvent): void => {
@@ -168,7 +170,18 @@ export const commitDecision = async (
   extraRecord?: (outboxIds: readonly string[]) => StoredDocument,
 ): Promise<CloudEventEnvelope[]> => {
   decision.publish.forEach((e) => assertPublishable(by.service, e));
-  const outgoing = decision.publish.map((e, i) => causedEnvelope(cause, by.service, by.name, i, e, now));
+  // Same flow as the cause, cause recorded, trace continued; deterministic ids, so a retried decision names them alike.
+  const outgoing = decision.publish.map((event, i) =>
+    newEnvelope({
+      id: deterministicId(cause.id, by.service, by.name, String(i)),
+      service: by.service,
+      event,
+      now,
+      correlationId: cause.correlationid,
+      causationId: cause.id,
+      parentTraceparent: cause.traceparent,
+    }),
+  );
   const outbox: OutboxDocument[] = outgoing.map((e) => toOutboxDocument(pk, e));
   const extra = extraRecord?.(outbox.map((d) => d.id));
   await deps.store.commit(pk, [

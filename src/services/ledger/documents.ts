@@ -1,7 +1,7 @@
 import { CreditReason } from "../../events/wallet";
 import { Currency, fromCents } from "../../events/money";
 import { deterministicId } from "../../platform/ids";
-import { DocumentStore, StoredDocument, Versioned } from "../../platform/store";
+import { DocumentStore, StoredDocument, Versioned, stripSystemProperties } from "../../platform/store";
 
 /**
  * A wallet, its ledger entries and its top-ups share one partition (the wallet id), so a credit — entry, balance and
@@ -80,11 +80,7 @@ export const newWallet = (walletId: string, currency: Currency, now: Date): Wall
   updatedAt: now.toISOString(),
 });
 
-export const topUpFields = (topUp: TopUpDocument): TopUpDocument => {
-  const copy: Record<string, unknown> = { ...topUp };
-  for (const key of Object.keys(copy)) if (key.startsWith("_")) delete copy[key];
-  return copy as unknown as TopUpDocument;
-};
+export const topUpFields = (topUp: TopUpDocument): TopUpDocument => stripSystemProperties(topUp);
 
 export const topUpView = (topUp: TopUpDocument) => ({
   topUpId: topUp.topUpId,

@@ -1,5 +1,5 @@
 import type { app as functionsApp, HttpRequest, InvocationContext } from "@azure/functions";
-import { ServiceName, functionNameOf, outboxRelay, services } from "../topology";
+import { ServiceName, functionNameOf, outboxRelay, services, timersOf } from "../topology";
 import { trace } from "@opentelemetry/api";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { ConfigError, parseConfig } from "./config";
@@ -113,7 +113,8 @@ export const registerServices = (
     const extraHandlers = Object.keys(module.http).filter((name) => !spec.http.some((r) => r.name === name));
     if (extraHandlers.length > 0) throw new Error(`${service}: HTTP handlers not in the manifest: ${extraHandlers.join(", ")}`);
 
-    for (const timer of spec.timers) {
+    const timers = timersOf(service);
+    for (const timer of timers) {
       const own = module.timers?.[timer.name];
       // A manifest timer without code would never run: refuse it at startup rather than register something else.
       if (timer.name !== outboxRelay.name && !own) throw new Error(`${service}: timer ${timer.name} has no implementation`);
@@ -133,7 +134,7 @@ export const registerServices = (
       });
       registered.push(functionName);
     }
-    const extraTimers = Object.keys(module.timers ?? {}).filter((name) => !spec.timers.some((t) => t.name === name));
+    const extraTimers = Object.keys(module.timers ?? {}).filter((name) => !timers.some((t) => t.name === name));
     if (extraTimers.length > 0) throw new Error(`${service}: timers not in the manifest: ${extraTimers.join(", ")}`);
   }
   return registered;

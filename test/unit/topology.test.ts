@@ -2,8 +2,9 @@ import { eventCatalog, eventTypes } from "../../src/events/catalog";
 import { registerServices } from "../../src/platform/registerServices";
 import { serviceModules } from "../../src/services";
 import { LOCAL_TOPIC_KEY } from "../../src/local/stack";
-import { functionNameOf, listSubscriptions, selectServices, serviceNames, services, topicsPublishedBy } from "../../src/topology";
+import { functionNameOf, listSubscriptions, outboxRelay, selectServices, serviceNames, services, timersOf, topicsPublishedBy } from "../../src/topology";
 import sample from "../../local.settings.sample.json";
+import { eventTypesBuiltByService } from "./governance/eventTypesBuiltByCode";
 
 /** Records what registerServices asks the Functions app for, as the host would see it. */
 const fakeApp = () => {
@@ -22,7 +23,7 @@ describe("the manifest and what is derived from it", () => {
     const expected = serviceNames.flatMap((s) => [
       ...services[s].reactions.map((r) => `eventGrid:${functionNameOf(s, r.name)}`),
       ...services[s].http.map((h) => `http:${functionNameOf(s, h.name)}`),
-      ...services[s].timers.map((t) => `timer:${functionNameOf(s, t.name)}`),
+      ...timersOf(s).map((t) => `timer:${functionNameOf(s, t.name)}`),
     ]);
     expect(registered.map((r) => `${r.kind}:${r.name}`).sort()).toEqual(expected.sort());
     const placeOrder = registered.find((r) => r.name === "orders-placeOrder");
@@ -46,6 +47,15 @@ describe("the manifest and what is derived from it", () => {
     const stray = { ...serviceModules.inventory.reactions[0]!, name: "reserveStockTwice" };
     const extra = { ...serviceModules, inventory: { ...serviceModules.inventory, reactions: [...serviceModules.inventory.reactions, stray] } } as any;
     expect(() => registerServices(app, ["inventory"], extra, noRuntime)).toThrow(/reserveStockTwice.*differ from the manifest/);
+  });
+
+  it("gives the outbox relay to exactly the services whose code builds events, and only their own timers besides", () => {
+    for (const service of serviceNames) {
+      const names = timersOf(service).map((t) => t.name);
+      expect({ service, relay: names.includes(outboxRelay.name) }).toEqual({ service, relay: eventTypesBuiltByService(service).length > 0 });
+    }
+    expect(timersOf("journal").map((t) => t.name)).toEqual(["warnStalledFlows"]);
+    expect(timersOf("payments").map((t) => t.name)).toEqual(["publishPendingOutbox", "reconcilePaymentsWithGateway"]);
   });
 
   it("derives unique, valid Event Grid subscription names filtered to each topic's own event types", () => {

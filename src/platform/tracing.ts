@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanContext, SpanKind, SpanStatusCode, TraceFlags, context, isSpanContextValid, trace } from "@opentelemetry/api";
 import type { Attributes, Context, Link } from "@opentelemetry/api";
-import { traceparentFields } from "../events/envelope";
+import { traceparentFields } from "../events/traceparent";
 
 /** A caller's or an event's traceparent as a span context: version 00 with a valid (non-zero) trace and span id only. */
 export const parseTraceparent = (value: string | null | undefined): SpanContext | undefined => {

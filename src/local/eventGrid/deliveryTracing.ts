@@ -2,7 +2,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from "@open
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { traceparentFields } from "../../events/envelope";
+import { traceparentFields } from "../../events/traceparent";
 import type { DeliveryRecord, EmulatorCloudEvent } from "./types";
 
 export interface DeliveryTracing {

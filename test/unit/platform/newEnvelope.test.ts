@@ -1,4 +1,4 @@
-import { traceparentFields } from "../../../src/events/envelope";
+import { traceparentFields } from "../../../src/events/traceparent";
 import { flowStartingEvent } from "../../../src/platform/flowStart";
 import { commitDecision } from "../../../src/platform/reaction";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";

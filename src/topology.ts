@@ -1,4 +1,5 @@
 import { EventType, TopicName, eventCatalog, topicNames } from "./events/catalog";
+import { flowNames, flows } from "./flows";
 
 /**
  * The manifest: which reaction of which service listens to which event types. Everything else is derived from it —
@@ -44,12 +45,13 @@ export interface ServiceSpec {
   readonly container: string;
   readonly reactions: readonly ReactionSpec[];
   readonly http: readonly HttpRouteSpec[];
-  readonly timers: readonly TimerSpec[];
+  /** The service's own timers. The outbox relay is not listed: `timersOf` adds it to every service that publishes. */
+  readonly timers?: readonly TimerSpec[];
 }
 
 /**
- * Every service re-publishes outbox entries that a crash left unsent (see src/platform/outbox.ts). Every 5 minutes:
- * on Flex Consumption each run wakes an instance, and a redelivery of the causing event republishes sooner anyway.
+ * Every service that publishes re-publishes outbox entries that a crash left unsent (see src/platform/outbox.ts). Every
+ * 5 minutes: on Flex Consumption each run wakes an instance, and a redelivery of the causing event republishes sooner.
  */
 export const outboxRelay: TimerSpec = { name: "publishPendingOutbox", schedule: "0 */5 * * * *" };
 
@@ -86,7 +88,6 @@ export const services = {
       { name: "placeOrder", methods: ["POST"], route: "orders" },
       { name: "getOrder", methods: ["GET"], route: "orders/{orderId}" },
     ],
-    timers: [outboxRelay],
   },
   inventory: {
     description: "Reserves all items of an order or none, never oversells, releases stock of cancelled orders.",
@@ -104,7 +105,6 @@ export const services = {
       { name: "setStockLevel", methods: ["PUT"], route: "inventory/{sku}" },
       { name: "getStockLevel", methods: ["GET"], route: "inventory/{sku}" },
     ],
-    timers: [outboxRelay],
   },
   payments: {
     description: "Charges the customer through the payment gateway and refunds cancelled orders.",
@@ -120,7 +120,7 @@ export const services = {
       },
     ],
     http: [],
-    timers: [outboxRelay, { name: "reconcilePaymentsWithGateway", schedule: reconciliationSchedule }],
+    timers: [{ name: "reconcilePaymentsWithGateway", schedule: reconciliationSchedule }],
   },
   invoicing: {
     description: "Issues the invoice once payment is confirmed and voids it when the order is cancelled.",
@@ -130,7 +130,6 @@ export const services = {
       { name: "voidInvoiceWhenOrderCancelled", on: ["Orders.OrderCancelled.v1"], publishes: ["Invoicing.InvoiceVoided.v1"] },
     ],
     http: [],
-    timers: [outboxRelay],
   },
   journal: {
     description: "Records every event per correlation id so one business flow can be followed across services.",
@@ -159,35 +158,31 @@ export const services = {
       { name: "signUpUser", methods: ["POST"], route: "users" },
       { name: "getUser", methods: ["GET"], route: "users/{userId}" },
     ],
-    timers: [outboxRelay],
   },
   email: {
     description: "Sends the welcome email through the email provider, once per user.",
     container: "email",
     reactions: [{ name: "sendWelcomeEmailWhenUserSignedUp", on: ["Users.UserSignedUp.v1"], publishes: ["Email.WelcomeEmailSent.v1"] }],
     http: [],
-    timers: [outboxRelay],
   },
   crm: {
     description: "Upserts the user as a CRM contact; outages are retried, rejections reported.",
     container: "crm",
     reactions: [{ name: "addContactWhenUserSignedUp", on: ["Users.UserSignedUp.v1"], publishes: ["Crm.ContactAdded.v1", "Crm.ContactAddFailed.v1"] }],
     http: [],
-    timers: [outboxRelay],
   },
   rewards: {
     description: "Grants the sign-up bonus (free credits) once per user.",
     container: "rewards",
     reactions: [{ name: "assignFreeCreditsWhenUserSignedUp", on: ["Users.UserSignedUp.v1"], publishes: ["Rewards.FreeCreditsAssigned.v1"] }],
     http: [],
-    timers: [outboxRelay],
   },
   banking: {
     description: "Collects top-up payments from the user's bank, one bank payment per top-up.",
     container: "banking",
     reactions: [{ name: "requestBankPaymentWhenTopUpInitiated", on: ["Wallet.TopUpInitiated.v1"], publishes: ["Banking.BankPaymentSucceeded.v1", "Banking.BankPaymentDeclined.v1"] }],
     http: [],
-    timers: [outboxRelay, { name: "reconcileBankPayments", schedule: reconciliationSchedule }],
+    timers: [{ name: "reconcileBankPayments", schedule: reconciliationSchedule }],
   },
   ledger: {
     description: "Owns wallets: takes top-ups over HTTP and credits each grant or top-up exactly once.",
@@ -202,7 +197,6 @@ export const services = {
       { name: "getTopUp", methods: ["GET"], route: "wallets/{walletId}/top-ups/{topUpId}" },
       { name: "getWallet", methods: ["GET"], route: "wallets/{walletId}" },
     ],
-    timers: [outboxRelay],
   },
   notifications: {
     description: "Emails users the outcome of their top-ups.",
@@ -212,12 +206,26 @@ export const services = {
       { name: "notifyUserWhenTopUpSettled", on: ["Wallet.WalletCredited.v1", "Wallet.TopUpFailed.v1"], publishes: ["Notifications.UserNotified.v1"] },
     ],
     http: [],
-    timers: [outboxRelay],
   },
 } as const satisfies Record<string, ServiceSpec>;
 
 export type ServiceName = keyof typeof services;
 export const serviceNames = Object.keys(services) as ServiceName[];
+
+/**
+ * Whether a service ever writes its outbox, which only publishing does: a reaction whose decisions publish (a
+ * reconciliation timer publishes on behalf of such a reaction), or an HTTP command starting a flow whose first event
+ * the service owns (src/flows.ts). A service that never writes its outbox (the journal) needs no relay.
+ */
+export const publishesEvents = (service: ServiceName): boolean =>
+  (services[service].reactions as readonly ReactionSpec[]).some((r) => r.publishes.length > 0) ||
+  flowNames.some((f) => eventCatalog[flows[f].startedBy].publisher === service);
+
+/** The timers registered for a service: the outbox relay when it publishes, then its own. */
+export const timersOf = (service: ServiceName): readonly TimerSpec[] => [
+  ...(publishesEvents(service) ? [outboxRelay] : []),
+  ...((services[service] as ServiceSpec).timers ?? []),
+];
 
 export interface ReactionBinding {
   readonly service: ServiceName;

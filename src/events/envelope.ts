@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { traceparentPattern } from "./traceparent";
 
 /**
  * CloudEvents 1.0 envelope as it travels through Event Grid, with the three extensions every event carries:
@@ -17,7 +18,7 @@ export const cloudEventEnvelopeSchema = z.object({
   causationid: z.string().min(1).max(200).optional(),
   traceparent: z
     .string()
-    .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, "must be a W3C traceparent")
+    .regex(traceparentPattern, "must be a W3C traceparent")
     .optional(),
   data: z.unknown(),
 });

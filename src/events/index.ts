@@ -1,3 +1,4 @@
 export * from "./envelope";
 export * from "./money";
 export * from "./catalog";
+export * from "./traceparent";

@@ -1,14 +1,16 @@
+import { createHash } from "node:crypto";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { CloudEventEnvelope } from "../events/envelope";
 import { EventType } from "../events/catalog";
 import { ServiceName } from "../topology";
-import { childTraceparent } from "./ids";
-import { activeTraceparent } from "./tracing";
-import { OutboxDocument, publishOutbox, toOutboxDocument } from "./outbox";
+import { ConcurrencyConflictError, ConflictError } from "./errors";
+import { idempotencyKeySchema, readParam } from "./http";
+import { parseTraceparent } from "./tracing";
+import { OutboxDocument, outboxDocumentId, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
 import { EventPublisher } from "./publisher";
-import { NewEvent, assertPublishable } from "./reaction";
-import { DocumentStore, DocumentWrite } from "./store";
-
-const traceparentPattern = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+import { NewEvent, assertPublishable, newEnvelope } from "./reaction";
+import { ServiceRuntime } from "./runtime";
+import { DocumentStore, DocumentWrite, StoredDocument } from "./store";
 
 export interface FlowStart {
   readonly service: ServiceName;
@@ -23,19 +25,15 @@ export interface FlowStart {
 /** The first event of a business flow, started by an HTTP command: no cause, a new correlation id. */
 export const flowStartingEvent = (start: FlowStart): CloudEventEnvelope => {
   assertPublishable(start.service, start.event);
-  const caller = start.callerTraceparent && traceparentPattern.test(start.callerTraceparent) ? start.callerTraceparent : undefined;
-  return {
-    specversion: "1.0",
+  const caller = start.callerTraceparent ?? undefined;
+  return newEnvelope({
     id: start.eventId,
-    source: `/services/${start.service}`,
-    type: start.event.type,
-    subject: start.event.subject,
-    time: start.now.toISOString(),
-    datacontenttype: "application/json",
-    correlationid: start.correlationId,
-    traceparent: activeTraceparent() ?? childTraceparent(caller, start.eventId),
-    data: start.event.data,
-  };
+    service: start.service,
+    event: start.event,
+    now: start.now,
+    correlationId: start.correlationId,
+    parentTraceparent: parseTraceparent(caller) ? caller : undefined,
+  });
 };
 
 /**
@@ -58,4 +56,87 @@ export const commitAndPublish = async (
     warn(`${event.type} ${event.id} committed but not yet published; the outbox relay will publish it`, error);
   }
   return outbox;
+};
+
+/** The request's `Idempotency-Key` header, checked (400 when malformed); `undefined` when there is none. */
+export const readIdempotencyKey = (request: HttpRequest): string | undefined => {
+  const key = request.headers.get("idempotency-key");
+  return key === null ? undefined : readParam("Idempotency-Key", key, idempotencyKeySchema);
+};
+
+/** What identifies a request's content, stored on the flow's record, so a reused key with another body is seen. */
+export const requestHashOf = (content: unknown): string => createHash("sha256").update(JSON.stringify(content)).digest("hex");
+
+/**
+ * The answer to a repeat of an idempotent request: the record's own answer again when the body is the same, else 409
+ * with `reusedKeyCode` (`ORDER.IDEMPOTENCY_KEY_REUSED`).
+ */
+export const replayWhenSameRequest =
+  <D extends { readonly requestHash?: string }>(requestHash: string, reusedKeyCode: string, accepted: (record: D) => HttpResponseInit) =>
+  (record: D): HttpResponseInit => {
+    if (record.requestHash !== requestHash) {
+      throw new ConflictError(reusedKeyCode, "This Idempotency-Key was already used with a different request body");
+    }
+    return accepted(record);
+  };
+
+export interface HttpFlowStart<D extends StoredDocument> {
+  readonly service: ServiceName;
+  /** Where the flow's record lives. Its id is derived from what identifies the request (an idempotency key, an email). */
+  readonly pk: string;
+  readonly recordId: string;
+  /** The id of the flow's first event, derived from the record's, so a repeat finds the event's outbox entry. */
+  readonly eventId: string;
+  readonly correlationId: string;
+  /**
+   * Checks what needs the store (404, 400) and builds the record and the flow's first event. Runs only when no record
+   * exists yet; nothing is written when it throws.
+   */
+  start(now: Date): Promise<{ readonly record: D; readonly event: NewEvent }>;
+  /** The 2xx answer once the record and its event are committed. */
+  accepted(record: D): HttpResponseInit;
+  /**
+   * The answer when the record exists already: a retried request, or the loser of a race for the same id. Throws for
+   * a conflict (`replayWhenSameRequest`: 409 when the body differs; the users service: 409 for a taken email).
+   */
+  whenExists(record: D): HttpResponseInit;
+}
+
+/**
+ * Starts a business flow from an HTTP command, once per record id: an existing record answers with `whenExists`
+ * (after re-publishing its first event if a crash left it unsent); otherwise the record and the flow's first event are
+ * committed together (outbox) and published. Two requests racing for the same id both commit-create the record; the
+ * loser reads the winner's and answers with `whenExists`.
+ */
+export const startFlowFromHttp = async <D extends StoredDocument>(
+  request: HttpRequest,
+  runtime: Pick<ServiceRuntime<unknown>, "store" | "publisher" | "clock">,
+  context: InvocationContext,
+  flow: HttpFlowStart<D>,
+): Promise<HttpResponseInit> => {
+  const { store, publisher, clock } = runtime;
+  const existing = await store.readDocument<D>(flow.recordId, flow.pk);
+  if (existing) {
+    await publishPendingOutboxOfPartition(store, publisher, flow.pk, [outboxDocumentId(flow.eventId)], clock());
+    return flow.whenExists(existing);
+  }
+  const now = clock();
+  const { record, event } = await flow.start(now);
+  const envelope = flowStartingEvent({
+    service: flow.service,
+    event,
+    eventId: flow.eventId,
+    correlationId: flow.correlationId,
+    now,
+    callerTraceparent: request.headers.get("traceparent"),
+  });
+  try {
+    await commitAndPublish({ store, publisher }, flow.pk, [{ op: "create", document: record }], envelope, (m, e) => context.warn(m, e));
+  } catch (error) {
+    if (!(error instanceof ConcurrencyConflictError)) throw error;
+    const winner = await store.readDocument<D>(flow.recordId, flow.pk);
+    if (!winner) throw error;
+    return flow.whenExists(winner);
+  }
+  return flow.accepted(record);
 };

@@ -2,7 +2,7 @@ import { CloudEventEnvelope } from "../events/envelope";
 import { EventData, EventType, eventCatalog } from "../events/catalog";
 import { ServiceName } from "../topology";
 import { ConcurrencyConflictError } from "./errors";
-import { EventParser } from "./eventParsing";
+import { ReactionEvent, ReactionName, reactionParser } from "./eventParsing";
 import { childTraceparent, deterministicId } from "./ids";
 import { MAX_EVENT_NESTING_DEPTH, NESTING_REJECTION, nestsDeeperThan, shallowEnvelope } from "./nestingGuard";
 import { activeTraceparent } from "./tracing";
@@ -42,19 +42,25 @@ export interface LoadContext<P> {
 }
 
 /**
- * One reaction of one service. `load` gathers the facts (documents, and for reactions that call an outside system,
- * that system's answer, through `act`); `decide` is pure and says which documents to put. `act` records the intent
- * durably first (a commit of its own), so that what the call did can be found again after any crash; a
+ * One reaction of one service, named as in the manifest: its event type (`ReactionEvent<S, N>`) and its parser come
+ * from the manifest entry, so the reaction lists no event types itself. `load` gathers the facts (documents, and for
+ * reactions that call an outside system, that system's answer, through `act`); `decide` is pure and says which
+ * documents to put. `act` records the intent durably first (a commit of its own), so that what the call did can be
+ * found again after any crash; a
  * ConcurrencyConflictError thrown by `load` makes the runner read and decide again, like a lost commit does.
  */
-export interface Reaction<E extends CloudEventEnvelope = CloudEventEnvelope, S = unknown, P = unknown> {
-  readonly service: ServiceName;
-  readonly name: string;
-  readonly events: EventParser<E>;
+export interface Reaction<
+  Svc extends ServiceName = ServiceName,
+  N extends ReactionName<Svc> = ReactionName<Svc>,
+  S = unknown,
+  P = unknown,
+> {
+  readonly service: Svc;
+  readonly name: N;
   /** The logical partition holding the state this reaction changes; its inbox and outbox records live there too. */
-  partitionKey(event: E): string;
-  load(event: E, context: LoadContext<P>): Promise<S>;
-  decide(event: E, state: S, context: DecisionContext): Decision;
+  partitionKey(event: ReactionEvent<Svc, N>): string;
+  load(event: ReactionEvent<Svc, N>, context: LoadContext<P>): Promise<S>;
+  decide(event: ReactionEvent<Svc, N>, state: S, context: DecisionContext): Decision;
   /**
    * `ownRecord`: the reaction publishes nothing and its own writes record each event under the event's id (and decide
    * nothing to do once recorded), so it needs no inbox record: a duplicate finds its record and writes nothing, and a
@@ -105,30 +111,32 @@ const defaultBackoff = (attempt: number): Promise<void> =>
 
 export const inboxDocumentId = (reaction: string, eventId: string): string => `inbox:${reaction}:${eventId}`;
 
-/** The envelope of an event caused by `cause`: same flow (correlation), cause recorded, trace continued. */
-export const causedEnvelope = (
-  cause: Pick<CloudEventEnvelope, "id" | "correlationid" | "traceparent">,
-  service: ServiceName,
-  reactionName: string,
-  index: number,
-  event: NewEvent,
-  now: Date,
-): CloudEventEnvelope => {
-  const id = deterministicId(cause.id, service, reactionName, String(index));
-  return {
-    specversion: "1.0",
-    id,
-    source: `/services/${service}`,
-    type: event.type,
-    subject: event.subject,
-    time: now.toISOString(),
-    datacontenttype: "application/json",
-    correlationid: cause.correlationid,
-    causationid: cause.id,
-    traceparent: activeTraceparent() ?? childTraceparent(cause.traceparent, id),
-    data: event.data,
-  };
-};
+/**
+ * The CloudEvents envelope of an event a service publishes, the one place envelopes are built. With `causationId` (the
+ * event a reaction handled) the cause is recorded; without it the event starts a flow. The trace continues the active
+ * span when OpenTelemetry records one, else `parentTraceparent` (the cause's, or the HTTP caller's), else a new trace.
+ */
+export const newEnvelope = (e: {
+  readonly id: string;
+  readonly service: ServiceName;
+  readonly event: NewEvent;
+  readonly now: Date;
+  readonly correlationId: string;
+  readonly causationId?: string;
+  readonly parentTraceparent?: string;
+}): CloudEventEnvelope => ({
+  specversion: "1.0",
+  id: e.id,
+  source: `/services/${e.service}`,
+  type: e.event.type,
+  subject: e.event.subject,
+  time: e.now.toISOString(),
+  datacontenttype: "application/json",
+  correlationid: e.correlationId,
+  ...(e.causationId === undefined ? {} : { causationid: e.causationId }),
+  traceparent: activeTraceparent() ?? childTraceparent(e.parentTraceparent, e.id),
+  data: e.event.data,
+});
 
 /** Governance at runtime: a service may only publish the types it owns, with data its schema accepts. */
 export const assertPublishable = (service: ServiceName, event: NewEvent): void => {
@@ -172,7 +180,18 @@ export const commitDecision = async (
   extraRecord?: (outboxIds: readonly string[]) => StoredDocument,
 ): Promise<CloudEventEnvelope[]> => {
   decision.publish.forEach((e) => assertPublishable(by.service, e));
-  const outgoing = decision.publish.map((e, i) => causedEnvelope(cause, by.service, by.name, i, e, now));
+  // Same flow as the cause, cause recorded, trace continued; deterministic ids, so a retried decision names them alike.
+  const outgoing = decision.publish.map((event, i) =>
+    newEnvelope({
+      id: deterministicId(cause.id, by.service, by.name, String(i)),
+      service: by.service,
+      event,
+      now,
+      correlationId: cause.correlationid,
+      causationId: cause.id,
+      parentTraceparent: cause.traceparent,
+    }),
+  );
   const outbox: OutboxDocument[] = outgoing.map((e) => toOutboxDocument(pk, e));
   const extra = extraRecord?.(outbox.map((d) => d.id));
   await deps.store.commit(pk, [
@@ -196,8 +215,8 @@ const hostileNesting = (raw: unknown): string | undefined => {
  * outbox in one transactional batch, publish. A lost optimistic-concurrency race re-reads and decides again.
  * Anything else throws, so the Functions host answers 500 and Event Grid redelivers.
  */
-export const runReaction = async <E extends CloudEventEnvelope, S, P>(
-  reaction: Reaction<E, S, P>,
+export const runReaction = async <Svc extends ServiceName, N extends ReactionName<Svc>, S, P>(
+  reaction: Reaction<Svc, N, S, P>,
   raw: unknown,
   deps: ReactionDependencies<P>,
 ): Promise<ReactionOutcome> => {
@@ -209,15 +228,17 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
     log(`poison event parked: ${tooDeep}`);
     return { outcome: "poisoned", reason: tooDeep };
   }
-  const parsed = reaction.events.parse(raw);
+  const parsed = reactionParser(reaction.service, reaction.name).parse(raw);
   if (!parsed.ok) {
     await parkPoisonEvent(deps.store, reaction.name, raw, parsed.reason, deps.clock());
     log(`poison event parked: ${parsed.reason}`);
     return { outcome: "poisoned", reason: parsed.reason };
   }
-  const event = parsed.event;
+  // The parser is the manifest's for this (service, name), and ReactionEvent is read from the same entry.
+  const event = parsed.event as ReactionEvent<Svc, N>;
+  const envelope: CloudEventEnvelope = parsed.event;
   const pk = reaction.partitionKey(event);
-  const inboxId = inboxDocumentId(reaction.name, event.id);
+  const inboxId = inboxDocumentId(reaction.name, envelope.id);
 
   // No inbox read up front: most deliveries are first deliveries, and the batch's create of the inbox record refuses a
   // duplicate by itself (atomically with everything else the duplicate would write). Only a refused batch reads it.
@@ -225,19 +246,19 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
   for (let attempt = 1; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
     try {
       const session = openLoadSession(deps.store);
-      const state = await reaction.load(event, { store: session.store, ports: deps.ports, idempotencyKey: event.id, act: session.act });
+      const state = await reaction.load(event, { store: session.store, ports: deps.ports, idempotencyKey: envelope.id, act: session.act });
       const now = deps.clock();
       let idCounter = 0;
       const decision = reaction.decide(event, state, {
         now,
-        newId: () => deterministicId(event.id, reaction.name, "id", String(idCounter++)),
+        newId: () => deterministicId(envelope.id, reaction.name, "id", String(idCounter++)),
       });
       const inboxDocument = (outboxIds: readonly string[]): InboxDocument => ({
         id: inboxId,
         pk,
         kind: "inbox",
-        eventId: event.id,
-        eventType: event.type,
+        eventId: envelope.id,
+        eventType: envelope.type,
         reaction: reaction.name,
         outboxIds,
         processedAt: now.toISOString(),
@@ -249,20 +270,20 @@ export const runReaction = async <E extends CloudEventEnvelope, S, P>(
         await deps.store.commit(pk, session.writesFor(decision.changes));
         return { outcome: "handled", published: [] };
       }
-      const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, event, decision, session, now, inboxDocument);
+      const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, envelope, decision, session, now, inboxDocument);
       return { outcome: "handled", published };
     } catch (error) {
       if (!(error instanceof ConcurrencyConflictError)) throw error;
       const inbox = await deps.store.readDocument<InboxDocument>(inboxId, pk);
       if (inbox) {
         const republished = await publishPendingOutboxOfPartition(deps.store, deps.publisher, pk, inbox.outboxIds, deps.clock());
-        log(`duplicate delivery of ${event.type} ${event.id}; re-published ${republished} unsent event(s)`);
+        log(`duplicate delivery of ${envelope.type} ${envelope.id}; re-published ${republished} unsent event(s)`);
         return { outcome: "duplicate", republished };
       }
       await (deps.backoff ?? defaultBackoff)(attempt);
     }
   }
   throw new ConcurrencyConflictError(
-    `${reaction.name}: gave up on ${event.id} after ${MAX_CONFLICT_RETRIES} concurrency conflicts; Event Grid will redeliver`,
+    `${reaction.name}: gave up on ${envelope.id} after ${MAX_CONFLICT_RETRIES} concurrency conflicts; Event Grid will redeliver`,
   );
 };

@@ -1,5 +1,5 @@
 import type { app as functionsApp, HttpRequest, InvocationContext } from "@azure/functions";
-import { ServiceName, functionNameOf, outboxRelay, services } from "../topology";
+import { ServiceName, functionNameOf, outboxRelay, services, timersOf } from "../topology";
 import { trace } from "@opentelemetry/api";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { ConfigError, parseConfig } from "./config";
@@ -8,15 +8,12 @@ import { SpanKind, inSpan } from "./tracing";
 import { relayPendingOutbox } from "./outbox";
 import { Reaction, runReaction } from "./reaction";
 import { RuntimeProvider } from "./runtime";
-import { ServiceModule } from "./serviceModule";
+import { ServiceModules } from "./serviceModule";
 
 type App = Pick<typeof functionsApp, "http" | "eventGrid" | "timer">;
 
 /** Outbox entries younger than this are probably still being published by the function that wrote them. */
 const RELAY_GRACE_IN_MS = 10_000;
-
-const sameTypes = (a: readonly string[] | "all", b: readonly string[] | "all"): boolean =>
-  a === "all" || b === "all" ? a === b : a.length === b.length && a.every((t) => b.includes(t));
 
 /** The envelope fields worth logging, read defensively: the event may be poison. */
 const fieldsOf = (raw: unknown): Partial<Record<"id" | "type" | "source" | "correlationid" | "traceparent", string>> => {
@@ -32,12 +29,13 @@ const flowTag = (raw: unknown): string => {
 
 /**
  * Registers the functions of the selected services exactly as the manifest lists them, and fails at startup when a
- * service's code and the manifest disagree (a reaction without code, code without a manifest entry, other types).
+ * service's code and the manifest disagree (a reaction without code, code without a manifest entry). A reaction's
+ * event types are the manifest's own: runReaction parses with the parser derived from its entry.
  */
 export const registerServices = (
   app: App,
   selected: readonly ServiceName[],
-  modules: Readonly<Record<ServiceName, ServiceModule<unknown>>>,
+  modules: ServiceModules,
   runtimeOf: RuntimeProvider,
 ): string[] => {
   const registered: string[] = [];
@@ -53,9 +51,6 @@ export const registerServices = (
     }
     for (const reactionSpec of spec.reactions) {
       const reaction = module.reactions.find((r) => r.name === reactionSpec.name) as Reaction;
-      if (!sameTypes(reaction.events.accepts, reactionSpec.on)) {
-        throw new Error(`${service}-${reaction.name}: accepts ${String(reaction.events.accepts)}, manifest says ${String(reactionSpec.on)}`);
-      }
       const functionName = functionNameOf(service, reaction.name);
       app.eventGrid(functionName, {
         handler: async (event: unknown, context: InvocationContext) => {
@@ -118,7 +113,8 @@ export const registerServices = (
     const extraHandlers = Object.keys(module.http).filter((name) => !spec.http.some((r) => r.name === name));
     if (extraHandlers.length > 0) throw new Error(`${service}: HTTP handlers not in the manifest: ${extraHandlers.join(", ")}`);
 
-    for (const timer of spec.timers) {
+    const timers = timersOf(service);
+    for (const timer of timers) {
       const own = module.timers?.[timer.name];
       // A manifest timer without code would never run: refuse it at startup rather than register something else.
       if (timer.name !== outboxRelay.name && !own) throw new Error(`${service}: timer ${timer.name} has no implementation`);
@@ -138,7 +134,7 @@ export const registerServices = (
       });
       registered.push(functionName);
     }
-    const extraTimers = Object.keys(module.timers ?? {}).filter((name) => !spec.timers.some((t) => t.name === name));
+    const extraTimers = Object.keys(module.timers ?? {}).filter((name) => !timers.some((t) => t.name === name));
     if (extraTimers.length > 0) throw new Error(`${service}: timers not in the manifest: ${extraTimers.join(", ")}`);
   }
   return registered;
@@ -152,7 +148,7 @@ export const registerServices = (
 export const validateAppSettings = (
   env: NodeJS.ProcessEnv,
   selected: readonly ServiceName[],
-  modules: Readonly<Record<ServiceName, ServiceModule<unknown>>>,
+  modules: ServiceModules,
 ): void => {
   const problems: string[] = [];
   const check = (label: string, run: () => unknown): void => {

@@ -1,12 +1,12 @@
 import { ROOT_CONTEXT, SpanContext, SpanKind, SpanStatusCode, TraceFlags, context, isSpanContextValid, trace } from "@opentelemetry/api";
 import type { Attributes, Context, Link } from "@opentelemetry/api";
+import { traceparentFields } from "../events/traceparent";
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-
+/** A caller's or an event's traceparent as a span context: version 00 with a valid (non-zero) trace and span id only. */
 export const parseTraceparent = (value: string | null | undefined): SpanContext | undefined => {
-  const match = value ? TRACEPARENT.exec(value) : null;
-  if (!match) return undefined;
-  const context: SpanContext = { traceId: match[1]!, spanId: match[2]!, traceFlags: parseInt(match[3]!, 16), isRemote: true };
+  const fields = traceparentFields(value);
+  if (fields?.version !== "00") return undefined;
+  const context: SpanContext = { traceId: fields.traceId, spanId: fields.spanId, traceFlags: fields.flags, isRemote: true };
   return isSpanContextValid(context) ? context : undefined;
 };
 

@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { findRepoRoot } from "../../scripts/gen-infra";
 import { PackageResult, buildPackage } from "../../scripts/package";
 import { topicNames } from "../../src/events/catalog";
-import { ServiceName, functionNameOf, serviceNames, services } from "../../src/topology";
+import { ServiceName, functionNameOf, serviceNames, services, timersOf } from "../../src/topology";
 import { ZipListing, unzip } from "./zipReader";
 
 const root = findRepoRoot(__dirname);
@@ -63,7 +63,7 @@ interface Loaded {
 
 const manifestFunctions = (service: ServiceName): string[] => {
   const spec = services[service];
-  return [...spec.reactions, ...spec.http, ...spec.timers].map((f) => functionNameOf(service, f.name)).sort();
+  return [...spec.reactions, ...spec.http, ...timersOf(service)].map((f) => functionNameOf(service, f.name)).sort();
 };
 
 const inBatches = async <T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> => {

@@ -2,9 +2,8 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from "@open
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { traceparentFields } from "../../events/traceparent";
 import type { DeliveryRecord, EmulatorCloudEvent } from "./types";
-
-const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 export interface DeliveryTracing {
   readonly onAttempt: (record: DeliveryRecord, event: EmulatorCloudEvent) => void;
@@ -25,12 +24,12 @@ export const createDeliveryTracing = (otlpEndpoint: string): DeliveryTracing => 
   const tracer = provider.getTracer("eventgrid-emulator");
   return {
     onAttempt(record, event) {
-      const parent = TRACEPARENT.exec(typeof event.traceparent === "string" ? event.traceparent : "");
+      const parent = traceparentFields(event.traceparent);
       if (!parent) return;
       const context = trace.setSpanContext(ROOT_CONTEXT, {
-        traceId: parent[1]!,
-        spanId: parent[2]!,
-        traceFlags: parseInt(parent[3]!, 16) & TraceFlags.SAMPLED,
+        traceId: parent.traceId,
+        spanId: parent.spanId,
+        traceFlags: parent.flags & TraceFlags.SAMPLED,
         isRemote: true,
       });
       const started = Date.parse(record.time);

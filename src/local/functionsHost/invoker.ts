@@ -31,6 +31,7 @@ export type InvocationOutcome =
 
 const hex = (bytes: number): string => randomBytes(bytes).toString("hex");
 
+// Its own pattern, not events/traceparent: the host, like `func`, loads nothing from the app it runs (test/package).
 const childTraceParent = (parent: string | undefined): string => {
   const traceId = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(parent ?? "")?.[1] ?? hex(16);
   return `00-${traceId}-${hex(8)}-01`;

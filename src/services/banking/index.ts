@@ -18,7 +18,7 @@ export interface BankingPorts {
   readonly reconciliationGraceInMs: number;
 }
 
-export const bankingService: ServiceModule<BankingPorts> = {
+export const bankingService: ServiceModule<"banking", BankingPorts> = {
   name: "banking",
   reactions: [requestBankPaymentWhenTopUpInitiated],
   http: {},

@@ -1,10 +1,7 @@
 import { Currency } from "../../events/money";
-import { EventOf, eventsOf } from "../../platform/eventParsing";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
 import { StoredDocument } from "../../platform/store";
 import { BankClient, BankPaymentOutcome } from "./bankClient";
-
-type TopUpInitiated = EventOf<"Wallet.TopUpInitiated.v1">;
 
 /**
  * One top-up's bank payment, in the top-up's partition. `Requested` is the intent, committed before the bank is
@@ -57,10 +54,9 @@ export const settleBankPayment = (state: BankPaymentState, now: Date): Decision 
   };
 };
 
-export const requestBankPaymentWhenTopUpInitiated: Reaction<TopUpInitiated, BankPaymentState, { bank: BankClient }> = {
+export const requestBankPaymentWhenTopUpInitiated: Reaction<"banking", "requestBankPaymentWhenTopUpInitiated", BankPaymentState, { bank: BankClient }> = {
   service: "banking",
   name: "requestBankPaymentWhenTopUpInitiated",
-  events: eventsOf("Wallet.TopUpInitiated.v1"),
   partitionKey: (event) => event.data.topUpId,
   async load(event, { store, ports, idempotencyKey, act }) {
     const { topUpId, walletId, amount, currency, bankToken } = event.data;

@@ -1,9 +1,9 @@
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { StoredDocument } from "../../platform/store";
 import { CrmClient, UpsertContactOutcome } from "./crmClient";
 
-type UserSignedUp = EventOf<"Users.UserSignedUp.v1">;
+type UserSignedUp = ReactionEvent<"crm", "addContactWhenUserSignedUp">;
 
 /** What the CRM answered for a user, once; later deliveries find it and neither call the CRM nor publish again. */
 export interface ContactDocument extends StoredDocument {
@@ -41,10 +41,9 @@ export const recordContact = (event: UserSignedUp, state: AddContactState, conte
   };
 };
 
-export const addContactWhenUserSignedUp: Reaction<UserSignedUp, AddContactState, { crm: CrmClient }> = {
+export const addContactWhenUserSignedUp: Reaction<"crm", "addContactWhenUserSignedUp", AddContactState, { crm: CrmClient }> = {
   service: "crm",
   name: "addContactWhenUserSignedUp",
-  events: eventsOf("Users.UserSignedUp.v1"),
   partitionKey: (event) => event.data.userId,
   async load(event, { store, ports, idempotencyKey }) {
     const { userId, email, name } = event.data;

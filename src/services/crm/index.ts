@@ -10,7 +10,7 @@ const settings = z.object({
   CRM_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(25_000).default(10_000),
 });
 
-export const crmService: ServiceModule<{ crm: CrmClient }> = {
+export const crmService: ServiceModule<"crm", { crm: CrmClient }> = {
   name: "crm",
   reactions: [addContactWhenUserSignedUp],
   http: {},

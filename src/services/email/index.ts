@@ -3,7 +3,7 @@ import { EmailSender } from "../../platform/email/emailSender";
 import { createEmailSenderFromSettings } from "../../platform/email/emailSettings";
 import { sendWelcomeEmailWhenUserSignedUp } from "./sendWelcomeEmailWhenUserSignedUp";
 
-export const emailService: ServiceModule<{ emailSender: EmailSender }> = {
+export const emailService: ServiceModule<"email", { emailSender: EmailSender }> = {
   name: "email",
   reactions: [sendWelcomeEmailWhenUserSignedUp],
   http: {},

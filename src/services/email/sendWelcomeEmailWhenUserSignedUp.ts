@@ -1,11 +1,11 @@
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { deterministicId } from "../../platform/ids";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { StoredDocument } from "../../platform/store";
 import { EmailSender } from "../../platform/email/emailSender";
 import { welcomeEmail } from "./welcomeEmail";
 
-type UserSignedUp = EventOf<"Users.UserSignedUp.v1">;
+type UserSignedUp = ReactionEvent<"email", "sendWelcomeEmailWhenUserSignedUp">;
 
 /** Proof the welcome email went out, in the user's partition; its presence stops every later delivery from resending. */
 export interface WelcomeEmailDocument extends StoredDocument {
@@ -41,10 +41,9 @@ export const recordWelcomeEmail = (event: UserSignedUp, state: WelcomeEmailState
   };
 };
 
-export const sendWelcomeEmailWhenUserSignedUp: Reaction<UserSignedUp, WelcomeEmailState, { emailSender: EmailSender }> = {
+export const sendWelcomeEmailWhenUserSignedUp: Reaction<"email", "sendWelcomeEmailWhenUserSignedUp", WelcomeEmailState, { emailSender: EmailSender }> = {
   service: "email",
   name: "sendWelcomeEmailWhenUserSignedUp",
-  events: eventsOf("Users.UserSignedUp.v1"),
   partitionKey: (event) => event.data.userId,
   async load(event, { store, ports }) {
     const alreadySent = await store.readDocument<WelcomeEmailDocument>(welcomeEmailDocumentId(event.data.userId), event.data.userId);

@@ -3,7 +3,7 @@ import { releaseStockWhenOrderCancelled } from "./releaseStockWhenOrderCancelled
 import { reserveStockWhenOrderPlaced } from "./reserveStockWhenOrderPlaced";
 import { getStockLevel, setStockLevel } from "./stockLevelHttp";
 
-export const inventoryService: ServiceModule = {
+export const inventoryService: ServiceModule<"inventory"> = {
   name: "inventory",
   reactions: [reserveStockWhenOrderPlaced, releaseStockWhenOrderCancelled],
   http: { setStockLevel, getStockLevel },

@@ -1,4 +1,4 @@
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import {
   ReservationDocument,
@@ -9,7 +9,7 @@ import {
   reservationDocumentId,
 } from "./documents";
 
-type OrderCancelled = EventOf<"Orders.OrderCancelled.v1">;
+type OrderCancelled = ReactionEvent<"inventory", "releaseStockWhenOrderCancelled">;
 
 export interface ReleaseStockState {
   readonly reservation: ReservationDocument | undefined;
@@ -53,10 +53,9 @@ export const releaseStock = (event: OrderCancelled, state: ReleaseStockState, co
   };
 };
 
-export const releaseStockWhenOrderCancelled: Reaction<OrderCancelled, ReleaseStockState> = {
+export const releaseStockWhenOrderCancelled: Reaction<"inventory", "releaseStockWhenOrderCancelled", ReleaseStockState> = {
   service: "inventory",
   name: "releaseStockWhenOrderCancelled",
-  events: eventsOf("Orders.OrderCancelled.v1"),
   partitionKey: () => STOCK_PARTITION,
   async load(event, { store }) {
     const reservation = await store.readDocument<ReservationDocument>(reservationDocumentId(event.data.orderId), STOCK_PARTITION);

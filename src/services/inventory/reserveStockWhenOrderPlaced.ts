@@ -1,4 +1,4 @@
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import {
   ReservationDocument,
@@ -10,7 +10,7 @@ import {
   reservationDocumentId,
 } from "./documents";
 
-type OrderPlaced = EventOf<"Orders.OrderPlaced.v1">;
+type OrderPlaced = ReactionEvent<"inventory", "reserveStockWhenOrderPlaced">;
 
 export interface ReserveStockState {
   readonly reservation: ReservationDocument | undefined;
@@ -57,10 +57,9 @@ export const reserveStock = (event: OrderPlaced, state: ReserveStockState, conte
   };
 };
 
-export const reserveStockWhenOrderPlaced: Reaction<OrderPlaced, ReserveStockState> = {
+export const reserveStockWhenOrderPlaced: Reaction<"inventory", "reserveStockWhenOrderPlaced", ReserveStockState> = {
   service: "inventory",
   name: "reserveStockWhenOrderPlaced",
-  events: eventsOf("Orders.OrderPlaced.v1"),
   partitionKey: () => STOCK_PARTITION,
   async load(event, { store }) {
     const [reservation, stock] = await Promise.all([

@@ -2,7 +2,7 @@ import { ServiceModule, noPorts } from "../../platform/serviceModule";
 import { sendInvoiceWhenPaymentConfirmed } from "./sendInvoiceWhenPaymentConfirmed";
 import { voidInvoiceWhenOrderCancelled } from "./voidInvoiceWhenOrderCancelled";
 
-export const invoicingService: ServiceModule = {
+export const invoicingService: ServiceModule<"invoicing"> = {
   name: "invoicing",
   reactions: [sendInvoiceWhenPaymentConfirmed, voidInvoiceWhenOrderCancelled],
   http: {},

@@ -1,8 +1,8 @@
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { InvoiceDocument, invoiceDocumentId } from "./documents";
 
-type PaymentConfirmed = EventOf<"Payments.PaymentConfirmed.v1">;
+type PaymentConfirmed = ReactionEvent<"invoicing", "sendInvoiceWhenPaymentConfirmed">;
 
 /** The invoice goes out once the money is in (not when stock is reserved), as the business flow asks. */
 export const sendInvoice = (event: PaymentConfirmed, invoice: InvoiceDocument | undefined, context: DecisionContext): Decision => {
@@ -33,10 +33,9 @@ export const sendInvoice = (event: PaymentConfirmed, invoice: InvoiceDocument | 
   };
 };
 
-export const sendInvoiceWhenPaymentConfirmed: Reaction<PaymentConfirmed, InvoiceDocument | undefined> = {
+export const sendInvoiceWhenPaymentConfirmed: Reaction<"invoicing", "sendInvoiceWhenPaymentConfirmed", InvoiceDocument | undefined> = {
   service: "invoicing",
   name: "sendInvoiceWhenPaymentConfirmed",
-  events: eventsOf("Payments.PaymentConfirmed.v1"),
   partitionKey: (event) => event.data.orderId,
   load: (event, { store }) => store.readDocument<InvoiceDocument>(invoiceDocumentId(event.data.orderId), event.data.orderId),
   decide: sendInvoice,

@@ -1,8 +1,8 @@
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { InvoiceDocument, invoiceDocumentId } from "./documents";
 
-type OrderCancelled = EventOf<"Orders.OrderCancelled.v1">;
+type OrderCancelled = ReactionEvent<"invoicing", "voidInvoiceWhenOrderCancelled">;
 
 /** Compensation: void a sent invoice; a cancellation that arrives first leaves a marker so none is sent later. */
 export const voidInvoice = (
@@ -29,10 +29,9 @@ export const voidInvoice = (
   };
 };
 
-export const voidInvoiceWhenOrderCancelled: Reaction<OrderCancelled, InvoiceDocument | undefined> = {
+export const voidInvoiceWhenOrderCancelled: Reaction<"invoicing", "voidInvoiceWhenOrderCancelled", InvoiceDocument | undefined> = {
   service: "invoicing",
   name: "voidInvoiceWhenOrderCancelled",
-  events: eventsOf("Orders.OrderCancelled.v1"),
   partitionKey: (event) => event.data.orderId,
   load: (event, { store }) => store.readDocument<InvoiceDocument>(invoiceDocumentId(event.data.orderId), event.data.orderId),
   decide: voidInvoice,

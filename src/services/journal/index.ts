@@ -7,7 +7,7 @@ import { JournalPorts, createJournalPorts } from "./ports";
 import { recordEventInJournal } from "./recordEventInJournal";
 import { warnStalledFlows } from "./warnStalledFlowsTimer";
 
-export const journalService: ServiceModule<JournalPorts> = {
+export const journalService: ServiceModule<"journal", JournalPorts> = {
   name: "journal",
   reactions: [recordEventInJournal],
   http: { getFlow, listFlows, getFlowDiagram, getDashboard },

@@ -1,6 +1,5 @@
 import { CloudEventEnvelope } from "../../events/envelope";
 import { redactEvent } from "../../events/redaction";
-import { anyCloudEvent } from "../../platform/eventParsing";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
 import { Change } from "../../platform/loadSession";
 import { StoredDocument } from "../../platform/store";
@@ -51,10 +50,9 @@ export const recordEvent = (event: CloudEventEnvelope, state: JournalState, now:
 };
 
 /** Subscribes to every event of every topic, so one flow can be read back across all services. */
-export const recordEventInJournal: Reaction<CloudEventEnvelope, JournalState, JournalPorts> = {
+export const recordEventInJournal: Reaction<"journal", "recordEventInJournal", JournalState, JournalPorts> = {
   service: "journal",
   name: "recordEventInJournal",
-  events: anyCloudEvent,
   partitionKey: (event) => event.correlationid,
   load: async (event, { store, ports }) => {
     const [entry, summary] = await Promise.all([

@@ -1,10 +1,10 @@
 import { toCents } from "../../events/money";
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { LedgerEntryDocument, WalletDocument, entryDocumentId, entryIdFor, readWallet } from "./documents";
 import { creditWallet } from "./creditWallet";
 
-type FreeCreditsAssigned = EventOf<"Rewards.FreeCreditsAssigned.v1">;
+type FreeCreditsAssigned = ReactionEvent<"ledger", "creditWalletWhenFreeCreditsAssigned">;
 
 export interface CreditGrantState {
   readonly wallet: WalletDocument | undefined;
@@ -22,10 +22,9 @@ export const creditGrant = (event: FreeCreditsAssigned, state: CreditGrantState,
   return credit ? { changes: credit.changes, publish: [credit.event] } : nothingToDo;
 };
 
-export const creditWalletWhenFreeCreditsAssigned: Reaction<FreeCreditsAssigned, CreditGrantState> = {
+export const creditWalletWhenFreeCreditsAssigned: Reaction<"ledger", "creditWalletWhenFreeCreditsAssigned", CreditGrantState> = {
   service: "ledger",
   name: "creditWalletWhenFreeCreditsAssigned",
-  events: eventsOf("Rewards.FreeCreditsAssigned.v1"),
   partitionKey: (event) => event.data.walletId,
   async load(event, { store }) {
     const { walletId, grantId } = event.data;

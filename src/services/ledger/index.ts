@@ -12,7 +12,7 @@ const settings = z.object({
   WALLET_CURRENCY: z.string().trim().optional().transform((s) => s || "EUR").pipe(currencySchema),
 });
 
-export const ledgerService: ServiceModule<{ walletCurrency: Currency }> = {
+export const ledgerService: ServiceModule<"ledger", { walletCurrency: Currency }> = {
   name: "ledger",
   reactions: [openWalletWhenUserSignedUp, creditWalletWhenFreeCreditsAssigned, settleTopUpWhenBankPaymentSettled],
   http: { initiateTopUp, getTopUp, getWallet },

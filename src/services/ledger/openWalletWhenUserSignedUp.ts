@@ -1,9 +1,9 @@
 import { Currency } from "../../events/money";
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { WalletDocument, newWallet, readWallet } from "./documents";
 
-type UserSignedUp = EventOf<"Users.UserSignedUp.v1">;
+type UserSignedUp = ReactionEvent<"ledger", "openWalletWhenUserSignedUp">;
 
 export interface OpenWalletState {
   readonly wallet: WalletDocument | undefined;
@@ -14,10 +14,9 @@ export interface OpenWalletState {
 export const openWallet = (event: UserSignedUp, state: OpenWalletState, context: DecisionContext): Decision =>
   state.wallet ? nothingToDo : { changes: [{ put: newWallet(event.data.userId, state.currency, context.now) }], publish: [] };
 
-export const openWalletWhenUserSignedUp: Reaction<UserSignedUp, OpenWalletState, { walletCurrency: Currency }> = {
+export const openWalletWhenUserSignedUp: Reaction<"ledger", "openWalletWhenUserSignedUp", OpenWalletState, { walletCurrency: Currency }> = {
   service: "ledger",
   name: "openWalletWhenUserSignedUp",
-  events: eventsOf("Users.UserSignedUp.v1"),
   partitionKey: (event) => event.data.userId,
   load: async (event, { store, ports }) => ({ wallet: await readWallet(store, event.data.userId), currency: ports.walletCurrency }),
   decide: openWallet,

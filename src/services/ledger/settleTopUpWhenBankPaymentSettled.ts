@@ -1,10 +1,10 @@
 import { TransientError } from "../../platform/errors";
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { LedgerEntryDocument, TopUpDocument, WalletDocument, entryDocumentId, entryIdFor, readWallet, topUpDocumentId } from "./documents";
 import { creditWallet } from "./creditWallet";
 
-type BankPaymentSettled = EventOf<"Banking.BankPaymentSucceeded.v1" | "Banking.BankPaymentDeclined.v1">;
+type BankPaymentSettled = ReactionEvent<"ledger", "settleTopUpWhenBankPaymentSettled">;
 
 export interface SettleTopUpState {
   readonly topUp: TopUpDocument;
@@ -46,10 +46,9 @@ export const settleTopUp = (event: BankPaymentSettled, state: SettleTopUpState, 
   }
 };
 
-export const settleTopUpWhenBankPaymentSettled: Reaction<BankPaymentSettled, SettleTopUpState> = {
+export const settleTopUpWhenBankPaymentSettled: Reaction<"ledger", "settleTopUpWhenBankPaymentSettled", SettleTopUpState> = {
   service: "ledger",
   name: "settleTopUpWhenBankPaymentSettled",
-  events: eventsOf("Banking.BankPaymentSucceeded.v1", "Banking.BankPaymentDeclined.v1"),
   partitionKey: (event) => event.data.walletId,
   async load(event, { store }) {
     const { walletId, topUpId } = event.data;

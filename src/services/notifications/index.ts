@@ -4,7 +4,7 @@ import { createEmailSenderFromSettings } from "../../platform/email/emailSetting
 import { notifyUserWhenTopUpSettled } from "./notifyUserWhenTopUpSettled";
 import { rememberRecipientWhenUserSignedUp } from "./rememberRecipientWhenUserSignedUp";
 
-export const notificationsService: ServiceModule<{ emailSender: EmailSender }> = {
+export const notificationsService: ServiceModule<"notifications", { emailSender: EmailSender }> = {
   name: "notifications",
   reactions: [rememberRecipientWhenUserSignedUp, notifyUserWhenTopUpSettled],
   http: {},

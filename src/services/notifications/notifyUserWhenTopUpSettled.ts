@@ -1,4 +1,4 @@
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { TransientError } from "../../platform/errors";
 import { deterministicId } from "../../platform/ids";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
@@ -6,7 +6,7 @@ import { EmailSender } from "../../platform/email/emailSender";
 import { NotificationDocument, RECIPIENT_DOCUMENT_ID, RecipientDocument, notificationDocumentId } from "./documents";
 import { TopUpOutcome, topUpEmail } from "./topUpEmail";
 
-type TopUpSettled = EventOf<"Wallet.WalletCredited.v1" | "Wallet.TopUpFailed.v1">;
+type TopUpSettled = ReactionEvent<"notifications", "notifyUserWhenTopUpSettled">;
 
 /** What the user is told, or `undefined` for credits that are not top-ups (free credits are announced by the welcome email). */
 export const topUpOutcomeOf = (event: TopUpSettled): TopUpOutcome | undefined => {
@@ -59,10 +59,9 @@ export const recordNotification = (event: TopUpSettled, state: NotifyState, cont
   };
 };
 
-export const notifyUserWhenTopUpSettled: Reaction<TopUpSettled, NotifyState, { emailSender: EmailSender }> = {
+export const notifyUserWhenTopUpSettled: Reaction<"notifications", "notifyUserWhenTopUpSettled", NotifyState, { emailSender: EmailSender }> = {
   service: "notifications",
   name: "notifyUserWhenTopUpSettled",
-  events: eventsOf("Wallet.WalletCredited.v1", "Wallet.TopUpFailed.v1"),
   // A user's wallet id is their user id: the recipient and the notifications live in the same partition.
   partitionKey: (event) => event.data.walletId,
   async load(event, { store, ports }) {

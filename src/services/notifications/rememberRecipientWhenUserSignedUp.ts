@@ -1,8 +1,8 @@
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
 import { RECIPIENT_DOCUMENT_ID, RecipientDocument } from "./documents";
 
-type UserSignedUp = EventOf<"Users.UserSignedUp.v1">;
+type UserSignedUp = ReactionEvent<"notifications", "rememberRecipientWhenUserSignedUp">;
 
 /** Keeps the address locally instead of asking the users service at send time: no runtime coupling between the two. */
 export const rememberRecipient = (event: UserSignedUp, existing: RecipientDocument | undefined): Decision => {
@@ -14,10 +14,9 @@ export const rememberRecipient = (event: UserSignedUp, existing: RecipientDocume
   };
 };
 
-export const rememberRecipientWhenUserSignedUp: Reaction<UserSignedUp, RecipientDocument | undefined> = {
+export const rememberRecipientWhenUserSignedUp: Reaction<"notifications", "rememberRecipientWhenUserSignedUp", RecipientDocument | undefined> = {
   service: "notifications",
   name: "rememberRecipientWhenUserSignedUp",
-  events: eventsOf("Users.UserSignedUp.v1"),
   partitionKey: (event) => event.data.userId,
   load: (event, { store }) => store.readDocument<RecipientDocument>(RECIPIENT_DOCUMENT_ID, event.data.userId),
   decide: (event, existing) => rememberRecipient(event, existing),

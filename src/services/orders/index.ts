@@ -3,7 +3,7 @@ import { getOrder } from "./getOrderHttp";
 import { placeOrder } from "./placeOrderHttp";
 import { updateOrderWhenStockOrPaymentSettled } from "./updateOrderWhenStockOrPaymentSettled";
 
-export const ordersService: ServiceModule = {
+export const ordersService: ServiceModule<"orders"> = {
   name: "orders",
   reactions: [updateOrderWhenStockOrPaymentSettled],
   http: { placeOrder, getOrder },

@@ -1,12 +1,10 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { currencySchema, fromCents, toCents } from "../../events/money";
 import { orderItemSchema } from "../../events/orders";
-import { ConcurrencyConflictError, ConflictError } from "../../platform/errors";
-import { idempotencyKeySchema, json, readJsonBody, readParam } from "../../platform/http";
-import { commitAndPublish, flowStartingEvent } from "../../platform/flowStart";
+import { json, readJsonBody } from "../../platform/http";
+import { readIdempotencyKey, replayWhenSameRequest, requestHashOf, startFlowFromHttp } from "../../platform/flowStart";
 import { deterministicId } from "../../platform/ids";
-import { outboxDocumentId, publishPendingOutboxOfPartition } from "../../platform/outbox";
 import { HttpHandler } from "../../platform/serviceModule";
 import { OrderDocument, orderDocumentId } from "./documents";
 
@@ -33,7 +31,6 @@ export const placeOrderBody = z
     message: `the order total (Σ unitPrice × quantity) must be ≤ ${MAX_ORDER_TOTAL}`,
   });
 
-
 const accepted = (order: OrderDocument) =>
   json(202, { orderId: order.orderId, correlationId: order.correlationId, status: "Pending" }, { location: `/api/orders/${order.orderId}` });
 
@@ -42,67 +39,47 @@ const accepted = (order: OrderDocument) =>
  * fails the order is still accepted: the outbox relay publishes it later. With an `Idempotency-Key`, a retried request
  * returns the same order; the same key with a different body is a 409.
  */
-export const placeOrder: HttpHandler<unknown> = async (request, { store, publisher, clock }, context) => {
+export const placeOrder: HttpHandler<unknown> = async (request, runtime, context) => {
   const body = await readJsonBody(request, placeOrderBody);
-  const key = request.headers.get("idempotency-key");
-  const idempotencyKey = key === null ? undefined : readParam("Idempotency-Key", key, idempotencyKeySchema);
-  const requestHash = createHash("sha256").update(JSON.stringify(body)).digest("hex");
+  const idempotencyKey = readIdempotencyKey(request);
+  const requestHash = requestHashOf(body);
   const orderId = idempotencyKey ? deterministicId("order", idempotencyKey) : randomUUID();
-
-  const existing = await store.readDocument<OrderDocument>(orderDocumentId(orderId), orderId);
-  if (existing) return replay(existing, requestHash, () => publishPendingOutboxOfPartition(store, publisher, orderId, [outboxDocumentId(placedEventId(orderId))], clock()));
-
-  const now = clock();
-  const total = fromCents(orderTotalInCents(body.items));
   const correlationId = deterministicId("flow", orderId);
-  const order: OrderDocument = {
-    id: orderDocumentId(orderId),
-    pk: orderId,
-    kind: "order",
-    orderId,
-    correlationId,
-    customerId: body.customerId,
-    items: body.items,
-    currency: body.currency,
-    total,
-    status: "Pending",
-    inventory: "Pending",
-    payment: "Pending",
-    invoice: null,
-    requestHash,
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
-  };
-  const event = flowStartingEvent({
+
+  return startFlowFromHttp<OrderDocument>(request, runtime, context, {
     service: "orders",
-    event: {
-      type: "Orders.OrderPlaced.v1",
-      subject: `orders/${orderId}`,
-      data: { orderId, customerId: body.customerId, items: body.items, currency: body.currency, total, paymentToken: body.paymentToken },
-    },
-    eventId: placedEventId(orderId),
+    pk: orderId,
+    recordId: orderDocumentId(orderId),
+    eventId: deterministicId("Orders.OrderPlaced.v1", orderId),
     correlationId,
-    now,
-    callerTraceparent: request.headers.get("traceparent"),
+    async start(now) {
+      const total = fromCents(orderTotalInCents(body.items));
+      const record: OrderDocument = {
+        id: orderDocumentId(orderId),
+        pk: orderId,
+        kind: "order",
+        orderId,
+        correlationId,
+        customerId: body.customerId,
+        items: body.items,
+        currency: body.currency,
+        total,
+        status: "Pending",
+        inventory: "Pending",
+        payment: "Pending",
+        invoice: null,
+        requestHash,
+        createdAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+      };
+      const event = {
+        type: "Orders.OrderPlaced.v1",
+        subject: `orders/${orderId}`,
+        data: { orderId, customerId: body.customerId, items: body.items, currency: body.currency, total, paymentToken: body.paymentToken },
+      } as const;
+      return { record, event };
+    },
+    accepted,
+    whenExists: replayWhenSameRequest(requestHash, "ORDER.IDEMPOTENCY_KEY_REUSED", accepted),
   });
-  try {
-    await commitAndPublish({ store, publisher }, orderId, [{ op: "create", document: order }], event, (m, e) => context.warn(m, e));
-  } catch (error) {
-    if (!(error instanceof ConcurrencyConflictError)) throw error;
-    // Two requests with the same key raced; the winner's order is the answer.
-    const winner = await store.readDocument<OrderDocument>(orderDocumentId(orderId), orderId);
-    if (!winner) throw error;
-    return replay(winner, requestHash, async () => 0);
-  }
-  return accepted(order);
-};
-
-const placedEventId = (orderId: string): string => deterministicId("Orders.OrderPlaced.v1", orderId);
-
-const replay = async (order: OrderDocument, requestHash: string, republish: () => Promise<unknown>) => {
-  if (order.requestHash !== requestHash) {
-    throw new ConflictError("ORDER.IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used with a different request body");
-  }
-  await republish();
-  return accepted(order);
 };

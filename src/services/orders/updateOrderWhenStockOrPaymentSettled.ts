@@ -1,18 +1,9 @@
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { TransientError } from "../../platform/errors";
 import { Decision, DecisionContext, NewEvent, Reaction, nothingToDo } from "../../platform/reaction";
 import { InventoryStatus, OrderDocument, PaymentStatus, orderDocumentId } from "./documents";
 
-type Settlement = EventOf<
-  | "Inventory.StockReserved.v1"
-  | "Inventory.StockReservationFailed.v1"
-  | "Inventory.StockReleased.v1"
-  | "Payments.PaymentConfirmed.v1"
-  | "Payments.PaymentFailed.v1"
-  | "Payments.PaymentRefunded.v1"
-  | "Invoicing.InvoiceSent.v1"
-  | "Invoicing.InvoiceVoided.v1"
->;
+type Settlement = ReactionEvent<"orders", "updateOrderWhenStockOrPaymentSettled">;
 
 // Events arrive in any order; a status only moves forward, so a late StockReserved never undoes a Released.
 const inventoryRank: Record<InventoryStatus, number> = { Pending: 0, Reserved: 1, Rejected: 1, NotReserved: 1, Released: 2 };
@@ -71,19 +62,9 @@ export const settleOrder = (event: Settlement, order: OrderDocument, context: De
   };
 };
 
-export const updateOrderWhenStockOrPaymentSettled: Reaction<Settlement, OrderDocument> = {
+export const updateOrderWhenStockOrPaymentSettled: Reaction<"orders", "updateOrderWhenStockOrPaymentSettled", OrderDocument> = {
   service: "orders",
   name: "updateOrderWhenStockOrPaymentSettled",
-  events: eventsOf(
-    "Inventory.StockReserved.v1",
-    "Inventory.StockReservationFailed.v1",
-    "Inventory.StockReleased.v1",
-    "Payments.PaymentConfirmed.v1",
-    "Payments.PaymentFailed.v1",
-    "Payments.PaymentRefunded.v1",
-    "Invoicing.InvoiceSent.v1",
-    "Invoicing.InvoiceVoided.v1",
-  ),
   partitionKey: (event) => event.data.orderId,
   async load(event, { store }) {
     const order = await store.readDocument<OrderDocument>(orderDocumentId(event.data.orderId), event.data.orderId);

@@ -1,15 +1,11 @@
-import { EventOf, eventsOf } from "../../platform/eventParsing";
 import { Reaction } from "../../platform/reaction";
 import { PaymentDocument, paymentDocumentId } from "./documents";
 import { PaymentGateway } from "./paymentGateway";
 import { PaymentFacts, decidePayment, factsAfterCancellation } from "./settlePayment";
 
-type OrderPlaced = EventOf<"Orders.OrderPlaced.v1">;
-
-export const chargePaymentWhenOrderPlaced: Reaction<OrderPlaced, PaymentFacts, { gateway: PaymentGateway }> = {
+export const chargePaymentWhenOrderPlaced: Reaction<"payments", "chargePaymentWhenOrderPlaced", PaymentFacts, { gateway: PaymentGateway }> = {
   service: "payments",
   name: "chargePaymentWhenOrderPlaced",
-  events: eventsOf("Orders.OrderPlaced.v1"),
   partitionKey: (event) => event.data.orderId,
   async load(event, { store, ports, idempotencyKey, act }) {
     const { orderId, customerId, total, currency, paymentToken } = event.data;

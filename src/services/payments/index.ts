@@ -18,7 +18,7 @@ export interface PaymentsPorts {
   readonly reconciliation: ReconciliationOptions;
 }
 
-export const paymentsService: ServiceModule<PaymentsPorts> = {
+export const paymentsService: ServiceModule<"payments", PaymentsPorts> = {
   name: "payments",
   reactions: [chargePaymentWhenOrderPlaced, refundPaymentWhenOrderCancelled],
   http: {},

@@ -1,20 +1,16 @@
-import { EventOf, eventsOf } from "../../platform/eventParsing";
 import { Reaction } from "../../platform/reaction";
 import { PaymentDocument, paymentDocumentId } from "./documents";
 import { PaymentGateway } from "./paymentGateway";
 import { PaymentFacts, decidePayment, factsAfterCancellation } from "./settlePayment";
-
-type OrderCancelled = EventOf<"Orders.OrderCancelled.v1">;
 
 /**
  * Compensation. Whatever state the payment is in when the cancellation lands, the flow ends with one payment outcome:
  * Refunded (a charge was found and refunded), Declined, or NotCharged — published here, or by the charge itself when
  * it was still in flight.
  */
-export const refundPaymentWhenOrderCancelled: Reaction<OrderCancelled, PaymentFacts, { gateway: PaymentGateway }> = {
+export const refundPaymentWhenOrderCancelled: Reaction<"payments", "refundPaymentWhenOrderCancelled", PaymentFacts, { gateway: PaymentGateway }> = {
   service: "payments",
   name: "refundPaymentWhenOrderCancelled",
-  events: eventsOf("Orders.OrderCancelled.v1"),
   partitionKey: (event) => event.data.orderId,
   async load(event, { store, ports, act }) {
     const { orderId } = event.data;

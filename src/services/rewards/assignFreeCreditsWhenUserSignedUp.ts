@@ -1,10 +1,10 @@
 import { Currency } from "../../events/money";
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { deterministicId } from "../../platform/ids";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { StoredDocument } from "../../platform/store";
 
-type UserSignedUp = EventOf<"Users.UserSignedUp.v1">;
+type UserSignedUp = ReactionEvent<"rewards", "assignFreeCreditsWhenUserSignedUp">;
 
 /** The sign-up bonus on offer, from app settings. */
 export interface FreeCreditsOffer {
@@ -56,10 +56,9 @@ export const assignFreeCredits = (event: UserSignedUp, state: AssignFreeCreditsS
   };
 };
 
-export const assignFreeCreditsWhenUserSignedUp: Reaction<UserSignedUp, AssignFreeCreditsState, { freeCredits: FreeCreditsOffer }> = {
+export const assignFreeCreditsWhenUserSignedUp: Reaction<"rewards", "assignFreeCreditsWhenUserSignedUp", AssignFreeCreditsState, { freeCredits: FreeCreditsOffer }> = {
   service: "rewards",
   name: "assignFreeCreditsWhenUserSignedUp",
-  events: eventsOf("Users.UserSignedUp.v1"),
   partitionKey: (event) => event.data.userId,
   async load(event, { store, ports }) {
     const grant = await store.readDocument<FreeCreditsGrantDocument>(grantDocumentId(event.data.userId), event.data.userId);

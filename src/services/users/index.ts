@@ -3,7 +3,7 @@ import { getUser } from "./getUserHttp";
 import { signUpUser } from "./signUpUserHttp";
 import { trackOnboardingWhenStepCompleted } from "./trackOnboardingWhenStepCompleted";
 
-export const usersService: ServiceModule = {
+export const usersService: ServiceModule<"users"> = {
   name: "users",
   reactions: [trackOnboardingWhenStepCompleted],
   http: { signUpUser, getUser },

@@ -1,9 +1,9 @@
 import { TransientError } from "../../platform/errors";
-import { EventOf, eventsOf } from "../../platform/eventParsing";
+import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { OnboardingSteps, UserDocument, isOnboardingComplete, userDocumentId } from "./documents";
 
-type StepCompleted = EventOf<"Email.WelcomeEmailSent.v1" | "Crm.ContactAdded.v1" | "Crm.ContactAddFailed.v1" | "Rewards.FreeCreditsAssigned.v1">;
+type StepCompleted = ReactionEvent<"users", "trackOnboardingWhenStepCompleted">;
 
 const stepOf = (event: StepCompleted): Partial<OnboardingSteps> => {
   switch (event.type) {
@@ -48,10 +48,9 @@ export const trackOnboarding = (event: StepCompleted, user: UserDocument, contex
   };
 };
 
-export const trackOnboardingWhenStepCompleted: Reaction<StepCompleted, UserDocument> = {
+export const trackOnboardingWhenStepCompleted: Reaction<"users", "trackOnboardingWhenStepCompleted", UserDocument> = {
   service: "users",
   name: "trackOnboardingWhenStepCompleted",
-  events: eventsOf("Email.WelcomeEmailSent.v1", "Crm.ContactAdded.v1", "Crm.ContactAddFailed.v1", "Rewards.FreeCreditsAssigned.v1"),
   partitionKey: (event) => event.data.userId,
   async load(event, { store }) {
     const user = await store.readDocument<UserDocument>(userDocumentId(event.data.userId), event.data.userId);

@@ -95,7 +95,7 @@ describe("runReaction: a concurrent change between load and commit", () => {
     const store = createInMemoryStore([stockA(2)]);
     const decided: number[] = [];
     let raced = false;
-    const racing: Reaction<ReturnType<typeof placed>, ReserveStockState> = {
+    const racing: Reaction<"inventory", "reserveStockWhenOrderPlaced", ReserveStockState> = {
       ...reserveStockWhenOrderPlaced,
       async load(event, context) {
         const state = await reserveStockWhenOrderPlaced.load(event, context);

@@ -149,7 +149,7 @@ describe("incident sources are read once per snapshot interval, whatever the num
     let clock = 0;
     const body = [{ subscription: CRM, ...entry("flow-1", "e-1") }, { subscription: CRM, ...entry("flow-2", "e-2") }];
     const get = jest.fn(async () => new Response(JSON.stringify(body), { status: 200 }));
-    const read = emulatorDeadLetters("http://eg/dead-letters", get as unknown as typeof fetch, () => clock);
+    const read = emulatorDeadLetters("http://eg/dead-letters", get, () => clock);
     expect((await read(flow))?.map((d) => d.eventId)).toEqual(["e-1"]);
     expect((await read({ ...flow, correlationId: "flow-2" }))?.map((d) => d.eventId)).toEqual(["e-2"]);
     expect(get).toHaveBeenCalledTimes(1);

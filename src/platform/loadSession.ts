@@ -22,10 +22,22 @@ export interface OutsideStep<R> {
 
 export type Act = <R>(step: OutsideStep<R>) => Promise<R>;
 
+/**
+ * The reads `load` makes through its session: each remembers the document's version (and that a read found nothing),
+ * handing out plain documents.
+ */
+export interface SessionReader extends DocumentReader {
+  /**
+   * For a document `load` knows cannot exist yet without reading it — because a record written in the same batch as
+   * it every time says so (the journal: an event missing from its flow's summary has no entry). A put of it creates;
+   * if it exists after all, the commit conflicts and the runner loads and decides again. Saves a read that would miss.
+   */
+  expectAbsent(id: string, pk: string): void;
+}
+
 /** What one load → decide → commit round works with; a new one for every attempt. */
 export interface LoadSession {
-  /** Reads that remember each document's version (and that a read found nothing), handing out plain documents. */
-  readonly store: DocumentReader;
+  readonly store: SessionReader;
   readonly act: Act;
   /**
    * The store writes of a decision's changes: a put of a document `load` read replaces it with the ETag it was read
@@ -42,7 +54,10 @@ export const openLoadSession = (store: DocumentStore): LoadSession => {
   /** ETag as read, or null: read and found missing. */
   const versions = new Map<string, string | null>();
 
-  const reader: DocumentReader = {
+  const reader: SessionReader = {
+    expectAbsent(id, pk) {
+      versions.set(keyOf(id, pk), null);
+    },
     async readDocument<T extends StoredDocument>(id: string, pk: string, options?: ReadOptions) {
       const found = await store.readDocument<T>(id, pk, options);
       versions.set(keyOf(id, pk), found ? found._etag : null);
@@ -58,9 +73,10 @@ export const openLoadSession = (store: DocumentStore): LoadSession => {
   const act: Act = async (step) => {
     const { intent } = step;
     if (!versions.get(keyOf(intent.id, intent.pk))) {
-      await store.commit(intent.pk, [{ op: "create", document: intent }]);
-      // Read back, so the decision's put of the settled intent replaces it with this version.
-      if (!(await reader.readDocument(intent.id, intent.pk))) throw new TransientError(`Intent ${intent.id} vanished after its commit`);
+      const [version] = await store.commit(intent.pk, [{ op: "create", document: intent }]);
+      // The decision's put of the settled intent replaces it at this version (read back where the store did not say).
+      if (version) versions.set(keyOf(intent.id, intent.pk), version);
+      else if (!(await reader.readDocument(intent.id, intent.pk))) throw new TransientError(`Intent ${intent.id} vanished after its commit`);
     }
     return step.call(step.idempotencyKey);
   };

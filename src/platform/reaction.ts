@@ -8,8 +8,8 @@ import { MAX_EVENT_NESTING_DEPTH, NESTING_REJECTION, nestsDeeperThan, shallowEnv
 import { activeTraceparent } from "./tracing";
 import { OutboxDocument, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
 import { EventPublisher } from "./publisher";
-import { Act, Change, LoadSession, openLoadSession } from "./loadSession";
-import { DocumentReader, DocumentStore, StoredDocument } from "./store";
+import { Act, Change, LoadSession, SessionReader, openLoadSession } from "./loadSession";
+import { DocumentStore, StoredDocument } from "./store";
 
 /** What a decision may read besides the event and the state: the clock and an id source, both injected. */
 export interface DecisionContext {
@@ -33,7 +33,7 @@ export const nothingToDo: Decision = { changes: [], publish: [] };
 
 export interface LoadContext<P> {
   /** Reads whose versions the runner remembers; documents come back plain, without Cosmos system properties. */
-  readonly store: DocumentReader;
+  readonly store: SessionReader;
   readonly ports: P;
   /** Key for calls to outside systems: derived from the event id, so a redelivery never charges twice. */
   readonly idempotencyKey: string;

@@ -20,6 +20,9 @@ export type DocumentWrite =
   | { readonly op: "upsert"; readonly document: StoredDocument }
   | { readonly op: "delete"; readonly id: string };
 
+/** The ETag each write of a commit left, in the order of the writes (undefined for a delete, or if not reported). */
+export type CommittedVersions = readonly (string | undefined)[];
+
 export interface ReadOptions {
   readonly abortSignal?: AbortSignal;
 }
@@ -47,10 +50,11 @@ export interface DocumentStore extends DocumentReader {
     options?: ReadOptions,
   ): Promise<Versioned<T>[]>;
   /**
-   * Applies writes atomically in one logical partition (a Cosmos transactional batch: ≤ 100 operations, ≤ 2 MB).
+   * Applies writes atomically in one logical partition (a Cosmos transactional batch: ≤ 100 operations, ≤ 2 MB) and
+   * answers each written document's new ETag, in the order of `writes` (undefined for a delete).
    * Throws ConcurrencyConflictError when an ETag precondition fails (412) or a create finds the id taken (409).
    */
-  commit(pk: string, writes: readonly DocumentWrite[], options?: ReadOptions): Promise<void>;
+  commit(pk: string, writes: readonly DocumentWrite[], options?: ReadOptions): Promise<CommittedVersions>;
 }
 
 // Documents are plain JSON by construction (they come from zod-parsed input); the cast only narrows `unknown`.
@@ -109,8 +113,8 @@ export const createCosmosDocumentStore = (container: Container): DocumentStore =
     return resources;
   },
 
-  async commit(pk: string, writes: readonly DocumentWrite[], options?: ReadOptions) {
-    if (writes.length === 0) return;
+  async commit(pk: string, writes: readonly DocumentWrite[], options?: ReadOptions): Promise<CommittedVersions> {
+    if (writes.length === 0) return [];
     if (writes.length > MAX_BATCH_OPERATIONS) {
       throw new Error(`A transactional batch holds at most ${MAX_BATCH_OPERATIONS} operations, got ${writes.length}`);
     }
@@ -130,6 +134,7 @@ export const createCosmosDocumentStore = (container: Container): DocumentStore =
       }
       throw new Error(`Batch in partition ${pk} failed with status ${failed.statusCode}`);
     }
+    return writes.map((_, i) => results[i]?.eTag);
   },
 });
 

@@ -35,11 +35,16 @@ export const createInMemoryStore = (initial: StoredDocument[] = []) => {
         if (w.op === "create" && current) throw new ConcurrencyConflictError(`409 ${id}`);
         if (w.op === "replace" && (!current || current._etag !== w.ifMatch)) throw new ConcurrencyConflictError(`412 ${id}`);
       }
-      for (const w of writes) {
-        if (w.op === "delete") docs.delete(key(w.id, pk));
-        else put(w.document);
-      }
+      const versions = writes.map((w) => {
+        if (w.op === "delete") {
+          docs.delete(key(w.id, pk));
+          return undefined;
+        }
+        put(w.document);
+        return docs.get(key(w.document.id, pk))?._etag;
+      });
       commits.push({ pk, writes });
+      return versions;
     },
   };
   return store;

@@ -3,7 +3,7 @@ import { redactEvent } from "../../events/redaction";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
 import { Change } from "../../platform/loadSession";
 import { StoredDocument } from "../../platform/store";
-import { FLOW_SUMMARY_ID, FlowSummaryDocument, addToSummary } from "./flowSummary";
+import { FLOW_SUMMARY_ID, FlowSummaryDocument, MAX_FLOW_STEPS, addToSummary } from "./flowSummary";
 import { JournalPorts } from "./ports";
 
 /** One per event, in the partition of its business flow (the correlation id); the event is stored redacted. */
@@ -16,7 +16,8 @@ export interface JournalEntryDocument extends StoredDocument {
 export const journalEntryId = (eventId: string): string => `event:${eventId}`;
 
 export interface JournalState {
-  readonly entry: JournalEntryDocument | undefined;
+  /** Whether the event's entry is stored already (read, or known from the summary that lists it). */
+  readonly entryRecorded: boolean;
   readonly summary: FlowSummaryDocument | undefined;
   /** From the JOURNAL_TTL_DAYS setting, read by `load` so `decide` stays a function of its inputs. */
   readonly ttlSeconds: number;
@@ -26,7 +27,7 @@ export interface JournalState {
  * Writes the (redacted) entry and folds the event into the flow's summary; the runner replaces the summary at the
  * version `load` read, so concurrent events of one flow never overwrite each other (a lost race is re-read and decided
  * again).
- * Each half is decided on its own: where a batch is not atomic (the local Cosmos server) a retry completes the other.
+ * Each half is decided on its own, so a flow journaled before summaries existed (entries, no summary) gets one.
  */
 export const recordEvent = (event: CloudEventEnvelope, state: JournalState, now: Date): Decision => {
   const { ttlSeconds } = state;
@@ -35,7 +36,7 @@ export const recordEvent = (event: CloudEventEnvelope, state: JournalState, now:
   if (!inSummary) {
     changes.push({ put: addToSummary(state.summary, event, ttlSeconds) });
   }
-  if (!state.entry) {
+  if (!state.entryRecorded) {
     const entry: JournalEntryDocument = {
       id: journalEntryId(event.id),
       pk: event.correlationid,
@@ -55,11 +56,19 @@ export const recordEventInJournal: Reaction<"journal", "recordEventInJournal", J
   name: "recordEventInJournal",
   partitionKey: (event) => event.correlationid,
   load: async (event, { store, ports }) => {
-    const [entry, summary] = await Promise.all([
-      store.readDocument<JournalEntryDocument>(journalEntryId(event.id), event.correlationid),
-      store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, event.correlationid),
-    ]);
-    return { entry, summary, ttlSeconds: ports.settings.entryTtlSeconds };
+    const ttlSeconds = ports.settings.entryTtlSeconds;
+    const summary = await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, event.correlationid);
+    if (summary && summary.steps.length < MAX_FLOW_STEPS) {
+      // Every entry is committed in the same batch as its step in the summary: an event the summary lists has its
+      // entry (a duplicate, nothing to do), and one it does not list has none yet. No read of the entry, which would
+      // miss on every first delivery. Without a summary (a flow's first event, or a flow journaled before summaries)
+      // or past the summary's step cap, the entry is read.
+      const listed = summary.steps.some((s) => s.id === event.id);
+      if (!listed) store.expectAbsent(journalEntryId(event.id), event.correlationid);
+      return { entryRecorded: listed, summary, ttlSeconds };
+    }
+    const entry = await store.readDocument<JournalEntryDocument>(journalEntryId(event.id), event.correlationid);
+    return { entryRecorded: entry !== undefined, summary, ttlSeconds };
   },
   decide: (event, state, context) => recordEvent(event, state, context.now),
   // The entry (keyed by the event id) and the summary's steps are the record: no inbox write per event.

@@ -71,6 +71,29 @@ describe("load session: outside calls under a durable intent", () => {
     ]);
   });
 
+  it("takes the recorded intent's version from the commit's answer: no read after the create", async () => {
+    const store = createInMemoryStore();
+    const session = openLoadSession(store);
+    await session.store.readDocument("payment:o-1", "o-1");
+    const reads = jest.spyOn(store, "readDocument");
+    await session.act({ intent, idempotencyKey: "key-1", call: async () => "charged" });
+    expect(reads).not.toHaveBeenCalled();
+    expect(session.writesFor([{ put: { ...intent, status: "Charged" } }])[0]).toMatchObject({
+      op: "replace",
+      ifMatch: (await store.readDocument("payment:o-1", "o-1"))?._etag,
+    });
+  });
+
+  it("expectAbsent: a put of a document load knows is new creates it, and conflicts if it exists after all", async () => {
+    const store = createInMemoryStore([{ id: "entry:1", pk: "f", kind: "entry" }]);
+    const session = openLoadSession(store);
+    session.store.expectAbsent("entry:2", "f");
+    session.store.expectAbsent("entry:1", "f");
+    const writes = session.writesFor([{ put: { id: "entry:2", pk: "f", kind: "entry" } }, { put: { id: "entry:1", pk: "f", kind: "entry" } }]);
+    expect(writes.map((w) => w.op)).toEqual(["create", "create"]);
+    await expect(store.commit("f", writes)).rejects.toBeInstanceOf(ConcurrencyConflictError);
+  });
+
   it("writes nothing before the call when load found the intent recorded", async () => {
     const store = createInMemoryStore([intent]);
     const session = openLoadSession(store);

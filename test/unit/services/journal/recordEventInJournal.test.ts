@@ -76,6 +76,23 @@ describe("journal: recording an event", () => {
     expect(store.all().map((d) => d.kind).sort()).toEqual(["flowSummary", "journalEntry"]);
   });
 
+  it("reads only the flow's summary for its later events: an event the summary does not list has no entry yet", async () => {
+    const store = createInMemoryStore();
+    const deps = { store, publisher: recordingPublisher(), ports: ports(), clock: () => fixedNow };
+    const start = placed();
+    await runReaction(recordEventInJournal, start, deps);
+    const reads: string[] = [];
+    const counting = { ...store, readDocument: (id: string, pk: string) => (reads.push(id), store.readDocument(id, pk)) } as typeof store;
+    const next = effect(start, "fx-1");
+    expect((await runReaction(recordEventInJournal, next, { ...deps, store: counting })).outcome).toBe("handled");
+    expect(reads).toEqual([FLOW_SUMMARY_ID]);
+    expect(await store.readDocument(`event:${next.id}`, "flow-j")).toMatchObject({ kind: "journalEntry" });
+    // And its redelivery is known from the summary alone.
+    reads.length = 0;
+    expect((await runReaction(recordEventInJournal, structuredClone(next), { ...deps, store: counting })).outcome).toBe("duplicate");
+    expect(reads).toEqual([FLOW_SUMMARY_ID]);
+  });
+
   it("completes the summary when an earlier attempt wrote only the entry (a batch that was not atomic)", async () => {
     const event = placed();
     const store = createInMemoryStore([

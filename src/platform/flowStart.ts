@@ -89,8 +89,8 @@ export interface HttpFlowStart<D extends StoredDocument> {
   readonly eventId: string;
   readonly correlationId: string;
   /**
-   * Checks what needs the store (404, 400) and builds the record and the flow's first event. Runs only when no record
-   * exists yet; nothing is written when it throws.
+   * Checks what needs the store (404, 400) and builds the record and the flow's first event. Runs before the record is
+   * looked for (a repeat of a valid request is valid again); nothing is written when it throws.
    */
   start(now: Date): Promise<{ readonly record: D; readonly event: NewEvent }>;
   /** The 2xx answer once the record and its event are committed. */
@@ -103,10 +103,10 @@ export interface HttpFlowStart<D extends StoredDocument> {
 }
 
 /**
- * Starts a business flow from an HTTP command, once per record id: an existing record answers with `whenExists`
- * (after re-publishing its first event if a crash left it unsent); otherwise the record and the flow's first event are
- * committed together (outbox) and published. Two requests racing for the same id both commit-create the record; the
- * loser reads the winner's and answers with `whenExists`.
+ * Starts a business flow from an HTTP command, once per record id: the record and the flow's first event are committed
+ * together (outbox) and published. When the record exists already (a retried request, a taken email, or the loser of
+ * two racing requests) the create is refused; then the existing record answers with `whenExists`, after its first
+ * event is re-published if a crash left it unsent.
  */
 export const startFlowFromHttp = async <D extends StoredDocument>(
   request: HttpRequest,
@@ -115,11 +115,8 @@ export const startFlowFromHttp = async <D extends StoredDocument>(
   flow: HttpFlowStart<D>,
 ): Promise<HttpResponseInit> => {
   const { store, publisher, clock } = runtime;
-  const existing = await store.readDocument<D>(flow.recordId, flow.pk);
-  if (existing) {
-    await publishPendingOutboxOfPartition(store, publisher, flow.pk, [outboxDocumentId(flow.eventId)], clock());
-    return flow.whenExists(existing);
-  }
+  // Create first: a new record is the common case, and its create refuses a taken id by itself, so the record is read
+  // only when it exists (a retried request, or two at once with the same key).
   const now = clock();
   const { record, event } = await flow.start(now);
   const envelope = flowStartingEvent({
@@ -134,9 +131,11 @@ export const startFlowFromHttp = async <D extends StoredDocument>(
     await commitAndPublish({ store, publisher }, flow.pk, [{ op: "create", document: record }], envelope, (m, e) => context.warn(m, e));
   } catch (error) {
     if (!(error instanceof ConcurrencyConflictError)) throw error;
-    const winner = await store.readDocument<D>(flow.recordId, flow.pk);
-    if (!winner) throw error;
-    return flow.whenExists(winner);
+    const existing = await store.readDocument<D>(flow.recordId, flow.pk);
+    if (!existing) throw error;
+    // Whoever created it may have crashed before publishing: its first event goes out now if it is still unsent.
+    await publishPendingOutboxOfPartition(store, publisher, flow.pk, [outboxDocumentId(flow.eventId)], clock());
+    return flow.whenExists(existing);
   }
   return flow.accepted(record);
 };

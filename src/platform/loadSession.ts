@@ -33,6 +33,13 @@ export interface SessionReader extends DocumentReader {
    * if it exists after all, the commit conflicts and the runner loads and decides again. Saves a read that would miss.
    */
   expectAbsent(id: string, pk: string): void;
+  /**
+   * For a document named after the event being handled, which nearly every first delivery finds missing (a
+   * reservation, a payment, an invoice per order): on the first attempt of a delivery it is taken as missing without
+   * a read (as `expectAbsent`); a put of it creates, and if it exists after all (a redelivery, a cancellation that got
+   * there first) the commit conflicts and the next attempt reads it for real. Later attempts read.
+   */
+  readLikelyNew<T extends StoredDocument>(id: string, pk: string): Promise<T | undefined>;
 }
 
 /** What one load → decide → commit round works with; a new one for every attempt. */
@@ -50,13 +57,18 @@ export interface LoadSession {
 
 const keyOf = (id: string, pk: string) => `${pk}\u0000${id}`;
 
-export const openLoadSession = (store: DocumentStore): LoadSession => {
+export const openLoadSession = (store: DocumentStore, options: { readonly firstAttempt?: boolean } = {}): LoadSession => {
   /** ETag as read, or null: read and found missing. */
   const versions = new Map<string, string | null>();
 
   const reader: SessionReader = {
     expectAbsent(id, pk) {
       versions.set(keyOf(id, pk), null);
+    },
+    async readLikelyNew<T extends StoredDocument>(id: string, pk: string) {
+      if (!options.firstAttempt) return reader.readDocument<T>(id, pk);
+      reader.expectAbsent(id, pk);
+      return undefined;
     },
     async readDocument<T extends StoredDocument>(id: string, pk: string, options?: ReadOptions) {
       const found = await store.readDocument<T>(id, pk, options);

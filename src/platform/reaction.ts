@@ -245,7 +245,7 @@ export const runReaction = async <Svc extends ServiceName, N extends ReactionNam
   // A duplicate does run `load` again; loads read their own records first, so nothing outside is done twice.
   for (let attempt = 1; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
     try {
-      const session = openLoadSession(deps.store);
+      const session = openLoadSession(deps.store, { firstAttempt: attempt === 1 });
       const state = await reaction.load(event, { store: session.store, ports: deps.ports, idempotencyKey: envelope.id, act: session.act });
       const now = deps.clock();
       let idCounter = 0;
@@ -274,7 +274,8 @@ export const runReaction = async <Svc extends ServiceName, N extends ReactionNam
       return { outcome: "handled", published };
     } catch (error) {
       if (!(error instanceof ConcurrencyConflictError)) throw error;
-      const inbox = await deps.store.readDocument<InboxDocument>(inboxId, pk);
+      // A reaction that dedupes by its own record has no inbox record to find: its next load sees the duplicate.
+      const inbox = reaction.dedupe === "ownRecord" ? undefined : await deps.store.readDocument<InboxDocument>(inboxId, pk);
       if (inbox) {
         const republished = await publishPendingOutboxOfPartition(deps.store, deps.publisher, pk, inbox.outboxIds, deps.clock());
         log(`duplicate delivery of ${envelope.type} ${envelope.id}; re-published ${republished} unsent event(s)`);

@@ -94,6 +94,19 @@ describe("load session: outside calls under a durable intent", () => {
     await expect(store.commit("f", writes)).rejects.toBeInstanceOf(ConcurrencyConflictError);
   });
 
+  it("readLikelyNew: the first attempt of a delivery takes the document as new without a read; later attempts read", async () => {
+    const store = createInMemoryStore([{ id: "reservation:o-1", pk: "stock", kind: "reservation" }]);
+    const reads = jest.spyOn(store, "readDocument");
+    const first = openLoadSession(store, { firstAttempt: true });
+    expect(await first.store.readLikelyNew("reservation:o-1", "stock")).toBeUndefined();
+    expect(reads).not.toHaveBeenCalled();
+    // It existed after all (a redelivery): the create conflicts, and the runner's next attempt reads it.
+    await expect(store.commit("stock", first.writesFor([{ put: { id: "reservation:o-1", pk: "stock", kind: "reservation" } }]))).rejects.toBeInstanceOf(ConcurrencyConflictError);
+    const retry = openLoadSession(store, { firstAttempt: false });
+    expect(await retry.store.readLikelyNew("reservation:o-1", "stock")).toMatchObject({ id: "reservation:o-1" });
+    expect(reads).toHaveBeenCalledTimes(1);
+  });
+
   it("writes nothing before the call when load found the intent recorded", async () => {
     const store = createInMemoryStore([intent]);
     const session = openLoadSession(store);

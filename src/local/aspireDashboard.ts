@@ -37,6 +37,24 @@ const freePort = (): Promise<number> =>
  * Starts the Aspire Dashboard as the local trace viewer: unsecured (no browser token, no OTLP key, open telemetry
  * API) and therefore bound to 127.0.0.1 only. Resolves once it listens; rejects with its output if it does not.
  */
+const DASHBOARD_WARDEN = `
+const { spawn } = require("node:child_process");
+const dashboard = spawn(process.argv[1], [], { stdio: "inherit" });
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  dashboard.kill("SIGTERM");
+  setTimeout(() => dashboard.kill("SIGKILL"), 5000).unref();
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) stop(); }, 250).unref();
+dashboard.on("exit", (code) => process.exit(code ?? 0));
+dashboard.on("error", (error) => { console.error(error.message); process.exit(1); });
+`;
+
 export const startAspireDashboard = async (options: {
   readonly binary: string;
   readonly ports?: { readonly ui?: number; readonly otlpHttp?: number; readonly otlpGrpc?: number };
@@ -46,7 +64,10 @@ export const startAspireDashboard = async (options: {
   const otlpHttp = options.ports?.otlpHttp || (await freePort());
   const otlpGrpc = options.ports?.otlpGrpc || (await freePort());
   const url = `http://127.0.0.1:${ui}`;
-  const child: ChildProcess = spawn(options.binary, [], {
+  // The dashboard is a .NET process that would outlive a stack killed outright (SIGKILL, a closed terminal) and keep
+  // its ports. So a small Node warden runs it: the warden passes SIGTERM/SIGINT on, and stops the dashboard once its
+  // own parent is gone (as exitWithParent.ts does for the hosts and Azurite); it exits with the dashboard.
+  const child: ChildProcess = spawn(process.execPath, ["-e", DASHBOARD_WARDEN, options.binary], {
     cwd: path.dirname(options.binary),
     env: {
       ...process.env,

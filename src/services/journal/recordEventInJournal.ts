@@ -1,17 +1,19 @@
-import { CloudEventEnvelope } from "../../events/envelope";
+import { z } from "zod";
+import { CloudEventEnvelope, cloudEventEnvelopeSchema } from "../../events/envelope";
 import { redactEvent } from "../../events/redaction";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
 import { Change } from "../../platform/loadSession";
-import { StoredDocument } from "../../platform/store";
+import { documentSchema } from "../../platform/documentSchema";
 import { FLOW_SUMMARY_ID, FlowSummaryDocument, addToSummary } from "./flowSummary";
 import { JournalPorts } from "./ports";
 
 /** One per event, in the partition of its business flow (the correlation id); the event is stored redacted. */
-export interface JournalEntryDocument extends StoredDocument {
-  readonly kind: "journalEntry";
-  readonly event: CloudEventEnvelope;
-  readonly recordedAt: string;
-}
+export const journalEntryDocumentSchema = documentSchema("journalEntry", {
+  // Loose: an extension attribute the journal kept is shown as it was recorded.
+  event: cloudEventEnvelopeSchema.loose(),
+  recordedAt: z.string(),
+});
+export type JournalEntryDocument = z.infer<typeof journalEntryDocumentSchema>;
 
 export const journalEntryId = (eventId: string): string => `event:${eventId}`;
 

@@ -49,3 +49,23 @@ export class TransientError extends Error {
     this.name = "TransientError";
   }
 }
+
+/**
+ * A stored document does not match its schema (written by another version, edited by hand, corrupted). Names the
+ * document and the first offending field, never its data: a reaction that meets one fails and Event Grid redelivers
+ * (or dead-letters) the event; an HTTP read answers 500.
+ */
+export class CorruptDocumentError extends AppError {
+  constructor(
+    readonly document: { readonly id: string; readonly partition: string; readonly kind: string },
+    readonly path: string,
+    readonly issue: string,
+  ) {
+    super(
+      "STORE.CORRUPT_DOCUMENT",
+      500,
+      `Stored document ${document.id} (partition ${document.partition}, kind ${document.kind}) does not match its schema at ${path} (${issue})`,
+      { document, path },
+    );
+  }
+}

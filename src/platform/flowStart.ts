@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { z } from "zod";
 import { CloudEventEnvelope } from "../events/envelope";
 import { EventType } from "../events/catalog";
 import { ServiceName } from "../topology";
+import { readValid } from "./documentSchema";
 import { ConcurrencyConflictError, ConflictError } from "./errors";
 import { idempotencyKeySchema, readParam } from "./http";
 import { parseTraceparent } from "./tracing";
@@ -85,6 +87,8 @@ export interface HttpFlowStart<D extends StoredDocument> {
   /** Where the flow's record lives. Its id is derived from what identifies the request (an idempotency key, an email). */
   readonly pk: string;
   readonly recordId: string;
+  /** The record's schema: an existing record is parsed with it before `whenExists` sees it. */
+  readonly schema: z.ZodType<D>;
   /** The id of the flow's first event, derived from the record's, so a repeat finds the event's outbox entry. */
   readonly eventId: string;
   readonly correlationId: string;
@@ -131,7 +135,7 @@ export const startFlowFromHttp = async <D extends StoredDocument>(
     await commitAndPublish({ store, publisher }, flow.pk, [{ op: "create", document: record }], envelope, (m, e) => context.warn(m, e));
   } catch (error) {
     if (!(error instanceof ConcurrencyConflictError)) throw error;
-    const existing = await store.readDocument<D>(flow.recordId, flow.pk);
+    const existing = await readValid(store, flow.schema, flow.recordId, flow.pk);
     if (!existing) throw error;
     // Whoever created it may have crashed before publishing: its first event goes out now if it is still unsent.
     await publishPendingOutboxOfPartition(store, publisher, flow.pk, [outboxDocumentId(flow.eventId)], clock());

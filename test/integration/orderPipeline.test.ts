@@ -1,5 +1,6 @@
 import { CosmosClient } from "@azure/cosmos";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
+import { services } from "../../src/topology";
 import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
 
 /** The order pipeline end to end: real SDK clients, the real Functions host, Event Grid emulator and Cosmos server. */
@@ -245,6 +246,30 @@ describe("order pipeline on the local stack", () => {
     expect(resources[0].reason).toMatch(/customerId|quantity/);
     expect(stack.stack.eventGrid.deadLetters().filter((d) => d.event.id === poisonId)).toHaveLength(0);
     expect(await stockOf(sku)).toEqual({ sku, available: 3, reserved: 0 });
+  });
+
+  it("answers 500 problem+json naming a stored order that no longer matches its schema, without its data", async () => {
+    const orderId = `corrupt-${Date.now().toString(36)}`;
+    // As a hand edit or an older writer would leave it: everything in place but a status no version knows.
+    await cosmos
+      .database(stack.cosmos.databaseName)
+      .container(services.orders.container)
+      .items.create({
+        id: `order:${orderId}`, pk: orderId, kind: "order", orderId, correlationId: "flow-x", customerId: "cust-1",
+        items: [{ sku: "A", quantity: 1, unitPrice: 1 }], currency: "EUR", total: 1, status: "Teleported",
+        inventory: "Pending", payment: "Pending", invoice: null, requestHash: "h", createdAt: "t", updatedAt: "t",
+      });
+    const response = await fetch(`${stack.apiUrl}/orders/${orderId}`);
+    expect(response.status).toBe(500);
+    expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    const body = await response.text();
+    expect(JSON.parse(body)).toMatchObject({
+      status: 500,
+      code: "STORE.CORRUPT_DOCUMENT",
+      document: { id: `order:${orderId}`, partition: orderId, kind: "order" },
+      path: "status",
+    });
+    expect(body).not.toContain("Teleported");
   });
 
   it("answers the Event Grid subscription handshake on a real reaction and 404 for an unknown function", async () => {

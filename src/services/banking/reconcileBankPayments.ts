@@ -1,9 +1,10 @@
 import { ConcurrencyConflictError } from "../../platform/errors";
+import { queryValid } from "../../platform/documentSchema";
 import { openLoadSession } from "../../platform/loadSession";
 import { commitDecision } from "../../platform/reaction";
 import { ServiceRuntime } from "../../platform/runtime";
 import { BankClient } from "./bankClient";
-import { BankPaymentDocument, settleBankPayment } from "./requestBankPaymentWhenTopUpInitiated";
+import { settleBankPayment, bankPaymentDocumentSchema } from "./requestBankPaymentWhenTopUpInitiated";
 
 /**
  * The backstop for a bank payment made without a record, run by a timer: a `Requested` intent untouched for longer
@@ -17,7 +18,9 @@ export const reconcileBankPayments = async (
 ): Promise<{ examined: number; repaired: number }> => {
   const now = rt.clock();
   const session = openLoadSession(rt.store);
-  const stuck = await session.store.queryDocuments<BankPaymentDocument>(
+  const stuck = await queryValid(
+    session.store,
+    bankPaymentDocumentSchema,
     undefined,
     "c.kind = 'bankPayment' AND c.status = 'Requested' AND c.updatedAt <= @cutoff",
     [{ name: "@cutoff", value: new Date(now.getTime() - options.graceInMs).toISOString() }],

@@ -1,28 +1,29 @@
-import { Currency } from "../../events/money";
+import { z } from "zod";
+import { currencySchema } from "../../events/money";
+import { documentSchema, readValid } from "../../platform/documentSchema";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
-import { StoredDocument } from "../../platform/store";
 import { BankClient, BankPaymentOutcome } from "./bankClient";
 
 /**
  * One top-up's bank payment, in the top-up's partition. `Requested` is the intent, committed before the bank is
  * called with `paymentKey`: whatever the bank did under that key is found again after any crash (reconciliation).
  */
-export interface BankPaymentDocument extends StoredDocument {
-  readonly kind: "bankPayment";
-  readonly topUpId: string;
-  readonly walletId: string;
-  readonly status: "Requested" | "Succeeded" | "Declined";
-  readonly amount: number;
-  readonly currency: Currency;
-  readonly paymentKey?: string;
-  readonly correlationId?: string;
-  readonly causationId?: string;
-  readonly bankPaymentId?: string;
-  readonly code?: string;
-  readonly reason?: string;
-  readonly settledAt?: string;
-  readonly updatedAt?: string;
-}
+export const bankPaymentDocumentSchema = documentSchema("bankPayment", {
+  topUpId: z.string(),
+  walletId: z.string(),
+  status: z.enum(["Requested", "Succeeded", "Declined"]),
+  amount: z.number(),
+  currency: currencySchema,
+  paymentKey: z.string().optional(),
+  correlationId: z.string().optional(),
+  causationId: z.string().optional(),
+  bankPaymentId: z.string().optional(),
+  code: z.string().optional(),
+  reason: z.string().optional(),
+  settledAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+});
+export type BankPaymentDocument = z.infer<typeof bankPaymentDocumentSchema>;
 
 export const bankPaymentDocumentId = (topUpId: string): string => `bankPayment:${topUpId}`;
 
@@ -60,7 +61,7 @@ export const requestBankPaymentWhenTopUpInitiated: Reaction<"banking", "requestB
   partitionKey: (event) => event.data.topUpId,
   async load(event, { store, ports, idempotencyKey, act }) {
     const { topUpId, walletId, amount, currency, bankToken } = event.data;
-    const payment: BankPaymentDocument = (await store.readDocument<BankPaymentDocument>(bankPaymentDocumentId(topUpId), topUpId)) ?? {
+    const payment: BankPaymentDocument = (await readValid(store, bankPaymentDocumentSchema, bankPaymentDocumentId(topUpId), topUpId)) ?? {
       id: bankPaymentDocumentId(topUpId),
       pk: topUpId,
       kind: "bankPayment",

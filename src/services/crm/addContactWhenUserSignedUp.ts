@@ -1,19 +1,20 @@
 import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { StoredDocument } from "../../platform/store";
+import { z } from "zod";
+import { documentSchema, readValid } from "../../platform/documentSchema";
 import { CrmClient, UpsertContactOutcome } from "./crmClient";
 
 type UserSignedUp = ReactionEvent<"crm", "addContactWhenUserSignedUp">;
 
 /** What the CRM answered for a user, once; later deliveries find it and neither call the CRM nor publish again. */
-export interface ContactDocument extends StoredDocument {
-  readonly kind: "contact";
-  readonly userId: string;
-  readonly status: "Added" | "Failed";
-  readonly contactId?: string;
-  readonly reason?: string;
-  readonly updatedAt: string;
-}
+export const contactDocumentSchema = documentSchema("contact", {
+  userId: z.string(),
+  status: z.enum(["Added", "Failed"]),
+  contactId: z.string().optional(),
+  reason: z.string().optional(),
+  updatedAt: z.string(),
+});
+export type ContactDocument = z.infer<typeof contactDocumentSchema>;
 
 export const contactDocumentId = (userId: string): string => `contact:${userId}`;
 
@@ -47,7 +48,7 @@ export const addContactWhenUserSignedUp: Reaction<"crm", "addContactWhenUserSign
   partitionKey: (event) => event.data.userId,
   async load(event, { store, ports, idempotencyKey }) {
     const { userId, email, name } = event.data;
-    const contact = await store.readDocument<ContactDocument>(contactDocumentId(userId), userId);
+    const contact = await readValid(store, contactDocumentSchema, contactDocumentId(userId), userId);
     if (contact) return { contact, outcome: undefined };
     // A CRM outage throws TransientError here: nothing is written and Event Grid redelivers later.
     const outcome = await ports.crm.upsertContact({ contactId: userId, email, name }, { idempotencyKey });

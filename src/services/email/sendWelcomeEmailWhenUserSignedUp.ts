@@ -1,19 +1,16 @@
 import { ReactionEvent } from "../../platform/eventParsing";
 import { deterministicId } from "../../platform/ids";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { StoredDocument } from "../../platform/store";
+import { z } from "zod";
+import { documentSchema, readValid } from "../../platform/documentSchema";
 import { EmailSender } from "../../platform/email/emailSender";
 import { welcomeEmail } from "./welcomeEmail";
 
 type UserSignedUp = ReactionEvent<"email", "sendWelcomeEmailWhenUserSignedUp">;
 
 /** Proof the welcome email went out, in the user's partition; its presence stops every later delivery from resending. */
-export interface WelcomeEmailDocument extends StoredDocument {
-  readonly kind: "welcomeEmail";
-  readonly userId: string;
-  readonly messageId: string;
-  readonly sentAt: string;
-}
+export const welcomeEmailDocumentSchema = documentSchema("welcomeEmail", { userId: z.string(), messageId: z.string(), sentAt: z.string() });
+export type WelcomeEmailDocument = z.infer<typeof welcomeEmailDocumentSchema>;
 
 export const welcomeEmailDocumentId = (userId: string): string => `welcomeEmail:${userId}`;
 export const welcomeMessageId = (signedUpEventId: string): string => deterministicId("welcome-email", signedUpEventId);
@@ -46,7 +43,7 @@ export const sendWelcomeEmailWhenUserSignedUp: Reaction<"email", "sendWelcomeEma
   name: "sendWelcomeEmailWhenUserSignedUp",
   partitionKey: (event) => event.data.userId,
   async load(event, { store, ports }) {
-    const alreadySent = await store.readDocument<WelcomeEmailDocument>(welcomeEmailDocumentId(event.data.userId), event.data.userId);
+    const alreadySent = await readValid(store, welcomeEmailDocumentSchema, welcomeEmailDocumentId(event.data.userId), event.data.userId);
     if (alreadySent) return { alreadySent, sent: undefined };
     // Sent before the commit: a crash in between resends under the same message id, which the provider dedupes.
     const sent = await ports.emailSender.sendEmail(welcomeEmail(event.data, welcomeMessageId(event.id)));

@@ -1,4 +1,6 @@
-import { DocumentReader, StoredDocument } from "../../platform/store";
+import { z } from "zod";
+import { documentSchema, readValid } from "../../platform/documentSchema";
+import { DocumentReader } from "../../platform/store";
 
 /**
  * All stock lives in one logical partition so that reserving several SKUs is one transactional batch with an ETag
@@ -7,24 +9,25 @@ import { DocumentReader, StoredDocument } from "../../platform/store";
  */
 export const STOCK_PARTITION = "stock";
 
-export interface StockDocument extends StoredDocument {
-  readonly kind: "stock";
-  readonly sku: string;
+export const stockDocumentSchema = documentSchema("stock", {
+  sku: z.string(),
   /** Units free to reserve. */
-  readonly available: number;
+  available: z.number(),
   /** Units held for orders that are not cancelled. */
-  readonly reserved: number;
-}
+  reserved: z.number(),
+});
+export type StockDocument = z.infer<typeof stockDocumentSchema>;
 
-export type ReservationStatus = "Reserved" | "Rejected" | "Released" | "CancelledBeforeReservation";
+export const reservationStatusSchema = z.enum(["Reserved", "Rejected", "Released", "CancelledBeforeReservation"]);
+export type ReservationStatus = z.infer<typeof reservationStatusSchema>;
 
-export interface ReservationDocument extends StoredDocument {
-  readonly kind: "reservation";
-  readonly orderId: string;
-  readonly status: ReservationStatus;
-  readonly items: readonly { sku: string; quantity: number }[];
-  readonly updatedAt: string;
-}
+export const reservationDocumentSchema = documentSchema("reservation", {
+  orderId: z.string(),
+  status: reservationStatusSchema,
+  items: z.array(z.object({ sku: z.string(), quantity: z.number() })).readonly(),
+  updatedAt: z.string(),
+});
+export type ReservationDocument = z.infer<typeof reservationDocumentSchema>;
 
 export const stockDocumentId = (sku: string): string => `stock:${sku}`;
 export const reservationDocumentId = (orderId: string): string => `reservation:${orderId}`;
@@ -63,7 +66,7 @@ export const stockFields = (doc: StockDocument): StockDocument => ({
 
 export const loadStock = async (store: DocumentReader, skus: Iterable<string>): Promise<Map<string, StockDocument>> => {
   const entries = await Promise.all(
-    [...skus].map(async (sku) => [sku, await store.readDocument<StockDocument>(stockDocumentId(sku), STOCK_PARTITION)] as const),
+    [...skus].map(async (sku) => [sku, await readValid(store, stockDocumentSchema, stockDocumentId(sku), STOCK_PARTITION)] as const),
   );
   return new Map(entries.filter((e): e is readonly [string, StockDocument] => e[1] !== undefined));
 };

@@ -1,4 +1,5 @@
 import { ReactionEvent } from "../../platform/eventParsing";
+import { readValid } from "../../platform/documentSchema";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import {
   ReservationDocument,
@@ -7,6 +8,7 @@ import {
   loadStock,
   reservationDocument,
   reservationDocumentId,
+  reservationDocumentSchema,
 } from "./documents";
 
 type OrderCancelled = ReactionEvent<"inventory", "releaseStockWhenOrderCancelled">;
@@ -58,7 +60,7 @@ export const releaseStockWhenOrderCancelled: Reaction<"inventory", "releaseStock
   name: "releaseStockWhenOrderCancelled",
   partitionKey: () => STOCK_PARTITION,
   async load(event, { store }) {
-    const reservation = await store.readDocument<ReservationDocument>(reservationDocumentId(event.data.orderId), STOCK_PARTITION);
+    const reservation = await readValid(store, reservationDocumentSchema, reservationDocumentId(event.data.orderId), STOCK_PARTITION);
     const stock = reservation?.status === "Reserved" ? await loadStock(store, reservation.items.map((i) => i.sku)) : new Map();
     return { reservation, stock };
   },

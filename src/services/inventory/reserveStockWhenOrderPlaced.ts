@@ -1,4 +1,5 @@
 import { ReactionEvent } from "../../platform/eventParsing";
+import { readValid } from "../../platform/documentSchema";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import {
   ReservationDocument,
@@ -8,6 +9,7 @@ import {
   quantitiesBySku,
   reservationDocument,
   reservationDocumentId,
+  reservationDocumentSchema,
 } from "./documents";
 
 type OrderPlaced = ReactionEvent<"inventory", "reserveStockWhenOrderPlaced">;
@@ -63,7 +65,8 @@ export const reserveStockWhenOrderPlaced: Reaction<"inventory", "reserveStockWhe
   partitionKey: () => STOCK_PARTITION,
   async load(event, { store }) {
     const [reservation, stock] = await Promise.all([
-      store.readDocument<ReservationDocument>(reservationDocumentId(event.data.orderId), STOCK_PARTITION),
+      // Named after the order: nearly always new on a first delivery (see readLikelyNew).
+      readValid(store, reservationDocumentSchema, reservationDocumentId(event.data.orderId), STOCK_PARTITION, { likelyNew: true }),
       loadStock(store, quantitiesBySku(event.data.items).keys()),
     ]);
     return { reservation, stock };

@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { readValid } from "../../platform/documentSchema";
 import { ConcurrencyConflictError, NotFoundError } from "../../platform/errors";
 import { json, readJsonBody, readParam } from "../../platform/http";
 import { HttpHandler } from "../../platform/serviceModule";
-import { STOCK_PARTITION, StockDocument, stockDocumentId, stockFields } from "./documents";
+import { STOCK_PARTITION, StockDocument, stockDocumentId, stockFields, stockDocumentSchema } from "./documents";
 
 export const skuSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1–64 letters, digits, . _ -");
 const setStockLevelBody = z.strictObject({ available: z.number().int().min(0).max(1_000_000_000) });
@@ -15,7 +16,7 @@ export const setStockLevel: HttpHandler<unknown> = async (request, { store }) =>
   const sku = readParam("sku", request.params.sku, skuSchema);
   const { available } = await readJsonBody(request, setStockLevelBody);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await store.readDocument<StockDocument>(stockDocumentId(sku), STOCK_PARTITION);
+    const current = await readValid(store, stockDocumentSchema, stockDocumentId(sku), STOCK_PARTITION);
     const next: StockDocument = current
       ? { ...stockFields(current), available }
       : { id: stockDocumentId(sku), pk: STOCK_PARTITION, kind: "stock", sku, available, reserved: 0 };
@@ -35,7 +36,7 @@ export const setStockLevel: HttpHandler<unknown> = async (request, { store }) =>
 /** GET /api/inventory/{sku} */
 export const getStockLevel: HttpHandler<unknown> = async (request, { store }) => {
   const sku = readParam("sku", request.params.sku, skuSchema);
-  const doc = await store.readDocument<StockDocument>(stockDocumentId(sku), STOCK_PARTITION);
+  const doc = await readValid(store, stockDocumentSchema, stockDocumentId(sku), STOCK_PARTITION);
   if (!doc) throw new NotFoundError("INVENTORY.SKU_NOT_FOUND", `No stock level is recorded for SKU ${sku}`);
   return json(200, view(doc));
 };

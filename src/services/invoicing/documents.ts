@@ -1,18 +1,20 @@
-import { Currency } from "../../events/money";
-import { StoredDocument } from "../../platform/store";
+import { z } from "zod";
+import { currencySchema } from "../../events/money";
+import { documentSchema } from "../../platform/documentSchema";
 
-export type InvoiceStatus = "Sent" | "Voided" | "CancelledBeforeInvoice";
+export const invoiceStatusSchema = z.enum(["Sent", "Voided", "CancelledBeforeInvoice"]);
+export type InvoiceStatus = z.infer<typeof invoiceStatusSchema>;
 
 /** One per order, in the order's partition. */
-export interface InvoiceDocument extends StoredDocument {
-  readonly kind: "invoice";
-  readonly orderId: string;
-  readonly status: InvoiceStatus;
-  readonly invoiceId?: string;
-  readonly customerId?: string;
-  readonly total?: number;
-  readonly currency?: Currency;
-  readonly updatedAt: string;
-}
+export const invoiceDocumentSchema = documentSchema("invoice", {
+  orderId: z.string(),
+  status: invoiceStatusSchema,
+  invoiceId: z.string().optional(),
+  customerId: z.string().optional(),
+  total: z.number().optional(),
+  currency: currencySchema.optional(),
+  updatedAt: z.string(),
+});
+export type InvoiceDocument = z.infer<typeof invoiceDocumentSchema>;
 
 export const invoiceDocumentId = (orderId: string): string => `invoice:${orderId}`;

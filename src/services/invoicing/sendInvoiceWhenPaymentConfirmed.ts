@@ -1,6 +1,7 @@
 import { ReactionEvent } from "../../platform/eventParsing";
+import { readValid } from "../../platform/documentSchema";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { InvoiceDocument, invoiceDocumentId } from "./documents";
+import { InvoiceDocument, invoiceDocumentId, invoiceDocumentSchema } from "./documents";
 
 type PaymentConfirmed = ReactionEvent<"invoicing", "sendInvoiceWhenPaymentConfirmed">;
 
@@ -37,6 +38,6 @@ export const sendInvoiceWhenPaymentConfirmed: Reaction<"invoicing", "sendInvoice
   service: "invoicing",
   name: "sendInvoiceWhenPaymentConfirmed",
   partitionKey: (event) => event.data.orderId,
-  load: (event, { store }) => store.readDocument<InvoiceDocument>(invoiceDocumentId(event.data.orderId), event.data.orderId),
+  load: (event, { store }) => readValid(store, invoiceDocumentSchema, invoiceDocumentId(event.data.orderId), event.data.orderId, { likelyNew: true }),
   decide: sendInvoice,
 };

@@ -1,6 +1,7 @@
 import { ReactionEvent } from "../../platform/eventParsing";
+import { readValid } from "../../platform/documentSchema";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { InvoiceDocument, invoiceDocumentId } from "./documents";
+import { InvoiceDocument, invoiceDocumentId, invoiceDocumentSchema } from "./documents";
 
 type OrderCancelled = ReactionEvent<"invoicing", "voidInvoiceWhenOrderCancelled">;
 
@@ -33,6 +34,6 @@ export const voidInvoiceWhenOrderCancelled: Reaction<"invoicing", "voidInvoiceWh
   service: "invoicing",
   name: "voidInvoiceWhenOrderCancelled",
   partitionKey: (event) => event.data.orderId,
-  load: (event, { store }) => store.readDocument<InvoiceDocument>(invoiceDocumentId(event.data.orderId), event.data.orderId),
+  load: (event, { store }) => readValid(store, invoiceDocumentSchema, invoiceDocumentId(event.data.orderId), event.data.orderId),
   decide: voidInvoice,
 };

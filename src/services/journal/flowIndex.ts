@@ -1,7 +1,8 @@
 import type { Container, SqlParameter, SqlQuerySpec } from "@azure/cosmos";
 import { FlowName, flowNames } from "../../flows";
-import { ReadOptions } from "../../platform/store";
-import { FlowSummaryDocument } from "./flowSummary";
+import { parseDocument } from "../../platform/documentSchema";
+import { ReadOptions, StoredDocument } from "../../platform/store";
+import { FlowSummaryDocument, flowSummaryDocumentSchema } from "./flowSummary";
 import { Deadlines, FlowStatus } from "./flowStatus";
 
 export interface FlowListQuery {
@@ -65,8 +66,8 @@ export const flowSummaryQuery = (query: FlowListQuery, deadlines: Deadlines): Sq
 export const createCosmosFlowIndex = (container: () => Container, deadlines: Deadlines): FlowIndex => ({
   async listFlowSummaries(query, options) {
     const { resources } = await container()
-      .items.query<FlowSummaryDocument>(flowSummaryQuery(query, deadlines), { abortSignal: options?.abortSignal })
+      .items.query<StoredDocument>(flowSummaryQuery(query, deadlines), { abortSignal: options?.abortSignal })
       .fetchAll();
-    return resources;
+    return resources.map((summary) => parseDocument(flowSummaryDocumentSchema, summary));
   },
 });

@@ -1,41 +1,43 @@
 import { CloudEventEnvelope } from "../../events/envelope";
+import { z } from "zod";
 import { FlowName, flowStartedBy, flows, flowNames } from "../../flows";
-import { StoredDocument } from "../../platform/store";
+import { documentSchema } from "../../platform/documentSchema";
 
 /**
  * One event of a flow as the summary remembers it: what `waitingFor` needs to tell who reacted to what (and the
  * journal to skip a redelivered event), nothing of its data nor its time (the events hold both). The summary is
  * replaced on every event, so each byte here is written once per event of the flow: a five-event order flow's summary
  * is about 1.1 KB (steps ~145 bytes each; with `time` they were ~178). Summaries written before keep `time` on their
- * older steps; nothing reads it.
+ * older steps (a loose object keeps it through every rewrite); nothing reads it.
  */
-export interface FlowStep {
-  readonly id: string;
-  readonly type: string;
+export const flowStepSchema = z.looseObject({
+  id: z.string(),
+  type: z.string(),
   /** The publishing service, from `source: /services/<service>`; absent for other sources. */
-  readonly service?: string;
-  readonly causationid?: string;
-}
+  service: z.string().optional(),
+  causationid: z.string().optional(),
+});
+export type FlowStep = z.infer<typeof flowStepSchema>;
 
 /**
  * One per flow, next to its events in the flow's partition (pk = correlation id), kept with ETags by the journal.
  * Listing flows reads these only, never the events: see listFlowSummaries for the cost at scale.
  */
-export interface FlowSummaryDocument extends StoredDocument {
-  readonly kind: "flowSummary";
-  readonly correlationId: string;
+export const flowSummaryDocumentSchema = documentSchema("flowSummary", {
+  correlationId: z.string(),
   /** Null until the flow's starting event has been journaled (deliveries are unordered), or for unknown flows. */
-  readonly flow: FlowName | null;
-  readonly startedAt: string;
-  readonly lastEventAt: string;
-  readonly lastEventType: string;
-  readonly eventCount: number;
+  flow: z.enum(flowNames).nullable(),
+  startedAt: z.string(),
+  lastEventAt: z.string(),
+  lastEventType: z.string(),
+  eventCount: z.number(),
   /** Set by the first outcome event; a failure outcome wins over a success outcome. */
-  readonly ended: "completed" | "failed" | null;
-  readonly steps: readonly FlowStep[];
+  ended: z.enum(["completed", "failed"]).nullable(),
+  steps: z.array(flowStepSchema).readonly(),
   /** When the journal warned that this flow is stalled: it warns once per flow. */
-  readonly stalledWarnedAt?: string;
-}
+  stalledWarnedAt: z.string().optional(),
+});
+export type FlowSummaryDocument = z.infer<typeof flowSummaryDocumentSchema>;
 
 export const FLOW_SUMMARY_ID = "flowSummary";
 /** A flow is a dozen events; the cap bounds the document (2 MB item limit) if something loops. */

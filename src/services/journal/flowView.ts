@@ -1,9 +1,13 @@
+import { z } from "zod";
 import { CloudEventEnvelope } from "../../events/envelope";
+import { queryValid } from "../../platform/documentSchema";
 import { NotFoundError } from "../../platform/errors";
 import { DocumentStore, Versioned } from "../../platform/store";
 import { causalOrder } from "./causalOrder";
-import { FLOW_SUMMARY_ID, FlowSummaryDocument, summaryOfEvents } from "./flowSummary";
-import { JournalEntryDocument } from "./recordEventInJournal";
+import { FLOW_SUMMARY_ID, FlowSummaryDocument, flowSummaryDocumentSchema, summaryOfEvents } from "./flowSummary";
+import { JournalEntryDocument, journalEntryDocumentSchema } from "./recordEventInJournal";
+
+const flowDocumentSchema = z.discriminatedUnion("kind", [journalEntryDocumentSchema, flowSummaryDocumentSchema]);
 
 /**
  * A flow's journaled (redacted) events in causal order and its summary: one query of the flow's own partition, which
@@ -14,7 +18,9 @@ export const readFlow = async (
   correlationId: string,
   ttlSeconds: number,
 ): Promise<{ events: CloudEventEnvelope[]; summary: FlowSummaryDocument; stored: Versioned<FlowSummaryDocument> | undefined }> => {
-  const documents = await store.queryDocuments<JournalEntryDocument | FlowSummaryDocument>(
+  const documents = await queryValid(
+    store,
+    flowDocumentSchema,
     correlationId,
     "c.kind = 'journalEntry' OR (c.kind = 'flowSummary' AND c.id = @summaryId)",
     [{ name: "@summaryId", value: FLOW_SUMMARY_ID }],

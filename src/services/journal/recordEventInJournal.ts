@@ -1,17 +1,19 @@
-import { CloudEventEnvelope } from "../../events/envelope";
+import { z } from "zod";
+import { CloudEventEnvelope, cloudEventEnvelopeSchema } from "../../events/envelope";
 import { redactEvent } from "../../events/redaction";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
 import { Change } from "../../platform/loadSession";
-import { StoredDocument } from "../../platform/store";
-import { FLOW_SUMMARY_ID, FlowSummaryDocument, MAX_FLOW_STEPS, addToSummary } from "./flowSummary";
+import { documentSchema, readValid } from "../../platform/documentSchema";
+import { FLOW_SUMMARY_ID, FlowSummaryDocument, MAX_FLOW_STEPS, addToSummary, flowSummaryDocumentSchema } from "./flowSummary";
 import { JournalPorts } from "./ports";
 
 /** One per event, in the partition of its business flow (the correlation id); the event is stored redacted. */
-export interface JournalEntryDocument extends StoredDocument {
-  readonly kind: "journalEntry";
-  readonly event: CloudEventEnvelope;
-  readonly recordedAt: string;
-}
+export const journalEntryDocumentSchema = documentSchema("journalEntry", {
+  // Loose: an extension attribute the journal kept is shown as it was recorded.
+  event: cloudEventEnvelopeSchema.loose(),
+  recordedAt: z.string(),
+});
+export type JournalEntryDocument = z.infer<typeof journalEntryDocumentSchema>;
 
 export const journalEntryId = (eventId: string): string => `event:${eventId}`;
 
@@ -57,7 +59,7 @@ export const recordEventInJournal: Reaction<"journal", "recordEventInJournal", J
   partitionKey: (event) => event.correlationid,
   load: async (event, { store, ports }) => {
     const ttlSeconds = ports.settings.entryTtlSeconds;
-    const summary = await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, event.correlationid);
+    const summary = await readValid(store, flowSummaryDocumentSchema, FLOW_SUMMARY_ID, event.correlationid);
     if (summary && summary.steps.length < MAX_FLOW_STEPS) {
       // Every entry is committed in the same batch as its step in the summary: an event the summary lists has its
       // entry (a duplicate, nothing to do), and one it does not list has none yet. No read of the entry, which would
@@ -67,7 +69,7 @@ export const recordEventInJournal: Reaction<"journal", "recordEventInJournal", J
       if (!listed) store.expectAbsent(journalEntryId(event.id), event.correlationid);
       return { entryRecorded: listed, summary, ttlSeconds };
     }
-    const entry = await store.readDocument<JournalEntryDocument>(journalEntryId(event.id), event.correlationid);
+    const entry = await readValid(store, journalEntryDocumentSchema, journalEntryId(event.id), event.correlationid);
     return { entryRecorded: entry !== undefined, summary, ttlSeconds };
   },
   decide: (event, state, context) => recordEvent(event, state, context.now),

@@ -1,7 +1,8 @@
 import { toCents } from "../../events/money";
+import { readValid } from "../../platform/documentSchema";
 import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { LedgerEntryDocument, WalletDocument, entryDocumentId, entryIdFor, readWallet } from "./documents";
+import { LedgerEntryDocument, WalletDocument, entryDocumentId, entryIdFor, readWallet, ledgerEntryDocumentSchema } from "./documents";
 import { creditWallet } from "./creditWallet";
 
 type FreeCreditsAssigned = ReactionEvent<"ledger", "creditWalletWhenFreeCreditsAssigned">;
@@ -30,7 +31,7 @@ export const creditWalletWhenFreeCreditsAssigned: Reaction<"ledger", "creditWall
     const { walletId, grantId } = event.data;
     const [wallet, entry] = await Promise.all([
       readWallet(store, walletId),
-      store.readDocument<LedgerEntryDocument>(entryDocumentId(entryIdFor("FreeCredits", grantId)), walletId),
+      readValid(store, ledgerEntryDocumentSchema, entryDocumentId(entryIdFor("FreeCredits", grantId)), walletId),
     ]);
     return { wallet, entry };
   },

@@ -1,52 +1,55 @@
-import { CreditReason } from "../../events/wallet";
-import { Currency, fromCents } from "../../events/money";
+import { z } from "zod";
+import { CreditReason, creditReasonSchema } from "../../events/wallet";
+import { Currency, currencySchema, fromCents } from "../../events/money";
+import { documentSchema, readValid } from "../../platform/documentSchema";
 import { deterministicId } from "../../platform/ids";
-import { DocumentReader, StoredDocument } from "../../platform/store";
+import { DocumentReader } from "../../platform/store";
 
 /**
  * A wallet, its ledger entries and its top-ups share one partition (the wallet id), so a credit — entry, balance and
  * top-up status — is one transactional batch, and the balance (ETag-guarded) always equals the sum of the entries.
  * Amounts are integer cents here; events and the API speak major units.
  */
-export interface WalletDocument extends StoredDocument {
-  readonly kind: "wallet";
-  readonly walletId: string;
-  readonly currency: Currency;
-  readonly balanceCents: number;
-  readonly openedAt: string;
-  readonly updatedAt: string;
-}
+export const walletDocumentSchema = documentSchema("wallet", {
+  walletId: z.string(),
+  currency: currencySchema,
+  balanceCents: z.number().int(),
+  openedAt: z.string(),
+  updatedAt: z.string(),
+});
+export type WalletDocument = z.infer<typeof walletDocumentSchema>;
 
-export interface LedgerEntryDocument extends StoredDocument {
-  readonly kind: "entry";
-  readonly walletId: string;
-  readonly entryId: string;
-  readonly amountCents: number;
-  readonly currency: Currency;
-  readonly reason: CreditReason;
+export const ledgerEntryDocumentSchema = documentSchema("entry", {
+  walletId: z.string(),
+  entryId: z.string(),
+  amountCents: z.number().int(),
+  currency: currencySchema,
+  reason: creditReasonSchema,
   /** The event that caused the entry. */
-  readonly causationid: string;
-  readonly time: string;
-  readonly topUpId?: string;
-  readonly grantId?: string;
-}
+  causationid: z.string(),
+  time: z.string(),
+  topUpId: z.string().optional(),
+  grantId: z.string().optional(),
+});
+export type LedgerEntryDocument = z.infer<typeof ledgerEntryDocumentSchema>;
 
-export type TopUpStatus = "Initiated" | "Succeeded" | "Failed";
+export const topUpStatusSchema = z.enum(["Initiated", "Succeeded", "Failed"]);
+export type TopUpStatus = z.infer<typeof topUpStatusSchema>;
 
-export interface TopUpDocument extends StoredDocument {
-  readonly kind: "topUp";
-  readonly topUpId: string;
-  readonly walletId: string;
-  readonly amountCents: number;
-  readonly currency: Currency;
-  readonly status: TopUpStatus;
-  readonly reason?: string;
-  readonly correlationId: string;
+export const topUpDocumentSchema = documentSchema("topUp", {
+  topUpId: z.string(),
+  walletId: z.string(),
+  amountCents: z.number().int(),
+  currency: currencySchema,
+  status: topUpStatusSchema,
+  reason: z.string().optional(),
+  correlationId: z.string(),
   /** Hash of the request body, to tell a retried request (same key, same body) from a reused key. */
-  readonly requestHash: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+  requestHash: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type TopUpDocument = z.infer<typeof topUpDocumentSchema>;
 
 export const WALLET_DOCUMENT_ID = "wallet";
 export const entryDocumentId = (entryId: string): string => `entry:${entryId}`;
@@ -56,7 +59,7 @@ export const topUpDocumentId = (topUpId: string): string => `topUp:${topUpId}`;
 export const entryIdFor = (reason: CreditReason, causeId: string): string => deterministicId("ledger-entry", reason, causeId);
 
 export const readWallet = (store: DocumentReader, walletId: string): Promise<WalletDocument | undefined> =>
-  store.readDocument<WalletDocument>(WALLET_DOCUMENT_ID, walletId);
+  readValid(store, walletDocumentSchema, WALLET_DOCUMENT_ID, walletId);
 
 export const newWallet = (walletId: string, currency: Currency, now: Date): WalletDocument => ({
   id: WALLET_DOCUMENT_ID,

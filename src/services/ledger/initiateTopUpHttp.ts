@@ -6,7 +6,7 @@ import { json, readJsonBody, readParam, routeIdSchema } from "../../platform/htt
 import { readIdempotencyKey, replayWhenSameRequest, requestHashOf, startFlowFromHttp } from "../../platform/flowStart";
 import { deterministicId } from "../../platform/ids";
 import { HttpHandler } from "../../platform/serviceModule";
-import { TopUpDocument, readWallet, topUpDocumentId } from "./documents";
+import { TopUpDocument, readWallet, topUpDocumentId, topUpDocumentSchema } from "./documents";
 
 /** One top-up is capped so that a typo (or an attack) cannot book an absurd amount; balances stay exact in cents. */
 export const MAX_TOP_UP_AMOUNT = 100_000;
@@ -43,6 +43,7 @@ export const initiateTopUp: HttpHandler<unknown> = async (request, runtime, cont
     service: "ledger",
     pk: walletId,
     recordId: topUpDocumentId(topUpId),
+    schema: topUpDocumentSchema,
     eventId: topUpInitiatedEventId(topUpId),
     correlationId,
     async start(now) {

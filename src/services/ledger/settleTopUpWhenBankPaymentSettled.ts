@@ -1,7 +1,18 @@
 import { TransientError } from "../../platform/errors";
+import { readValid } from "../../platform/documentSchema";
 import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { LedgerEntryDocument, TopUpDocument, WalletDocument, entryDocumentId, entryIdFor, readWallet, topUpDocumentId } from "./documents";
+import {
+  LedgerEntryDocument,
+  TopUpDocument,
+  WalletDocument,
+  entryDocumentId,
+  entryIdFor,
+  readWallet,
+  topUpDocumentId,
+  topUpDocumentSchema,
+  ledgerEntryDocumentSchema,
+} from "./documents";
 import { creditWallet } from "./creditWallet";
 
 type BankPaymentSettled = ReactionEvent<"ledger", "settleTopUpWhenBankPaymentSettled">;
@@ -53,9 +64,9 @@ export const settleTopUpWhenBankPaymentSettled: Reaction<"ledger", "settleTopUpW
   async load(event, { store }) {
     const { walletId, topUpId } = event.data;
     const [topUp, wallet, entry] = await Promise.all([
-      store.readDocument<TopUpDocument>(topUpDocumentId(topUpId), walletId),
+      readValid(store, topUpDocumentSchema, topUpDocumentId(topUpId), walletId),
       readWallet(store, walletId),
-      store.readDocument<LedgerEntryDocument>(entryDocumentId(entryIdFor("TopUp", topUpId)), walletId),
+      readValid(store, ledgerEntryDocumentSchema, entryDocumentId(entryIdFor("TopUp", topUpId)), walletId),
     ]);
     // The bank was paid for a top-up committed before it was published; a replica that does not show it yet must not
     // make us drop the credit. An event for a top-up that never existed dead-letters in the end.

@@ -1,15 +1,16 @@
 import { fromCents } from "../../events/money";
+import { queryValid, readValid } from "../../platform/documentSchema";
 import { NotFoundError } from "../../platform/errors";
 import { json, readParam, routeIdSchema } from "../../platform/http";
 import { HttpHandler } from "../../platform/serviceModule";
-import { LedgerEntryDocument, TopUpDocument, readWallet, topUpDocumentId, topUpView } from "./documents";
+import { readWallet, topUpDocumentId, topUpView, topUpDocumentSchema, ledgerEntryDocumentSchema } from "./documents";
 
 /** GET /api/wallets/{walletId}: the balance and every entry, oldest first. */
 export const getWallet: HttpHandler<unknown> = async (request, { store }) => {
   const walletId = readParam("walletId", request.params.walletId, routeIdSchema);
   const wallet = await readWallet(store, walletId);
   if (!wallet) throw new NotFoundError("WALLET.NOT_FOUND", `Wallet ${walletId} does not exist`);
-  const entries = await store.queryDocuments<LedgerEntryDocument>(walletId, "c.kind = 'entry'");
+  const entries = await queryValid(store, ledgerEntryDocumentSchema, walletId, "c.kind = 'entry'");
   entries.sort((a, b) => a.time.localeCompare(b.time) || a.entryId.localeCompare(b.entryId));
   return json(200, {
     walletId,
@@ -23,7 +24,7 @@ export const getWallet: HttpHandler<unknown> = async (request, { store }) => {
 export const getTopUp: HttpHandler<unknown> = async (request, { store }) => {
   const walletId = readParam("walletId", request.params.walletId, routeIdSchema);
   const topUpId = readParam("topUpId", request.params.topUpId, routeIdSchema);
-  const topUp = await store.readDocument<TopUpDocument>(topUpDocumentId(topUpId), walletId);
+  const topUp = await readValid(store, topUpDocumentSchema, topUpDocumentId(topUpId), walletId);
   if (!topUp) throw new NotFoundError("TOPUP.NOT_FOUND", `Top-up ${topUpId} of wallet ${walletId} does not exist`);
   return json(200, topUpView(topUp));
 };

@@ -1,22 +1,19 @@
-import { StoredDocument } from "../../platform/store";
+import { z } from "zod";
+import { documentSchema } from "../../platform/documentSchema";
 
 /** This service's own copy of whom to email, kept from UserSignedUp; partition = user id = wallet id. */
-export interface RecipientDocument extends StoredDocument {
-  readonly kind: "recipient";
-  readonly userId: string;
-  readonly email: string;
-  readonly name: string;
-}
+export const recipientDocumentSchema = documentSchema("recipient", { userId: z.string(), email: z.string(), name: z.string() });
+export type RecipientDocument = z.infer<typeof recipientDocumentSchema>;
 
 /** One per top-up outcome told to the user; its presence stops a redelivery from emailing again. */
-export interface NotificationDocument extends StoredDocument {
-  readonly kind: "notification";
-  readonly userId: string;
-  readonly topUpId: string;
-  readonly notification: "TopUpSucceeded" | "TopUpFailed";
-  readonly messageId: string;
-  readonly sentAt: string;
-}
+export const notificationDocumentSchema = documentSchema("notification", {
+  userId: z.string(),
+  topUpId: z.string(),
+  notification: z.enum(["TopUpSucceeded", "TopUpFailed"]),
+  messageId: z.string(),
+  sentAt: z.string(),
+});
+export type NotificationDocument = z.infer<typeof notificationDocumentSchema>;
 
 export const RECIPIENT_DOCUMENT_ID = "recipient";
 export const notificationDocumentId = (topUpId: string): string => `notification:${topUpId}`;

@@ -1,9 +1,16 @@
 import { ReactionEvent } from "../../platform/eventParsing";
+import { readValid } from "../../platform/documentSchema";
 import { TransientError } from "../../platform/errors";
 import { deterministicId } from "../../platform/ids";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
 import { EmailSender } from "../../platform/email/emailSender";
-import { NotificationDocument, RECIPIENT_DOCUMENT_ID, RecipientDocument, notificationDocumentId } from "./documents";
+import {
+  NotificationDocument,
+  RECIPIENT_DOCUMENT_ID,
+  notificationDocumentId,
+  recipientDocumentSchema,
+  notificationDocumentSchema,
+} from "./documents";
 import { TopUpOutcome, topUpEmail } from "./topUpEmail";
 
 type TopUpSettled = ReactionEvent<"notifications", "notifyUserWhenTopUpSettled">;
@@ -68,9 +75,9 @@ export const notifyUserWhenTopUpSettled: Reaction<"notifications", "notifyUserWh
     const outcome = topUpOutcomeOf(event);
     if (!outcome) return { notified: undefined, sent: undefined };
     const userId = event.data.walletId;
-    const notified = await store.readDocument<NotificationDocument>(notificationDocumentId(outcome.topUpId), userId);
+    const notified = await readValid(store, notificationDocumentSchema, notificationDocumentId(outcome.topUpId), userId);
     if (notified) return { notified, sent: undefined };
-    const recipient = await store.readDocument<RecipientDocument>(RECIPIENT_DOCUMENT_ID, userId);
+    const recipient = await readValid(store, recipientDocumentSchema, RECIPIENT_DOCUMENT_ID, userId);
     // Events are unordered: the sign-up that tells us the address may still be on its way. Retry, do not drop.
     if (!recipient) throw new TransientError(`No recipient known yet for user ${userId}`);
     const sent = await ports.emailSender.sendEmail(topUpEmail(recipient, outcome, notificationMessageId(event.id)));

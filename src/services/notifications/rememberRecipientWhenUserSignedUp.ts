@@ -1,6 +1,7 @@
 import { ReactionEvent } from "../../platform/eventParsing";
+import { readValid } from "../../platform/documentSchema";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
-import { RECIPIENT_DOCUMENT_ID, RecipientDocument } from "./documents";
+import { RECIPIENT_DOCUMENT_ID, RecipientDocument, recipientDocumentSchema } from "./documents";
 
 type UserSignedUp = ReactionEvent<"notifications", "rememberRecipientWhenUserSignedUp">;
 
@@ -18,6 +19,6 @@ export const rememberRecipientWhenUserSignedUp: Reaction<"notifications", "remem
   service: "notifications",
   name: "rememberRecipientWhenUserSignedUp",
   partitionKey: (event) => event.data.userId,
-  load: (event, { store }) => store.readDocument<RecipientDocument>(RECIPIENT_DOCUMENT_ID, event.data.userId),
+  load: (event, { store }) => readValid(store, recipientDocumentSchema, RECIPIENT_DOCUMENT_ID, event.data.userId),
   decide: (event, existing) => rememberRecipient(event, existing),
 };

@@ -6,7 +6,7 @@ import { json, readJsonBody } from "../../platform/http";
 import { readIdempotencyKey, replayWhenSameRequest, requestHashOf, startFlowFromHttp } from "../../platform/flowStart";
 import { deterministicId } from "../../platform/ids";
 import { HttpHandler } from "../../platform/serviceModule";
-import { OrderDocument, orderDocumentId } from "./documents";
+import { OrderDocument, orderDocumentId, orderDocumentSchema } from "./documents";
 
 /** Business limits of one order, in major units: a line's unit price and the whole order's total. */
 export const MAX_UNIT_PRICE = 1_000_000;
@@ -50,6 +50,7 @@ export const placeOrder: HttpHandler<unknown> = async (request, runtime, context
     service: "orders",
     pk: orderId,
     recordId: orderDocumentId(orderId),
+    schema: orderDocumentSchema,
     eventId: deterministicId("Orders.OrderPlaced.v1", orderId),
     correlationId,
     async start(now) {

@@ -1,7 +1,8 @@
 import { ReactionEvent } from "../../platform/eventParsing";
+import { readValid } from "../../platform/documentSchema";
 import { TransientError } from "../../platform/errors";
 import { Decision, DecisionContext, NewEvent, Reaction, nothingToDo } from "../../platform/reaction";
-import { InventoryStatus, OrderDocument, PaymentStatus, orderDocumentId } from "./documents";
+import { InventoryStatus, OrderDocument, PaymentStatus, orderDocumentId, orderDocumentSchema } from "./documents";
 
 type Settlement = ReactionEvent<"orders", "updateOrderWhenStockOrPaymentSettled">;
 
@@ -67,7 +68,7 @@ export const updateOrderWhenStockOrPaymentSettled: Reaction<"orders", "updateOrd
   name: "updateOrderWhenStockOrPaymentSettled",
   partitionKey: (event) => event.data.orderId,
   async load(event, { store }) {
-    const order = await store.readDocument<OrderDocument>(orderDocumentId(event.data.orderId), event.data.orderId);
+    const order = await readValid(store, orderDocumentSchema, orderDocumentId(event.data.orderId), event.data.orderId);
     // The order is committed before OrderPlaced is published, so this only happens for an event about an order
     // of another deployment; retrying lets Event Grid dead-letter it after its retry budget.
     if (!order) throw new TransientError(`Order ${event.data.orderId} not found for ${event.type}`);

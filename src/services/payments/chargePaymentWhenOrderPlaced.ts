@@ -1,5 +1,6 @@
 import { Reaction } from "../../platform/reaction";
-import { PaymentDocument, paymentDocumentId } from "./documents";
+import { readValid } from "../../platform/documentSchema";
+import { PaymentDocument, paymentDocumentId, paymentDocumentSchema } from "./documents";
 import { PaymentGateway } from "./paymentGateway";
 import { PaymentFacts, decidePayment, factsAfterCancellation } from "./settlePayment";
 
@@ -9,7 +10,7 @@ export const chargePaymentWhenOrderPlaced: Reaction<"payments", "chargePaymentWh
   partitionKey: (event) => event.data.orderId,
   async load(event, { store, ports, idempotencyKey, act }) {
     const { orderId, customerId, total, currency, paymentToken } = event.data;
-    const payment: PaymentDocument = (await store.readDocument<PaymentDocument>(paymentDocumentId(orderId), orderId)) ?? {
+    const payment: PaymentDocument = (await readValid(store, paymentDocumentSchema, paymentDocumentId(orderId), orderId, { likelyNew: true })) ?? {
       id: paymentDocumentId(orderId),
       pk: orderId,
       kind: "payment",

@@ -1,5 +1,6 @@
-import { Currency } from "../../events/money";
-import { StoredDocument } from "../../platform/store";
+import { z } from "zod";
+import { currencySchema } from "../../events/money";
+import { documentSchema } from "../../platform/documentSchema";
 
 /**
  * The life of one order's payment:
@@ -10,25 +11,26 @@ import { StoredDocument } from "../../platform/store";
  *   next (the charge's redelivery, or reconciliation) asks the gateway and settles it as Refunded or NotCharged.
  * - `Refunded` / `NotCharged`: settled after a cancellation.
  */
-export type PaymentStatus = "Charging" | "Charged" | "Declined" | "Refunded" | "CancelledBeforeCharge" | "NotCharged";
+export const paymentStatusSchema = z.enum(["Charging", "Charged", "Declined", "Refunded", "CancelledBeforeCharge", "NotCharged"]);
+export type PaymentStatus = z.infer<typeof paymentStatusSchema>;
 
 /** One per order, in the order's partition. */
-export interface PaymentDocument extends StoredDocument {
-  readonly kind: "payment";
-  readonly orderId: string;
-  readonly status: PaymentStatus;
+export const paymentDocumentSchema = documentSchema("payment", {
+  orderId: z.string(),
+  status: paymentStatusSchema,
   /** The idempotency key of the charge, recorded with the intent; absent when no charge was ever intended. */
-  readonly chargeKey?: string;
+  chargeKey: z.string().optional(),
   /** The flow and the OrderPlaced that asked for the charge: what reconciliation publishes its findings under. */
-  readonly correlationId?: string;
-  readonly causationId?: string;
-  readonly customerId?: string;
-  readonly amount?: number;
-  readonly currency?: Currency;
-  readonly chargeId?: string;
-  readonly refundId?: string;
-  readonly declineReason?: string;
-  readonly updatedAt: string;
-}
+  correlationId: z.string().optional(),
+  causationId: z.string().optional(),
+  customerId: z.string().optional(),
+  amount: z.number().optional(),
+  currency: currencySchema.optional(),
+  chargeId: z.string().optional(),
+  refundId: z.string().optional(),
+  declineReason: z.string().optional(),
+  updatedAt: z.string(),
+});
+export type PaymentDocument = z.infer<typeof paymentDocumentSchema>;
 
 export const paymentDocumentId = (orderId: string): string => `payment:${orderId}`;

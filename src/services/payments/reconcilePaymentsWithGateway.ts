@@ -1,9 +1,10 @@
 import { ConcurrencyConflictError } from "../../platform/errors";
+import { queryValid, readValid } from "../../platform/documentSchema";
 import { LoadSession, openLoadSession } from "../../platform/loadSession";
 import { commitDecision } from "../../platform/reaction";
 import { ServiceRuntime } from "../../platform/runtime";
 import { DocumentReader } from "../../platform/store";
-import { PaymentDocument, paymentDocumentId } from "./documents";
+import { PaymentDocument, paymentDocumentId, paymentDocumentSchema } from "./documents";
 import { PaymentGateway } from "./paymentGateway";
 import { PaymentFacts, decidePayment, factsAfterCancellation, outcomeOf } from "./settlePayment";
 
@@ -46,7 +47,7 @@ const settleFromFacts = async (
   }
 };
 
-const readPayment = (store: DocumentReader, orderId: string) => store.readDocument<PaymentDocument>(paymentDocumentId(orderId), orderId);
+const readPayment = (store: DocumentReader, orderId: string) => readValid(store, paymentDocumentSchema, paymentDocumentId(orderId), orderId);
 
 /**
  * The backstop for money moved without a record, run by a timer. Two passes, both idempotent:
@@ -68,7 +69,9 @@ export const reconcilePaymentsWithGateway = async (
   // Every read goes through the session, so each settlement replaces the payment with the version it was read at.
   const session = openLoadSession(rt.store);
 
-  const stuck = await session.store.queryDocuments<PaymentDocument>(
+  const stuck = await queryValid(
+    session.store,
+    paymentDocumentSchema,
     undefined,
     "c.kind = 'payment' AND (c.status = 'Charging' OR c.status = 'CancelledBeforeCharge') AND c.updatedAt <= @cutoff",
     [{ name: "@cutoff", value: cutoff.toISOString() }],

@@ -1,5 +1,6 @@
 import { Reaction } from "../../platform/reaction";
-import { PaymentDocument, paymentDocumentId } from "./documents";
+import { readValid } from "../../platform/documentSchema";
+import { paymentDocumentId, paymentDocumentSchema } from "./documents";
 import { PaymentGateway } from "./paymentGateway";
 import { PaymentFacts, decidePayment, factsAfterCancellation } from "./settlePayment";
 
@@ -14,7 +15,7 @@ export const refundPaymentWhenOrderCancelled: Reaction<"payments", "refundPaymen
   partitionKey: (event) => event.data.orderId,
   async load(event, { store, ports, act }) {
     const { orderId } = event.data;
-    const payment = await store.readDocument<PaymentDocument>(paymentDocumentId(orderId), orderId);
+    const payment = await readValid(store, paymentDocumentSchema, paymentDocumentId(orderId), orderId);
     if (!payment) return { kind: "cancelledBeforeIntent", orderId };
     switch (payment.status) {
       case "Charging": {

@@ -1,8 +1,9 @@
-import { Currency } from "../../events/money";
+import { z } from "zod";
+import { Currency, currencySchema } from "../../events/money";
+import { documentSchema, readValid } from "../../platform/documentSchema";
 import { ReactionEvent } from "../../platform/eventParsing";
 import { deterministicId } from "../../platform/ids";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { StoredDocument } from "../../platform/store";
 
 type UserSignedUp = ReactionEvent<"rewards", "assignFreeCreditsWhenUserSignedUp">;
 
@@ -13,14 +14,14 @@ export interface FreeCreditsOffer {
 }
 
 /** One per user: its existence is what makes the bonus a once-per-user thing. */
-export interface FreeCreditsGrantDocument extends StoredDocument {
-  readonly kind: "freeCreditsGrant";
-  readonly userId: string;
-  readonly grantId: string;
-  readonly amount: number;
-  readonly currency: Currency;
-  readonly assignedAt: string;
-}
+export const freeCreditsGrantDocumentSchema = documentSchema("freeCreditsGrant", {
+  userId: z.string(),
+  grantId: z.string(),
+  amount: z.number(),
+  currency: currencySchema,
+  assignedAt: z.string(),
+});
+export type FreeCreditsGrantDocument = z.infer<typeof freeCreditsGrantDocumentSchema>;
 
 export const grantDocumentId = (userId: string): string => `grant:${userId}`;
 /** From the user, not the event: whatever event asks again, the grant (and the ledger entry derived from it) is the same. */
@@ -61,7 +62,7 @@ export const assignFreeCreditsWhenUserSignedUp: Reaction<"rewards", "assignFreeC
   name: "assignFreeCreditsWhenUserSignedUp",
   partitionKey: (event) => event.data.userId,
   async load(event, { store, ports }) {
-    const grant = await store.readDocument<FreeCreditsGrantDocument>(grantDocumentId(event.data.userId), event.data.userId);
+    const grant = await readValid(store, freeCreditsGrantDocumentSchema, grantDocumentId(event.data.userId), event.data.userId);
     return { grant, offer: ports.freeCredits };
   },
   decide: assignFreeCredits,

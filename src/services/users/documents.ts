@@ -1,29 +1,32 @@
+import { z } from "zod";
+import { documentSchema } from "../../platform/documentSchema";
 import { deterministicId } from "../../platform/ids";
-import { StoredDocument } from "../../platform/store";
 
-export type UserStatus = "Onboarding" | "Onboarded";
+export const userStatusSchema = z.enum(["Onboarding", "Onboarded"]);
+export type UserStatus = z.infer<typeof userStatusSchema>;
 
-export interface OnboardingSteps {
-  readonly welcomeEmail: "Pending" | "Sent";
-  readonly crm: "Pending" | "Added" | "Failed";
-  readonly credits: "Pending" | "Assigned";
-}
+export const onboardingStepsSchema = z.object({
+  welcomeEmail: z.enum(["Pending", "Sent"]),
+  crm: z.enum(["Pending", "Added", "Failed"]),
+  credits: z.enum(["Pending", "Assigned"]),
+});
+export type OnboardingSteps = z.infer<typeof onboardingStepsSchema>;
 
 /**
  * One per user, alone in its partition (the user id). The id is derived from the normalized email, so the email's
  * uniqueness is enforced by Cosmos itself: a second sign-up tries to create the same document and gets a 409.
  */
-export interface UserDocument extends StoredDocument {
-  readonly kind: "user";
-  readonly userId: string;
-  readonly email: string;
-  readonly name: string;
-  readonly correlationId: string;
-  readonly status: UserStatus;
-  readonly onboarding: OnboardingSteps;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+export const userDocumentSchema = documentSchema("user", {
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  correlationId: z.string(),
+  status: userStatusSchema,
+  onboarding: onboardingStepsSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type UserDocument = z.infer<typeof userDocumentSchema>;
 
 export const userDocumentId = (userId: string): string => `user:${userId}`;
 

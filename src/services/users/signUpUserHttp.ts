@@ -5,7 +5,7 @@ import { json, readJsonBody } from "../../platform/http";
 import { startFlowFromHttp } from "../../platform/flowStart";
 import { deterministicId } from "../../platform/ids";
 import { HttpHandler } from "../../platform/serviceModule";
-import { UserDocument, normalizeEmail, userDocumentId, userIdForEmail } from "./documents";
+import { UserDocument, normalizeEmail, userDocumentId, userIdForEmail, userDocumentSchema } from "./documents";
 
 export const signUpUserBody = z.strictObject({
   // Length is checked before anything else looks at the string, so a megabyte of "a" costs nothing.
@@ -38,6 +38,7 @@ export const signUpUser: HttpHandler<unknown> = async (request, runtime, context
     service: "users",
     pk: userId,
     recordId: userDocumentId(userId),
+    schema: userDocumentSchema,
     eventId: signedUpEventId(userId),
     correlationId,
     async start(now) {

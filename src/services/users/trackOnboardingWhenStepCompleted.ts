@@ -1,7 +1,8 @@
 import { TransientError } from "../../platform/errors";
+import { readValid } from "../../platform/documentSchema";
 import { ReactionEvent } from "../../platform/eventParsing";
 import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { OnboardingSteps, UserDocument, isOnboardingComplete, userDocumentId } from "./documents";
+import { OnboardingSteps, UserDocument, isOnboardingComplete, userDocumentId, userDocumentSchema } from "./documents";
 
 type StepCompleted = ReactionEvent<"users", "trackOnboardingWhenStepCompleted">;
 
@@ -53,7 +54,7 @@ export const trackOnboardingWhenStepCompleted: Reaction<"users", "trackOnboardin
   name: "trackOnboardingWhenStepCompleted",
   partitionKey: (event) => event.data.userId,
   async load(event, { store }) {
-    const user = await store.readDocument<UserDocument>(userDocumentId(event.data.userId), event.data.userId);
+    const user = await readValid(store, userDocumentSchema, userDocumentId(event.data.userId), event.data.userId);
     // Steps only follow a committed sign-up, but a replica may not show it yet (session consistency across
     // instances): retry rather than drop the step. An event for a user that never existed dead-letters in the end.
     if (!user) throw new TransientError(`User ${event.data.userId} not found (yet)`);

@@ -153,3 +153,27 @@ describe("runReaction: a concurrent change between load and commit", () => {
     expect(await store.readDocument("stock:A", STOCK_PARTITION)).toMatchObject({ available: 0, reserved: 2 });
   });
 });
+
+describe("runReaction: a first delivery skips the read that would miss, a redelivery still dedupes", () => {
+  it("reserves without reading the order's reservation, and a redelivery reserves nothing more", async () => {
+    const store = createInMemoryStore([stockA(2)]);
+    const reads = jest.spyOn(store, "readDocument");
+    const deps = { store, publisher: recordingPublisher(), ports: {}, clock: () => fixedNow, backoff: async () => undefined };
+    const event = placed();
+    expect((await runReaction(reserveStockWhenOrderPlaced, event, deps)).outcome).toBe("handled");
+    expect(reads.mock.calls.map(([id]) => id)).toEqual(["stock:A"]);
+    expect((await runReaction(reserveStockWhenOrderPlaced, structuredClone(event), deps)).outcome).toBe("duplicate");
+    expect(await store.readDocument("stock:A", STOCK_PARTITION)).toMatchObject({ available: 1, reserved: 1 });
+  });
+
+  it("a reservation written first by a cancellation makes the first attempt conflict; the next one reads it and reserves nothing", async () => {
+    const event = placed();
+    const store = createInMemoryStore([
+      stockA(2),
+      { id: "reservation:o-1", pk: STOCK_PARTITION, kind: "reservation", orderId: "o-1", status: "CancelledBeforeReservation", items: [], updatedAt: "t" },
+    ]);
+    const deps = { store, publisher: recordingPublisher(), ports: {}, clock: () => fixedNow, backoff: async () => undefined };
+    await runReaction(reserveStockWhenOrderPlaced, event, deps);
+    expect(await store.readDocument("stock:A", STOCK_PARTITION)).toMatchObject({ available: 2, reserved: 0 });
+  });
+});

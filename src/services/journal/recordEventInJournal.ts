@@ -64,12 +64,14 @@ export const recordEventInJournal: Reaction<"journal", "recordEventInJournal", J
       // Every entry is committed in the same batch as its step in the summary: an event the summary lists has its
       // entry (a duplicate, nothing to do), and one it does not list has none yet. No read of the entry, which would
       // miss on every first delivery. Without a summary (a flow's first event, or a flow journaled before summaries)
-      // or past the summary's step cap, the entry is read.
+      // or past the summary's step cap, the entry is looked for.
       const listed = summary.steps.some((s) => s.id === event.id);
       if (!listed) store.expectAbsent(journalEntryId(event.id), event.correlationid);
       return { entryRecorded: listed, summary, ttlSeconds };
     }
-    const entry = await readValid(store, journalEntryDocumentSchema, journalEntryId(event.id), event.correlationid);
+    // The flow's first event, as a rule: its entry is as good as new (a first attempt does not read it; if it exists after
+    // all, a duplicate or a flow journaled before summaries, the commit conflicts and the next attempt reads it).
+    const entry = await readValid(store, journalEntryDocumentSchema, journalEntryId(event.id), event.correlationid, { likelyNew: true });
     return { entryRecorded: entry !== undefined, summary, ttlSeconds };
   },
   decide: (event, state, context) => recordEvent(event, state, context.now),

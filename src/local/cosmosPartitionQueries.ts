@@ -8,7 +8,8 @@ import { isExpired, ttlNow } from "./cosmosTtl";
  * journal per read). So the server keeps an index partition → documents, and a query whose request names a partition
  * key (`x-ms-documentdb-partitionkey`, which `@azure/cosmos` sends for `{ partitionKey }`) is evaluated against that
  * partition's documents only. The SQL still runs in full, so a WHERE that contradicts the partition still filters.
- * Cross-partition queries keep the original path. Install after cosmosTtl.ts (startCosmosServer does).
+ * Cross-partition queries keep the original path. The query plan the client requests beside each query is answered
+ * over no documents (the server has no query plans; the client uses one only when the plain query fails). Install after cosmosTtl.ts (startCosmosServer does).
  */
 
 const ITEMS_MODULE = "@vercel/cosmosdb-server/lib/account/items";
@@ -73,6 +74,12 @@ export const parsePartitionKeyHeader = (header: string | string[] | undefined): 
   }
 };
 
+const isQueryPlanRequest = (req: http.IncomingMessage): boolean =>
+  String(req.headers["x-ms-cosmos-is-query-plan-request"] ?? "").toLowerCase() === "true";
+
+/** A partition key no document has. */
+const NO_DOCUMENTS = "\u0000no documents: query plan request";
+
 export const installPartitionQueries = (): void => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const queryModule = require(QUERY_MODULE) as { default: RouteHandler & { [PATCHED]?: true } };
@@ -97,7 +104,7 @@ export const installPartitionQueries = (): void => {
   proto.query = function (this: ItemsLike, params, options) {
     if (options?.partitionKey === undefined) return original.query.call(this, params, options);
     const rids = partitionsOf(this).get(partitionKeyOf(options.partitionKey)) ?? new Set<string>();
-    // Expired documents of the partition go first, as cosmosTtl.ts does for the whole container.
+    // Expired documents are left out, as Cosmos DB never returns them (cosmosTtl.ts removes them when next read).
     const defaultTtl = this._parent?.read()?.defaultTtl;
     const at = ttlNow();
     const live = new Map<string, StoredItem>();
@@ -105,8 +112,7 @@ export const installPartitionQueries = (): void => {
       const item = this._data.get(rid);
       const doc = item?.read();
       if (!item || !doc) rids.delete(rid);
-      else if (isExpired(doc, defaultTtl, at)) this.delete(doc.id as string, this._getPartition(doc));
-      else live.set(rid, item);
+      else if (!isExpired(doc, defaultTtl, at)) live.set(rid, item);
     }
     // The original evaluates the SQL over `this._data`; hand it a view holding only the partition's documents.
     const scoped = Object.create(this) as ItemsLike;
@@ -116,7 +122,9 @@ export const installPartitionQueries = (): void => {
 
   const handler = queryModule.default;
   const scopedHandler: RouteHandler & { [PATCHED]?: true } = async (account, req, res, params) => {
-    const partition = parsePartitionKeyHeader(req.headers["x-ms-documentdb-partitionkey"]);
+    // `@azure/cosmos` asks for a query plan beside every `fetchAll` (used only if the plain execution fails), and the
+    // server would answer it by running the query over the whole container: answer it over no documents instead.
+    const partition = isQueryPlanRequest(req) ? { value: NO_DOCUMENTS } : parsePartitionKeyHeader(req.headers["x-ms-documentdb-partitionkey"]);
     if (!partition) return handler(account, req, res, params);
     // The original handler calls `documents.query(body, { continuation, maxItemCount })`; pass the partition along
     // by wrapping that collection's documents for this request only.

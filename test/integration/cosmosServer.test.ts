@@ -74,6 +74,23 @@ describe("local Cosmos server (real @azure/cosmos client)", () => {
       expect(resources.map((d) => d.id).sort()).toEqual(["s1", "s2", "s3"]);
     });
 
+    it("answers the query plan the client asks for beside every query over no documents, not the whole container", async () => {
+      await container.items.create<Doc>({ id: "plan-1", pk: "plan", value: 1 });
+      const post = (planRequest: boolean) =>
+        fetch(`${server.endpoint}dbs/test/colls/items/docs`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/query+json",
+            "x-ms-documentdb-isquery": "true",
+            "x-ms-documentdb-query-enablecrosspartition": "true",
+            ...(planRequest ? { "x-ms-cosmos-is-query-plan-request": "true" } : {}),
+          },
+          body: JSON.stringify({ query: "SELECT * FROM c WHERE c.pk = 'plan'" }),
+        }).then(async (r) => ((await r.json()) as { Documents: Doc[] }).Documents.map((d) => d.id));
+      expect(await post(false)).toEqual(["plan-1"]);
+      expect(await post(true)).toEqual([]);
+    });
+
     it("follows creates, replaces, upserts, deletes and batches", async () => {
       await container.items.create<Doc>({ id: "f1", pk: "follow", value: 1 });
       expect(await inPartition("follow")).toEqual(["f1"]);

@@ -24,6 +24,15 @@ param defaultTtl int = -1
 @description('Optional. Default time to live in seconds for particular containers, by container name (e.g. the journal\'s retention); the others get `defaultTtl`.')
 param defaultTtlByContainer { *: int } = {}
 
+@description('Optional. Composite indexes for particular containers, by container name (each index a list of `{ path, order }`): the journal\'s flow listing orders summaries by `lastEventAt`.')
+param compositeIndexesByContainer { *: compositeIndex[] } = {}
+
+@description('One composite index: the paths in order, each ascending or descending.')
+type compositeIndex = {
+  path: string
+  order: 'ascending' | 'descending'
+}[]
+
 type resourceTags = { *: string }
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2026-03-15' = {
@@ -85,6 +94,21 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
         }
         // Must be set (not absent) for a per-item `ttl` (inbox and idempotency records) to take effect.
         defaultTtl: defaultTtlByContainer[?containerName] ?? defaultTtl
+        indexingPolicy: {
+          indexingMode: 'consistent'
+          automatic: true
+          includedPaths: [
+            {
+              path: '/*'
+            }
+          ]
+          excludedPaths: [
+            {
+              path: '/"_etag"/?'
+            }
+          ]
+          compositeIndexes: compositeIndexesByContainer[?containerName] ?? []
+        }
       }
     }
   }

@@ -24,8 +24,8 @@ export interface FlowIndex {
  * At 1M flows: the query is cross-partition (each flow is its own logical partition) but Cosmos DB serves
  * `TOP n … ORDER BY c.lastEventAt DESC` from the index in each physical partition and merges n rows per physical
  * partition — the cost grows with the number of physical partitions (tens of GB each), not with the number of flows
- * or events. infra should give the journal container a composite index (kind ASC, lastEventAt DESC) (and with
- * flow/ended for the filtered variants); entries and summaries expire with JOURNAL_TTL_DAYS, which bounds the total.
+ * or events. infra/main.bicep gives the journal container composite indexes (kind ASC, lastEventAt DESC) and (kind
+ * ASC, flow ASC, lastEventAt DESC) for it; entries and summaries expire with JOURNAL_TTL_DAYS, which bounds the total.
  */
 export const flowSummaryQuery = (query: FlowListQuery, deadlines: Deadlines): SqlQuerySpec => {
   const parameters: SqlParameter[] = [{ name: "@limit", value: query.limit }];

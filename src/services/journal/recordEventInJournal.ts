@@ -35,7 +35,9 @@ export const recordEvent = (event: CloudEventEnvelope, state: JournalState, now:
   const { ttlSeconds } = state;
   const changes: Change[] = [];
   const inSummary = state.summary?.steps.some((s) => s.id === event.id) ?? false;
-  if (!inSummary) {
+  // Past the step cap the summary lists no new step, so there the entry alone says the event was counted already.
+  const countedPastCap = state.entryRecorded && (state.summary?.steps.length ?? 0) >= MAX_FLOW_STEPS;
+  if (!inSummary && !countedPastCap) {
     changes.push({ put: addToSummary(state.summary, event, ttlSeconds) });
   }
   if (!state.entryRecorded) {

@@ -1,6 +1,6 @@
 import { CloudEventEnvelope } from "../../../../src/events/envelope";
 import { runReaction } from "../../../../src/platform/reaction";
-import { FLOW_SUMMARY_ID, FlowSummaryDocument } from "../../../../src/services/journal/flowSummary";
+import { FLOW_SUMMARY_ID, FlowSummaryDocument, MAX_FLOW_STEPS } from "../../../../src/services/journal/flowSummary";
 import { JournalPorts } from "../../../../src/services/journal/ports";
 import { JournalEntryDocument, recordEventInJournal } from "../../../../src/services/journal/recordEventInJournal";
 import { parseJournalSettings } from "../../../../src/services/journal/settings";
@@ -105,5 +105,23 @@ describe("journal: recording an event", () => {
     await runReaction(recordEventInJournal, event, { store, publisher: recordingPublisher(), ports: ports(), clock: () => fixedNow });
     const summary = (await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j")) as FlowSummaryDocument;
     expect(summary.steps.map((s) => s.id)).toEqual([event.id]);
+  });
+});
+
+describe("journal: a flow past its summary's step cap", () => {
+  it("counts a redelivered event once: its entry is the record once the summary no longer lists new steps", async () => {
+    const store = createInMemoryStore();
+    const deps = { store, publisher: recordingPublisher(), ports: ports(), clock: () => fixedNow, backoff: async () => undefined };
+    const start = placed();
+    await runReaction(recordEventInJournal, start, deps);
+    const summary = (await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j"))!;
+    const steps = Array.from({ length: MAX_FLOW_STEPS }, (_, i) => ({ id: `old-${i}`, type: "Inventory.StockReserved.v1", service: "inventory", causationid: start.id }));
+    await store.commit("flow-j", [{ op: "replace", ifMatch: summary._etag, document: { ...summary, _etag: undefined, steps, eventCount: MAX_FLOW_STEPS } }]);
+
+    const late = effect(start, "fx-late");
+    expect((await runReaction(recordEventInJournal, late, deps)).outcome).toBe("handled");
+    expect((await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j"))!.eventCount).toBe(MAX_FLOW_STEPS + 1);
+    await runReaction(recordEventInJournal, structuredClone(late), deps);
+    expect((await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j"))!.eventCount).toBe(MAX_FLOW_STEPS + 1);
   });
 });

@@ -242,7 +242,8 @@ export const runReaction = async <Svc extends ServiceName, N extends ReactionNam
 
   // No inbox read up front: most deliveries are first deliveries, and the batch's create of the inbox record refuses a
   // duplicate by itself (atomically with everything else the duplicate would write). Only a refused batch reads it.
-  // A duplicate does run `load` again; loads read their own records first, so nothing outside is done twice.
+  // A duplicate does run `load` again, and nothing outside is done twice: loads read their own records first, and where a
+  // first attempt skips that read (readLikelyNew), an outside call goes through `act`, whose intent create conflicts.
   for (let attempt = 1; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
     try {
       const session = openLoadSession(deps.store, { firstAttempt: attempt === 1 });

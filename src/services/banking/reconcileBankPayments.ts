@@ -17,16 +17,16 @@ export const reconcileBankPayments = async (
   options: { graceInMs: number },
 ): Promise<{ examined: number; repaired: number }> => {
   const now = rt.clock();
+  const cutoff = new Date(now.getTime() - options.graceInMs).toISOString();
   const session = openLoadSession(rt.store);
   const stuck = await queryValid(
     session.store,
     bankPaymentDocumentSchema,
     undefined,
     "c.kind = 'bankPayment' AND c.status = 'Requested' AND c.updatedAt <= @cutoff",
-    [{ name: "@cutoff", value: new Date(now.getTime() - options.graceInMs).toISOString() }],
+    [{ name: "@cutoff", value: cutoff }],
   );
   let repaired = 0;
-  const cutoff = new Date(now.getTime() - options.graceInMs).toISOString();
   const intents = stuck.filter((p) => p.status === "Requested" && (p.updatedAt ?? "") <= cutoff);
   for (const payment of intents) {
     const found = payment.paymentKey ? await rt.ports.bank.findPayment(payment.paymentKey) : undefined;

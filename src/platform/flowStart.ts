@@ -50,7 +50,7 @@ export const commitAndPublish = async (
   event: CloudEventEnvelope,
   warn: (message: string, error: unknown) => void,
 ): Promise<OutboxDocument> => {
-  const outbox = toOutboxDocument(pk, event);
+  const outbox = toOutboxDocument(outboxDocumentId(event.id), pk, [event]);
   await deps.store.commit(pk, [...writes, { op: "create", document: outbox }]);
   try {
     await publishOutbox(deps.store, deps.publisher, pk, [outbox], new Date(event.time));

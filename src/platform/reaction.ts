@@ -6,7 +6,7 @@ import { ReactionEvent, ReactionName, reactionParser } from "./eventParsing";
 import { childTraceparent, deterministicId } from "./ids";
 import { MAX_EVENT_NESTING_DEPTH, NESTING_REJECTION, nestsDeeperThan, shallowEnvelope } from "./nestingGuard";
 import { activeTraceparent } from "./tracing";
-import { OutboxDocument, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
+import { StoredOutboxDocument, outboxDocumentId, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
 import { EventPublisher } from "./publisher";
 import { Act, Change, LoadSession, SessionReader, openLoadSession } from "./loadSession";
 import { DocumentStore, StoredDocument } from "./store";
@@ -69,13 +69,18 @@ export interface Reaction<
   readonly dedupe?: "inbox" | "ownRecord";
 }
 
+/**
+ * The record that a reaction handled a delivery, when its decision published nothing; a decision that published writes
+ * its outbox document under the same id instead (see `commitDecision`), which records the delivery just as well.
+ */
 export interface InboxDocument extends StoredDocument {
   readonly kind: "inbox";
   readonly eventId: string;
   readonly eventType: string;
   readonly reaction: string;
-  readonly outboxIds: readonly string[];
   readonly processedAt: string;
+  /** Only on records written before a decision's events shared its record: the outbox documents they went to. */
+  readonly outboxIds?: readonly string[];
 }
 
 export interface PoisonDocument extends StoredDocument {
@@ -109,6 +114,7 @@ export type ReactionOutcome =
 const defaultBackoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random())));
 
+/** The id of the record of one delivery to one reaction: an inbox document, or the outbox document of what it published. */
 export const inboxDocumentId = (reaction: string, eventId: string): string => `inbox:${reaction}:${eventId}`;
 
 /**
@@ -163,10 +169,12 @@ export const parkPoisonEvent = async (
 };
 
 /**
- * Commits a decision in one transactional batch — its changes (as writes with the versions `session` read), the events
- * as outbox entries (deterministic ids, so a retried decision names them the same way) and any extra record (the
- * inbox) — then publishes the events. Used by the reaction runner and by timers that settle state on their own
- * (reconciliation), which have a cause but no delivery: they read through an `openLoadSession` of their own.
+ * Commits a decision in one transactional batch — its changes (as writes with the versions `session` read) and the
+ * events it publishes, all in one outbox document (deterministic event ids, so a retried decision names them the same
+ * way) — then publishes the events. With `delivery` (the reaction runner) the outbox document takes the delivery's
+ * record id, or, when the decision publishes nothing, an inbox document does: either way a redelivery's create of that
+ * id conflicts, so one write records the delivery and carries its events. Timers that settle state on their own
+ * (reconciliation) have a cause but no delivery: their outbox document is named after its first event.
  * Throws ConcurrencyConflictError when the batch loses a race; nothing is then written or published.
  */
 export const commitDecision = async (
@@ -177,7 +185,7 @@ export const commitDecision = async (
   decision: Decision,
   session: Pick<LoadSession, "writesFor">,
   now: Date,
-  extraRecord?: (outboxIds: readonly string[]) => StoredDocument,
+  delivery?: { readonly recordId: string; inboxRecord(): InboxDocument },
 ): Promise<CloudEventEnvelope[]> => {
   decision.publish.forEach((e) => assertPublishable(by.service, e));
   // Same flow as the cause, cause recorded, trace continued; deterministic ids, so a retried decision names them alike.
@@ -192,14 +200,11 @@ export const commitDecision = async (
       parentTraceparent: cause.traceparent,
     }),
   );
-  const outbox: OutboxDocument[] = outgoing.map((e) => toOutboxDocument(pk, e));
-  const extra = extraRecord?.(outbox.map((d) => d.id));
-  await deps.store.commit(pk, [
-    ...session.writesFor(decision.changes),
-    ...(extra ? [{ op: "create" as const, document: extra }] : []),
-    ...outbox.map((document) => ({ op: "create" as const, document })),
-  ]);
-  await publishOutbox(deps.store, deps.publisher, pk, outbox, now);
+  const [first] = outgoing;
+  const outbox = first ? toOutboxDocument(delivery?.recordId ?? outboxDocumentId(first.id), pk, outgoing) : undefined;
+  const record: StoredDocument | undefined = outbox ?? delivery?.inboxRecord();
+  await deps.store.commit(pk, [...session.writesFor(decision.changes), ...(record ? [{ op: "create" as const, document: record }] : [])]);
+  if (outbox) await publishOutbox(deps.store, deps.publisher, pk, [outbox], now);
   return outgoing;
 };
 
@@ -254,14 +259,13 @@ export const runReaction = async <Svc extends ServiceName, N extends ReactionNam
         now,
         newId: () => deterministicId(envelope.id, reaction.name, "id", String(idCounter++)),
       });
-      const inboxDocument = (outboxIds: readonly string[]): InboxDocument => ({
+      const inboxRecord = (): InboxDocument => ({
         id: inboxId,
         pk,
         kind: "inbox",
         eventId: envelope.id,
         eventType: envelope.type,
         reaction: reaction.name,
-        outboxIds,
         processedAt: now.toISOString(),
         ttl: INBOX_TTL_SECONDS,
       });
@@ -271,14 +275,22 @@ export const runReaction = async <Svc extends ServiceName, N extends ReactionNam
         await deps.store.commit(pk, session.writesFor(decision.changes));
         return { outcome: "handled", published: [] };
       }
-      const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, envelope, decision, session, now, inboxDocument);
+      const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, envelope, decision, session, now, {
+        recordId: inboxId,
+        inboxRecord,
+      });
       return { outcome: "handled", published };
     } catch (error) {
       if (!(error instanceof ConcurrencyConflictError)) throw error;
       // A reaction that dedupes by its own record has no inbox record to find: its next load sees the duplicate.
-      const inbox = reaction.dedupe === "ownRecord" ? undefined : await deps.store.readDocument<InboxDocument>(inboxId, pk);
-      if (inbox) {
-        const republished = await publishPendingOutboxOfPartition(deps.store, deps.publisher, pk, inbox.outboxIds, deps.clock());
+      const record = reaction.dedupe === "ownRecord" ? undefined : await deps.store.readDocument<InboxDocument | StoredOutboxDocument>(inboxId, pk);
+      if (record) {
+        // The delivery's record: its outbox document (re-published if a crash left it unsent), or an inbox record,
+        // which lists outbox documents only when written before events shared the record.
+        const republished =
+          record.kind === "outbox"
+            ? await publishOutbox(deps.store, deps.publisher, pk, [record], deps.clock())
+            : await publishPendingOutboxOfPartition(deps.store, deps.publisher, pk, record.outboxIds ?? [], deps.clock());
         log(`duplicate delivery of ${envelope.type} ${envelope.id}; re-published ${republished} unsent event(s)`);
         return { outcome: "duplicate", republished };
       }

@@ -1,6 +1,6 @@
 import { CosmosClient } from "@azure/cosmos";
 import { startCosmosServer, CosmosServer } from "../../src/local/cosmosServer";
-import { relayPendingOutbox, toOutboxDocument } from "../../src/platform/outbox";
+import { outboxDocumentId, relayPendingOutbox, toOutboxDocument } from "../../src/platform/outbox";
 import { DocumentStore, createCosmosDocumentStore } from "../../src/platform/store";
 import { fixedNow } from "../support/events";
 import { recordingPublisher } from "../support/inMemoryStore";
@@ -8,6 +8,8 @@ import { recordingPublisher } from "../support/inMemoryStore";
 const envelope = (id: string, time: string) => ({
   specversion: "1.0" as const, id, source: "/services/orders", type: "Orders.OrderConfirmed.v1", time, correlationid: "flow", data: { orderId: "o" },
 });
+
+const outboxOf = (pk: string, event: ReturnType<typeof envelope>) => toOutboxDocument(outboxDocumentId(event.id), pk, [event]);
 
 /** The relay's query runs as SQL against the Cosmos-protocol server through the real @azure/cosmos client. */
 describe("outbox relay against Cosmos", () => {
@@ -28,9 +30,9 @@ describe("outbox relay against Cosmos", () => {
   });
 
   it("publishes what a crash left unsent once past the grace period, marks it sent, and then finds nothing", async () => {
-    await store.commit("o-1", [{ op: "create", document: toOutboxDocument("o-1", envelope("old", new Date(fixedNow.getTime() - 60_000).toISOString())) }]);
-    await store.commit("o-2", [{ op: "create", document: toOutboxDocument("o-2", envelope("fresh", new Date(fixedNow.getTime() - 1_000).toISOString())) }]);
-    await store.commit("o-3", [{ op: "create", document: { ...toOutboxDocument("o-3", envelope("sent", "2020-01-01T00:00:00.000Z")), sentAt: "2020-01-01T00:00:01.000Z" } }]);
+    await store.commit("o-1", [{ op: "create", document: outboxOf("o-1", envelope("old", new Date(fixedNow.getTime() - 60_000).toISOString())) }]);
+    await store.commit("o-2", [{ op: "create", document: outboxOf("o-2", envelope("fresh", new Date(fixedNow.getTime() - 1_000).toISOString())) }]);
+    await store.commit("o-3", [{ op: "create", document: { ...outboxOf("o-3", envelope("sent", "2020-01-01T00:00:00.000Z")), sentAt: "2020-01-01T00:00:01.000Z" } }]);
     const publisher = recordingPublisher();
     await expect(relayPendingOutbox(store, publisher, { now: fixedNow, olderThanInMs: 10_000 })).resolves.toBe(1);
     expect(publisher.published.map((e) => e.id)).toEqual(["old"]);
@@ -39,12 +41,23 @@ describe("outbox relay against Cosmos", () => {
   });
 
   it("leaves entries unsent while Event Grid is down, so the next run publishes them", async () => {
-    await store.commit("o-4", [{ op: "create", document: toOutboxDocument("o-4", envelope("down", "2020-01-01T00:00:00.000Z")) }]);
+    await store.commit("o-4", [{ op: "create", document: outboxOf("o-4", envelope("down", "2020-01-01T00:00:00.000Z")) }]);
     const publisher = recordingPublisher();
     publisher.failNext = 1;
     await expect(relayPendingOutbox(store, publisher, { now: fixedNow, olderThanInMs: 0 })).rejects.toThrow("Event Grid unavailable");
     expect(await store.readDocument("outbox:down", "o-4")).not.toHaveProperty("sentAt");
     await relayPendingOutbox(store, publisher, { now: fixedNow, olderThanInMs: 0 });
     expect(publisher.published.map((e) => e.id)).toContain("down");
+  });
+
+  it("publishes every event of a decision's document together, and a document of the one-event shape written before", async () => {
+    const old = "2020-01-01T00:00:00.000Z";
+    await store.commit("o-5", [{ op: "create", document: toOutboxDocument("inbox:r:cause", "o-5", [envelope("first", old), envelope("second", old)]) }]);
+    await store.commit("o-6", [{ op: "create", document: { id: "outbox:legacy", pk: "o-6", kind: "outbox", event: envelope("legacy", old) } }]);
+    const publisher = recordingPublisher();
+    await expect(relayPendingOutbox(store, publisher, { now: fixedNow, olderThanInMs: 0 })).resolves.toBe(3);
+    expect(publisher.published.map((e) => e.id).sort()).toEqual(["first", "legacy", "second"]);
+    expect(await store.readDocument("inbox:r:cause", "o-5")).toMatchObject({ sentAt: fixedNow.toISOString() });
+    expect(await store.readDocument("outbox:legacy", "o-6")).toMatchObject({ sentAt: fixedNow.toISOString() });
   });
 });

@@ -1,6 +1,7 @@
 import type { Database } from "@azure/cosmos";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import { TopicName, eventCatalog, isEventType } from "../../events/catalog";
+import { StoredOutboxDocument, eventsOfOutbox, outboxDocumentId } from "../../platform/outbox";
 import { services } from "../../topology";
 
 /** A CloudEvent as the journal stored it: context attributes, `data` and flat extension attributes. */
@@ -42,11 +43,19 @@ export const eventsAsPublished = async (database: Database, events: readonly Sto
     events.map(async (e) => {
       if (!isEventType(e.type)) throw new Error(`unknown event type ${e.type}`);
       const container = database.container(services[eventCatalog[e.type].publisher].container);
+      // A flow's first event has an outbox document of its own id; a reaction's events share the document of the
+      // delivery that caused them, found by the flow's correlation id (one flow holds a few).
       const { resources } = await container.items
-        .query<{ event: StoredCloudEvent }>({ query: "SELECT * FROM c WHERE c.id = @id", parameters: [{ name: "@id", value: `outbox:${e.id}` }] })
+        .query<StoredOutboxDocument>({
+          query: "SELECT * FROM c WHERE c.kind = 'outbox' AND (c.id = @id OR c.events[0].correlationid = @correlationId)",
+          parameters: [
+            { name: "@id", value: outboxDocumentId(e.id) },
+            { name: "@correlationId", value: String(e.correlationid) },
+          ],
+        })
         .fetchAll();
-      const original = resources[0]?.event;
+      const original = resources.flatMap(eventsOfOutbox).find((published) => published.id === e.id);
       if (!original) throw new Error(`No outbox record of ${e.type} ${e.id} in ${eventCatalog[e.type].publisher}: cannot send it again as published`);
-      return original;
+      return original as StoredCloudEvent;
     }),
   );

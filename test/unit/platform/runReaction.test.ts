@@ -16,14 +16,16 @@ const deps = (store = createInMemoryStore(), publisher = recordingPublisher()) =
 });
 
 describe("runReaction: the consistency machinery around a pure decision", () => {
-  it("commits state, inbox and outbox in one batch, then publishes an event caused by the input", async () => {
+  it("commits state and the outbox document, which is also the delivery's record, in one batch, then publishes an event caused by the input", async () => {
     const d = deps();
     const event = confirmed();
     const result = await runReaction(sendInvoiceWhenPaymentConfirmed, event, d);
     expect(result.outcome).toBe("handled");
     expect(d.store.commits[0]?.writes.map((w) => (w.op === "delete" ? w.id : `${w.op}:${w.document.kind}`))).toEqual([
-      "create:invoice", "create:inbox", "create:outbox",
+      "create:invoice", "create:outbox",
     ]);
+    // The outbox document takes the delivery's inbox id: no inbox document beside it.
+    expect(d.store.all().find((x) => x.kind === "outbox")?.id).toBe(`inbox:sendInvoiceWhenPaymentConfirmed:${event.id}`);
     expect(d.publisher.published).toHaveLength(1);
     expect(d.publisher.published[0]).toMatchObject({
       type: "Invoicing.InvoiceSent.v1",
@@ -70,8 +72,37 @@ describe("runReaction: the consistency machinery around a pure decision", () => 
     const again = await runReaction(sendInvoiceWhenPaymentConfirmed, event, d);
     expect(again).toEqual({ outcome: "duplicate", republished: 1 });
     expect(d.publisher.published).toHaveLength(1);
-    const expectedId = d.store.all().find((x) => x.kind === "outbox")?.id;
-    expect(`outbox:${d.publisher.published[0]?.id}`).toBe(expectedId);
+    const [stored] = d.store.all().filter((x) => x.kind === "outbox");
+    expect(stored).toMatchObject({ sentAt: fixedNow.toISOString(), events: [{ id: d.publisher.published[0]?.id }] });
+  });
+
+  it("writes an inbox record when the decision publishes nothing, under the id a publishing decision's outbox takes", async () => {
+    const d = deps();
+    const event = confirmed();
+    // A redelivery that finds its invoice decides nothing new; its record's create is what refuses it.
+    await runReaction(sendInvoiceWhenPaymentConfirmed, event, d);
+    const commitsBefore = d.store.commits.length;
+    await expect(runReaction(sendInvoiceWhenPaymentConfirmed, structuredClone(event), d)).resolves.toEqual({ outcome: "duplicate", republished: 0 });
+    expect(d.store.commits).toHaveLength(commitsBefore);
+    expect(d.store.all().filter((x) => x.kind === "inbox")).toEqual([]);
+  });
+
+  it("on a redelivery, re-publishes what an inbox record written before records carried events points to", async () => {
+    const event = confirmed();
+    const legacyOutbox = {
+      id: "outbox:legacy-1", pk: "o-1", kind: "outbox",
+      event: { ...anEvent("Invoicing.InvoiceSent.v1", { orderId: "o-1", invoiceId: "i", amount: 30, currency: "EUR" }), id: "legacy-1" },
+    };
+    const store = createInMemoryStore([
+      { id: `inbox:sendInvoiceWhenPaymentConfirmed:${event.id}`, pk: "o-1", kind: "inbox", eventId: event.id, eventType: event.type,
+        reaction: "sendInvoiceWhenPaymentConfirmed", outboxIds: ["outbox:legacy-1"], processedAt: fixedNow.toISOString() },
+      legacyOutbox,
+      { id: "invoice:o-1", pk: "o-1", kind: "invoice", orderId: "o-1", status: "Sent", updatedAt: fixedNow.toISOString() },
+    ]);
+    const d = deps(store);
+    await expect(runReaction(sendInvoiceWhenPaymentConfirmed, event, d)).resolves.toEqual({ outcome: "duplicate", republished: 1 });
+    expect(d.publisher.published.map((e) => e.id)).toEqual(["legacy-1"]);
+    expect(await store.readDocument("outbox:legacy-1", "o-1")).toMatchObject({ sentAt: fixedNow.toISOString() });
   });
 
   it("parks a schema-invalid event as poison and reports success, so Event Grid does not retry it", async () => {

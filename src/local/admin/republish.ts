@@ -56,6 +56,6 @@ export const eventsAsPublished = async (database: Database, events: readonly Sto
         .fetchAll();
       const original = resources.flatMap(eventsOfOutbox).find((published) => published.id === e.id);
       if (!original) throw new Error(`No outbox record of ${e.type} ${e.id} in ${eventCatalog[e.type].publisher}: cannot send it again as published`);
-      return original as StoredCloudEvent;
+      return original;
     }),
   );

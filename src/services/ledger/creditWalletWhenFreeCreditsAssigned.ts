@@ -31,7 +31,8 @@ export const creditWalletWhenFreeCreditsAssigned: Reaction<"ledger", "creditWall
     const { walletId, grantId } = event.data;
     const [wallet, entry] = await Promise.all([
       readWallet(store, walletId),
-      readValid(store, ledgerEntryDocumentSchema, entryDocumentId(entryIdFor("FreeCredits", grantId)), walletId),
+      // Named after the grant: new on a first delivery as a rule (a conflict makes the next attempt read it).
+      readValid(store, ledgerEntryDocumentSchema, entryDocumentId(entryIdFor("FreeCredits", grantId)), walletId, { likelyNew: true }),
     ]);
     return { wallet, entry };
   },

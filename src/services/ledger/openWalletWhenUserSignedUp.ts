@@ -18,6 +18,7 @@ export const openWalletWhenUserSignedUp: Reaction<"ledger", "openWalletWhenUserS
   service: "ledger",
   name: "openWalletWhenUserSignedUp",
   partitionKey: (event) => event.data.userId,
-  load: async (event, { store, ports }) => ({ wallet: await readWallet(store, event.data.userId), currency: ports.walletCurrency }),
+  // The signed-up user's wallet: new on a first delivery as a rule (a conflict makes the next attempt read it).
+  load: async (event, { store, ports }) => ({ wallet: await readWallet(store, event.data.userId, { likelyNew: true }), currency: ports.walletCurrency }),
   decide: openWallet,
 };

@@ -19,6 +19,7 @@ export const rememberRecipientWhenUserSignedUp: Reaction<"notifications", "remem
   service: "notifications",
   name: "rememberRecipientWhenUserSignedUp",
   partitionKey: (event) => event.data.userId,
-  load: (event, { store }) => readValid(store, recipientDocumentSchema, RECIPIENT_DOCUMENT_ID, event.data.userId),
+  // The signed-up user's recipient record: new on a first delivery as a rule (a conflict makes the next attempt read it).
+  load: (event, { store }) => readValid(store, recipientDocumentSchema, RECIPIENT_DOCUMENT_ID, event.data.userId, { likelyNew: true }),
   decide: (event, existing) => rememberRecipient(event, existing),
 };

@@ -62,7 +62,8 @@ export const assignFreeCreditsWhenUserSignedUp: Reaction<"rewards", "assignFreeC
   name: "assignFreeCreditsWhenUserSignedUp",
   partitionKey: (event) => event.data.userId,
   async load(event, { store, ports }) {
-    const grant = await readValid(store, freeCreditsGrantDocumentSchema, grantDocumentId(event.data.userId), event.data.userId);
+    // Named after the user the event signed up: new on a first delivery as a rule (a conflict makes the next attempt read it).
+    const grant = await readValid(store, freeCreditsGrantDocumentSchema, grantDocumentId(event.data.userId), event.data.userId, { likelyNew: true });
     return { grant, offer: ports.freeCredits };
   },
   decide: assignFreeCredits,

@@ -91,7 +91,7 @@ describe("runReaction: the consistency machinery around a pure decision", () => 
     const event = confirmed();
     const legacyOutbox = {
       id: "outbox:legacy-1", pk: "o-1", kind: "outbox",
-      event: { ...anEvent("Invoicing.InvoiceSent.v1", { orderId: "o-1", invoiceId: "i", amount: 30, currency: "EUR" }), id: "legacy-1" },
+      event: { ...anEvent("Invoicing.InvoiceSent.v1", { orderId: "o-1", invoiceId: "i", customerId: "c-1", total: 30, currency: "EUR" }), id: "legacy-1" },
     };
     const store = createInMemoryStore([
       { id: `inbox:sendInvoiceWhenPaymentConfirmed:${event.id}`, pk: "o-1", kind: "inbox", eventId: event.id, eventType: event.type,

@@ -209,7 +209,8 @@ const countFlows = async (
   observer.setDetailed(false);
   const store = diffCounts(observer.counts(), before);
   const deliveries = stack.eventGrid.deliveries().filter((d) => d.time >= since);
-  const durations = deliveries.map((d) => d.durationInMs);
+  // A batch's events share one request (the journal's subscriptions take batches): each is charged its share of it.
+  const durations = deliveries.map((d) => d.durationInMs / (d.batchSize ?? 1));
   // The POST that starts a flow is an execution too; its duration is not observable here, so it is charged the
   // median delivery's.
   const apiMs = flows * median(durations.length ? durations : [0]);

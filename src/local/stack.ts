@@ -186,6 +186,8 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       topic: s.topic,
       includedEventTypes: s.includedEventTypes,
       endpointUrl: `${functionsUrls[s.service]}/runtime/webhooks/EventGrid?functionName=${encodeURIComponent(s.functionName)}`,
+      // As infra/subscriptions.bicep sets it (the journal takes batches); the Bicep's preferred size is the default 64 KB.
+      maxEventsPerBatch: s.maxEventsPerBatch,
     }));
     return {
       apiUrl: `${functionsUrls.orders ?? Object.values(functionsUrls)[0]}/api`,

@@ -434,4 +434,46 @@ describe("Event Grid emulator", () => {
 
     expect(receiver.forFunction("audit")).toHaveLength(2);
   });
+
+  describe("batched delivery (maxEventsPerBatch > 1)", () => {
+    const batched = (name: string, extra: Partial<EmulatorSubscription> = {}): EmulatorSubscription => ({ ...sub(name), maxEventsPerBatch: 3, ...extra });
+    const idsOf = (received: Received) => (received.body as unknown as { id: string }[]).map((e) => e.id);
+
+    it("takes the events already waiting for the subscription, up to the cap, as one JSON array; never waits for more", async () => {
+      const eg = await start([batched("journal"), sub("audit")], { maxConcurrentDeliveries: 1 });
+      await client(eg).send(Array.from({ length: 7 }, (_, i) => placed(`b-${i}`)));
+      await eg.idle(5000);
+
+      const journal = receiver.forFunction("journal");
+      // The first event finds nothing else queued and goes alone; the rest wait for the one delivery slot.
+      expect(journal.map((r) => Array.isArray(r.body) && idsOf(r).length)).toEqual([1, 3, 3]);
+      expect(journal.flatMap(idsOf).sort()).toEqual(Array.from({ length: 7 }, (_, i) => `b-${i}`));
+      expect(journal.every((r) => r.headers["content-type"] === "application/cloudevents-batch+json; charset=utf-8")).toBe(true);
+      // Another subscription of the same topic keeps one object per request.
+      expect(receiver.forFunction("audit").every((r) => !Array.isArray(r.body))).toBe(true);
+      expect(eg.deliveries().filter((d) => d.subscription === "journal").map((d) => d.batchSize ?? 1)).toEqual([1, 3, 3, 3, 3, 3, 3]);
+    });
+
+    it("fails and retries a batch as a whole: each of its events is attempted again", async () => {
+      const eg = await start([batched("journal")], { maxConcurrentDeliveries: 1 });
+      receiver.script.set("journal", (call) => (call === 2 ? 500 : 200));
+      await client(eg).send([placed("r-0"), placed("r-1"), placed("r-2")]);
+      await eg.idle(5000);
+
+      const attempts = eg.deliveries().map((d) => `${d.eventId}#${d.attempt}:${d.outcome}`);
+      expect(attempts).toEqual(expect.arrayContaining(["r-0#1:Succeeded", "r-1#1:GenericError", "r-2#1:GenericError", "r-1#2:Succeeded", "r-2#2:Succeeded"]));
+      expect(eg.deadLetters()).toEqual([]);
+    });
+
+    it("keeps a batch under preferredBatchSizeInKilobytes", async () => {
+      const eg = await start([batched("journal", { maxEventsPerBatch: 10, preferredBatchSizeInKilobytes: 1 })], { maxConcurrentDeliveries: 1 });
+      await client(eg).send(Array.from({ length: 4 }, (_, i) => placed(`s-${i}`, { orderId: `s-${i}`, note: "x".repeat(400) })));
+      await eg.idle(5000);
+
+      const sizes = receiver.forFunction("journal").map((r) => idsOf(r).length);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(4);
+      // Each event is ~0.6 KB: two never fit in 1 KB.
+      expect(Math.max(...sizes)).toBe(1);
+    });
+  });
 });

@@ -28,16 +28,25 @@ interface DeliveryJob {
   attempts: number;
   lastResult?: AttemptResult;
   lastAttemptAtInMs?: number;
+  /** The event's JSON size, measured once when a batch is formed. */
+  bytes?: number;
 }
 
 const MAX_DELIVERY_RECORDS = 10_000;
+/** How far past the head of the queue a batch looks for events of its subscription, so forming one stays cheap. */
+const MAX_BATCH_LOOKAHEAD = 1_000;
+const DEFAULT_PREFERRED_BATCH_KB = 64;
+
+const sizeOf = (job: DeliveryJob): number => (job.bytes ??= Buffer.byteLength(JSON.stringify(job.event)));
+const sameSubscription = (a: DeliveryJob, b: DeliveryJob): boolean => a.topic === b.topic && a.subscription.name === b.subscription.name;
 
 /**
  * Event Grid's delivery loop for one emulator: at-least-once, unordered, retried per the policy, dead-lettered at the
  * end. Concurrency is bounded so a burst of events does not open thousands of sockets on a laptop.
  */
 export class DeliveryScheduler {
-  private readonly queue: DeliveryJob[] = [];
+  /** Jobs in arrival order; a slot a batch took out of order is left undefined. */
+  private readonly queue: (DeliveryJob | undefined)[] = [];
   private queueHead = 0;
   private inFlight = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -133,10 +142,12 @@ export class DeliveryScheduler {
   private pump(): void {
     while (!this.closed && this.inFlight < this.config.maxConcurrentDeliveries && this.queueHead < this.queue.length) {
       const job = this.queue[this.queueHead];
+      this.queue[this.queueHead] = undefined;
       this.queueHead += 1;
       if (!job) continue;
+      const batch = [job, ...this.takeBatchMates(job)];
       this.inFlight += 1;
-      void this.attempt(job).finally(() => {
+      void this.attempt(batch).finally(() => {
         this.inFlight -= 1;
         this.pump();
         this.notifyIfIdle();
@@ -148,27 +159,62 @@ export class DeliveryScheduler {
     }
   }
 
-  private async attempt(job: DeliveryJob): Promise<void> {
-    const startedAt = this.now();
-    if (startedAt >= job.publishedAtInMs + this.config.policy.eventTimeToLiveInMs) {
-      this.deadLetter(job, "TimeToLiveExceeded");
-      return;
+  /**
+   * Event Grid's batching is optimistic: a delivery takes the events of its subscription that are already waiting, up to
+   * `maxEventsPerBatch` and `preferredBatchSizeInKilobytes`, and never waits for more. Each keeps its own attempt count
+   * and retry schedule; a failed batch is retried event by event, and they may batch again with others.
+   */
+  private takeBatchMates(first: DeliveryJob): DeliveryJob[] {
+    const max = first.subscription.maxEventsPerBatch ?? 1;
+    if (max <= 1) return [];
+    const budget = (first.subscription.preferredBatchSizeInKilobytes ?? DEFAULT_PREFERRED_BATCH_KB) * 1024;
+    let bytes = sizeOf(first);
+    const mates: DeliveryJob[] = [];
+    const end = Math.min(this.queue.length, this.queueHead + MAX_BATCH_LOOKAHEAD);
+    for (let i = this.queueHead; i < end && mates.length < max - 1; i++) {
+      const job = this.queue[i];
+      if (!job || !sameSubscription(job, first)) continue;
+      if (bytes + sizeOf(job) > budget) break;
+      bytes += sizeOf(job);
+      mates.push(job);
+      this.queue[i] = undefined;
     }
-    job.attempts += 1;
-    job.lastAttemptAtInMs = startedAt;
+    return mates;
+  }
+
+  private async attempt(batch: readonly DeliveryJob[]): Promise<void> {
+    const startedAt = this.now();
+    const live = batch.filter((job) => {
+      if (startedAt < job.publishedAtInMs + this.config.policy.eventTimeToLiveInMs) return true;
+      this.deadLetter(job, "TimeToLiveExceeded");
+      return false;
+    });
+    const [first] = live;
+    if (!first) return;
+    for (const job of live) {
+      job.attempts += 1;
+      job.lastAttemptAtInMs = startedAt;
+    }
     const result = await postToWebhook({
-      endpointUrl: job.subscription.endpointUrl,
-      event: job.event,
-      subscriptionName: job.subscription.name,
-      deliveryCount: job.attempts - 1,
+      endpointUrl: first.subscription.endpointUrl,
+      events: live.map((job) => job.event),
+      batch: (first.subscription.maxEventsPerBatch ?? 1) > 1,
+      subscriptionName: first.subscription.name,
+      deliveryCount: first.attempts - 1,
       timeoutInMs: this.config.deliveryTimeoutInMs,
       signal: this.abort.signal,
       agents: this.agents,
     });
-    job.lastResult = result;
     const finishedAt = this.now();
-    this.record(job, result, startedAt, finishedAt);
+    for (const job of live) {
+      job.lastResult = result;
+      this.record(job, result, startedAt, finishedAt, live.length);
+    }
     if (this.closed) return;
+    for (const job of live) this.afterAttempt(job, result, finishedAt);
+  }
+
+  private afterAttempt(job: DeliveryJob, result: AttemptResult, finishedAt: number): void {
     const next = decideNextStep(result, job.attempts, this.config.policy, job.publishedAtInMs, finishedAt);
     switch (next.kind) {
       case "done":
@@ -205,7 +251,7 @@ export class DeliveryScheduler {
     this.timers.add(timer);
   }
 
-  private record(job: DeliveryJob, result: AttemptResult, startedAt: number, finishedAt: number): void {
+  private record(job: DeliveryJob, result: AttemptResult, startedAt: number, finishedAt: number, batchSize: number): void {
     const record: DeliveryRecord = {
       subscription: job.subscription.name,
       topic: job.topic,
@@ -217,6 +263,7 @@ export class DeliveryScheduler {
       ...(result.errorMessage === undefined ? {} : { errorMessage: result.errorMessage }),
       time: new Date(startedAt).toISOString(),
       durationInMs: finishedAt - startedAt,
+      ...(batchSize > 1 ? { batchSize } : {}),
     };
     this.records.push(record);
     this.config.onAttempt?.(record, job.event);
@@ -280,7 +327,8 @@ export class DeliveryScheduler {
   }
 
   private describeBusy(): string {
-    return `${this.queue.length - this.queueHead} queued, ${this.inFlight} in flight, ${this.timers.size} waiting to retry, ${this.pendingWrites.size} dead letter(s) being written`;
+    const queued = this.queue.slice(this.queueHead).filter((job) => job !== undefined).length;
+    return `${queued} queued, ${this.inFlight} in flight, ${this.timers.size} waiting to retry, ${this.pendingWrites.size} dead letter(s) being written`;
   }
 }
 

@@ -14,6 +14,14 @@ export interface EmulatorSubscription {
   includedEventTypes?: readonly string[];
   /** Full webhook URL, including `?functionName=` for the Functions host. */
   endpointUrl: string;
+  /**
+   * Above 1, deliveries are batches, as Event Grid's `maxEventsPerBatch`: a JSON array of up to this many events that
+   * are waiting for this subscription when a delivery starts (it never waits to fill one), all succeeding or failing
+   * together. Default 1: one object per request.
+   */
+  maxEventsPerBatch?: number;
+  /** A batch's size cap in KB, as Event Grid's `preferredBatchSizeInKilobytes`; one event larger still goes alone. Default 64. */
+  preferredBatchSizeInKilobytes?: number;
 }
 
 export interface EmulatorTopic {
@@ -106,7 +114,10 @@ export interface DeliveryRecord {
   errorMessage?: string;
   /** ISO 8601, when the attempt started. */
   time: string;
+  /** Of the whole request: a batch's events share it. */
   durationInMs: number;
+  /** How many events the request carried, when it was a batch of more than one. */
+  batchSize?: number;
 }
 
 export interface EventGridEmulator {

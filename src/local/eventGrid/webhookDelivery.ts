@@ -5,7 +5,9 @@ import type { EmulatorCloudEvent } from "./types";
 
 export interface WebhookRequest {
   endpointUrl: string;
-  event: EmulatorCloudEvent;
+  /** One object per request unless `batch`: then a JSON array (CloudEvents batch mode) of all of them. */
+  events: readonly EmulatorCloudEvent[];
+  batch: boolean;
   subscriptionName: string;
   /** 0 on the first attempt, as Event Grid's `aeg-delivery-count`. */
   deliveryCount: number;
@@ -17,11 +19,12 @@ export interface WebhookRequest {
 const MAX_ERROR_TEXT = 500;
 
 /**
- * POSTs one CloudEvent the way Event Grid delivers to a webhook with the CloudEvents schema and the default batch size
- * of 1: structured content mode, one object per request. Never throws: every ending becomes an `AttemptResult`.
+ * POSTs CloudEvents the way Event Grid delivers to a webhook with the CloudEvents schema: with the default batch size
+ * of 1 in structured content mode, one object per request; with batching on, in batched content mode, one JSON array.
+ * Never throws: every ending becomes an `AttemptResult`.
  */
 export function postToWebhook(request: WebhookRequest): Promise<AttemptResult> {
-  const body = Buffer.from(JSON.stringify(request.event), "utf8");
+  const body = Buffer.from(JSON.stringify(request.batch ? request.events : request.events[0]), "utf8");
   return new Promise<AttemptResult>((resolve) => {
     let settled = false;
     const finish = (result: AttemptResult): void => {
@@ -43,7 +46,7 @@ export function postToWebhook(request: WebhookRequest): Promise<AttemptResult> {
       method: "POST",
       agent: isHttps ? request.agents.https : request.agents.http,
       headers: {
-        "content-type": "application/cloudevents+json; charset=utf-8",
+        "content-type": request.batch ? "application/cloudevents-batch+json; charset=utf-8" : "application/cloudevents+json; charset=utf-8",
         "content-length": body.length,
         "aeg-event-type": "Notification",
         "aeg-subscription-name": request.subscriptionName.toUpperCase(),

@@ -70,6 +70,8 @@ describe("flows API on the local stack", () => {
     const journaled = resources.filter((d) => d.kind === "journalEntry" || d.kind === "flowSummary");
     expect(journaled.length).toBeGreaterThanOrEqual(6);
     expect(journaled.map((d) => [d.kind, d.ttl]).filter(([, ttl]) => ttl !== 30 * 24 * 3600)).toEqual([]);
+    // A write is charged per KB started: every journal document of an order, as the server returns it, fits in one.
+    expect(journaled.map((d) => [d.id, Buffer.byteLength(JSON.stringify(d))]).filter(([, bytes]) => (bytes as number) > 1024)).toEqual([]);
   });
 
   it("ends an order cancelled for want of stock as failed, its compensations done, waiting for nothing", async () => {

@@ -1,7 +1,7 @@
 import { FlowName, QuietReaction, flowNames, flows } from "../../flows";
 import { ReactionSpec, ServiceName, functionNameOf, listReactions, listSubscriptions, serviceNames, services } from "../../topology";
 import { DeadLetterView, PoisonView } from "./flowIncidents";
-import { FlowSummaryDocument } from "./flowSummary";
+import { FlowSummaryDocument, flowSteps } from "./flowSummary";
 
 export const flowStatuses = ["running", "completed", "failed", "stalled"] as const;
 export type FlowStatus = (typeof flowStatuses)[number];
@@ -55,7 +55,7 @@ const stillOwed = (quiet: QuietReaction | undefined, held: ReadonlySet<string>):
  * only the view of one flow reads (`GET /api/flows/{id}`).
  */
 export const waitingFor = (summary: Pick<FlowSummaryDocument, "flow" | "steps">, incidents: ReactionIncidents = {}): string[] => {
-  const { steps } = summary;
+  const steps = flowSteps(summary);
   const outcomes = new Set(steps.filter((s) => s.causationid !== undefined && s.service !== undefined).map((s) => `${s.causationid}\u0000${s.service}`));
   const held = new Set(steps.map((s) => s.type));
   const quietReactions: Readonly<Record<string, QuietReaction>> = summary.flow ? flows[summary.flow].quietReactions : {};
@@ -90,7 +90,7 @@ export interface FlowListItem {
 }
 
 export const toFlowListItem = (summary: FlowSummaryDocument, deadlines: Deadlines, now: Date): FlowListItem => ({
-  correlationId: summary.correlationId,
+  correlationId: summary.pk,
   flow: summary.flow,
   status: statusOf(summary, deadlines, now),
   startedAt: summary.startedAt,

@@ -4,7 +4,7 @@ import { redactEvent } from "../../events/redaction";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
 import { Change } from "../../platform/loadSession";
 import { documentSchema, readValid } from "../../platform/documentSchema";
-import { FLOW_SUMMARY_ID, FlowSummaryDocument, MAX_FLOW_STEPS, addToSummary, flowSummaryDocumentSchema } from "./flowSummary";
+import { FLOW_SUMMARY_ID, FlowSummaryDocument, MAX_FLOW_STEPS, addToSummary, flowSteps, flowSummaryDocumentSchema } from "./flowSummary";
 import { JournalPorts } from "./ports";
 
 /** One per event, in the partition of its business flow (the correlation id); the event is stored redacted. */
@@ -34,7 +34,7 @@ export interface JournalState {
 export const recordEvent = (event: CloudEventEnvelope, state: JournalState, now: Date): Decision => {
   const { ttlSeconds } = state;
   const changes: Change[] = [];
-  const inSummary = state.summary?.steps.some((s) => s.id === event.id) ?? false;
+  const inSummary = state.summary ? flowSteps(state.summary).some((s) => s.id === event.id) : false;
   // Past the step cap the summary lists no new step, so there the entry alone says the event was counted already.
   const countedPastCap = state.entryRecorded && (state.summary?.steps.length ?? 0) >= MAX_FLOW_STEPS;
   if (!inSummary && !countedPastCap) {
@@ -67,7 +67,7 @@ export const recordEventInJournal: Reaction<"journal", "recordEventInJournal", J
       // entry (a duplicate, nothing to do), and one it does not list has none yet. No read of the entry, which would
       // miss on every first delivery. Without a summary (a flow's first event, or a flow journaled before summaries)
       // or past the summary's step cap, the entry is looked for.
-      const listed = summary.steps.some((s) => s.id === event.id);
+      const listed = flowSteps(summary).some((s) => s.id === event.id);
       if (!listed) store.expectAbsent(journalEntryId(event.id), event.correlationid);
       return { entryRecorded: listed, summary, ttlSeconds };
     }

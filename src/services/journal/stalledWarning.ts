@@ -33,7 +33,7 @@ export const warnStalledFlowsOnce = async (
       stalledFlows.add(1, { "choreography.flow": summary.flow ?? "unknown" });
       const waiting = waitingFor(summary);
       deps.warn(
-        `[flow ${summary.correlationId}] stalled: ${summary.flow ?? "unknown"} flow started ${summary.startedAt}, no outcome within ` +
+        `[flow ${summary.pk}] stalled: ${summary.flow ?? "unknown"} flow started ${summary.startedAt}, no outcome within ` +
           `${deadlineOf(summary.flow, deps.deadlines)} ms; last event ${summary.lastEventType} at ${summary.lastEventAt}; ` +
           `waiting for ${waiting.join(", ") || "nothing the manifest knows"}`,
       );

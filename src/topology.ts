@@ -213,9 +213,11 @@ export type ServiceName = keyof typeof services;
 export const serviceNames = Object.keys(services) as ServiceName[];
 
 /**
- * Whether a service ever writes its outbox, which only publishing does: a reaction whose decisions publish (a
- * reconciliation timer publishes on behalf of such a reaction), or an HTTP command starting a flow whose first event
- * the service owns (src/flows.ts). A service that never writes its outbox (the journal) needs no relay.
+ * Whether a service publishes: a reaction whose decisions publish (a reconciliation timer publishes on behalf of such a
+ * reaction), or an HTTP command starting a flow whose first event the service owns (src/flows.ts). Such a service gets
+ * the outbox relay. Today only flow starts and timers write outbox documents (a reaction's events ride in its delivery's
+ * record, which Event Grid's redelivery publishes again), but reactions wrote them before: the relay still publishes
+ * any such document a crash left unsent. A service that never published (the journal) needs no relay.
  */
 export const publishesEvents = (service: ServiceName): boolean =>
   (services[service].reactions as readonly ReactionSpec[]).some((r) => r.publishes.length > 0) ||

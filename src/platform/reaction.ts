@@ -6,7 +6,7 @@ import { ReactionEvent, ReactionName, reactionParser } from "./eventParsing";
 import { childTraceparent, deterministicId } from "./ids";
 import { MAX_EVENT_NESTING_DEPTH, NESTING_REJECTION, nestsDeeperThan, shallowEnvelope } from "./nestingGuard";
 import { activeTraceparent } from "./tracing";
-import { StoredOutboxDocument, outboxDocumentId, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
+import { outboxDocumentId, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
 import { EventPublisher } from "./publisher";
 import { Act, Change, LoadSession, SessionReader, openLoadSession } from "./loadSession";
 import { DocumentStore, StoredDocument } from "./store";
@@ -70,16 +70,18 @@ export interface Reaction<
 }
 
 /**
- * The record that a reaction handled a delivery, when its decision published nothing; a decision that published writes
- * its outbox document under the same id instead (see `commitDecision`), which records the delivery just as well.
+ * The record that a reaction handled a delivery, committed with its decision, carrying the events the decision
+ * published. It is the outbox of a reaction: the delivery is acknowledged to Event Grid only once they are published,
+ * so a delivery that finds its record (the create conflicts) publishes them again. Nothing marks them sent; see
+ * `runReaction`.
  */
 export interface InboxDocument extends StoredDocument {
+  /** Its id names the reaction and the event (`inboxDocumentId`); records written before repeated them as fields. */
   readonly kind: "inbox";
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly reaction: string;
   readonly processedAt: string;
-  /** Only on records written before a decision's events shared its record: the outbox documents they went to. */
+  /** What the decision published; absent when it published nothing. */
+  readonly events?: readonly CloudEventEnvelope[];
+  /** Only on records written before records carried their events: the outbox documents the events went to. */
   readonly outboxIds?: readonly string[];
 }
 
@@ -114,7 +116,7 @@ export type ReactionOutcome =
 const defaultBackoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random())));
 
-/** The id of the record of one delivery to one reaction: an inbox document, or the outbox document of what it published. */
+/** The id of the record of one delivery to one reaction. */
 export const inboxDocumentId = (reaction: string, eventId: string): string => `inbox:${reaction}:${eventId}`;
 
 /**
@@ -170,11 +172,11 @@ export const parkPoisonEvent = async (
 
 /**
  * Commits a decision in one transactional batch — its changes (as writes with the versions `session` read) and the
- * events it publishes, all in one outbox document (deterministic event ids, so a retried decision names them the same
- * way) — then publishes the events. With `delivery` (the reaction runner) the outbox document takes the delivery's
- * record id, or, when the decision publishes nothing, an inbox document does: either way a redelivery's create of that
- * id conflicts, so one write records the delivery and carries its events. Timers that settle state on their own
- * (reconciliation) have a cause but no delivery: their outbox document is named after its first event.
+ * record of what it published — then publishes the events (deterministic ids, so a retried decision names them the
+ * same way). With `delivery` (the reaction runner) the record is the delivery's inbox record, which carries the events:
+ * Event Grid redelivers until the delivery is acknowledged, and a redelivery publishes them again, so they need no
+ * mark. Timers that settle state on their own (reconciliation) have a cause but no delivery to retry: their events go
+ * in an outbox document named after the first event, marked sent once published, which the relay watches.
  * Throws ConcurrencyConflictError when the batch loses a race; nothing is then written or published.
  */
 export const commitDecision = async (
@@ -185,7 +187,7 @@ export const commitDecision = async (
   decision: Decision,
   session: Pick<LoadSession, "writesFor">,
   now: Date,
-  delivery?: { readonly recordId: string; inboxRecord(): InboxDocument },
+  delivery?: { inboxRecord(events: readonly CloudEventEnvelope[]): InboxDocument },
 ): Promise<CloudEventEnvelope[]> => {
   decision.publish.forEach((e) => assertPublishable(by.service, e));
   // Same flow as the cause, cause recorded, trace continued; deterministic ids, so a retried decision names them alike.
@@ -201,10 +203,11 @@ export const commitDecision = async (
     }),
   );
   const [first] = outgoing;
-  const outbox = first ? toOutboxDocument(delivery?.recordId ?? outboxDocumentId(first.id), pk, outgoing) : undefined;
-  const record: StoredDocument | undefined = outbox ?? delivery?.inboxRecord();
+  const outbox = !delivery && first ? toOutboxDocument(outboxDocumentId(first.id), pk, outgoing) : undefined;
+  const record: StoredDocument | undefined = delivery ? delivery.inboxRecord(outgoing) : outbox;
   await deps.store.commit(pk, [...session.writesFor(decision.changes), ...(record ? [{ op: "create" as const, document: record }] : [])]);
   if (outbox) await publishOutbox(deps.store, deps.publisher, pk, [outbox], now);
+  else if (outgoing.length > 0) await deps.publisher.publishEvents(outgoing);
   return outgoing;
 };
 
@@ -259,14 +262,12 @@ export const runReaction = async <Svc extends ServiceName, N extends ReactionNam
         now,
         newId: () => deterministicId(envelope.id, reaction.name, "id", String(idCounter++)),
       });
-      const inboxRecord = (): InboxDocument => ({
+      const inboxRecord = (events: readonly CloudEventEnvelope[]): InboxDocument => ({
         id: inboxId,
         pk,
         kind: "inbox",
-        eventId: envelope.id,
-        eventType: envelope.type,
-        reaction: reaction.name,
         processedAt: now.toISOString(),
+        ...(events.length > 0 ? { events } : {}),
         ttl: INBOX_TTL_SECONDS,
       });
       if (reaction.dedupe === "ownRecord") {
@@ -275,22 +276,19 @@ export const runReaction = async <Svc extends ServiceName, N extends ReactionNam
         await deps.store.commit(pk, session.writesFor(decision.changes));
         return { outcome: "handled", published: [] };
       }
-      const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, envelope, decision, session, now, {
-        recordId: inboxId,
-        inboxRecord,
-      });
+      const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, envelope, decision, session, now, { inboxRecord });
       return { outcome: "handled", published };
     } catch (error) {
       if (!(error instanceof ConcurrencyConflictError)) throw error;
       // A reaction that dedupes by its own record has no inbox record to find: its next load sees the duplicate.
-      const record = reaction.dedupe === "ownRecord" ? undefined : await deps.store.readDocument<InboxDocument | StoredOutboxDocument>(inboxId, pk);
+      const record = reaction.dedupe === "ownRecord" ? undefined : await deps.store.readDocument<InboxDocument>(inboxId, pk);
       if (record) {
-        // The delivery's record: its outbox document (re-published if a crash left it unsent), or an inbox record,
-        // which lists outbox documents only when written before events shared the record.
-        const republished =
-          record.kind === "outbox"
-            ? await publishOutbox(deps.store, deps.publisher, pk, [record], deps.clock())
-            : await publishPendingOutboxOfPartition(deps.store, deps.publisher, pk, record.outboxIds ?? [], deps.clock());
+        // Handled before, but perhaps never acknowledged: the process may have died between the commit and the publish
+        // (Event Grid then redelivers), so what the record carries is published again, with the same event ids;
+        // consumers dedupe them. Records written before they carried their events list outbox documents instead.
+        const republished = record.events
+          ? (await deps.publisher.publishEvents(record.events), record.events.length)
+          : await publishPendingOutboxOfPartition(deps.store, deps.publisher, pk, record.outboxIds ?? [], deps.clock());
         log(`duplicate delivery of ${envelope.type} ${envelope.id}; re-published ${republished} unsent event(s)`);
         return { outcome: "duplicate", republished };
       }

@@ -54,6 +54,11 @@ export const recordingPublisher = () => {
   const published: { type: string; id: string; [k: string]: unknown }[] = [];
   return {
     published,
+    /**
+     * What consumers see once they dedupe by id: a redelivered cause publishes its recorded events again, under the
+     * same ids, so "published once" means one distinct id (and the same content under it).
+     */
+    distinct: () => [...new Map(published.map((e) => [e.id, e])).values()],
     failNext: 0,
     async publishEvents(events: readonly { type: string; id: string }[]) {
       if (this.failNext > 0) {

@@ -2,6 +2,7 @@ import type { Database } from "@azure/cosmos";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import { TopicName, eventCatalog, isEventType } from "../../events/catalog";
 import { StoredOutboxDocument, eventsOfOutbox, outboxDocumentId } from "../../platform/outbox";
+import type { InboxDocument } from "../../platform/reaction";
 import { services } from "../../topology";
 
 /** A CloudEvent as the journal stored it: context attributes, `data` and flat extension attributes. */
@@ -43,19 +44,22 @@ export const eventsAsPublished = async (database: Database, events: readonly Sto
     events.map(async (e) => {
       if (!isEventType(e.type)) throw new Error(`unknown event type ${e.type}`);
       const container = database.container(services[eventCatalog[e.type].publisher].container);
-      // A flow's first event has an outbox document of its own id; a reaction's events share the document of the
-      // delivery that caused them, found by the flow's correlation id (one flow holds a few).
+      // A flow's first event has an outbox document of its own id; a reaction's events ride in the inbox record of the
+      // delivery that caused them. Both are found by the flow's correlation id (one flow holds a few).
       const { resources } = await container.items
-        .query<StoredOutboxDocument>({
-          query: "SELECT * FROM c WHERE c.kind = 'outbox' AND (c.id = @id OR c.events[0].correlationid = @correlationId)",
+        .query<StoredOutboxDocument | InboxDocument>({
+          query:
+            "SELECT * FROM c WHERE (c.kind = 'outbox' AND (c.id = @id OR c.events[0].correlationid = @correlationId)) " +
+            "OR (c.kind = 'inbox' AND c.events[0].correlationid = @correlationId)",
           parameters: [
             { name: "@id", value: outboxDocumentId(e.id) },
             { name: "@correlationId", value: String(e.correlationid) },
           ],
         })
         .fetchAll();
-      const original = resources.flatMap(eventsOfOutbox).find((published) => published.id === e.id);
-      if (!original) throw new Error(`No outbox record of ${e.type} ${e.id} in ${eventCatalog[e.type].publisher}: cannot send it again as published`);
+      const published = resources.flatMap((d) => (d.kind === "outbox" ? eventsOfOutbox(d) : (d.events ?? [])));
+      const original = published.find((candidate) => candidate.id === e.id);
+      if (!original) throw new Error(`No record of ${e.type} ${e.id} in ${eventCatalog[e.type].publisher}: cannot send it again as published`);
       return original;
     }),
   );

@@ -16,16 +16,17 @@ const deps = (store = createInMemoryStore(), publisher = recordingPublisher()) =
 });
 
 describe("runReaction: the consistency machinery around a pure decision", () => {
-  it("commits state and the outbox document, which is also the delivery's record, in one batch, then publishes an event caused by the input", async () => {
+  it("commits state and the delivery's record, which carries the event, in one batch, then publishes the event caused by the input", async () => {
     const d = deps();
     const event = confirmed();
     const result = await runReaction(sendInvoiceWhenPaymentConfirmed, event, d);
     expect(result.outcome).toBe("handled");
-    expect(d.store.commits[0]?.writes.map((w) => (w.op === "delete" ? w.id : `${w.op}:${w.document.kind}`))).toEqual([
-      "create:invoice", "create:outbox",
+    expect(d.store.commits.map((c) => c.writes.map((w) => (w.op === "delete" ? w.id : `${w.op}:${w.document.kind}`)))).toEqual([
+      ["create:invoice", "create:inbox"],
     ]);
-    // The outbox document takes the delivery's inbox id: no inbox document beside it.
-    expect(d.store.all().find((x) => x.kind === "outbox")?.id).toBe(`inbox:sendInvoiceWhenPaymentConfirmed:${event.id}`);
+    const record = d.store.all().find((x) => x.kind === "inbox");
+    expect(record?.id).toBe(`inbox:sendInvoiceWhenPaymentConfirmed:${event.id}`);
+    expect(record?.["events"]).toEqual(d.publisher.published);
     expect(d.publisher.published).toHaveLength(1);
     expect(d.publisher.published[0]).toMatchObject({
       type: "Invoicing.InvoiceSent.v1",
@@ -34,17 +35,22 @@ describe("runReaction: the consistency machinery around a pure decision", () => 
       causationid: event.id,
       traceparent: expect.stringMatching(/^00-0123456789abcdef0123456789abcdef-[0-9a-f]{16}-01$/),
     });
-    // Marked sent after publishing, so a redelivery does not publish it again.
-    expect(d.store.all().find((x) => x.kind === "outbox")).toMatchObject({ sentAt: fixedNow.toISOString() });
+    // One commit, no mark-sent write: until the event is published the delivery is not acknowledged, and Event Grid's
+    // redelivery publishes what the record carries.
+    expect(d.store.all().filter((x) => x.kind === "outbox")).toEqual([]);
   });
 
-  it("handles a redelivery as a duplicate: no second invoice, nothing published again", async () => {
+  it("handles a redelivery as a duplicate: no second invoice, the recorded event published again under its id", async () => {
     const d = deps();
     const event = confirmed();
     await runReaction(sendInvoiceWhenPaymentConfirmed, event, d);
+    const commits = d.store.commits.length;
     const second = await runReaction(sendInvoiceWhenPaymentConfirmed, structuredClone(event), d);
-    expect(second).toEqual({ outcome: "duplicate", republished: 0 });
-    expect(d.publisher.published).toHaveLength(1);
+    expect(second).toEqual({ outcome: "duplicate", republished: 1 });
+    // The same event again (consumers dedupe by its id), nothing written.
+    expect(d.publisher.published.map((e) => e.id)).toEqual([d.publisher.published[0]?.id, d.publisher.published[0]?.id]);
+    expect(d.publisher.published[1]).toEqual(d.publisher.published[0]);
+    expect(d.store.commits).toHaveLength(commits);
     expect(d.store.all().filter((x) => x.kind === "invoice")).toHaveLength(1);
   });
 
@@ -63,7 +69,7 @@ describe("runReaction: the consistency machinery around a pure decision", () => 
     expect(reads.filter((id) => id.startsWith("inbox:"))).toHaveLength(1);
   });
 
-  it("re-publishes on redelivery what a failed publish left in the outbox, with the same event id", async () => {
+  it("publishes on redelivery what a failed publish left in the delivery's record, with the same event id", async () => {
     const d = deps();
     d.publisher.failNext = 1;
     const event = confirmed();
@@ -72,19 +78,19 @@ describe("runReaction: the consistency machinery around a pure decision", () => 
     const again = await runReaction(sendInvoiceWhenPaymentConfirmed, event, d);
     expect(again).toEqual({ outcome: "duplicate", republished: 1 });
     expect(d.publisher.published).toHaveLength(1);
-    const [stored] = d.store.all().filter((x) => x.kind === "outbox");
-    expect(stored).toMatchObject({ sentAt: fixedNow.toISOString(), events: [{ id: d.publisher.published[0]?.id }] });
+    const [stored] = d.store.all().filter((x) => x.kind === "inbox");
+    expect(stored).toMatchObject({ events: [{ id: d.publisher.published[0]?.id }] });
   });
 
-  it("writes an inbox record when the decision publishes nothing, under the id a publishing decision's outbox takes", async () => {
+  it("refuses a redelivery by its record even when the redelivery would decide differently", async () => {
     const d = deps();
     const event = confirmed();
-    // A redelivery that finds its invoice decides nothing new; its record's create is what refuses it.
+    // The first delivery publishes; a redelivery, reading its invoice, would decide nothing: the record's create refuses it.
     await runReaction(sendInvoiceWhenPaymentConfirmed, event, d);
     const commitsBefore = d.store.commits.length;
-    await expect(runReaction(sendInvoiceWhenPaymentConfirmed, structuredClone(event), d)).resolves.toEqual({ outcome: "duplicate", republished: 0 });
+    await expect(runReaction(sendInvoiceWhenPaymentConfirmed, structuredClone(event), d)).resolves.toEqual({ outcome: "duplicate", republished: 1 });
     expect(d.store.commits).toHaveLength(commitsBefore);
-    expect(d.store.all().filter((x) => x.kind === "inbox")).toEqual([]);
+    expect(d.store.all().filter((x) => x.kind === "inbox")).toHaveLength(1);
   });
 
   it("on a redelivery, re-publishes what an inbox record written before records carried events points to", async () => {

@@ -37,16 +37,22 @@ type ReadThrough<R extends DocumentReader, T> = R extends DocumentStore ? Versio
 /**
  * Point read, parsed: undefined when missing. `likelyNew` (through a load session): a document named after the event
  * being handled, taken as missing without a read on a delivery's first attempt (see SessionReader.readLikelyNew).
+ * `ownLatest` (through a load session): a growing document the reaction always writes, answered from the version this
+ * process committed last on a first attempt (see SessionReader.readOwnLatest).
  */
 export const readValid = async <R extends DocumentReader, S extends DocumentSchema>(
   reader: R,
   schema: S,
   id: string,
   pk: string,
-  options?: ReadOptions & { readonly likelyNew?: boolean },
+  options?: ReadOptions & { readonly likelyNew?: boolean; readonly ownLatest?: boolean },
 ): Promise<ReadThrough<R, z.infer<S>> | undefined> => {
-  const found =
-    options?.likelyNew && isSessionReader(reader) ? await reader.readLikelyNew(id, pk) : await reader.readDocument(id, pk, options);
+  const session = isSessionReader(reader) ? reader : undefined;
+  const found = options?.likelyNew && session
+    ? await session.readLikelyNew(id, pk)
+    : options?.ownLatest && session
+      ? await session.readOwnLatest(id, pk)
+      : await reader.readDocument(id, pk, options);
   return found && (parseDocument(schema, found) as ReadThrough<R, z.infer<S>>);
 };
 

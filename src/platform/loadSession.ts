@@ -1,5 +1,5 @@
 import { TransientError } from "./errors";
-import { DocumentReader, DocumentStore, DocumentWrite, ReadOptions, StoredDocument, stripSystemProperties } from "./store";
+import { CommittedVersions, DocumentReader, DocumentStore, DocumentWrite, ReadOptions, StoredDocument, stripSystemProperties } from "./store";
 
 /**
  * A change a decision makes to its partition, in domain terms: this document, as it should be from now on. Whether
@@ -40,7 +40,47 @@ export interface SessionReader extends DocumentReader {
    * there first) the commit conflicts and the next attempt reads it for real. Later attempts read.
    */
   readLikelyNew<T extends StoredDocument>(id: string, pk: string): Promise<T | undefined>;
+  /**
+   * For a document this reaction writes whenever an event is new to it and that only grows (the journal's flow
+   * summary): on a delivery's first attempt, the version this process committed last, if it remembers one, without a
+   * read. Safe only for such documents: a decision on an older version either writes the document (and the commit
+   * conflicts on the ETag, so the next attempt reads it for real) or finds the event already in it, which an older
+   * version shows only if the newer one does too. Without the process's memory (`recentWrites`), a plain read.
+   */
+  readOwnLatest<T extends StoredDocument>(id: string, pk: string): Promise<T | undefined>;
 }
+
+/**
+ * The documents a process committed last through `readOwnLatest` sessions, with the ETag each commit gave them; least
+ * recently used first out past `capacity`. One per service runtime (per Function App instance in Azure).
+ */
+export interface RecentWrites {
+  get(key: string): { readonly document: StoredDocument; readonly etag: string } | undefined;
+  set(key: string, value: { readonly document: StoredDocument; readonly etag: string }): void;
+  delete(key: string): void;
+}
+
+export const createRecentWrites = (capacity = 10_000): RecentWrites => {
+  const entries = new Map<string, { readonly document: StoredDocument; readonly etag: string }>();
+  return {
+    get(key) {
+      const value = entries.get(key);
+      if (value) {
+        entries.delete(key);
+        entries.set(key, value);
+      }
+      return value;
+    },
+    set(key, value) {
+      entries.delete(key);
+      entries.set(key, value);
+      if (entries.size > capacity) entries.delete(entries.keys().next().value as string);
+    },
+    delete(key) {
+      entries.delete(key);
+    },
+  };
+};
 
 /** What one load → decide → commit round works with; a new one for every attempt. */
 export interface LoadSession {
@@ -53,13 +93,22 @@ export interface LoadSession {
    * create and overwrite, and a blind overwrite is exactly the lost update the ETags are there to prevent.
    */
   writesFor(changes: readonly Change[]): DocumentWrite[];
+  /** Told what a commit of this session wrote and the versions it got, so `readOwnLatest` documents are remembered. */
+  committed(writes: readonly DocumentWrite[], versions: CommittedVersions): void;
+  /** Told that the commit conflicted: what `readOwnLatest` remembered of its documents is stale. */
+  conflicted(): void;
 }
 
 const keyOf = (id: string, pk: string) => `${pk}\u0000${id}`;
 
-export const openLoadSession = (store: DocumentStore, options: { readonly firstAttempt?: boolean } = {}): LoadSession => {
+export const openLoadSession = (
+  store: DocumentStore,
+  options: { readonly firstAttempt?: boolean; readonly recentWrites?: RecentWrites } = {},
+): LoadSession => {
   /** ETag as read, or null: read and found missing. */
   const versions = new Map<string, string | null>();
+  /** Documents read through `readOwnLatest`, whose committed versions the process remembers. */
+  const ownLatest = new Set<string>();
 
   const reader: SessionReader = {
     expectAbsent(id, pk) {
@@ -69,6 +118,14 @@ export const openLoadSession = (store: DocumentStore, options: { readonly firstA
       if (!options.firstAttempt) return reader.readDocument<T>(id, pk);
       reader.expectAbsent(id, pk);
       return undefined;
+    },
+    async readOwnLatest<T extends StoredDocument>(id: string, pk: string) {
+      const key = keyOf(id, pk);
+      if (options.recentWrites) ownLatest.add(key);
+      const remembered = options.firstAttempt ? options.recentWrites?.get(key) : undefined;
+      if (!remembered) return reader.readDocument<T>(id, pk);
+      versions.set(key, remembered.etag);
+      return remembered.document as T;
     },
     async readDocument<T extends StoredDocument>(id: string, pk: string, options?: ReadOptions) {
       const found = await store.readDocument<T>(id, pk, options);
@@ -103,5 +160,19 @@ export const openLoadSession = (store: DocumentStore, options: { readonly firstA
       return version === null ? { op: "create", document } : { op: "replace", document, ifMatch: version };
     });
 
-  return { store: reader, act, writesFor };
+  const committed = (writes: readonly DocumentWrite[], committedVersions: CommittedVersions): void => {
+    writes.forEach((write, i) => {
+      if (write.op === "delete") return;
+      const key = keyOf(write.document.id, write.document.pk);
+      const etag = committedVersions[i];
+      if (!ownLatest.has(key)) return;
+      if (etag) options.recentWrites?.set(key, { document: write.document, etag });
+      else options.recentWrites?.delete(key);
+    });
+  };
+  const conflicted = (): void => {
+    for (const key of ownLatest) options.recentWrites?.delete(key);
+  };
+
+  return { store: reader, act, writesFor, committed, conflicted };
 };

@@ -8,7 +8,7 @@ import { MAX_EVENT_NESTING_DEPTH, NESTING_REJECTION, nestsDeeperThan, shallowEnv
 import { activeTraceparent } from "./tracing";
 import { outboxDocumentId, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
 import { EventPublisher } from "./publisher";
-import { Act, Change, LoadSession, SessionReader, openLoadSession } from "./loadSession";
+import { Act, Change, LoadSession, RecentWrites, SessionReader, openLoadSession } from "./loadSession";
 import { DocumentStore, StoredDocument } from "./store";
 
 /** What a decision may read besides the event and the state: the clock and an id source, both injected. */
@@ -106,6 +106,8 @@ export interface ReactionDependencies<P> {
   readonly log?: (message: string) => void;
   /** Waits between optimistic-concurrency retries; injected so tests need not sleep. */
   readonly backoff?: (attempt: number) => Promise<void>;
+  /** What this process committed last, for `readOwnLatest` reads (see loadSession); without it they read. */
+  readonly recentWrites?: RecentWrites;
 }
 
 export type ReactionOutcome =
@@ -185,7 +187,7 @@ export const commitDecision = async (
   pk: string,
   cause: Pick<CloudEventEnvelope, "id" | "correlationid" | "traceparent">,
   decision: Decision,
-  session: Pick<LoadSession, "writesFor">,
+  session: Pick<LoadSession, "writesFor"> & Partial<Pick<LoadSession, "committed">>,
   now: Date,
   delivery?: { inboxRecord(events: readonly CloudEventEnvelope[]): InboxDocument },
 ): Promise<CloudEventEnvelope[]> => {
@@ -205,7 +207,8 @@ export const commitDecision = async (
   const [first] = outgoing;
   const outbox = !delivery && first ? toOutboxDocument(outboxDocumentId(first.id), pk, outgoing) : undefined;
   const record: StoredDocument | undefined = delivery ? delivery.inboxRecord(outgoing) : outbox;
-  await deps.store.commit(pk, [...session.writesFor(decision.changes), ...(record ? [{ op: "create" as const, document: record }] : [])]);
+  const writes = [...session.writesFor(decision.changes), ...(record ? [{ op: "create" as const, document: record }] : [])];
+  session.committed?.(writes, await deps.store.commit(pk, writes));
   if (outbox) await publishOutbox(deps.store, deps.publisher, pk, [outbox], now);
   else if (outgoing.length > 0) await deps.publisher.publishEvents(outgoing);
   return outgoing;
@@ -253,8 +256,8 @@ export const runReaction = async <Svc extends ServiceName, N extends ReactionNam
   // A duplicate does run `load` again, and nothing outside is done twice: loads read their own records first, and where a
   // first attempt skips that read (readLikelyNew), an outside call goes through `act`, whose intent create conflicts.
   for (let attempt = 1; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
+    const session = openLoadSession(deps.store, { firstAttempt: attempt === 1, recentWrites: deps.recentWrites });
     try {
-      const session = openLoadSession(deps.store, { firstAttempt: attempt === 1 });
       const state = await reaction.load(event, { store: session.store, ports: deps.ports, idempotencyKey: envelope.id, act: session.act });
       const now = deps.clock();
       let idCounter = 0;
@@ -273,13 +276,15 @@ export const runReaction = async <Svc extends ServiceName, N extends ReactionNam
       if (reaction.dedupe === "ownRecord") {
         if (decision.publish.length > 0) throw new Error(`${reaction.name} dedupes by its own record, so it may not publish`);
         if (decision.changes.length === 0) return { outcome: "duplicate", republished: 0 };
-        await deps.store.commit(pk, session.writesFor(decision.changes));
+        const writes = session.writesFor(decision.changes);
+        session.committed(writes, await deps.store.commit(pk, writes));
         return { outcome: "handled", published: [] };
       }
       const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, envelope, decision, session, now, { inboxRecord });
       return { outcome: "handled", published };
     } catch (error) {
       if (!(error instanceof ConcurrencyConflictError)) throw error;
+      session.conflicted();
       // A reaction that dedupes by its own record has no inbox record to find: its next load sees the duplicate.
       const record = reaction.dedupe === "ownRecord" ? undefined : await deps.store.readDocument<InboxDocument>(inboxId, pk);
       if (record) {

@@ -3,6 +3,7 @@ import { DefaultAzureCredential, TokenCredential } from "@azure/identity";
 import { ServiceName, services } from "../topology";
 import { AppConfig, parseConfig } from "./config";
 import { IdGenerator, randomIds } from "./ids";
+import { RecentWrites, createRecentWrites } from "./loadSession";
 import { EventPublisher, createEventGridPublisher, createTopicClients } from "./publisher";
 import { DocumentStore, createCosmosDocumentStore } from "./store";
 
@@ -15,6 +16,8 @@ export interface ServiceRuntime<P> {
   readonly ports: P;
   readonly clock: () => Date;
   readonly ids: IdGenerator;
+  /** What this service's reactions committed last in this process, for `readOwnLatest` reads (bounded). */
+  readonly recentWrites?: RecentWrites;
 }
 
 export type RuntimeProvider = <P>(service: ServiceName, createPorts: (env: NodeJS.ProcessEnv, credential: () => TokenCredential) => P) => ServiceRuntime<P>;
@@ -64,6 +67,7 @@ export const createRuntimeProvider = (env: NodeJS.ProcessEnv): RuntimeProvider =
       ports: createPorts(env, getCredential),
       clock: () => new Date(),
       ids: randomIds,
+      recentWrites: createRecentWrites(),
     };
     runtimes.set(service, runtime);
     return runtime;

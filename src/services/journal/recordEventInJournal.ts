@@ -61,7 +61,10 @@ export const recordEventInJournal: Reaction<"journal", "recordEventInJournal", J
   partitionKey: (event) => event.correlationid,
   load: async (event, { store, ports }) => {
     const ttlSeconds = ports.settings.entryTtlSeconds;
-    const summary = await readValid(store, flowSummaryDocumentSchema, FLOW_SUMMARY_ID, event.correlationid);
+    // The summary only grows, and is replaced for every event new to it: the version this process wrote last serves a
+    // first attempt (an older one lists no event the newer one lacks; if it is older, the replace conflicts and the
+    // next attempt reads). Events of one flow reach the same process often, and each would read what it just wrote.
+    const summary = await readValid(store, flowSummaryDocumentSchema, FLOW_SUMMARY_ID, event.correlationid, { ownLatest: true });
     if (summary && summary.steps.length < MAX_FLOW_STEPS) {
       // Every entry is committed in the same batch as its step in the summary: an event the summary lists has its
       // entry (a duplicate, nothing to do), and one it does not list has none yet. No read of the entry, which would

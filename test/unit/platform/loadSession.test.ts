@@ -1,5 +1,5 @@
 import { ConcurrencyConflictError } from "../../../src/platform/errors";
-import { openLoadSession } from "../../../src/platform/loadSession";
+import { createRecentWrites, openLoadSession } from "../../../src/platform/loadSession";
 import { Reaction, runReaction } from "../../../src/platform/reaction";
 import { STOCK_PARTITION, StockDocument } from "../../../src/services/inventory/documents";
 import { ReserveStockState, reserveStockWhenOrderPlaced } from "../../../src/services/inventory/reserveStockWhenOrderPlaced";
@@ -175,5 +175,53 @@ describe("runReaction: a first delivery skips the read that would miss, a redeli
     const deps = { store, publisher: recordingPublisher(), ports: {}, clock: () => fixedNow, backoff: async () => undefined };
     await runReaction(reserveStockWhenOrderPlaced, event, deps);
     expect(await store.readDocument("stock:A", STOCK_PARTITION)).toMatchObject({ available: 2, reserved: 0 });
+  });
+
+  describe("readOwnLatest: the version this process committed last", () => {
+    it("answers a first attempt from memory with the committed ETag, and a later attempt with a read", async () => {
+      const store = createInMemoryStore([stockA(5)]);
+      const recentWrites = createRecentWrites();
+      const first = openLoadSession(store, { firstAttempt: true, recentWrites });
+      const read = await first.store.readOwnLatest<StockDocument>("stock:A", STOCK_PARTITION);
+      const writes = first.writesFor([{ put: { ...read!, available: 4 } }]);
+      first.committed(writes, await store.commit(STOCK_PARTITION, writes));
+
+      const reads: string[] = [];
+      const counting = { ...store, readDocument: (id: string, pk: string) => (reads.push(id), store.readDocument(id, pk)) } as typeof store;
+      const again = openLoadSession(counting, { firstAttempt: true, recentWrites });
+      expect(await again.store.readOwnLatest<StockDocument>("stock:A", STOCK_PARTITION)).toMatchObject({ available: 4 });
+      expect(reads).toEqual([]);
+      expect(again.writesFor([{ put: stockA(3) }])).toEqual([
+        { op: "replace", ifMatch: (await store.readDocument("stock:A", STOCK_PARTITION))?._etag, document: stockA(3) },
+      ]);
+      await again.store.readOwnLatest("stock:A", STOCK_PARTITION);
+      const retry = openLoadSession(counting, { firstAttempt: false, recentWrites });
+      await retry.store.readOwnLatest("stock:A", STOCK_PARTITION);
+      expect(reads).toEqual(["stock:A"]);
+    });
+
+    it("forgets what a conflicting commit shows to be stale, and reads without a memory", async () => {
+      const store = createInMemoryStore([stockA(5)]);
+      const recentWrites = createRecentWrites();
+      const session = openLoadSession(store, { firstAttempt: true, recentWrites });
+      await session.store.readOwnLatest("stock:A", STOCK_PARTITION);
+      const writes = session.writesFor([{ put: stockA(4) }]);
+      session.committed(writes, await store.commit(STOCK_PARTITION, writes));
+      expect(recentWrites.get(`${STOCK_PARTITION}\u0000stock:A`)).toBeDefined();
+      session.conflicted();
+      expect(recentWrites.get(`${STOCK_PARTITION}\u0000stock:A`)).toBeUndefined();
+      const plain = openLoadSession(store, { firstAttempt: true });
+      expect(await plain.store.readOwnLatest<StockDocument>("stock:A", STOCK_PARTITION)).toMatchObject({ available: 4 });
+    });
+
+    it("keeps at most its capacity, least recently used out first", () => {
+      const recent = createRecentWrites(2);
+      const entry = (n: number) => ({ document: stockA(n), etag: `"${n}"` });
+      recent.set("a", entry(1));
+      recent.set("b", entry(2));
+      recent.get("a");
+      recent.set("c", entry(3));
+      expect([recent.get("a"), recent.get("b"), recent.get("c")].map((e) => e?.etag)).toEqual(['"1"', undefined, '"3"']);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { CloudEventEnvelope } from "../../../../src/events/envelope";
+import { createRecentWrites } from "../../../../src/platform/loadSession";
 import { runReaction } from "../../../../src/platform/reaction";
 import { FLOW_SUMMARY_ID, FlowSummaryDocument, MAX_FLOW_STEPS, flowSteps } from "../../../../src/services/journal/flowSummary";
 import { JournalPorts } from "../../../../src/services/journal/ports";
@@ -95,6 +96,28 @@ describe("journal: recording an event", () => {
     reads.length = 0;
     expect((await runReaction(recordEventInJournal, structuredClone(next), { ...deps, store: counting })).outcome).toBe("duplicate");
     expect(reads).toEqual([FLOW_SUMMARY_ID]);
+  });
+
+  it("with the process's memory of what it wrote, reads no summary for a flow's later events, and reads it after a stale one conflicts", async () => {
+    const store = createInMemoryStore();
+    const reads: string[] = [];
+    const counting = { ...store, readDocument: (id: string, pk: string) => (reads.push(id), store.readDocument(id, pk)) } as typeof store;
+    const deps = { store: counting, publisher: recordingPublisher(), ports: ports(), clock: () => fixedNow, recentWrites: createRecentWrites(), backoff: async () => undefined };
+    const start = placed();
+    await runReaction(recordEventInJournal, start, deps);
+    await runReaction(recordEventInJournal, effect(start, "fx-1"), deps);
+    await runReaction(recordEventInJournal, structuredClone(effect(start, "fx-1")), deps);
+    // The first event finds no summary; the later ones (a redelivery too) use the summary this process just wrote.
+    expect(reads).toEqual([FLOW_SUMMARY_ID]);
+    reads.length = 0;
+    // Another writer (a second instance, the stalled warning) moves the summary on: the remembered version is stale.
+    const summary = (await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j"))!;
+    await store.commit("flow-j", [{ op: "replace", ifMatch: summary._etag, document: { ...summary, _etag: undefined, stalledWarnedAt: fixedNow.toISOString() } }]);
+    expect((await runReaction(recordEventInJournal, effect(start, "fx-2"), deps)).outcome).toBe("handled");
+    expect(reads).toEqual([FLOW_SUMMARY_ID]);
+    const after = (await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j"))!;
+    expect(flowSteps(after).map((s) => s.id)).toEqual([start.id, "fx-1", "fx-2"]);
+    expect(after.stalledWarnedAt).toBe(fixedNow.toISOString());
   });
 
   it("completes the summary when an earlier attempt wrote only the entry (a batch that was not atomic)", async () => {

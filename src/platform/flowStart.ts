@@ -8,11 +8,12 @@ import { readValid } from "./documentSchema";
 import { ConcurrencyConflictError, ConflictError } from "./errors";
 import { idempotencyKeySchema, readParam } from "./http";
 import { parseTraceparent } from "./tracing";
-import { OutboxDocument, outboxDocumentId, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
+import { outboxDocumentId, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
+import { rememberCommitted } from "./loadSession";
 import { EventPublisher } from "./publisher";
 import { NewEvent, assertPublishable, newEnvelope } from "./reaction";
 import { ServiceRuntime } from "./runtime";
-import { DocumentStore, DocumentWrite, StoredDocument } from "./store";
+import { CommittedVersions, DocumentStore, DocumentWrite, StoredDocument } from "./store";
 
 export interface FlowStart {
   readonly service: ServiceName;
@@ -49,15 +50,15 @@ export const commitAndPublish = async (
   writes: readonly DocumentWrite[],
   event: CloudEventEnvelope,
   warn: (message: string, error: unknown) => void,
-): Promise<OutboxDocument> => {
+): Promise<CommittedVersions> => {
   const outbox = toOutboxDocument(outboxDocumentId(event.id), pk, [event]);
-  await deps.store.commit(pk, [...writes, { op: "create", document: outbox }]);
+  const versions = await deps.store.commit(pk, [...writes, { op: "create", document: outbox }]);
   try {
     await publishOutbox(deps.store, deps.publisher, pk, [outbox], new Date(event.time));
   } catch (error) {
     warn(`${event.type} ${event.id} committed but not yet published; the outbox relay will publish it`, error);
   }
-  return outbox;
+  return versions.slice(0, writes.length);
 };
 
 /** The request's `Idempotency-Key` header, checked (400 when malformed); `undefined` when there is none. */
@@ -114,7 +115,7 @@ export interface HttpFlowStart<D extends StoredDocument> {
  */
 export const startFlowFromHttp = async <D extends StoredDocument>(
   request: HttpRequest,
-  runtime: Pick<ServiceRuntime<unknown>, "store" | "publisher" | "clock">,
+  runtime: Pick<ServiceRuntime<unknown>, "store" | "publisher" | "clock" | "recentWrites">,
   context: InvocationContext,
   flow: HttpFlowStart<D>,
 ): Promise<HttpResponseInit> => {
@@ -132,7 +133,9 @@ export const startFlowFromHttp = async <D extends StoredDocument>(
     callerTraceparent: request.headers.get("traceparent"),
   });
   try {
-    await commitAndPublish({ store, publisher }, flow.pk, [{ op: "create", document: record }], envelope, (m, e) => context.warn(m, e));
+    const [version] = await commitAndPublish({ store, publisher }, flow.pk, [{ op: "create", document: record }], envelope, (m, e) => context.warn(m, e));
+    // The flow's next reactions in this process may take the record from memory (readOwnLatest) instead of reading it.
+    rememberCommitted(runtime.recentWrites, record, version);
   } catch (error) {
     if (!(error instanceof ConcurrencyConflictError)) throw error;
     const existing = await readValid(store, flow.schema, flow.recordId, flow.pk);

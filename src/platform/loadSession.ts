@@ -41,11 +41,12 @@ export interface SessionReader extends DocumentReader {
    */
   readLikelyNew<T extends StoredDocument>(id: string, pk: string): Promise<T | undefined>;
   /**
-   * For a document this reaction writes whenever an event is new to it and that only grows (the journal's flow
-   * summary): on a delivery's first attempt, the version this process committed last, if it remembers one, without a
-   * read. Safe only for such documents: a decision on an older version either writes the document (and the commit
-   * conflicts on the ETag, so the next attempt reads it for real) or finds the event already in it, which an older
-   * version shows only if the newer one does too. Without the process's memory (`recentWrites`), a plain read.
+   * For a document that only moves forward and that this reaction writes whenever an event changes it (the journal's
+   * flow summary; an order under its settlements, whose decision is idempotent on it): on a delivery's first attempt,
+   * the version this process committed last, if it remembers one, without a read. Safe only for such documents: a
+   * decision on an older version either writes the document (and the commit conflicts on the ETag, so the next
+   * attempt reads it for real) or finds the event already taken in, which an older version shows only if the newer
+   * one does too. Without the process's memory (`recentWrites`), a plain read.
    */
   readOwnLatest<T extends StoredDocument>(id: string, pk: string): Promise<T | undefined>;
 }
@@ -100,6 +101,16 @@ export interface LoadSession {
 }
 
 const keyOf = (id: string, pk: string) => `${pk}\u0000${id}`;
+
+/**
+ * Remembers a document committed outside a load session (a flow's record, created by its HTTP command) for the
+ * `readOwnLatest` reads of the reactions that come next in the same process.
+ */
+export const rememberCommitted = (recentWrites: RecentWrites | undefined, document: StoredDocument, etag: string | undefined): void => {
+  if (!recentWrites) return;
+  if (etag) recentWrites.set(keyOf(document.id, document.pk), { document: stripSystemProperties(document), etag });
+  else recentWrites.delete(keyOf(document.id, document.pk));
+};
 
 export const openLoadSession = (
   store: DocumentStore,

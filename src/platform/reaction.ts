@@ -9,6 +9,7 @@ import { activeTraceparent } from "./tracing";
 import { outboxDocumentId, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
 import { EventPublisher } from "./publisher";
 import { Act, Change, LoadSession, RecentWrites, SessionReader, openLoadSession } from "./loadSession";
+import { KeyedQueue } from "./partitionQueue";
 import { DocumentStore, StoredDocument } from "./store";
 
 /** What a decision may read besides the event and the state: the clock and an id source, both injected. */
@@ -62,11 +63,28 @@ export interface Reaction<
   load(event: ReactionEvent<Svc, N>, context: LoadContext<P>): Promise<S>;
   decide(event: ReactionEvent<Svc, N>, state: S, context: DecisionContext): Decision;
   /**
+   * How a redelivery is told from a new event. `inbox` (the default): every delivery commits an inbox record.
+   *
    * `ownRecord`: the reaction publishes nothing and its own writes record each event under the event's id (and decide
    * nothing to do once recorded), so it needs no inbox record: a duplicate finds its record and writes nothing, and a
    * concurrent one loses on the ETag/create and decides again. Saves a write per delivery (the journal).
+   *
+   * `idempotentState`: `decide` is idempotent on the state: a state that has taken an event in (whatever else it took
+   * in since) decides nothing to do for it again, and a decision that publishes always changes the state. Then only a
+   * delivery whose decision publishes commits an inbox record, to carry its events; the others commit their state
+   * alone. A delivery that decides nothing reads the record and publishes what it carries again (its first attempt may
+   * have died before publishing); a concurrent one loses on the ETag and decides again. Saves a write per delivery
+   * that publishes nothing (the order's settlements: two of three). A unit test must show the idempotence.
    */
-  readonly dedupe?: "inbox" | "ownRecord";
+  readonly dedupe?: "inbox" | "ownRecord" | "idempotentState";
+  /**
+   * Deliveries for one partition run one at a time in a process (`ReactionDependencies.partitionQueue`), in arrival
+   * order. For partitions that hold one flow (the journal's, an order's), whose events often arrive together (stock ∥
+   * payment): racing them only makes one lose on the ETag, read and commit again, where waiting lets it take the
+   * other's commit from memory (`readOwnLatest`). Not for partitions shared by many flows (inventory's stock), where
+   * it would queue unrelated work. Between processes the ETags still decide.
+   */
+  readonly oneAtATimePerPartition?: boolean;
 }
 
 /**
@@ -108,6 +126,8 @@ export interface ReactionDependencies<P> {
   readonly backoff?: (attempt: number) => Promise<void>;
   /** What this process committed last, for `readOwnLatest` reads (see loadSession); without it they read. */
   readonly recentWrites?: RecentWrites;
+  /** Where `oneAtATimePerPartition` deliveries wait for the one before them; without it they run at once. */
+  readonly partitionQueue?: KeyedQueue;
 }
 
 export type ReactionOutcome =
@@ -214,6 +234,26 @@ export const commitDecision = async (
   return outgoing;
 };
 
+/**
+ * For a delivery handled before (its inbox record exists), but perhaps never acknowledged: the process may have died
+ * between the commit and the publish (Event Grid then redelivers), so what the record carries is published again, with
+ * the same event ids; consumers dedupe them. Records written before they carried their events list outbox documents
+ * instead. Returns how many events it published, or undefined when there is no record.
+ */
+async function republishRecorded(
+  deps: Pick<ReactionDependencies<unknown>, "store" | "publisher" | "clock">,
+  pk: string,
+  inboxId: string,
+): Promise<number | undefined> {
+  const record = await deps.store.readDocument<InboxDocument>(inboxId, pk);
+  if (!record) return undefined;
+  if (record.events) {
+    await deps.publisher.publishEvents(record.events);
+    return record.events.length;
+  }
+  return publishPendingOutboxOfPartition(deps.store, deps.publisher, pk, record.outboxIds ?? [], deps.clock());
+}
+
 /** Why an event is too deep to handle: cut down by the invocation guard already, or found here. */
 const hostileNesting = (raw: unknown): string | undefined => {
   const marked = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[NESTING_REJECTION] : undefined;
@@ -249,6 +289,19 @@ export const runReaction = async <Svc extends ServiceName, N extends ReactionNam
   const event = parsed.event as ReactionEvent<Svc, N>;
   const envelope: CloudEventEnvelope = parsed.event;
   const pk = reaction.partitionKey(event);
+  const handle = () => handleDelivery(reaction, event, envelope, pk, deps);
+  return reaction.oneAtATimePerPartition && deps.partitionQueue ? deps.partitionQueue.run(`${reaction.name}\u0000${pk}`, handle) : handle();
+};
+
+/** Load, decide, commit, publish, until a commit wins or the delivery turns out a duplicate (see runReaction). */
+const handleDelivery = async <Svc extends ServiceName, N extends ReactionName<Svc>, S, P>(
+  reaction: Reaction<Svc, N, S, P>,
+  event: ReactionEvent<Svc, N>,
+  envelope: CloudEventEnvelope,
+  pk: string,
+  deps: ReactionDependencies<P>,
+): Promise<ReactionOutcome> => {
+  const log = deps.log ?? (() => undefined);
   const inboxId = inboxDocumentId(reaction.name, envelope.id);
 
   // No inbox read up front: most deliveries are first deliveries, and the batch's create of the inbox record refuses a
@@ -280,22 +333,34 @@ export const runReaction = async <Svc extends ServiceName, N extends ReactionNam
         session.committed(writes, await deps.store.commit(pk, writes));
         return { outcome: "handled", published: [] };
       }
+      if (reaction.dedupe === "idempotentState") {
+        if (decision.changes.length === 0) {
+          if (decision.publish.length > 0) {
+            throw new Error(`${reaction.name} publishes without changing its state, so a redelivery could not tell it was handled`);
+          }
+          // Taken in before, or nothing to do: if a first attempt published, its record carries what to publish again.
+          const republished = (await republishRecorded(deps, pk, inboxId)) ?? 0;
+          if (republished > 0) log(`duplicate delivery of ${envelope.type} ${envelope.id}; re-published ${republished} event(s)`);
+          return { outcome: "duplicate", republished };
+        }
+        if (decision.publish.length === 0) {
+          const writes = session.writesFor(decision.changes);
+          session.committed(writes, await deps.store.commit(pk, writes));
+          return { outcome: "handled", published: [] };
+        }
+      }
       const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, envelope, decision, session, now, { inboxRecord });
       return { outcome: "handled", published };
     } catch (error) {
       if (!(error instanceof ConcurrencyConflictError)) throw error;
       session.conflicted();
-      // A reaction that dedupes by its own record has no inbox record to find: its next load sees the duplicate.
-      const record = reaction.dedupe === "ownRecord" ? undefined : await deps.store.readDocument<InboxDocument>(inboxId, pk);
-      if (record) {
-        // Handled before, but perhaps never acknowledged: the process may have died between the commit and the publish
-        // (Event Grid then redelivers), so what the record carries is published again, with the same event ids;
-        // consumers dedupe them. Records written before they carried their events list outbox documents instead.
-        const republished = record.events
-          ? (await deps.publisher.publishEvents(record.events), record.events.length)
-          : await publishPendingOutboxOfPartition(deps.store, deps.publisher, pk, record.outboxIds ?? [], deps.clock());
-        log(`duplicate delivery of ${envelope.type} ${envelope.id}; re-published ${republished} unsent event(s)`);
-        return { outcome: "duplicate", republished };
+      // A reaction that dedupes by its state has no record to look for here: its next load sees the duplicate.
+      if (reaction.dedupe === undefined || reaction.dedupe === "inbox") {
+        const republished = await republishRecorded(deps, pk, inboxId);
+        if (republished !== undefined) {
+          log(`duplicate delivery of ${envelope.type} ${envelope.id}; re-published ${republished} unsent event(s)`);
+          return { outcome: "duplicate", republished };
+        }
       }
       await (deps.backoff ?? defaultBackoff)(attempt);
     }

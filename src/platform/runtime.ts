@@ -4,6 +4,7 @@ import { ServiceName, services } from "../topology";
 import { AppConfig, parseConfig } from "./config";
 import { IdGenerator, randomIds } from "./ids";
 import { RecentWrites, createRecentWrites } from "./loadSession";
+import { KeyedQueue, createKeyedQueue } from "./partitionQueue";
 import { EventPublisher, createEventGridPublisher, createTopicClients } from "./publisher";
 import { DocumentStore, createCosmosDocumentStore } from "./store";
 
@@ -18,6 +19,8 @@ export interface ServiceRuntime<P> {
   readonly ids: IdGenerator;
   /** What this service's reactions committed last in this process, for `readOwnLatest` reads (bounded). */
   readonly recentWrites?: RecentWrites;
+  /** Where deliveries of `oneAtATimePerPartition` reactions wait for the one before them in this process. */
+  readonly partitionQueue?: KeyedQueue;
 }
 
 export type RuntimeProvider = <P>(service: ServiceName, createPorts: (env: NodeJS.ProcessEnv, credential: () => TokenCredential) => P) => ServiceRuntime<P>;
@@ -68,6 +71,7 @@ export const createRuntimeProvider = (env: NodeJS.ProcessEnv): RuntimeProvider =
       clock: () => new Date(),
       ids: randomIds,
       recentWrites: createRecentWrites(),
+      partitionQueue: createKeyedQueue(),
     };
     runtimes.set(service, runtime);
     return runtime;

@@ -82,4 +82,7 @@ export const recordEventInJournal: Reaction<"journal", "recordEventInJournal", J
   decide: (event, state, context) => recordEvent(event, state, context.now),
   // The entry (keyed by the event id) and the summary's steps are the record: no inbox write per event.
   dedupe: "ownRecord",
+  // A flow's events often arrive together (stock ∥ payment, invoice ∥ confirmation, or in one batch): in turn, the
+  // second takes the summary the first committed from memory instead of losing on its ETag and reading it.
+  oneAtATimePerPartition: true,
 };

@@ -68,11 +68,18 @@ export const updateOrderWhenStockOrPaymentSettled: Reaction<"orders", "updateOrd
   name: "updateOrderWhenStockOrPaymentSettled",
   partitionKey: (event) => event.data.orderId,
   async load(event, { store }) {
-    const order = await readValid(store, orderDocumentSchema, orderDocumentId(event.data.orderId), event.data.orderId);
+    // From this process's memory when it committed the order last (placed it, or settled it): an older version makes
+    // the commit conflict, or decides nothing for an event it has taken in already, which the newer one has too.
+    const order = await readValid(store, orderDocumentSchema, orderDocumentId(event.data.orderId), event.data.orderId, { ownLatest: true });
     // The order is committed before OrderPlaced is published, so this only happens for an event about an order
     // of another deployment; retrying lets Event Grid dead-letter it after its retry budget.
     if (!order) throw new TransientError(`Order ${event.data.orderId} not found for ${event.type}`);
     return order;
   },
   decide: settleOrder,
+  // Settlements only move the order forward and confirm or cancel it once (see settleOrder's idempotence test), so
+  // only the one that publishes needs an inbox record.
+  dedupe: "idempotentState",
+  // Stock and payment settle at about the same time: in turn, the second takes the order from memory, no conflict.
+  oneAtATimePerPartition: true,
 };

@@ -1,3 +1,4 @@
+import { createRecentWrites } from "../../../src/platform/loadSession";
 import { placeOrder } from "../../../src/services/orders/placeOrderHttp";
 import { signUpUser } from "../../../src/services/users/signUpUserHttp";
 import { createInMemoryStore } from "../../support/inMemoryStore";
@@ -44,5 +45,15 @@ describe("startFlowFromHttp: the create refuses a taken record id; the repeat (o
     const second = await callHttp(signUpUser, post({ email: "ada@example.com", name: "Ada L" }), runtime);
     expect(second).toMatchObject({ status: 409, body: { code: "USER.EMAIL_TAKEN" } });
     expect(publisher.published).toHaveLength(1);
+  });
+
+  it("remembers the record it created, with the ETag the commit gave it, for the flow's next reactions in this process", async () => {
+    const store = countingStore();
+    const { runtime } = testRuntime("orders", {}, store);
+    const recentWrites = createRecentWrites();
+    const placed = await callHttp(placeOrder, post(order("c-1")), { ...runtime, recentWrites });
+    const id = `order:${placed.body.orderId}`;
+    const stored = store.all().find((d) => d.id === id)!;
+    expect(recentWrites.get(`${stored.pk}\u0000${id}`)).toEqual({ document: expect.objectContaining({ id, status: "Pending" }), etag: stored._etag });
   });
 });

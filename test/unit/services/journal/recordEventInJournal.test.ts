@@ -1,5 +1,6 @@
 import { CloudEventEnvelope } from "../../../../src/events/envelope";
 import { createRecentWrites } from "../../../../src/platform/loadSession";
+import { createKeyedQueue } from "../../../../src/platform/partitionQueue";
 import { runReaction } from "../../../../src/platform/reaction";
 import { FLOW_SUMMARY_ID, FlowSummaryDocument, MAX_FLOW_STEPS, flowSteps } from "../../../../src/services/journal/flowSummary";
 import { JournalPorts } from "../../../../src/services/journal/ports";
@@ -118,6 +119,27 @@ describe("journal: recording an event", () => {
     const after = (await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j"))!;
     expect(flowSteps(after).map((s) => s.id)).toEqual([start.id, "fx-1", "fx-2"]);
     expect(after.stalledWarnedAt).toBe(fixedNow.toISOString());
+  });
+
+  it("takes a flow's events that arrive together one at a time: no lost race, no summary read after the first", async () => {
+    const store = createInMemoryStore();
+    const reads: string[] = [];
+    const conflicts: string[] = [];
+    const counting = {
+      ...store,
+      readDocument: (id: string, pk: string) => (reads.push(id), store.readDocument(id, pk)),
+      commit: (pk: string, writes: Parameters<typeof store.commit>[1]) => store.commit(pk, writes).catch((e: Error) => (conflicts.push(e.message), Promise.reject(e))),
+    } as typeof store;
+    const deps = { store: counting, publisher: recordingPublisher(), ports: ports(), clock: () => fixedNow, recentWrites: createRecentWrites(), partitionQueue: createKeyedQueue(), backoff: async () => undefined };
+    const start = placed();
+    await runReaction(recordEventInJournal, start, deps);
+    reads.length = 0;
+    const outcomes = await Promise.all(["fx-1", "fx-2", "fx-3"].map((id) => runReaction(recordEventInJournal, effect(start, id), deps)));
+    expect(outcomes.map((o) => o.outcome)).toEqual(["handled", "handled", "handled"]);
+    expect(conflicts).toEqual([]);
+    expect(reads).toEqual([]);
+    const summary = (await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j"))!;
+    expect(flowSteps(summary).map((s) => s.id)).toEqual([start.id, "fx-1", "fx-2", "fx-3"]);
   });
 
   it("completes the summary when an earlier attempt wrote only the entry (a batch that was not atomic)", async () => {

@@ -71,4 +71,33 @@ describe("orders: settle the order from what the other services report", () => {
     const refunded = anEvent("Payments.PaymentRefunded.v1", { orderId: "o-1", chargeId: "ch", refundId: "re", amount: 10, currency: "EUR" });
     expect(settleOrder(refunded, pending({ status: "Cancelled", payment: "NotCharged" }), decisionContext()).changes[0]).toMatchObject({ put: { payment: "Refunded" } });
   });
+
+  // The reaction dedupes by this (`dedupe: "idempotentState"`): it writes no inbox record for a settlement that
+  // publishes nothing, so taking any event in again, after any others, must decide nothing to do.
+  it("is idempotent on the order: any settlement taken in again, after any others in any order, decides nothing", () => {
+    const all = [
+      reserved, charged, declined, outOfStock, released,
+      anEvent("Inventory.StockReservationFailed.v1", { orderId: "o-1", reason: "Not reserved", code: "OrderAlreadyCancelled", shortages: [] }),
+      anEvent("Payments.PaymentFailed.v1", { orderId: "o-1", reason: "Not charged", code: "OrderAlreadyCancelled" }),
+      anEvent("Payments.PaymentRefunded.v1", { orderId: "o-1", chargeId: "ch", refundId: "re", amount: 10, currency: "EUR" }),
+      anEvent("Invoicing.InvoiceSent.v1", { orderId: "o-1", invoiceId: "inv-1", customerId: "c-1", total: 10, currency: "EUR" }),
+      anEvent("Invoicing.InvoiceVoided.v1", { orderId: "o-1", invoiceId: "inv-1", reason: "Order cancelled" }),
+    ];
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    let published = 0;
+    for (let run = 0; run < 500; run++) {
+      const sequence = Array.from({ length: 1 + random(6) }, () => all[random(all.length)]!);
+      let order = pending();
+      for (const event of sequence) {
+        const decision = settleOrder(event, order, decisionContext());
+        if (decision.publish.length > 0) expect(decision.changes).not.toEqual([]);
+        published += decision.publish.length;
+        const [change] = decision.changes;
+        if (change && "put" in change) order = change.put as OrderDocument;
+      }
+      for (const event of sequence) expect([run, event.type, settleOrder(event, order, decisionContext())]).toEqual([run, event.type, { changes: [], publish: [] }]);
+    }
+    expect(published).toBeGreaterThan(100);
+  });
 });

@@ -96,7 +96,11 @@ export interface Reaction<
 export interface InboxDocument extends StoredDocument {
   /** Its id names the reaction and the event (`inboxDocumentId`); records written before repeated them as fields. */
   readonly kind: "inbox";
-  readonly processedAt: string;
+  /**
+   * Only on records written before: when the delivery was handled is the record's `_ts` (it is written once), and
+   * the field made records that carry an event cross 1 KB, which a write is charged by.
+   */
+  readonly processedAt?: string;
   /** What the decision published; absent when it published nothing. */
   readonly events?: readonly CloudEventEnvelope[];
   /** Only on records written before records carried their events: the outbox documents the events went to. */
@@ -322,7 +326,6 @@ const handleDelivery = async <Svc extends ServiceName, N extends ReactionName<Sv
         id: inboxId,
         pk,
         kind: "inbox",
-        processedAt: now.toISOString(),
         ...(events.length > 0 ? { events } : {}),
         ttl: INBOX_TTL_SECONDS,
       });

@@ -21,4 +21,6 @@ export const openWalletWhenUserSignedUp: Reaction<"ledger", "openWalletWhenUserS
   // The signed-up user's wallet: new on a first delivery as a rule (a conflict makes the next attempt read it).
   load: async (event, { store, ports }) => ({ wallet: await readWallet(store, event.data.userId, { likelyNew: true }), currency: ports.walletCurrency }),
   decide: openWallet,
+  // Publishes nothing, and a wallet once open decides nothing again: no inbox record.
+  dedupe: "idempotentState",
 };

@@ -22,4 +22,6 @@ export const rememberRecipientWhenUserSignedUp: Reaction<"notifications", "remem
   // The signed-up user's recipient record: new on a first delivery as a rule (a conflict makes the next attempt read it).
   load: (event, { store }) => readValid(store, recipientDocumentSchema, RECIPIENT_DOCUMENT_ID, event.data.userId, { likelyNew: true }),
   decide: (event, existing) => rememberRecipient(event, existing),
+  // Publishes nothing, and a recipient once remembered decides nothing again: no inbox record.
+  dedupe: "idempotentState",
 };

@@ -27,5 +27,7 @@ describe("UserSignedUp delivered again: one grant, one wallet, one recipient", (
     await run(structuredClone(signedUp));
     expect(store.all().filter((d) => d.kind === kind)).toHaveLength(1);
     expect(publisher.distinct()).toHaveLength(events);
+    // What publishes keeps a record per delivery, to carry its events; what publishes nothing dedupes by its document.
+    expect(store.all().filter((d) => d.kind === "inbox")).toHaveLength(events === 0 ? 0 : copies().length - 1);
   });
 });

@@ -84,7 +84,7 @@ describe("orders: settle the order from what the other services report", () => {
       anEvent("Invoicing.InvoiceVoided.v1", { orderId: "o-1", invoiceId: "inv-1", reason: "Order cancelled" }),
     ];
     let seed = 7;
-    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const random = (n: number) => ((seed = (seed * 48271) % 2147483647), Math.floor((seed / 2147483647) * n));
     let published = 0;
     for (let run = 0; run < 500; run++) {
       const sequence = Array.from({ length: 1 + random(6) }, () => all[random(all.length)]!);

@@ -88,4 +88,34 @@ describe("users: onboarding steps arriving in parallel and twice", () => {
       onboarding: { welcomeEmail: "Sent", crm: "Added", credits: "Assigned" },
     });
   });
+
+  // The reaction dedupes by this (`dedupe: "idempotentState"`): no inbox record for a step that publishes nothing.
+  it("is idempotent on the user: any step taken in again, after any others in any order, decides nothing", () => {
+    const all = [emailSent, contactAdded, contactFailed, creditsAssigned];
+    let seed = 11;
+    const random = (n: number) => ((seed = (seed * 48271) % 2147483647), Math.floor((seed / 2147483647) * n));
+    let published = 0;
+    for (let run = 0; run < 300; run++) {
+      const sequence = Array.from({ length: 1 + random(6) }, () => all[random(all.length)]!);
+      let current = user();
+      for (const event of sequence) {
+        const decision = trackOnboarding(event, current, decisionContext());
+        if (decision.publish.length > 0) expect(decision.changes).not.toEqual([]);
+        published += decision.publish.length;
+        const [change] = decision.changes;
+        if (change) current = change.put as UserDocument;
+      }
+      for (const event of sequence) expect([run, event.type, trackOnboarding(event, current, decisionContext())]).toEqual([run, event.type, { changes: [], publish: [] }]);
+    }
+    expect(published).toBeGreaterThan(30);
+  });
+
+  it("writes no inbox record for a step that publishes nothing; only the completing step's record carries UserOnboarded", async () => {
+    const store = createInMemoryStore([user()]);
+    const deps = { store, publisher: recordingPublisher(), ports: {}, clock: () => fixedNow, backoff: async () => undefined };
+    for (const step of [emailSent, contactAdded, creditsAssigned]) await runReaction(trackOnboardingWhenStepCompleted, structuredClone(step), deps);
+    const records = store.all().filter((d) => d.kind === "inbox");
+    expect(records.map((r) => (r["events"] as { type: string }[]).map((e) => e.type))).toEqual([["Users.UserOnboarded.v1"]]);
+    expect(records[0]?.id).toBe(`inbox:trackOnboardingWhenStepCompleted:${creditsAssigned.id}`);
+  });
 });

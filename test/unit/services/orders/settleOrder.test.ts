@@ -1,6 +1,7 @@
 import { OrderDocument } from "../../../../src/services/orders/documents";
 import { settleOrder } from "../../../../src/services/orders/updateOrderWhenStockOrPaymentSettled";
 import { anEvent, decisionContext } from "../../../support/events";
+import { checkIdempotentOnState } from "../../../support/idempotence";
 
 const pending = (overrides: Partial<OrderDocument> = {}): OrderDocument => ({
   id: "order:o-1", pk: "o-1", kind: "order", orderId: "o-1", correlationId: "flow-1", customerId: "c-1",
@@ -83,21 +84,7 @@ describe("orders: settle the order from what the other services report", () => {
       anEvent("Invoicing.InvoiceSent.v1", { orderId: "o-1", invoiceId: "inv-1", customerId: "c-1", total: 10, currency: "EUR" }),
       anEvent("Invoicing.InvoiceVoided.v1", { orderId: "o-1", invoiceId: "inv-1", reason: "Order cancelled" }),
     ];
-    let seed = 7;
-    const random = (n: number) => ((seed = (seed * 48271) % 2147483647), Math.floor((seed / 2147483647) * n));
-    let published = 0;
-    for (let run = 0; run < 500; run++) {
-      const sequence = Array.from({ length: 1 + random(6) }, () => all[random(all.length)]!);
-      let order = pending();
-      for (const event of sequence) {
-        const decision = settleOrder(event, order, decisionContext());
-        if (decision.publish.length > 0) expect(decision.changes).not.toEqual([]);
-        published += decision.publish.length;
-        const [change] = decision.changes;
-        if (change && "put" in change) order = change.put as OrderDocument;
-      }
-      for (const event of sequence) expect([run, event.type, settleOrder(event, order, decisionContext())]).toEqual([run, event.type, { changes: [], publish: [] }]);
-    }
+    const published = checkIdempotentOnState({ decide: settleOrder, initial: () => pending(), events: all, runs: 500, seed: 7 });
     expect(published).toBeGreaterThan(100);
   });
 });

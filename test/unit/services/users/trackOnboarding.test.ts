@@ -3,6 +3,7 @@ import { UserDocument, userDocumentId } from "../../../../src/services/users/doc
 import { TransientError } from "../../../../src/platform/errors";
 import { trackOnboarding, trackOnboardingWhenStepCompleted } from "../../../../src/services/users/trackOnboardingWhenStepCompleted";
 import { anEvent, decisionContext, fixedNow } from "../../../support/events";
+import { checkIdempotentOnState } from "../../../support/idempotence";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 import { loadContextOf } from "../../../support/loadContext";
 
@@ -92,21 +93,7 @@ describe("users: onboarding steps arriving in parallel and twice", () => {
   // The reaction dedupes by this (`dedupe: "idempotentState"`): no inbox record for a step that publishes nothing.
   it("is idempotent on the user: any step taken in again, after any others in any order, decides nothing", () => {
     const all = [emailSent, contactAdded, contactFailed, creditsAssigned];
-    let seed = 11;
-    const random = (n: number) => ((seed = (seed * 48271) % 2147483647), Math.floor((seed / 2147483647) * n));
-    let published = 0;
-    for (let run = 0; run < 300; run++) {
-      const sequence = Array.from({ length: 1 + random(6) }, () => all[random(all.length)]!);
-      let current = user();
-      for (const event of sequence) {
-        const decision = trackOnboarding(event, current, decisionContext());
-        if (decision.publish.length > 0) expect(decision.changes).not.toEqual([]);
-        published += decision.publish.length;
-        const [change] = decision.changes;
-        if (change) current = change.put as UserDocument;
-      }
-      for (const event of sequence) expect([run, event.type, trackOnboarding(event, current, decisionContext())]).toEqual([run, event.type, { changes: [], publish: [] }]);
-    }
+    const published = checkIdempotentOnState({ decide: trackOnboarding, initial: () => user(), events: all, runs: 300, seed: 11 });
     expect(published).toBeGreaterThan(30);
   });
 

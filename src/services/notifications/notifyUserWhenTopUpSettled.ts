@@ -84,4 +84,7 @@ export const notifyUserWhenTopUpSettled: Reaction<"notifications", "notifyUserWh
     return { notified: undefined, sent };
   },
   decide: recordNotification,
+  // Once notified (or for free credits, never), it decides nothing: only the delivery that notifies keeps a record,
+  // carrying UserNotified; the free credits of every sign-up cost no write.
+  dedupe: "idempotentState",
 };

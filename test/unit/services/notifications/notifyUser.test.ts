@@ -84,6 +84,8 @@ describe("notifications: delivery", () => {
     await runReaction(notifyUserWhenTopUpSettled, freeCredits, deps);
     expect(sent).toEqual([]);
     expect(deps.publisher.published).toEqual([]);
+    // Nothing to do, now or on any redelivery: nothing written either.
+    expect(deps.store.commits).toEqual([]);
   });
 
   it("retries (TransientError) while the recipient's sign-up has not arrived yet", async () => {

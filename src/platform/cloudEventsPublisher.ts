@@ -21,6 +21,15 @@ export const MAX_REQUEST_BYTES = 1024 * 1024 - 1024;
 export const MAX_EVENTS_PER_REQUEST = 5000;
 /** Well under Event Grid's 30 s wait for the delivery that publishes, so a hung publish fails that delivery in time. */
 export const DEFAULT_PUBLISH_TIMEOUT_IN_MS = 10_000;
+/**
+ * Tries per request, all within the one timeout: a kept-alive connection the topic closed while idle fails the request
+ * sent on it, and a 408, 429 or 5xx may pass; the SDK's pipeline retried both. A retry may deliver an event twice
+ * (the first request may have got through); consumers dedupe by event id.
+ */
+export const MAX_PUBLISH_ATTEMPTS = 3;
+const RETRY_DELAYS_IN_MS = [50, 250];
+/** A retry that would have less than this left to get its answer is not made. */
+const MIN_ATTEMPT_IN_MS = 100;
 /** Refresh this long before expiry, so no request leaves with a token that expires on the way. */
 export const TOKEN_REFRESH_MARGIN_IN_MS = 5 * 60_000;
 
@@ -97,6 +106,8 @@ export interface CloudEventsSenderOptions {
   readonly now?: () => number;
 }
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** A TopicSender that posts the events as they are; only a missing `datacontenttype` is set, as the SDK does. */
 export const createCloudEventsTopicSender = (options: CloudEventsSenderOptions): TopicSender => {
   const url = withApiVersion(options.endpoint);
@@ -109,20 +120,36 @@ export const createCloudEventsTopicSender = (options: CloudEventsSenderOptions):
       ? () => ({ "aeg-sas-key": auth.key })
       : ((tokens) => async () => ({ authorization: `Bearer ${await tokens()}` }))(createTokenCache(auth.credential, EVENT_GRID_SCOPE, options.now));
 
+  const now = options.now ?? Date.now;
   const post = async (body: string, signal: AbortSignal | undefined): Promise<void> => {
     const headers = { "content-type": BATCH_CONTENT_TYPE, ...(await authHeader()) };
-    let answer: PublishAnswer;
-    try {
-      answer = await transport(url, { headers, body, timeoutInMs, ...(signal ? { signal } : {}) });
-    } catch (error) {
-      throw new EventGridPublishError(`Publishing to topic ${options.topic} failed: ${(error as Error).message}`, undefined, { cause: error });
+    const deadline = now() + timeoutInMs;
+    for (let attempt = 1; ; attempt++) {
+      const delay = RETRY_DELAYS_IN_MS[attempt - 1] ?? 0;
+      // Another try only while it has time to get an answer, and never for a caller that gave up.
+      const mayRetry = () => attempt < MAX_PUBLISH_ATTEMPTS && !signal?.aborted && deadline - now() >= delay + MIN_ATTEMPT_IN_MS;
+      const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
+      let answer: PublishAnswer;
+      try {
+        answer = await transport(url, { headers, body, timeoutInMs: Math.max(1, deadline - now()), ...(signal ? { signal } : {}) });
+      } catch (error) {
+        if (mayRetry()) {
+          await sleep(delay);
+          continue;
+        }
+        throw new EventGridPublishError(`Publishing to topic ${options.topic} failed${tries}: ${(error as Error).message}`, undefined, { cause: error });
+      }
+      if (answer.status >= 200 && answer.status < 300) return;
+      if (mayRetry() && (answer.status === 408 || answer.status === 429 || answer.status >= 500)) {
+        await sleep(delay);
+        continue;
+      }
+      const hint = answer.status === 401 || answer.status === 403 ? ` (authenticated with ${authName})` : "";
+      throw new EventGridPublishError(
+        `Event Grid answered ${answer.status} to a publish to topic ${options.topic}${hint}${tries}: ${answer.text.slice(0, 300)}`,
+        answer.status,
+      );
     }
-    if (answer.status >= 200 && answer.status < 300) return;
-    const hint = answer.status === 401 || answer.status === 403 ? ` (authenticated with ${authName})` : "";
-    throw new EventGridPublishError(
-      `Event Grid answered ${answer.status} to a publish to topic ${options.topic}${hint}: ${answer.text.slice(0, 300)}`,
-      answer.status,
-    );
   };
 
   return {

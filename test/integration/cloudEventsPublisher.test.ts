@@ -112,4 +112,52 @@ describe("thin CloudEvents publisher against the Event Grid emulator", () => {
     const refused = createCloudEventsTopicSender({ topic: "orders", endpoint: `http://127.0.0.1:${port}/orders/api/events`, auth: { kind: "key", key: "k" } });
     await expect(refused.sendEvents([event("t2", "Orders.OrderConfirmed.v1")])).rejects.toMatchObject({ statusCode: undefined, message: expect.stringMatching(/ECONNREFUSED/) });
   });
+
+  // A kept-alive connection the topic closes while it sits idle (Node's server after 5 s, Azure's front ends after
+  // minutes) fails the next request sent on it. The SDK's pipeline retried that; the thin publisher must too, or a
+  // flow started over HTTP waits for the relay (minutes) for nothing.
+  it("sends again on a new connection when the kept-alive one is dropped under the request, and gives up after three tries", async () => {
+    let requests = 0;
+    const received: unknown[] = [];
+    const flaky = http.createServer((req, res) => {
+      requests += 1;
+      // The second request arrives on the connection the first one left open: drop it unanswered.
+      if (requests === 2) {
+        req.socket.destroy();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        received.push(...(JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown[]));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
+    const { port } = flaky.address() as AddressInfo;
+    try {
+      const sender = createCloudEventsTopicSender({ topic: "orders", endpoint: `http://127.0.0.1:${port}/orders/api/events`, auth: { kind: "key", key: "k" } });
+      await sender.sendEvents([event("k1", "Orders.OrderConfirmed.v1")]);
+      await sender.sendEvents([event("k2", "Orders.OrderConfirmed.v1")]);
+      expect(requests).toBe(3);
+      expect(received.map((e) => (e as { id: string }).id)).toEqual(["k1", "k2"]);
+    } finally {
+      await new Promise<void>((resolve) => {
+        flaky.close(() => resolve());
+        flaky.closeAllConnections();
+      });
+    }
+    const dropping = http.createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => dropping.listen(0, "127.0.0.1", resolve));
+    const dropPort = (dropping.address() as AddressInfo).port;
+    let dropped = 0;
+    dropping.on("request", () => (dropped += 1));
+    try {
+      const sender = createCloudEventsTopicSender({ topic: "orders", endpoint: `http://127.0.0.1:${dropPort}/orders/api/events`, auth: { kind: "key", key: "k" } });
+      await expect(sender.sendEvents([event("k3", "Orders.OrderConfirmed.v1")])).rejects.toMatchObject({ statusCode: undefined, message: expect.stringMatching(/orders failed after 3 attempts: socket hang up/) });
+      expect(dropped).toBe(3);
+    } finally {
+      await new Promise<void>((resolve) => dropping.close(() => resolve()));
+    }
+  });
 });

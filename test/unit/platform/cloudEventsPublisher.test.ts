@@ -64,13 +64,26 @@ describe("thin CloudEvents publisher", () => {
     expect(() => serializeInRequests([envelope("huge", "x".repeat(1024 * 1024))])).toThrow(/at most 1 MB/);
   });
 
-  it("throws on a non-2xx answer with the status and the start of the body, so the delivery is retried", async () => {
-    const sender = createCloudEventsTopicSender({ topic: "orders", endpoint: "https://t.example/api/events", auth: { kind: "key", key: "k" }, transport: answering(503, "busy ".repeat(200)) });
+  it("tries a 503 three times, then throws with the status and the start of the body, so the delivery is retried", async () => {
+    const transport = answering(503, "busy ".repeat(200));
+    const sender = createCloudEventsTopicSender({ topic: "orders", endpoint: "https://t.example/api/events", auth: { kind: "key", key: "k" }, transport });
     const error = await sender.sendEvents([envelope("1")]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EventGridPublishError);
     expect(error).toMatchObject({ statusCode: 503, code: "EVENTGRID.PUBLISH_FAILED" });
-    expect((error as Error).message).toMatch(/^Event Grid answered 503 to a publish to topic orders: busy busy/);
+    expect((error as Error).message).toMatch(/^Event Grid answered 503 to a publish to topic orders after 3 attempts: busy busy/);
     expect((error as Error).message.length).toBeLessThan(400);
+    expect(transport).toHaveBeenCalledTimes(3);
+    // The same body every time: the same events, under the same ids.
+    expect(new Set(transport.mock.calls.map(([, request]) => request.body)).size).toBe(1);
+  });
+
+  it("does not try a refusal again (400, 401, 413): only 408, 429 and 5xx may pass", async () => {
+    for (const status of [400, 401, 413]) {
+      const transport = answering(status, "no");
+      const sender = createCloudEventsTopicSender({ topic: "orders", endpoint: "https://t.example/api/events", auth: { kind: "key", key: "k" }, transport });
+      await expect(sender.sendEvents([envelope("1")])).rejects.toMatchObject({ statusCode: status });
+      expect(transport).toHaveBeenCalledTimes(1);
+    }
   });
 
   it("says which authentication was used when Event Grid answers 401 or 403", async () => {

@@ -137,6 +137,11 @@ export interface ReactionDependencies<P> {
 export type ReactionOutcome =
   | { readonly outcome: "handled"; readonly published: readonly CloudEventEnvelope[] }
   | { readonly outcome: "duplicate"; readonly republished: number }
+  /**
+   * Decided nothing and found no record: for a reaction that dedupes by its state, a duplicate of a delivery that
+   * published nothing and an event with nothing to do look alike.
+   */
+  | { readonly outcome: "nothingToDo" }
   | { readonly outcome: "poisoned"; readonly reason: string };
 
 const defaultBackoff = (attempt: number): Promise<void> =>
@@ -342,8 +347,9 @@ const handleDelivery = async <Svc extends ServiceName, N extends ReactionName<Sv
             throw new Error(`${reaction.name} publishes without changing its state, so a redelivery could not tell it was handled`);
           }
           // Taken in before, or nothing to do: if a first attempt published, its record carries what to publish again.
-          const republished = (await republishRecorded(deps, pk, inboxId)) ?? 0;
-          if (republished > 0) log(`duplicate delivery of ${envelope.type} ${envelope.id}; re-published ${republished} event(s)`);
+          const republished = await republishRecorded(deps, pk, inboxId);
+          if (republished === undefined) return { outcome: "nothingToDo" };
+          log(`duplicate delivery of ${envelope.type} ${envelope.id}; re-published ${republished} event(s)`);
           return { outcome: "duplicate", republished };
         }
         if (decision.publish.length === 0) {

@@ -49,12 +49,12 @@ describe("idempotentState dedupe: a reaction whose decision is idempotent on its
     expect(d.publisher.published.map((e) => e.type)).toEqual(["Orders.OrderConfirmed.v1"]);
   });
 
-  it("a duplicate of a settlement that published nothing writes nothing and publishes nothing", async () => {
+  it("a duplicate of a settlement that published nothing writes nothing, publishes nothing, and says it had nothing to do", async () => {
     const d = setup();
     const event = reserved();
     await runReaction(updateOrderWhenStockOrPaymentSettled, event, d);
     const commits = d.store.commits.length;
-    await expect(runReaction(updateOrderWhenStockOrPaymentSettled, structuredClone(event), d)).resolves.toEqual({ outcome: "duplicate", republished: 0 });
+    await expect(runReaction(updateOrderWhenStockOrPaymentSettled, structuredClone(event), d)).resolves.toEqual({ outcome: "nothingToDo" });
     expect(d.store.commits).toHaveLength(commits);
     expect(d.publisher.published).toEqual([]);
   });
@@ -132,7 +132,7 @@ describe("idempotentState dedupe: a reaction whose decision is idempotent on its
     await runReaction(updateOrderWhenStockOrPaymentSettled, event, { ...d, recentWrites });
     const current = (await d.store.readDocument("order:o-1", "o-1"))!;
     await d.store.commit("o-1", [{ op: "replace", document: { ...current, payment: "Charged", status: "Confirmed" }, ifMatch: current._etag }]);
-    await expect(runReaction(updateOrderWhenStockOrPaymentSettled, structuredClone(event), { ...d, recentWrites })).resolves.toEqual({ outcome: "duplicate", republished: 0 });
+    await expect(runReaction(updateOrderWhenStockOrPaymentSettled, structuredClone(event), { ...d, recentWrites })).resolves.toEqual({ outcome: "nothingToDo" });
     expect(await stored(d)).toMatchObject({ inventory: "Reserved", payment: "Charged", status: "Confirmed" });
   });
 });

@@ -9,6 +9,7 @@ import { BenchOptions, parseArgs } from "./bench/args";
 import { childrenCpuMs, ownCpuMs, runWorker } from "./bench/childProcess";
 import { CostPerMillion, FlowUsage, PRICES, costPerMillionFlows, ruByCategory } from "./bench/cost";
 import { FlowDriver, FlowName, onboardingFlow, orderFlow, seedStock } from "./bench/flows";
+import { requestText } from "./bench/loadClient";
 import { median, percentile } from "./bench/stats";
 import { StoreCounts, StoreObserver, diffCounts, observeCosmosServer } from "./bench/storeObserver";
 import type { StoreOp } from "./bench/storeWorker";
@@ -147,9 +148,8 @@ const measureFlowReads = async (stack: LocalStack, observer: StoreObserver, driv
       while (performance.now() < until && next < MAX_FLOW_READS) {
         const id = ids[next++ % ids.length]!;
         const t0 = performance.now();
-        const response = await fetch(`${journal}/api/flows/${encodeURIComponent(id)}`).catch(() => undefined);
-        const body = response ? await response.text() : "";
-        if (response?.status === 200 && body.includes(id)) latencies.push(performance.now() - t0);
+        const response = await requestText("GET", `${journal}/api/flows/${encodeURIComponent(id)}`).catch(() => undefined);
+        if (response?.status === 200 && response.text.includes(id)) latencies.push(performance.now() - t0);
         else errors += 1;
       }
     }),

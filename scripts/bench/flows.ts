@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { apiReplies, parseReply } from "../../src/local/apiReplies";
 import type { LocalStack } from "../../src/local/stack";
+import { requestText } from "./loadClient";
 import type { StoreObserver } from "./storeObserver";
 
 export type FlowName = "order" | "onboarding";
@@ -90,9 +91,8 @@ const completions = (
 };
 
 const postJson = async <T>(url: string, body: unknown, schema: z.ZodType<T>): Promise<T> => {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text.slice(0, 200)}`);
+  const { status, text } = await requestText("POST", url, body);
+  if (status < 200 || status >= 300) throw new Error(`POST ${url} answered ${status}: ${text.slice(0, 200)}`);
   return parseReply(schema, JSON.parse(text), `POST ${url}`);
 };
 

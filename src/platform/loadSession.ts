@@ -1,4 +1,5 @@
 import { TransientError } from "./errors";
+import { createLruMap } from "./lruMap";
 import { CommittedVersions, DocumentReader, DocumentStore, DocumentWrite, ReadOptions, StoredDocument, stripSystemProperties } from "./store";
 
 /**
@@ -61,27 +62,8 @@ export interface RecentWrites {
   delete(key: string): void;
 }
 
-export const createRecentWrites = (capacity = 10_000): RecentWrites => {
-  const entries = new Map<string, { readonly document: StoredDocument; readonly etag: string }>();
-  return {
-    get(key) {
-      const value = entries.get(key);
-      if (value) {
-        entries.delete(key);
-        entries.set(key, value);
-      }
-      return value;
-    },
-    set(key, value) {
-      entries.delete(key);
-      entries.set(key, value);
-      if (entries.size > capacity) entries.delete(entries.keys().next().value as string);
-    },
-    delete(key) {
-      entries.delete(key);
-    },
-  };
-};
+export const createRecentWrites = (capacity = 10_000): RecentWrites =>
+  createLruMap<{ readonly document: StoredDocument; readonly etag: string }>(capacity);
 
 /** What one load → decide → commit round works with; a new one for every attempt. */
 export interface LoadSession {

@@ -18,8 +18,9 @@ export const createInMemoryStore = (initial: StoredDocument[] = []) => {
       return d ? (structuredClone(d) as Versioned<T>) : undefined;
     },
     async queryDocuments<T extends StoredDocument>(pk: string | undefined, where: string) {
-      const kind = /c\.kind = '([^']+)'/.exec(where)?.[1];
-      return [...docs.values()].filter((d) => (pk === undefined || d.pk === pk) && (!kind || d.kind === kind)).map((d) => structuredClone(d) as Versioned<T>);
+      // Only the kinds a query names (`c.kind = 'a' OR c.kind = 'b'`); other conditions are not evaluated.
+      const kinds = [...where.matchAll(/c\.kind = '([^']+)'/g)].map((m) => m[1]);
+      return [...docs.values()].filter((d) => (pk === undefined || d.pk === pk) && (kinds.length === 0 || kinds.includes(d.kind))).map((d) => structuredClone(d) as Versioned<T>);
     },
     async commit(pk: string, writes: readonly DocumentWrite[]) {
       if (store.failNextCommitWith) {

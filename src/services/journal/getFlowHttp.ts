@@ -1,10 +1,26 @@
 import { requireAppRole } from "../../platform/appRoles";
-import { readParam, json, routeIdSchema } from "../../platform/http";
+import { createHash } from "node:crypto";
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { readParam, routeIdSchema } from "../../platform/http";
 import { HttpHandler } from "../../platform/serviceModule";
 import { deadlineOf, statusOf, waitingFor } from "./flowStatus";
-import { readFlow } from "./flowView";
+import { readFlowCached } from "./flowView";
 import { JournalPorts } from "./ports";
 import { warnStalledFlowsOnce } from "./stalledWarning";
+
+/**
+ * 200 with the view and an ETag of its bytes, or 304 when the caller holds that version already (`If-None-Match`): a
+ * page that polls a flow (the dashboard's browser revalidates by itself under `Cache-Control: no-cache`) gets a few
+ * bytes until something changes.
+ */
+const withEtag = (request: HttpRequest, view: unknown): HttpResponseInit => {
+  const body = JSON.stringify(view);
+  const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+  const headers = { etag, "cache-control": "no-cache" };
+  const held = request.headers.get("if-none-match");
+  if (held !== null && held.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) return { status: 304, headers };
+  return { status: 200, body, headers: { "content-type": "application/json; charset=utf-8", ...headers } };
+};
 
 /**
  * GET /api/flows/{correlationId}: every event of one business flow, causes before effects, with the flow's status,
@@ -14,13 +30,13 @@ import { warnStalledFlowsOnce } from "./stalledWarning";
 export const getFlow: HttpHandler<JournalPorts> = async (request, { store, ports, clock }, context) => {
   requireAppRole(request, "Flows.Read");
   const correlationId = readParam("correlationId", request.params.correlationId, routeIdSchema);
-  const { events, summary, stored } = await readFlow(store, correlationId, ports.settings.entryTtlSeconds);
+  const { events, summary, stored } = await readFlowCached(store, ports.flowViews, correlationId, ports.settings.entryTtlSeconds);
   const now = clock();
   const deadlines = ports.settings.deadlinesInMs;
   if (stored) await warnStalledFlowsOnce([stored], { store, deadlines, now, warn: (line) => context.warn(line) });
   const window = { correlationId, startedAt: summary.startedAt, lastEventAt: summary.lastEventAt, eventTypes: [...new Set(events.map((e) => e.type))] };
   const [deadLetters, poison] = await Promise.all([ports.incidents.deadLettersOf(window), ports.incidents.poisonOf(correlationId)]);
-  return json(200, {
+  return withEtag(request, {
     correlationId,
     flow: summary.flow,
     status: statusOf(summary, deadlines, now),

@@ -7,12 +7,15 @@ import { services } from "../../topology";
 import { blobDeadLetters } from "./deadLetterBlobReader";
 import { DeadLetterReader, FlowIncidents, createFlowIncidents, emulatorDeadLetters } from "./flowIncidents";
 import { FlowIndex, createCosmosFlowIndex } from "./flowIndex";
+import { createFlowViewCache } from "./flowView";
 import { DeadLetterSource, JournalSettings, parseJournalSettings } from "./settings";
 
 export interface JournalPorts {
   readonly settings: JournalSettings;
   readonly flowIndex: FlowIndex;
   readonly incidents: FlowIncidents;
+  /** The flows this process showed last; without it every view reads its flow's partition. */
+  readonly flowViews?: ReturnType<typeof createFlowViewCache>;
 }
 
 /** The blob client is created on first use, like the Cosmos client. */
@@ -46,5 +49,6 @@ export const createJournalPorts = (env: NodeJS.ProcessEnv, credential: () => Tok
     settings,
     flowIndex: createCosmosFlowIndex(() => getDatabase().container(services.journal.container), settings.deadlinesInMs),
     incidents: createFlowIncidents({ deadLetters: deadLetterReader(settings.deadLetters, credential), poisonContainers: settings.poisonContainers, database: getDatabase }),
+    flowViews: createFlowViewCache(),
   };
 };

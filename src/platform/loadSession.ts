@@ -1,5 +1,5 @@
 import { TransientError } from "./errors";
-import { createLruMap } from "./lruMap";
+import { LruMap, createLruMap } from "./lruMap";
 import { CommittedVersions, DocumentReader, DocumentStore, DocumentWrite, ReadOptions, StoredDocument, stripSystemProperties } from "./store";
 
 /**
@@ -56,14 +56,9 @@ export interface SessionReader extends DocumentReader {
  * The documents a process committed last through `readOwnLatest` sessions, with the ETag each commit gave them; least
  * recently used first out past `capacity`. One per service runtime (per Function App instance in Azure).
  */
-export interface RecentWrites {
-  get(key: string): { readonly document: StoredDocument; readonly etag: string } | undefined;
-  set(key: string, value: { readonly document: StoredDocument; readonly etag: string }): void;
-  delete(key: string): void;
-}
+export type RecentWrites = LruMap<{ readonly document: StoredDocument; readonly etag: string }>;
 
-export const createRecentWrites = (capacity = 10_000): RecentWrites =>
-  createLruMap<{ readonly document: StoredDocument; readonly etag: string }>(capacity);
+export const createRecentWrites = (capacity = 10_000): RecentWrites => createLruMap(capacity);
 
 /** What one load → decide → commit round works with; a new one for every attempt. */
 export interface LoadSession {
@@ -85,12 +80,13 @@ export interface LoadSession {
 const keyOf = (id: string, pk: string) => `${pk}\u0000${id}`;
 
 /**
- * Remembers a document committed outside a load session (a flow's record, created by its HTTP command) for the
- * `readOwnLatest` reads of the reactions that come next in the same process.
+ * Remembers a document as committed (plain, without system properties) with the ETag the commit gave it, for the
+ * `readOwnLatest` reads that come next in the same process; without an ETag, forgets it. Load sessions call it for
+ * their `readOwnLatest` documents; a flow's HTTP command for the record it created.
  */
 export const rememberCommitted = (recentWrites: RecentWrites | undefined, document: StoredDocument, etag: string | undefined): void => {
   if (!recentWrites) return;
-  if (etag) recentWrites.set(keyOf(document.id, document.pk), { document: stripSystemProperties(document), etag });
+  if (etag) recentWrites.set(keyOf(document.id, document.pk), { document, etag });
   else recentWrites.delete(keyOf(document.id, document.pk));
 };
 
@@ -155,12 +151,9 @@ export const openLoadSession = (
 
   const committed = (writes: readonly DocumentWrite[], committedVersions: CommittedVersions): void => {
     writes.forEach((write, i) => {
-      if (write.op === "delete") return;
-      const key = keyOf(write.document.id, write.document.pk);
-      const etag = committedVersions[i];
-      if (!ownLatest.has(key)) return;
-      if (etag) options.recentWrites?.set(key, { document: write.document, etag });
-      else options.recentWrites?.delete(key);
+      if (write.op !== "delete" && ownLatest.has(keyOf(write.document.id, write.document.pk))) {
+        rememberCommitted(options.recentWrites, write.document, committedVersions[i]);
+      }
     });
   };
   const conflicted = (): void => {

@@ -334,12 +334,16 @@ const handleDelivery = async <Svc extends ServiceName, N extends ReactionName<Sv
         ...(events.length > 0 ? { events } : {}),
         ttl: INBOX_TTL_SECONDS,
       });
-      if (reaction.dedupe === "ownRecord") {
-        if (decision.publish.length > 0) throw new Error(`${reaction.name} dedupes by its own record, so it may not publish`);
-        if (decision.changes.length === 0) return { outcome: "duplicate", republished: 0 };
+      // A reaction that dedupes by its state, with nothing to publish: the state alone is the record.
+      const commitStateAlone = async (): Promise<ReactionOutcome> => {
         const writes = session.writesFor(decision.changes);
         session.committed(writes, await deps.store.commit(pk, writes));
         return { outcome: "handled", published: [] };
+      };
+      if (reaction.dedupe === "ownRecord") {
+        if (decision.publish.length > 0) throw new Error(`${reaction.name} dedupes by its own record, so it may not publish`);
+        if (decision.changes.length === 0) return { outcome: "duplicate", republished: 0 };
+        return await commitStateAlone();
       }
       if (reaction.dedupe === "idempotentState") {
         if (decision.changes.length === 0) {
@@ -352,11 +356,7 @@ const handleDelivery = async <Svc extends ServiceName, N extends ReactionName<Sv
           log(`duplicate delivery of ${envelope.type} ${envelope.id}; re-published ${republished} event(s)`);
           return { outcome: "duplicate", republished };
         }
-        if (decision.publish.length === 0) {
-          const writes = session.writesFor(decision.changes);
-          session.committed(writes, await deps.store.commit(pk, writes));
-          return { outcome: "handled", published: [] };
-        }
+        if (decision.publish.length === 0) return await commitStateAlone();
       }
       const published = await commitDecision(deps, { service: reaction.service, name: reaction.name }, pk, envelope, decision, session, now, { inboxRecord });
       return { outcome: "handled", published };

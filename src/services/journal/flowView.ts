@@ -39,7 +39,6 @@ export const readFlow = async (
 interface CachedFlow {
   readonly etag: string;
   readonly events: CloudEventEnvelope[];
-  readonly at: number;
 }
 
 /**
@@ -53,22 +52,21 @@ export interface FlowViewCache {
   set(correlationId: string, flow: CachedFlow): void;
 }
 
-export const createFlowViewCache = (capacity = 1000, maxAgeMs = 10 * 60_000, now: () => number = Date.now): FlowViewCache & { readonly now: () => number } => {
-  const flows = createLruMap<CachedFlow>(capacity);
+export const createFlowViewCache = (capacity = 1000, maxAgeMs = 10 * 60_000, now: () => number = Date.now): FlowViewCache => {
+  const flows = createLruMap<CachedFlow & { readonly at: number }>(capacity);
   return {
-    now,
     get(correlationId) {
       const flow = flows.get(correlationId);
       return flow && now() - flow.at <= maxAgeMs ? flow : undefined;
     },
-    set: (correlationId, flow) => flows.set(correlationId, flow),
+    set: (correlationId, flow) => flows.set(correlationId, { ...flow, at: now() }),
   };
 };
 
 /** `readFlow`, answered from `cache` while the flow's summary keeps the ETag it had when its events were read. */
 export const readFlowCached = async (
   store: DocumentStore,
-  cache: (FlowViewCache & { readonly now: () => number }) | undefined,
+  cache: FlowViewCache | undefined,
   correlationId: string,
   ttlSeconds: number,
 ): ReturnType<typeof readFlow> => {
@@ -79,6 +77,6 @@ export const readFlowCached = async (
   }
   const flow = await readFlow(store, correlationId, ttlSeconds);
   // Flows journaled before summaries have nothing to check the entries by: they are read every time.
-  if (cache && flow.stored) cache.set(correlationId, { etag: flow.stored._etag, events: flow.events, at: cache.now() });
+  if (cache && flow.stored) cache.set(correlationId, { etag: flow.stored._etag, events: flow.events });
   return flow;
 };

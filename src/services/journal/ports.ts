@@ -7,7 +7,7 @@ import { services } from "../../topology";
 import { blobDeadLetters } from "./deadLetterBlobReader";
 import { DeadLetterReader, FlowIncidents, createFlowIncidents, emulatorDeadLetters } from "./flowIncidents";
 import { FlowIndex, createCosmosFlowIndex } from "./flowIndex";
-import { createFlowViewCache } from "./flowView";
+import { FlowViewCache, createFlowViewCache } from "./flowView";
 import { DeadLetterSource, JournalSettings, parseJournalSettings } from "./settings";
 
 export interface JournalPorts {
@@ -15,7 +15,7 @@ export interface JournalPorts {
   readonly flowIndex: FlowIndex;
   readonly incidents: FlowIncidents;
   /** The flows this process showed last; without it every view reads its flow's partition. */
-  readonly flowViews?: ReturnType<typeof createFlowViewCache>;
+  readonly flowViews?: FlowViewCache;
 }
 
 /** The blob client is created on first use, like the Cosmos client. */

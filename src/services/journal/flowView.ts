@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CloudEventEnvelope } from "../../events/envelope";
-import { queryValid, readValid } from "../../platform/documentSchema";
+import { queryValid } from "../../platform/documentSchema";
 import { NotFoundError } from "../../platform/errors";
 import { createLruMap } from "../../platform/lruMap";
 import { DocumentStore, Versioned } from "../../platform/store";
@@ -35,10 +35,15 @@ export const readFlow = async (
   return { events, summary, stored };
 };
 
-/** A flow's events as a process last read them, with the ETag its summary had then. */
+/**
+ * A flow's events as a process last read them, with its summary (validated when read) and the ETag it had then, and
+ * the events as JSON (the larger part of a view's bytes, serialized once per version of the flow).
+ */
 interface CachedFlow {
   readonly etag: string;
   readonly events: CloudEventEnvelope[];
+  readonly summary: Versioned<FlowSummaryDocument>;
+  readonly eventsJson: string;
 }
 
 /**
@@ -63,20 +68,24 @@ export const createFlowViewCache = (capacity = 1000, maxAgeMs = 10 * 60_000, now
   };
 };
 
-/** `readFlow`, answered from `cache` while the flow's summary keeps the ETag it had when its events were read. */
+/**
+ * `readFlow`, answered from `cache` while the flow's summary keeps the ETag it had when its events were read (the
+ * summary is then the document validated then: same ETag, same bytes), with the events as JSON.
+ */
 export const readFlowCached = async (
   store: DocumentStore,
   cache: FlowViewCache | undefined,
   correlationId: string,
   ttlSeconds: number,
-): ReturnType<typeof readFlow> => {
+): Promise<Awaited<ReturnType<typeof readFlow>> & { readonly eventsJson: string }> => {
   const cached = cache?.get(correlationId);
   if (cached) {
-    const stored = await readValid(store, flowSummaryDocumentSchema, FLOW_SUMMARY_ID, correlationId);
-    if (stored && stored._etag === cached.etag) return { events: cached.events, summary: stored, stored };
+    const current = await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, correlationId);
+    if (current && current._etag === cached.etag) return { events: cached.events, summary: cached.summary, stored: cached.summary, eventsJson: cached.eventsJson };
   }
   const flow = await readFlow(store, correlationId, ttlSeconds);
+  const eventsJson = JSON.stringify(flow.events);
   // Flows journaled before summaries have nothing to check the entries by: they are read every time.
-  if (cache && flow.stored) cache.set(correlationId, { etag: flow.stored._etag, events: flow.events });
-  return flow;
+  if (cache && flow.stored) cache.set(correlationId, { etag: flow.stored._etag, events: flow.events, summary: flow.stored, eventsJson });
+  return { ...flow, eventsJson };
 };

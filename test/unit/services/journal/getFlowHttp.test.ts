@@ -45,7 +45,8 @@ const setup = () => {
       new InvocationContext({ functionName: "journal-getFlow" }),
     );
     const headersOf = response.headers as Record<string, string>;
-    return { status: response.status, etag: headersOf["etag"], body: typeof response.body === "string" ? (JSON.parse(response.body) as { events: { id: string }[] }) : undefined };
+    const text = typeof response.body === "string" ? response.body : undefined;
+    return { status: response.status, etag: headersOf["etag"], text, body: text === undefined ? undefined : (JSON.parse(text) as { events: { id: string }[] }) };
   };
   return { calls, record, get, tick: (ms: number) => (now += ms) };
 };
@@ -78,11 +79,24 @@ describe("GET /api/flows/{correlationId}: one point read while the flow has not 
     await record(placed);
     const first = await get();
     expect(first).toMatchObject({ status: 200, etag: expect.stringMatching(/^"[A-Za-z0-9_-]{27}"$/) });
-    await expect(get({ "if-none-match": first.etag! })).resolves.toEqual({ status: 304, etag: first.etag, body: undefined });
+    await expect(get({ "if-none-match": first.etag! })).resolves.toEqual({ status: 304, etag: first.etag, text: undefined, body: undefined });
     await expect(get({ "if-none-match": `W/${first.etag!}, "other"` })).resolves.toMatchObject({ status: 304 });
     await record(effect("fx-1"));
     const moved = await get({ "if-none-match": first.etag! });
     expect(moved.status).toBe(200);
     expect(moved.etag).not.toBe(first.etag);
+  });
+
+  it("writes the same bytes from memory as from the partition: the view's JSON, keys in their order", async () => {
+    const { record, get } = setup();
+    await record(placed);
+    await record(effect("fx-1"));
+    const read = await get();
+    const remembered = await get();
+    expect(remembered.text).toBe(read.text);
+    expect(remembered.etag).toBe(read.etag);
+    const view = JSON.parse(read.text!) as Record<string, unknown>;
+    expect(Object.keys(view)).toEqual(["correlationId", "flow", "status", "waitingFor", "startedAt", "lastEventAt", "deadlineAt", "events", "deadLetters", "poison"]);
+    expect(JSON.stringify(view)).toBe(read.text);
   });
 });

@@ -71,6 +71,11 @@ export async function startCosmosServer(options: CosmosServerOptions = {}): Prom
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createHttpServer } = require("@vercel/cosmosdb-server") as typeof import("@vercel/cosmosdb-server");
   const server = createHttpServer({ keepAlive: true });
+  // Idle keep-alive connections stay open until the client closes them. With Node's default (closed after 5 s idle)
+  // a client could pick a pooled connection just as the server closed it, and @azure/cosmos retries a reset
+  // connection for reads and queries only: the write (a reaction's batch, an HTTP start's commit) failed. The clients
+  // are the stack's own hosts, each with one pooled agent, so the connections stay few.
+  server.keepAliveTimeout = 0;
   const { port, baseUrl } = await listen(server, options.port ?? 8081, options.bind ?? "127.0.0.1");
   return {
     endpoint: `${baseUrl}/`,

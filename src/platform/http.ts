@@ -41,8 +41,28 @@ export const problemFromError = (error: unknown): HttpResponseInit => {
     // Lost optimistic-concurrency races many times in a row: the resource is hot, and a retry will succeed.
     return { ...problem(503, error.code, "Service Unavailable", "The resource is being changed concurrently; retry shortly."), headers: { "content-type": "application/problem+json; charset=utf-8", "retry-after": "1" } };
   }
+  if (isTransientDependencyFailure(error)) {
+    return {
+      ...problem(503, "DEPENDENCY.UNAVAILABLE", "Service Unavailable", "The store could not be reached or was busy; retry shortly, with the same Idempotency-Key so a write that did land is not made twice."),
+      headers: { "content-type": "application/problem+json; charset=utf-8", "retry-after": "1" },
+    };
+  }
   // Never a stack trace to a client: the details are in the log, correlated by the invocation id.
   return problem(500, "INTERNAL", "Internal Server Error", "The request failed unexpectedly; it was logged.");
+};
+
+/** Codes Node and the Azure SDKs' HTTP pipeline give a request the network failed under. */
+const NETWORK_FAILURE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "REQUEST_SEND_ERROR"]);
+
+/**
+ * A dependency (Cosmos DB through `@azure/cosmos`) failed in a way a retry can get past: throttled or unavailable
+ * after the SDK's own retries (429, 449, 503), timed out (408), or the connection failed (the SDK retries that for
+ * reads only, never for a write, whose fate it cannot know).
+ */
+export const isTransientDependencyFailure = (error: unknown): boolean => {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (typeof code === "number") return code === 408 || code === 429 || code === 449 || code === 503;
+  return typeof code === "string" && NETWORK_FAILURE_CODES.has(code);
 };
 
 export const zodFields = (error: z.ZodError): { path: string; message: string }[] =>

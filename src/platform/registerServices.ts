@@ -103,6 +103,7 @@ export const registerServices = (
               } catch (error) {
                 const response = problemFromError(error);
                 if (response.status === 500) context.error(`${functionName} failed`, error);
+                else if (response.status === 503) context.warn(`${functionName} answered 503 (retry shortly)`, error);
                 return response;
               }
             },

@@ -1,3 +1,4 @@
+import * as net from "node:net";
 import { CosmosClient, type Container, type OperationInput } from "@azure/cosmos";
 import { startCosmosServer, type CosmosServer } from "../../src/local/cosmosServer";
 import { setTtlClock } from "../../src/local/cosmosTtl";
@@ -260,4 +261,19 @@ describe("local Cosmos server (real @azure/cosmos client)", () => {
       expect(await ids(untimed)).toEqual(["ignored"]);
     });
   });
+
+  it("keeps an idle keep-alive connection open: a client that reuses it for a write is never reset", async () => {
+    // @azure/cosmos retries a reset connection for reads only: a batch sent on a pooled connection the server closed
+    // for idleness (Node's default after 5 s) as the client picked it failed the write (seen in the bench as a 500).
+    const socket = net.connect(server.port, "127.0.0.1");
+    let closed = false;
+    socket.on("close", () => (closed = true));
+    socket.on("error", () => undefined);
+    const answered = new Promise<string>((resolve) => socket.once("data", (chunk: Buffer) => resolve(chunk.toString("latin1"))));
+    socket.write("GET /dbs HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n");
+    expect(await answered).toMatch(/^HTTP\/1\.1 \d{3} /);
+    await new Promise((resolve) => setTimeout(resolve, 7_000)); // Node closes idle ones 5 s after, checked about once a second
+    expect(closed).toBe(false);
+    socket.destroy();
+  }, 15_000);
 });

@@ -11,4 +11,22 @@ describe("HTTP problem details", () => {
     expect(internal.status).toBe(500);
     expect(JSON.stringify(internal.jsonBody)).not.toMatch(/secret/);
   });
+
+  it("answers 503 with Retry-After when the store is throttled, unavailable, timed out or the connection failed", () => {
+    // Shapes as @azure/cosmos throws them: an ErrorResponse carries the HTTP status as `code`; a failed connection
+    // comes up from its HTTP pipeline as a RestError with Node's error code.
+    const transient = [
+      Object.assign(new Error("Request rate is large"), { code: 429 }),
+      Object.assign(new Error("Service unavailable"), { code: 503 }),
+      Object.assign(new Error("Timeout Error! Request took more than 60000 ms"), { code: 408 }),
+      Object.assign(new Error("read ECONNRESET"), { name: "RestError", code: "ECONNRESET" }),
+      Object.assign(new Error("socket hang up"), { name: "RestError", code: "REQUEST_SEND_ERROR" }),
+    ];
+    for (const error of transient) {
+      expect(problemFromError(error)).toMatchObject({ status: 503, jsonBody: { code: "DEPENDENCY.UNAVAILABLE" }, headers: { "retry-after": "1" } });
+    }
+    for (const error of [Object.assign(new Error("Bad request"), { code: 400 }), Object.assign(new Error("nope"), { code: "ERR_INVALID_ARG_TYPE" })]) {
+      expect(problemFromError(error).status).toBe(500);
+    }
+  });
 });

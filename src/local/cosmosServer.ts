@@ -4,6 +4,7 @@ import type Collection from "@vercel/cosmosdb-server/lib/account/collection";
 import type ItemObject from "@vercel/cosmosdb-server/lib/account/item-object";
 import type { OperationResult } from "@vercel/cosmosdb-server/lib/handler/_document-operations";
 import type { JSONObject } from "@vercel/cosmosdb-server/lib/types";
+import { installLinearQueries } from "./cosmosLinearQueries";
 import { installPartitionQueries } from "./cosmosPartitionQueries";
 import { installCosmosTtl } from "./cosmosTtl";
 import { closeServer, listen } from "./listen";
@@ -58,8 +59,8 @@ const ATOMIC_MARK = Symbol.for("azure-choreography.atomicBatch");
 
 /**
  * Starts `@vercel/cosmosdb-server` over plain HTTP (in memory; see persistence.ts for keeping it) with transactional
- * batches made atomic, time to live honoured (cosmosTtl.ts) and single-partition queries scoped to their partition
- * (cosmosPartitionQueries.ts).
+ * batches made atomic, time to live honoured (cosmosTtl.ts), single-partition queries scoped to their partition
+ * (cosmosPartitionQueries.ts) and queries linear in the documents they read (cosmosLinearQueries.ts).
  * Clients need `connectionPolicy.enableEndpointDiscovery: false` and no custom `agent`: @azure/cosmos 4.9 allows plain
  * http:// only on its own default agent (already keep-alive); with `agent` set every request fails.
  */
@@ -67,6 +68,7 @@ export async function startCosmosServer(options: CosmosServerOptions = {}): Prom
   installAtomicBatch();
   installCosmosTtl();
   installPartitionQueries();
+  installLinearQueries();
   // Loaded only now: its routes capture the batch handler when they load, so the patch has to come first.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createHttpServer } = require("@vercel/cosmosdb-server") as typeof import("@vercel/cosmosdb-server");

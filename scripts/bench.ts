@@ -6,7 +6,7 @@ import { startEventGridEmulator } from "../src/local/eventGrid";
 import { LOCAL_DATABASE_NAME, LocalStack, provisionCosmos, startLocalStack } from "../src/local/stack";
 import type { PublisherKind } from "../src/platform/publisher";
 import { BenchOptions, parseArgs } from "./bench/args";
-import { childrenCpuMs, ownCpuMs, runWorker } from "./bench/childProcess";
+import { childrenCpuBetween, childrenCpuMs, ownCpuMs, runWorker } from "./bench/childProcess";
 import { CostPerMillion, FlowUsage, PRICES, costPerMillionFlows, ruByCategory } from "./bench/cost";
 import { FlowDriver, FlowName, onboardingFlow, orderFlow, seedStock } from "./bench/flows";
 import { requestText } from "./bench/loadClient";
@@ -52,6 +52,16 @@ interface CountedFlow {
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** The hosts' last lines that name an error (business outcomes such as PaymentFailed aside), shown when a step has failed flows. */
+const hostProblems: string[] = [];
+const BUSINESS_FAILURES = /CrmContactAddFailed|PaymentFailed|StockReservationFailed/;
+const noteHostLine = (line: string): void => {
+  if (!/error|fail|warn/i.test(line) || BUSINESS_FAILURES.test(line)) return;
+  hostProblems.push(line.length > 600 ? `${line.slice(0, 600)}…` : line);
+  if (hostProblems.length > 20) hostProblems.shift();
+  if (process.env.BENCH_LOGS === "1") log(line);
+};
+
 const perFlow = (n: number, flows: number) => (flows > 0 ? n / flows : NaN);
 
 const closedLoop = async (
@@ -62,6 +72,7 @@ const closedLoop = async (
   durationMs: number,
 ): Promise<Omit<StepResult, "runs">> => {
   const warmMs = Math.min(2000, durationMs / 5);
+  hostProblems.length = 0;
   const t0 = performance.now();
   const from = t0 + warmMs;
   const to = from + durationMs;
@@ -91,9 +102,14 @@ const closedLoop = async (
   if (end === start) end = snapshot();
   // Let trailing reactions (journal, notifications) finish, so the next step starts from a quiet system.
   await stack.eventGrid.idle(120_000).catch(() => log("warning: deliveries still pending after 120 s"));
-  if (firstError) log(`  ${errors} flow(s) failed; first: ${(firstError as Error).message}`);
+  if (firstError) {
+    log(`  ${errors} flow(s) failed; first: ${(firstError as Error).message}`);
+    for (const line of hostProblems.splice(0)) log(`    host: ${line}`);
+  }
   const flows = latencies.length;
   const store = diffCounts(end.store, start.store);
+  const hostCpu = childrenCpuBetween(start.host, end.host);
+  if (hostCpu && hostCpu.exited.length > 0) log(`  warning: process(es) ${hostCpu.exited.join(", ")} exited during the step; their CPU is not counted`);
   return {
     concurrency,
     flowsPerS: flows / (durationMs / 1000),
@@ -101,7 +117,7 @@ const closedLoop = async (
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
     errors,
-    hostCpuMsPerFlow: end.host !== undefined && start.host !== undefined ? perFlow(end.host - start.host, flows) : undefined,
+    hostCpuMsPerFlow: hostCpu && perFlow(hostCpu.ms, flows),
     benchCpuMsPerFlow: perFlow(end.own - start.own, flows),
     pointReadsPerFlow: perFlow(store.ops.readHit + store.ops.readMiss, flows),
     batchesPerFlow: perFlow(store.ops.batch, flows),
@@ -262,9 +278,7 @@ const runHostMode = async (mode: HostMode, options: BenchOptions) => {
       if (match) {
         publishes.requests += 1;
         publishes.events += Number(match[1]);
-      } else if (/error|fail/i.test(line) && !/CrmContactAddFailed|PaymentFailed|StockReservationFailed/.test(line)) {
-        if (process.env.BENCH_LOGS === "1") log(line);
-      }
+      } else noteHostLine(line);
     },
   });
   const observer = observeCosmosServer(Number(new URL(stack.cosmos.endpoint).port));
@@ -358,6 +372,7 @@ const measurePublisherInFlows = async (options: BenchOptions): Promise<Publisher
       ...(sdk ? { appSettings: { NODE_OPTIONS: `--require ${path.join(__dirname, "bench/sdkPublisherPreload.js")}` } } : {}),
       log: (line) => {
         if (sdk && line.includes("publishes through EventGridPublisherClient")) sdkConfirmed = true;
+        else noteHostLine(line);
       },
     });
   const stacks = { thin: await start(false), sdk: await start(true) };

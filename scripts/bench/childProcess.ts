@@ -27,11 +27,11 @@ export const runWorker = <T>(script: string, args: Record<string, string | numbe
 /** The arguments a worker was started with. */
 export const workerArgs = <T>(): T => JSON.parse(process.argv[2] ?? "{}") as T;
 
-/** CPU time (user + system, ms) of this process's direct children so far, from /proc (Linux); undefined elsewhere. */
-export const childrenCpuMs = (): number | undefined => {
+/** CPU time (user + system, ms) of each of this process's direct children so far, by pid, from /proc (Linux); undefined elsewhere. */
+export const childrenCpuMs = (): ReadonlyMap<number, number> | undefined => {
   try {
     const ticksPerSecond = 100; // USER_HZ on Linux
-    let ticks = 0;
+    const byPid = new Map<number, number>();
     for (const entry of readdirSync("/proc")) {
       if (!/^\d+$/.test(entry)) continue;
       let stat: string;
@@ -43,12 +43,27 @@ export const childrenCpuMs = (): number | undefined => {
       // Fields after the parenthesised command: state ppid ... utime(14) stime(15), 1-based over the whole line.
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       if (Number(fields[1]) !== process.pid) continue;
-      ticks += Number(fields[11]) + Number(fields[12]);
+      byPid.set(Number(entry), ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1000);
     }
-    return (ticks / ticksPerSecond) * 1000;
+    return byPid;
   } catch {
     return undefined;
   }
+};
+
+/**
+ * The children's CPU between two samples, pid by pid: a child started in between counts from zero; one that exited
+ * in between took its counters with it, so it is left out and named (`exited`) rather than subtracted (a bare
+ * difference of sums went negative when a process of the previous stack was still exiting at the first sample).
+ */
+export const childrenCpuBetween = (
+  start: ReadonlyMap<number, number> | undefined,
+  end: ReadonlyMap<number, number> | undefined,
+): { readonly ms: number; readonly exited: readonly number[] } | undefined => {
+  if (!start || !end) return undefined;
+  let ms = 0;
+  for (const [pid, cpu] of end) ms += cpu - (start.get(pid) ?? 0);
+  return { ms, exited: [...start.keys()].filter((pid) => !end.has(pid)) };
 };
 
 export const ownCpuMs = (): number => {

@@ -14,12 +14,12 @@ export interface FlowDriver {
   readonly name: FlowName;
   /** One flow, start to end state, for closed-loop worker `worker`; resolves with its latency in ms. */
   run(worker: number): Promise<number>;
-  /** Correlation ids of the most recent flows this driver finished (at most 500), for the flow-read step. */
+  /** Correlation ids of the most recent flows this driver finished (at most 20,000), for the flow-read steps. */
   readonly finished: readonly string[];
   close(): void;
 }
 
-const MAX_REMEMBERED = 500;
+const MAX_REMEMBERED = 20_000;
 const remember = (list: string[], id: string) => {
   list.push(id);
   if (list.length > MAX_REMEMBERED) list.splice(0, list.length - MAX_REMEMBERED);

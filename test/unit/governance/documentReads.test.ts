@@ -7,6 +7,7 @@ const servicesRoot = path.resolve(__dirname, "../../../src/services");
 const allowed: Record<string, string> = {
   "journal/flowIndex.ts": "a cross-partition query of the container; each summary goes through parseDocument",
   "journal/flowIncidents.ts": "projects the platform's poison records (not a service document) to a few fields",
+  "journal/flowView.ts": "reads the summary for its _etag only: the same ETag answers with the copy validated when read, any other goes through queryValid",
 };
 
 const rawRead = /\.(readDocument|queryDocuments)\s*[<(]|\.items\s*\.query\s*[<(]|\.item\([^)]*\)\s*\.read\s*[<(]/g;

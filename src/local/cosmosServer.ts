@@ -25,6 +25,11 @@ export interface CosmosServer {
   endpoint: string;
   key: string;
   port: number;
+  /**
+   * Document writes (creates, replaces, deletes, expiries) by any local Cosmos server in this process so far: a change
+   * detector, as in "nothing was written since the count read N" (persistence.ts skips its snapshot then).
+   */
+  writeCount(): number;
   close(): Promise<void>;
 }
 
@@ -69,6 +74,7 @@ export async function startCosmosServer(options: CosmosServerOptions = {}): Prom
   installCosmosTtl();
   installPartitionQueries();
   installLinearQueries();
+  installWriteCounter();
   // Loaded only now: its routes capture the batch handler when they load, so the patch has to come first.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createHttpServer } = require("@vercel/cosmosdb-server") as typeof import("@vercel/cosmosdb-server");
@@ -83,8 +89,31 @@ export async function startCosmosServer(options: CosmosServerOptions = {}): Prom
     endpoint: `${baseUrl}/`,
     key: COSMOS_EMULATOR_KEY,
     port,
+    writeCount: () => writes.count,
     close: () => closeServer(server),
   };
+}
+
+const ITEMS_MODULE = "@vercel/cosmosdb-server/lib/account/items";
+const COUNTED = Symbol.for("azure-choreography.writeCounter");
+const writes = { count: 0 };
+
+/** Counts every document stored or removed, through the two methods all writes of the server end in. */
+function installWriteCounter(): void {
+  type Items = { _set: (...args: unknown[]) => unknown; delete: (...args: unknown[]) => unknown };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const proto = (require(ITEMS_MODULE) as { default: { prototype: Items & { [COUNTED]?: true } } }).default.prototype;
+  if (proto[COUNTED]) return;
+  const original = { _set: proto._set, delete: proto.delete };
+  proto._set = function (this: Items, ...args: unknown[]) {
+    writes.count += 1;
+    return original._set.apply(this, args);
+  };
+  proto.delete = function (this: Items, ...args: unknown[]) {
+    writes.count += 1;
+    return original.delete.apply(this, args);
+  };
+  proto[COUNTED] = true;
 }
 
 /**

@@ -105,6 +105,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       const snapshots = startSnapshots({
         ...where,
         containers: serviceNames.map((s) => services[s].container),
+        writeCount: () => cosmos.writeCount(),
         ...(options.persistence.snapshotIntervalInMs === undefined ? {} : { intervalInMs: options.persistence.snapshotIntervalInMs }),
         log: tagged("cosmos"),
       });

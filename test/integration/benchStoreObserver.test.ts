@@ -1,26 +1,20 @@
 import { CosmosClient } from "@azure/cosmos";
-import { CosmosServer, startCosmosServer } from "../../src/local/cosmosServer";
-import { LOCAL_DATABASE_NAME, provisionCosmos } from "../../src/local/stack";
-import { StoreObserver, diffCounts, observeCosmosServer } from "../../scripts/bench/storeObserver";
+import { LOCAL_DATABASE_NAME } from "../../src/local/stack";
+import { StoreObserver, diffCounts } from "../../scripts/bench/storeObserver";
+import { ObservedCosmos, startObservedCosmos } from "./support/observedCosmos";
 
 /** The bench's per-flow counts come from this observer; here it counts what the real client sends, kind by kind. */
 describe("bench store observer", () => {
-  let server: CosmosServer;
+  let cosmos: ObservedCosmos;
   let client: CosmosClient;
   let observer: StoreObserver;
 
   beforeAll(async () => {
-    server = await startCosmosServer({ port: 0 });
-    await provisionCosmos(server.endpoint, server.key, LOCAL_DATABASE_NAME);
-    client = new CosmosClient({ endpoint: server.endpoint, key: server.key, connectionPolicy: { enableEndpointDiscovery: false } });
-    observer = observeCosmosServer(server.port);
+    cosmos = await startObservedCosmos();
+    ({ client, observer } = cosmos);
   });
 
-  afterAll(async () => {
-    observer?.close();
-    client?.dispose();
-    await server?.close();
-  });
+  afterAll(() => cosmos?.close());
 
   it("counts hits, misses, batches with their documents by category, failed batches and queries", async () => {
     const orders = client.database(LOCAL_DATABASE_NAME).container("orders");

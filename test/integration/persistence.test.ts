@@ -1,11 +1,9 @@
 import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CosmosClient } from "@azure/cosmos";
-import { CosmosServer, startCosmosServer } from "../../src/local/cosmosServer";
 import { SnapshotWriter, startSnapshots } from "../../src/local/persistence";
-import { LOCAL_DATABASE_NAME, provisionCosmos } from "../../src/local/stack";
-import { StoreObserver, observeCosmosServer } from "../../scripts/bench/storeObserver";
+import { LOCAL_DATABASE_NAME } from "../../src/local/stack";
+import { ObservedCosmos, startObservedCosmos } from "./support/observedCosmos";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -18,31 +16,25 @@ const until = async (what: string, check: () => boolean, timeoutMs = 10_000): Pr
 };
 
 describe("local data snapshots (npm start keeps documents across restarts)", () => {
-  let server: CosmosServer;
-  let client: CosmosClient;
-  let observer: StoreObserver;
+  let cosmos: ObservedCosmos;
   let snapshots: SnapshotWriter | undefined;
   const dir = mkdtempSync(path.join(tmpdir(), "snapshots-"));
   const file = path.join(dir, "cosmos.json");
 
   beforeAll(async () => {
-    server = await startCosmosServer({ port: 0 });
-    await provisionCosmos(server.endpoint, server.key, LOCAL_DATABASE_NAME);
-    client = new CosmosClient({ endpoint: server.endpoint, key: server.key, connectionPolicy: { enableEndpointDiscovery: false } });
-    observer = observeCosmosServer(server.port);
+    cosmos = await startObservedCosmos();
   });
 
   afterAll(async () => {
     await snapshots?.stop();
-    observer?.close();
-    client?.dispose();
-    await server?.close();
+    await cosmos?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("reads nothing while nothing is written, and saves a write within an interval", async () => {
     // The read of every container was a cross-partition query per interval, forever: on a stack left idle with
     // tens of thousands of documents, seconds of the stack's CPU every 5 s.
+    const { server, client, observer } = cosmos;
     snapshots = startSnapshots({
       file, endpoint: server.endpoint, key: server.key, databaseName: LOCAL_DATABASE_NAME, containers: ["orders"],
       intervalInMs: 20, writeCount: () => server.writeCount(), log: () => undefined,

@@ -36,11 +36,10 @@ export const readFlow = async (
 };
 
 /**
- * A flow's events as a process last read them, with its summary (validated when read) and the ETag it had then, and
- * the events as JSON (the larger part of a view's bytes, serialized once per version of the flow).
+ * A flow's events as a process last read them, with its summary as validated then (its `_etag` names the version),
+ * and the events as JSON (the larger part of a view's bytes, serialized once per version of the flow).
  */
 interface CachedFlow {
-  readonly etag: string;
   readonly events: CloudEventEnvelope[];
   readonly summary: Versioned<FlowSummaryDocument>;
   readonly eventsJson: string;
@@ -81,11 +80,11 @@ export const readFlowCached = async (
   const cached = cache?.get(correlationId);
   if (cached) {
     const current = await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, correlationId);
-    if (current && current._etag === cached.etag) return { events: cached.events, summary: cached.summary, stored: cached.summary, eventsJson: cached.eventsJson };
+    if (current && current._etag === cached.summary._etag) return { events: cached.events, summary: cached.summary, stored: cached.summary, eventsJson: cached.eventsJson };
   }
   const flow = await readFlow(store, correlationId, ttlSeconds);
   const eventsJson = JSON.stringify(flow.events);
   // Flows journaled before summaries have nothing to check the entries by: they are read every time.
-  if (cache && flow.stored) cache.set(correlationId, { etag: flow.stored._etag, events: flow.events, summary: flow.stored, eventsJson });
+  if (cache && flow.stored) cache.set(correlationId, { events: flow.events, summary: flow.stored, eventsJson });
   return { ...flow, eventsJson };
 };

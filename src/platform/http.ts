@@ -33,19 +33,22 @@ const titles: Record<number, string> = {
   500: "Internal Server Error",
 };
 
+/** 503 with `Retry-After: 1`: a condition a retry a moment later gets past. */
+const retryShortly = (code: string, detail: string): HttpResponseInit => {
+  const response = problem(503, code, "Service Unavailable", detail);
+  return { ...response, headers: { ...(response.headers as Record<string, string>), "retry-after": "1" } };
+};
+
 export const problemFromError = (error: unknown): HttpResponseInit => {
   if (error instanceof AppError) {
     return problem(error.status, error.code, titles[error.status] ?? "Error", error.message, error.details ?? {});
   }
   if (error instanceof ConcurrencyConflictError) {
     // Lost optimistic-concurrency races many times in a row: the resource is hot, and a retry will succeed.
-    return { ...problem(503, error.code, "Service Unavailable", "The resource is being changed concurrently; retry shortly."), headers: { "content-type": "application/problem+json; charset=utf-8", "retry-after": "1" } };
+    return retryShortly(error.code, "The resource is being changed concurrently; retry shortly.");
   }
   if (isTransientDependencyFailure(error)) {
-    return {
-      ...problem(503, "DEPENDENCY.UNAVAILABLE", "Service Unavailable", "The store could not be reached or was busy; retry shortly, with the same Idempotency-Key so a write that did land is not made twice."),
-      headers: { "content-type": "application/problem+json; charset=utf-8", "retry-after": "1" },
-    };
+    return retryShortly("DEPENDENCY.UNAVAILABLE", "The store could not be reached or was busy; retry shortly, with the same Idempotency-Key so a write that did land is not made twice.");
   }
   // Never a stack trace to a client: the details are in the log, correlated by the invocation id.
   return problem(500, "INTERNAL", "Internal Server Error", "The request failed unexpectedly; it was logged.");

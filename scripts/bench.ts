@@ -163,6 +163,7 @@ const measureFlowReads = async (stack: LocalStack, observer: StoreObserver, driv
   if (ids.length === 0) throw new Error(`no finished ${driver.name} flows to read`);
   const journal = stack.functionsUrls.journal;
   if (!journal) throw new Error("the stack runs no journal");
+  const getFlow = (id: string) => requestText("GET", `${journal}/api/flows/${encodeURIComponent(id)}`);
   const journalDocuments = await countJournalDocuments(stack);
   const read = async (kind: FlowReads["kind"], pool: readonly string[], cycle: boolean): Promise<FlowReads> => {
     const latencies: number[] = [];
@@ -178,7 +179,7 @@ const measureFlowReads = async (stack: LocalStack, observer: StoreObserver, driv
           const id = pool[next++ % pool.length]!;
           seen.add(id);
           const t0 = performance.now();
-          const response = await requestText("GET", `${journal}/api/flows/${encodeURIComponent(id)}`).catch(() => undefined);
+          const response = await getFlow(id).catch(() => undefined);
           if (response?.status === 200 && response.text.includes(id)) latencies.push(performance.now() - t0);
           else errors += 1;
         }
@@ -205,7 +206,7 @@ const measureFlowReads = async (stack: LocalStack, observer: StoreObserver, driv
   };
   // Warm-up, not counted: the query's code path (compiled, connections open) on flows the first step then skips.
   const warmUp = ids.splice(-Math.min(FLOW_READERS * 4, Math.floor(ids.length / 2)));
-  await Promise.all(warmUp.map((id) => requestText("GET", `${journal}/api/flows/${encodeURIComponent(id)}`).catch(() => undefined)));
+  await Promise.all(warmUp.map((id) => getFlow(id).catch(() => undefined)));
   const first = await read("first", ids, false);
   // The flows read last (the journal remembers the last 1,000 it showed): each is read again unchanged from the start.
   const again = await read("again", ids.slice(Math.max(0, first.flows - HOT_FLOWS), first.flows), true);

@@ -10,7 +10,7 @@ import { childrenCpuBetween, childrenCpuMs, ownCpuMs, runWorker } from "./bench/
 import { CostPerMillion, FlowUsage, PRICES, costPerMillionFlows, ruByCategory } from "./bench/cost";
 import { FlowDriver, FlowName, onboardingFlow, orderFlow, seedStock } from "./bench/flows";
 import { requestText } from "./bench/loadClient";
-import { median, percentile } from "./bench/stats";
+import { cpuBoundFlowsPerS, median, percentile } from "./bench/stats";
 import { StoreCounts, StoreObserver, diffCounts, observeCosmosServer } from "./bench/storeObserver";
 import type { StoreOp } from "./bench/storeWorker";
 import { localCosmosClient } from "../src/local/localCosmosClient";
@@ -33,6 +33,8 @@ interface StepResult {
   errors: number;
   hostCpuMsPerFlow: number | undefined;
   benchCpuMsPerFlow: number;
+  /** The machine's ceiling at this step's CPU per flow (hosts + the bench's process): all cores ÷ that CPU. */
+  cpuBoundFlowsPerS: number | undefined;
   pointReadsPerFlow: number;
   batchesPerFlow: number;
   /** The machine's 1-minute load average when the step ended: how noisy its neighbours were. */
@@ -119,6 +121,7 @@ const closedLoop = async (
     errors,
     hostCpuMsPerFlow: hostCpu && perFlow(hostCpu.ms, flows),
     benchCpuMsPerFlow: perFlow(end.own - start.own, flows),
+    cpuBoundFlowsPerS: cpuBoundFlowsPerS(cpus().length, hostCpu && perFlow(hostCpu.ms, flows), perFlow(end.own - start.own, flows)),
     pointReadsPerFlow: perFlow(store.ops.readHit + store.ops.readMiss, flows),
     batchesPerFlow: perFlow(store.ops.batch, flows),
     load: loadavg()[0] ?? NaN,
@@ -583,17 +586,26 @@ const printTable = (
         `(from wall-clock rates instead: ${fmt(f.storeMsPerFlow, 1)} ms, ${fmt(1000 / f.storeMsPerFlow, 0)} flows/s).`,
     );
     line();
-    line("| host(s) | concurrency | flows/s | ÷ store-bound | p50 ms | p95 ms | p99 ms | host CPU ms/flow | store CPU ÷ host CPU | errors | load | runs (flows/s) |");
-    line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    line("| host(s) | concurrency | flows/s | ÷ store-bound | CPU-bound flows/s | ÷ CPU-bound | p50 ms | p95 ms | p99 ms | host CPU ms/flow | bench process CPU ms/flow | store CPU ÷ host CPU | errors | load | runs (flows/s) |");
+    line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for (const [mode, steps] of Object.entries(f.steps)) {
       for (const s of steps) {
         line(
-          `| ${mode} | ${s.concurrency} | ${fmt(s.flowsPerS)} | ${fmt(s.flowsPerS / f.storeBoundFlowsPerS, 2)} | ${fmt(s.p50, 0)} | ${fmt(s.p95, 0)} | ${fmt(s.p99, 0)} | ${fmt(s.hostCpuMsPerFlow)} | ${fmt(s.hostCpuMsPerFlow === undefined ? undefined : f.storeCpuMsPerFlow / s.hostCpuMsPerFlow, 2)} | ${s.errors} | ${fmt(s.load)} | ${s.runs.map((r) => r.toFixed(0)).join(" / ")} |`,
+          `| ${mode} | ${s.concurrency} | ${fmt(s.flowsPerS)} | ${fmt(s.flowsPerS / f.storeBoundFlowsPerS, 2)} | ${fmt(s.cpuBoundFlowsPerS, 0)} | ${fmt(s.cpuBoundFlowsPerS === undefined ? undefined : s.flowsPerS / s.cpuBoundFlowsPerS, 2)} | ${fmt(s.p50, 0)} | ${fmt(s.p95, 0)} | ${fmt(s.p99, 0)} | ${fmt(s.hostCpuMsPerFlow)} | ${fmt(s.benchCpuMsPerFlow)} | ${fmt(s.hostCpuMsPerFlow === undefined ? undefined : f.storeCpuMsPerFlow / s.hostCpuMsPerFlow, 2)} | ${s.errors} | ${fmt(s.load)} | ${s.runs.map((r) => r.toFixed(0)).join(" / ")} |`,
         );
       }
     }
     const single = f.steps["one host"];
     const split = f.steps["host per service"];
+    const fastest = single && [...single].sort((a, b) => b.flowsPerS - a.flowsPerS)[0];
+    if (fastest?.cpuBoundFlowsPerS !== undefined) {
+      line();
+      line(
+        `One host at concurrency ${fastest.concurrency}: ${fmt(fastest.hostCpuMsPerFlow)} ms host CPU + ${fmt(fastest.benchCpuMsPerFlow)} ms in the bench's process ` +
+          `(store, emulator, load) per flow → ${cpus().length} cores allow at most ${fmt(fastest.cpuBoundFlowsPerS, 0)} flows/s, ` +
+          `**${fmt(fastest.cpuBoundFlowsPerS / f.storeBoundFlowsPerS, 2)} of the store-bound limit**: on this machine the ratio to the store cannot pass that.`,
+      );
+    }
     if (single && split) {
       line();
       line(

@@ -11,6 +11,7 @@ import { CostPerMillion, FlowUsage, PRICES, costPerMillionFlows, ruByCategory } 
 import { FlowDriver, FlowName, onboardingFlow, orderFlow, seedStock } from "./bench/flows";
 import { requestText } from "./bench/loadClient";
 import { cpuBoundFlowsPerS, median, percentile } from "./bench/stats";
+import { measuredWindow } from "./bench/window";
 import { StoreCounts, StoreObserver, diffCounts, observeCosmosServer } from "./bench/storeObserver";
 import type { StoreOp } from "./bench/storeWorker";
 import { localCosmosClient } from "../src/local/localCosmosClient";
@@ -82,10 +83,7 @@ const closedLoop = async (
   let errors = 0;
   let firstError: unknown;
   const snapshot = () => ({ host: childrenCpuMs(), own: ownCpuMs(), store: observer.counts() });
-  let start = snapshot();
-  let end = start;
-  const startTimer = setTimeout(() => (start = snapshot()), warmMs);
-  const endTimer = setTimeout(() => (end = snapshot()), warmMs + durationMs);
+  const measured = measuredWindow(snapshot, warmMs, warmMs + durationMs);
   const worker = async (w: number) => {
     while (performance.now() < to) {
       try {
@@ -99,9 +97,7 @@ const closedLoop = async (
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
-  clearTimeout(startTimer);
-  clearTimeout(endTimer);
-  if (end === start) end = snapshot();
+  const { start, end } = measured.close();
   // Let trailing reactions (journal, notifications) finish, so the next step starts from a quiet system.
   await stack.eventGrid.idle(120_000).catch(() => log("warning: deliveries still pending after 120 s"));
   if (firstError) {

@@ -53,8 +53,9 @@ export const childrenCpuMs = (): ReadonlyMap<number, number> | undefined => {
 
 /**
  * The children's CPU between two samples, pid by pid: a child started in between counts from zero; one that exited
- * in between took its counters with it, so it is left out and named (`exited`) rather than subtracted (a bare
- * difference of sums went negative when a process of the previous stack was still exiting at the first sample).
+ * in between took its counters with it, so it is left out and named (`exited`) rather than subtracted from a bare
+ * difference of sums. (The negative CPU per flow seen at c=1 in the 03:18Z and 05:11Z runs was not this but the end
+ * sample being older than the start: see window.ts.)
  */
 export const childrenCpuBetween = (
   start: ReadonlyMap<number, number> | undefined,

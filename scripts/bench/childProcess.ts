@@ -27,23 +27,35 @@ export const runWorker = <T>(script: string, args: Record<string, string | numbe
 /** The arguments a worker was started with. */
 export const workerArgs = <T>(): T => JSON.parse(process.argv[2] ?? "{}") as T;
 
-/** CPU time (user + system, ms) of each of this process's direct children so far, by pid, from /proc (Linux); undefined elsewhere. */
-export const childrenCpuMs = (): ReadonlyMap<number, number> | undefined => {
+/** One process's CPU time (user + system, ms) so far: in all, and its main thread's alone (where its JavaScript runs). */
+export interface ProcessCpu {
+  readonly ms: number;
+  readonly mainThreadMs: number;
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** Fields after the parenthesised command of a /proc stat line: state(0) ppid(1) … utime(11) stime(12). */
+const statFields = (stat: string): string[] => stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+const cpuOfFields = (fields: readonly string[]): number => ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1000;
+
+/** CPU of each of this process's direct children so far, by pid, from /proc (Linux); undefined elsewhere. */
+export const childrenCpuMs = (): ReadonlyMap<number, ProcessCpu> | undefined => {
   try {
-    const ticksPerSecond = 100; // USER_HZ on Linux
-    const byPid = new Map<number, number>();
+    const byPid = new Map<number, ProcessCpu>();
     for (const entry of readdirSync("/proc")) {
       if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
+      let fields: string[];
+      let mainThread: string[];
       try {
-        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        fields = statFields(readFileSync(`/proc/${entry}/stat`, "utf8"));
+        if (Number(fields[1]) !== process.pid) continue;
+        // The thread whose id is the process id is the one the process started with: Node's main thread.
+        mainThread = statFields(readFileSync(`/proc/${entry}/task/${entry}/stat`, "utf8"));
       } catch {
         continue;
       }
-      // Fields after the parenthesised command: state ppid ... utime(14) stime(15), 1-based over the whole line.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) !== process.pid) continue;
-      byPid.set(Number(entry), ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1000);
+      byPid.set(Number(entry), { ms: cpuOfFields(fields), mainThreadMs: cpuOfFields(mainThread) });
     }
     return byPid;
   } catch {
@@ -55,16 +67,30 @@ export const childrenCpuMs = (): ReadonlyMap<number, number> | undefined => {
  * The children's CPU between two samples, pid by pid: a child started in between counts from zero; one that exited
  * in between took its counters with it, so it is left out and named (`exited`) rather than subtracted from a bare
  * difference of sums. (The negative CPU per flow seen at c=1 in the 03:18Z and 05:11Z runs was not this but the end
- * sample being older than the start: see window.ts.)
+ * sample being older than the start: see window.ts.) `busiestMainThreadMs`: the most any one child's main thread used.
  */
 export const childrenCpuBetween = (
-  start: ReadonlyMap<number, number> | undefined,
-  end: ReadonlyMap<number, number> | undefined,
-): { readonly ms: number; readonly exited: readonly number[] } | undefined => {
+  start: ReadonlyMap<number, ProcessCpu> | undefined,
+  end: ReadonlyMap<number, ProcessCpu> | undefined,
+): { readonly ms: number; readonly busiestMainThreadMs: number; readonly exited: readonly number[] } | undefined => {
   if (!start || !end) return undefined;
   let ms = 0;
-  for (const [pid, cpu] of end) ms += cpu - (start.get(pid) ?? 0);
-  return { ms, exited: [...start.keys()].filter((pid) => !end.has(pid)) };
+  let busiestMainThreadMs = 0;
+  for (const [pid, cpu] of end) {
+    const before = start.get(pid);
+    ms += cpu.ms - (before?.ms ?? 0);
+    busiestMainThreadMs = Math.max(busiestMainThreadMs, cpu.mainThreadMs - (before?.mainThreadMs ?? 0));
+  }
+  return { ms, busiestMainThreadMs, exited: [...start.keys()].filter((pid) => !end.has(pid)) };
+};
+
+/** This process's main thread's CPU so far (ms), from /proc (Linux); undefined elsewhere. */
+export const ownMainThreadCpuMs = (): number | undefined => {
+  try {
+    return cpuOfFields(statFields(readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8")));
+  } catch {
+    return undefined;
+  }
 };
 
 export const ownCpuMs = (): number => {

@@ -17,7 +17,7 @@ describe("bench statistics", () => {
   });
 
   it("bounds flows/s by the busiest main thread", () => {
-    // One host's main thread at 21.4 ms per flow of 36 ms in all (05:40Z, c=1): 2 cores would allow 56, the thread 47.
+    // One host's main thread at 21.4 ms per flow of 36 ms in all (05:15Z, c=1): 2 cores would allow 56, the thread 47.
     expect(cpuBoundFlowsPerS(2, 36, 21.4)).toBeCloseTo(46.7, 1);
   });
 

@@ -7,9 +7,13 @@
  * server (and everything else in the stack's process) stalled meanwhile. So the compiled code is rewritten before
  * it runs: `[...$, a, ...b]` in such a reducer becomes `($.push(a, ...b), $)` — the same rows in the same order, with
  * the accumulator (a fresh `[]` per query) grown in place.
+ * The same copying was in the helper that cleans every page of results (`stripUndefined`, which drops `undefined`
+ * from arrays unlike JSON): O(n²) in a page's documents, so one page of 50,000 took 19 s and the local snapshot's
+ * pages of 10,000 cost 0.4 s each. It is replaced by a linear one with the same output.
  */
 
 const TRANSFORMER_MODULE = "@zeit/cosmosdb-query/lib/transformer";
+const HELPERS_MODULE = "@zeit/cosmosdb-query/lib/helpers";
 const PATCHED = Symbol.for("azure-choreography.linearQueries");
 
 /** The Babel AST nodes the engine's transformer produces, as far as this rewrite looks at them. */
@@ -60,7 +64,29 @@ export const linearizeReducers = <T>(tree: T): T => {
   return tree;
 };
 
+/**
+ * The engine's `stripUndefined` without its copying: arrays lose their `undefined` elements, objects their keys whose
+ * value is `undefined`, at any depth; anything else is returned as is.
+ */
+export const stripUndefinedLinear = (value: unknown): unknown => {
+  if (Array.isArray(value)) {
+    const kept: unknown[] = [];
+    for (const item of value) if (item !== undefined) kept.push(stripUndefinedLinear(item));
+    return kept;
+  }
+  if (value && typeof value === "object") {
+    const kept: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) if (item !== undefined) kept[key] = stripUndefinedLinear(item);
+    return kept;
+  }
+  return value;
+};
+
 export const installLinearQueries = (): void => {
+  // The engine calls it through the module's exports each time (its compiled queries and its paging helper alike).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const helpers = require(HELPERS_MODULE) as { stripUndefined: (value: unknown) => unknown };
+  helpers.stripUndefined = stripUndefinedLinear;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const transformer = require(TRANSFORMER_MODULE) as { default: ((ast: unknown) => unknown) & { [PATCHED]?: true } };
   if (transformer.default[PATCHED]) return;

@@ -47,3 +47,36 @@ describe("local Cosmos server: FROM and JOIN compiled to linear code", () => {
     }
   });
 });
+
+describe("local Cosmos server: query results cleaned in linear time", () => {
+  const helpers = require("@zeit/cosmosdb-query/lib/helpers") as { stripUndefined(value: unknown): unknown };
+  const original = helpers.stripUndefined;
+
+  it("drops undefined from results as the engine does, arrays and objects, at any depth", () => {
+    const { stripUndefinedLinear } = require("../../../src/local/cosmosLinearQueries") as { stripUndefinedLinear(value: unknown): unknown };
+    const samples: unknown[] = [
+      [1, undefined, "a", null, [undefined, { x: undefined, y: [undefined, 2] }], { a: undefined, b: null, c: { d: undefined } }],
+      { id: "x", list: [undefined], nested: { deeper: [[undefined, 1], { k: undefined }] }, zero: 0, empty: "" },
+      [],
+      {},
+      null,
+      undefined,
+      "text",
+      42,
+      families.map((f) => ({ ...f, extra: undefined })),
+    ];
+    for (const sample of samples) expect(stripUndefinedLinear(sample)).toEqual(original(sample));
+    // toEqual treats a missing key and an undefined one alike: compare what JSON keeps and the keys themselves too.
+    const nested = { a: undefined, b: [undefined, { c: undefined, d: 1 }] };
+    expect(Object.keys(stripUndefinedLinear(nested) as object)).toEqual(["b"]);
+    expect(JSON.stringify(stripUndefinedLinear(nested))).toBe(JSON.stringify(original(nested)));
+  });
+
+  it("is what the engine calls once the server's patches are installed (its own copies the array so far per element)", () => {
+    const { installLinearQueries } = require("../../../src/local/cosmosLinearQueries") as { installLinearQueries(): void };
+    expect(original.toString()).toContain("[...o,");
+    installLinearQueries();
+    expect(helpers.stripUndefined).not.toBe(original);
+    expect(helpers.stripUndefined.toString()).not.toContain("[...o");
+  });
+});

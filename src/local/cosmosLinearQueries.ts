@@ -1,3 +1,5 @@
+import { cosmosServerModules } from "./cosmosServerModules";
+
 /**
  * Linear-time FROM and JOIN for `@vercel/cosmosdb-server`'s query engine (`@zeit/cosmosdb-query` 0.7). The engine
  * compiles a query's FROM clause to `collection.reduce(($, c) => [...$, { c }], [])`: every document copies the
@@ -12,8 +14,8 @@
  * pages of 10,000 cost 0.4 s each. It is replaced by a linear one with the same output.
  */
 
-const TRANSFORMER_MODULE = "@zeit/cosmosdb-query/lib/transformer";
-const HELPERS_MODULE = "@zeit/cosmosdb-query/lib/helpers";
+const TRANSFORMER_MODULE = cosmosServerModules.queryTransformer;
+const HELPERS_MODULE = cosmosServerModules.queryHelpers;
 const PATCHED = Symbol.for("azure-choreography.linearQueries");
 
 /** The Babel AST nodes the engine's transformer produces, as far as this rewrite looks at them. */

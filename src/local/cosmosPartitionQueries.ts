@@ -1,5 +1,6 @@
 import type * as http from "node:http";
 import { isExpired, ttlNow } from "./cosmosTtl";
+import { cosmosServerModules } from "./cosmosServerModules";
 
 /**
  * Single-partition queries for `@vercel/cosmosdb-server`, which ignores a query's partition key and evaluates the SQL
@@ -12,9 +13,9 @@ import { isExpired, ttlNow } from "./cosmosTtl";
  * over no documents (the server has no query plans; the client uses one only when the plain query fails). Install after cosmosTtl.ts (startCosmosServer does).
  */
 
-const ITEMS_MODULE = "@vercel/cosmosdb-server/lib/account/items";
-const QUERY_MODULE = "@vercel/cosmosdb-server/lib/handler/query-documents";
-const ROUTES_MODULE = "@vercel/cosmosdb-server/lib/routes";
+const ITEMS_MODULE = cosmosServerModules.items;
+const QUERY_MODULE = cosmosServerModules.queryHandler;
+const ROUTES_MODULE = cosmosServerModules.routes;
 const PATCHED = Symbol.for("azure-choreography.partitionQueries");
 
 interface StoredItem {

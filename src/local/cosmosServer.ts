@@ -8,6 +8,7 @@ import { installLinearQueries } from "./cosmosLinearQueries";
 import { installPartitionQueries } from "./cosmosPartitionQueries";
 import { installCosmosTtl } from "./cosmosTtl";
 import { closeServer, listen } from "./listen";
+import { cosmosServerModules } from "./cosmosServerModules";
 
 /** The Cosmos DB emulator's well-known key; the local server accepts any key, clients need one to sign requests. */
 export const COSMOS_EMULATOR_KEY =
@@ -58,8 +59,8 @@ interface SupportedOperation extends BatchOperation {
 const isSupported = (op: BatchOperation | null): op is SupportedOperation =>
   (SUPPORTED as readonly (string | undefined)[]).includes(op?.operationType);
 
-const BATCH_MODULE = "@vercel/cosmosdb-server/lib/handler/batch-documents";
-const ROUTES_MODULE = "@vercel/cosmosdb-server/lib/routes";
+const BATCH_MODULE = cosmosServerModules.batchHandler;
+const ROUTES_MODULE = cosmosServerModules.routes;
 const ATOMIC_MARK = Symbol.for("azure-choreography.atomicBatch");
 
 /**
@@ -94,7 +95,7 @@ export async function startCosmosServer(options: CosmosServerOptions = {}): Prom
   };
 }
 
-const ITEMS_MODULE = "@vercel/cosmosdb-server/lib/account/items";
+const ITEMS_MODULE = cosmosServerModules.items;
 const COUNTED = Symbol.for("azure-choreography.writeCounter");
 const writes = { count: 0 };
 
@@ -355,9 +356,9 @@ let loadedServerModules: ServerModules | undefined;
 function serverModules(): ServerModules {
   return (loadedServerModules ??= {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    documentOperations: require("@vercel/cosmosdb-server/lib/handler/_document-operations") as ServerModules["documentOperations"],
+    documentOperations: require(cosmosServerModules.documentOperations) as ServerModules["documentOperations"],
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    partitionFromHeader: require("@vercel/cosmosdb-server/lib/utils/get-partition-from-header") as ServerModules["partitionFromHeader"],
+    partitionFromHeader: require(cosmosServerModules.partitionFromHeader) as ServerModules["partitionFromHeader"],
   });
 }
 

@@ -1,3 +1,5 @@
+import { cosmosServerModules } from "./cosmosServerModules";
+
 /**
  * Time to live for `@vercel/cosmosdb-server`, which has none: items expire as in Cosmos DB. A container without
  * `defaultTtl` never expires anything (an item's `ttl` is ignored); `defaultTtl: -1` expires only items with their own
@@ -9,7 +11,7 @@
 /** A document restored from a snapshot carries its original `_ts` here, so its time to live keeps running. */
 export const RESTORED_TS_FIELD = "__choreographyRestoredTs";
 
-const ITEMS_MODULE = "@vercel/cosmosdb-server/lib/account/items";
+const ITEMS_MODULE = cosmosServerModules.items;
 const PATCHED = Symbol.for("azure-choreography.cosmosTtl");
 
 interface StoredItem {

@@ -14,8 +14,6 @@ import { cosmosServerModules } from "./cosmosServerModules";
  * pages of 10,000 cost 0.4 s each. It is replaced by a linear one with the same output.
  */
 
-const TRANSFORMER_MODULE = cosmosServerModules.queryTransformer;
-const HELPERS_MODULE = cosmosServerModules.queryHelpers;
 const PATCHED = Symbol.for("azure-choreography.linearQueries");
 
 /** The Babel AST nodes the engine's transformer produces, as far as this rewrite looks at them. */
@@ -87,10 +85,10 @@ export const stripUndefinedLinear = (value: unknown): unknown => {
 export const installLinearQueries = (): void => {
   // The engine calls it through the module's exports each time (its compiled queries and its paging helper alike).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const helpers = require(HELPERS_MODULE) as { stripUndefined: (value: unknown) => unknown };
+  const helpers = require(cosmosServerModules.queryHelpers) as { stripUndefined: (value: unknown) => unknown };
   helpers.stripUndefined = stripUndefinedLinear;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const transformer = require(TRANSFORMER_MODULE) as { default: ((ast: unknown) => unknown) & { [PATCHED]?: true } };
+  const transformer = require(cosmosServerModules.queryTransformer) as { default: ((ast: unknown) => unknown) & { [PATCHED]?: true } };
   if (transformer.default[PATCHED]) return;
   const original = transformer.default;
   // The engine's Query reads `transformer.default` each time it compiles a query, so replacing it here takes effect

@@ -13,9 +13,6 @@ import { cosmosServerModules } from "./cosmosServerModules";
  * over no documents (the server has no query plans; the client uses one only when the plain query fails). Install after cosmosTtl.ts (startCosmosServer does).
  */
 
-const ITEMS_MODULE = cosmosServerModules.items;
-const QUERY_MODULE = cosmosServerModules.queryHandler;
-const ROUTES_MODULE = cosmosServerModules.routes;
 const PATCHED = Symbol.for("azure-choreography.partitionQueries");
 
 interface StoredItem {
@@ -83,13 +80,13 @@ const NO_DOCUMENTS = "\u0000no documents: query plan request";
 
 export const installPartitionQueries = (): void => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const queryModule = require(QUERY_MODULE) as { default: RouteHandler & { [PATCHED]?: true } };
+  const queryModule = require(cosmosServerModules.queryHandler) as { default: RouteHandler & { [PATCHED]?: true } };
   if (queryModule.default[PATCHED]) return;
-  if (require.cache[require.resolve(ROUTES_MODULE)]) {
-    throw new Error(`${ROUTES_MODULE} was loaded before the partition query patch; call startCosmosServer before anything that loads it.`);
+  if (require.cache[require.resolve(cosmosServerModules.routes)]) {
+    throw new Error(`${cosmosServerModules.routes} was loaded before the partition query patch; call startCosmosServer before anything that loads it.`);
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const proto = (require(ITEMS_MODULE) as { default: { prototype: ItemsLike } }).default.prototype;
+  const proto = (require(cosmosServerModules.items) as { default: { prototype: ItemsLike } }).default.prototype;
   const original = { _set: proto._set, delete: proto.delete, query: proto.query };
 
   proto._set = function (this: ItemsLike, data) {

@@ -59,8 +59,6 @@ interface SupportedOperation extends BatchOperation {
 const isSupported = (op: BatchOperation | null): op is SupportedOperation =>
   (SUPPORTED as readonly (string | undefined)[]).includes(op?.operationType);
 
-const BATCH_MODULE = cosmosServerModules.batchHandler;
-const ROUTES_MODULE = cosmosServerModules.routes;
 const ATOMIC_MARK = Symbol.for("azure-choreography.atomicBatch");
 
 /**
@@ -95,7 +93,6 @@ export async function startCosmosServer(options: CosmosServerOptions = {}): Prom
   };
 }
 
-const ITEMS_MODULE = cosmosServerModules.items;
 const COUNTED = Symbol.for("azure-choreography.writeCounter");
 const writes = { count: 0 };
 
@@ -103,7 +100,7 @@ const writes = { count: 0 };
 function installWriteCounter(): void {
   type Items = { _set: (...args: unknown[]) => unknown; delete: (...args: unknown[]) => unknown };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const proto = (require(ITEMS_MODULE) as { default: { prototype: Items & { [COUNTED]?: true } } }).default.prototype;
+  const proto = (require(cosmosServerModules.items) as { default: { prototype: Items & { [COUNTED]?: true } } }).default.prototype;
   if (proto[COUNTED]) return;
   const original = { _set: proto._set, delete: proto.delete };
   proto._set = function (this: Items, ...args: unknown[]) {
@@ -130,11 +127,11 @@ function installWriteCounter(): void {
  */
 export function installAtomicBatch(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const batchModule = require(BATCH_MODULE) as { default: RouteHandler & { [ATOMIC_MARK]?: true } };
+  const batchModule = require(cosmosServerModules.batchHandler) as { default: RouteHandler & { [ATOMIC_MARK]?: true } };
   if (batchModule.default[ATOMIC_MARK]) return;
-  if (require.cache[require.resolve(ROUTES_MODULE)]) {
+  if (require.cache[require.resolve(cosmosServerModules.routes)]) {
     throw new Error(
-      `${ROUTES_MODULE} was loaded before the atomic batch patch; import startCosmosServer before anything ` +
+      `${cosmosServerModules.routes} was loaded before the atomic batch patch; import startCosmosServer before anything ` +
         "that loads @vercel/cosmosdb-server.",
     );
   }

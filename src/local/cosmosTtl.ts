@@ -11,7 +11,6 @@ import { cosmosServerModules } from "./cosmosServerModules";
 /** A document restored from a snapshot carries its original `_ts` here, so its time to live keeps running. */
 export const RESTORED_TS_FIELD = "__choreographyRestoredTs";
 
-const ITEMS_MODULE = cosmosServerModules.items;
 const PATCHED = Symbol.for("azure-choreography.cosmosTtl");
 
 interface StoredItem {
@@ -49,7 +48,7 @@ export const setTtlClock = (clock: () => number): void => {
 
 export const installCosmosTtl = (): void => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Items = (require(ITEMS_MODULE) as { default: { prototype: ItemsLike & { [PATCHED]?: true } } }).default;
+  const Items = (require(cosmosServerModules.items) as { default: { prototype: ItemsLike & { [PATCHED]?: true } } }).default;
   const proto = Items.prototype;
   if (proto[PATCHED]) return;
   proto[PATCHED] = true;

@@ -109,6 +109,7 @@ const closedLoop = async (
   const flows = latencies.length;
   const store = diffCounts(end.store, start.store);
   const hostCpu = childrenCpuBetween(start.host, end.host);
+  const benchMs = end.own - start.own;
   const benchThreadMs = end.ownMainThread === undefined || start.ownMainThread === undefined ? undefined : end.ownMainThread - start.ownMainThread;
   const busiestThread =
     hostCpu === undefined || benchThreadMs === undefined
@@ -125,9 +126,9 @@ const closedLoop = async (
     p99: percentile(latencies, 99),
     errors,
     hostCpuMsPerFlow: hostCpu && perFlow(hostCpu.ms, flows),
-    benchCpuMsPerFlow: perFlow(end.own - start.own, flows),
+    benchCpuMsPerFlow: perFlow(benchMs, flows),
     busiestThread,
-    cpuBoundFlowsPerS: hostCpu && cpuBoundFlowsPerS(cpus().length, perFlow(hostCpu.ms + end.own - start.own, flows), busiestThread?.msPerFlow),
+    cpuBoundFlowsPerS: hostCpu && cpuBoundFlowsPerS(cpus().length, perFlow(hostCpu.ms + benchMs, flows), busiestThread?.msPerFlow),
     pointReadsPerFlow: perFlow(store.ops.readHit + store.ops.readMiss, flows),
     batchesPerFlow: perFlow(store.ops.batch, flows),
     load: loadavg()[0] ?? NaN,

@@ -3,17 +3,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { SnapshotWriter, startSnapshots } from "../../src/local/persistence";
 import { LOCAL_DATABASE_NAME } from "../../src/local/stack";
+import { waitFor } from "./support/localStack";
 import { ObservedCosmos, startObservedCosmos } from "./support/observedCosmos";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const until = async (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-};
+const until = (description: string, check: () => boolean): Promise<true> =>
+  waitFor(async () => check() || undefined, { description, timeoutInMs: 10_000, intervalInMs: 10 });
 
 describe("local data snapshots (npm start keeps documents across restarts)", () => {
   let cosmos: ObservedCosmos;

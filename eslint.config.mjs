@@ -2,11 +2,14 @@
 import { defineConfig } from "eslint/config";
 import tseslint from "typescript-eslint";
 
-/** Relative import sources that reach src/local from anywhere under src/. */
-const localStack = { regex: "^(\\./|(\\.\\./)+)local(/|$)", message: "Production code never imports the local stack (src/local)." };
+/** What ships (src/) never imports the local stack: dev/, scripts/ or the emulator packages. */
+const localStack = {
+  regex: "^((\\.\\./)+(dev|scripts|packages)(/|$)|@azure-choreography/)",
+  message: "Production code (src/) never imports the local stack (dev/, packages/) or scripts/.",
+};
 
 export default defineConfig(
-  { ignores: ["dist/**", "node_modules/**", ".tools/**", "infra/**", "coverage/**", "**/*.js", "**/*.mjs"] },
+  { ignores: ["**/dist/**", "node_modules/**", ".tools/**", "infra/**", "coverage/**", "**/*.js", "**/*.mjs"] },
   tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -30,7 +33,7 @@ export default defineConfig(
   },
   {
     // Tests may use what production code must not: loose fakes of SDK clients and the local stack.
-    files: ["test/**/*.ts"],
+    files: ["test/**/*.ts", "packages/*/test/**/*.ts"],
     rules: {
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-unsafe-assignment": "off",
@@ -62,6 +65,7 @@ export default defineConfig(
               regex: `^(\\.\\./){${depth + 2}}(?!(platform|events|topology|flows)(/|$))`,
               message: "A service imports only platform, events, topology, flows and its own folder.",
             },
+            { regex: "^@azure-choreography/", message: localStack.message },
           ],
         },
       ],
@@ -79,5 +83,15 @@ export default defineConfig(
   {
     files: ["src/*.ts", "src/events/**/*.ts", "src/governance/**/*.ts"],
     rules: { "no-restricted-imports": ["error", { patterns: [localStack] }] },
+  },
+  {
+    // A package is product-independent: it imports its own files and other packages by name, never a path outside.
+    files: ["packages/*/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "^(\\.\\./){2,}", message: "A package imports nothing outside itself (the app's src/, dev/, scripts/); depend on another package by name." }] },
+      ],
+    },
   },
 );

@@ -1,8 +1,15 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: "node",
-  roots: ["<rootDir>/test"],
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
-  testMatch: ["**/*.test.ts"],
+  // The app's tests, then each local-stack package's own (packages/*/jest.config.js), in one run.
+  projects: [
+    {
+      displayName: "app",
+      testEnvironment: "node",
+      roots: ["<rootDir>/test"],
+      transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
+      testMatch: ["**/*.test.ts"],
+    },
+    "<rootDir>/packages/*",
+  ],
   testTimeout: 60000,
 };

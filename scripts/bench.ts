@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
-import { startCosmosServer } from "../src/local/cosmosServer";
-import { startEventGridEmulator } from "../src/local/eventGrid";
-import { LOCAL_DATABASE_NAME, LocalStack, provisionCosmos, startLocalStack } from "../src/local/stack";
+import { startCosmosServer } from "@azure-choreography/cosmos-server";
+import { startEventGridEmulator } from "@azure-choreography/eventgrid-emulator";
+import { LOCAL_DATABASE_NAME, LocalStack, provisionCosmos, startLocalStack } from "../dev/stack";
 import type { PublisherKind } from "../src/platform/publisher";
 import { BenchOptions, parseArgs } from "./bench/args";
 import { childrenCpuBetween, childrenCpuMs, ownCpuMs, ownMainThreadCpuMs, runWorker } from "./bench/childProcess";
@@ -14,7 +14,7 @@ import { cpuBoundFlowsPerS, median, percentile } from "./bench/stats";
 import { measuredWindow } from "./bench/window";
 import { StoreCounts, StoreObserver, diffCounts, observeCosmosServer } from "./bench/storeObserver";
 import type { StoreOp } from "./bench/storeWorker";
-import { localCosmosClient } from "../src/local/localCosmosClient";
+import { localCosmosClient } from "@azure-choreography/cosmos-server";
 
 /**
  * `npm run bench`: in one run, side by side on this machine — what the local store could serve per flow, what the

@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { formatChaosReport } from "../src/local/admin/chaos/report";
-import { ChaosOptions, EVENT_GRID_FIRST_RETRY_MS, defaultChaosOptions, shortChaosOptions } from "../src/local/admin/chaos/plan";
-import { runChaos } from "../src/local/admin/chaos/runChaos";
+import { formatChaosReport } from "./chaos/report";
+import { ChaosOptions, EVENT_GRID_FIRST_RETRY_MS, defaultChaosOptions, shortChaosOptions } from "./chaos/plan";
+import { runChaos } from "./chaos/runChaos";
 
 const USAGE = `npm run chaos -- [--flows N] [--outage-ms N] [--kills N] [--seed N] [--retry-scale X] [--short] [--json FILE] [--verbose]
   Starts the local stack in split mode on free loopback ports, runs mixed flows while killing service hosts,

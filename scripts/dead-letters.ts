@@ -1,9 +1,9 @@
 import { DefaultAzureCredential } from "@azure/identity";
 import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
-import { azuriteConnectionString } from "../src/local/azurite";
-import { DEAD_LETTER_CONTAINER } from "../src/local/eventGrid/deadLetterBlobs";
+import { azuriteConnectionString } from "../dev/azurite";
+import { DEAD_LETTER_CONTAINER } from "../dev/eventGridDeadLetters";
 import path from "node:path";
-import { localDataDir, readStackInfo, stackEnvironment } from "../src/local/stackInfo";
+import { localDataDir, readStackInfo, stackEnvironment } from "../dev/stackInfo";
 import { ParsedArgs, checkFlags, operator, parseSince, runCli, stringFlag, table } from "./ops/cli";
 import { DeadLetterFilter, discardDeadLetters, groupDeadLetters, listDeadLetters, replayDeadLetters } from "./ops/deadLetters";
 import { publisherFromEnvironment } from "./ops/recheck";

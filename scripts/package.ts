@@ -1,7 +1,7 @@
 /**
  * `npm run package`: the one deployment package every Function App runs (.artifacts/functionapp.zip, which azure.yaml
  * deploys to every service).
- * The app is compiled with tsconfig.package.json (src without src/local, no scripts, no tests); production
+ * The app is compiled with tsconfig.package.json (src only: what ships; no dev/, packages/, scripts or tests); production
  * dependencies are installed clean with `npm ci --omit=dev` from package.json + package-lock.json into a cache folder
  * keyed by their hash, never pruned from the developer's tree, so the package holds what Azure will run and nothing else.
  */

@@ -1,13 +1,13 @@
 import { Container, CosmosClient } from "@azure/cosmos";
 import { DefaultAzureCredential } from "@azure/identity";
-import { COSMOS_EMULATOR_KEY } from "../src/local/cosmosServer";
+import { COSMOS_EMULATOR_KEY } from "@azure-choreography/cosmos-server";
 import { ServiceName, serviceNames, services } from "../src/topology";
 import path from "node:path";
-import { localDataDir, readStackInfo, stackEnvironment } from "../src/local/stackInfo";
+import { localDataDir, readStackInfo, stackEnvironment } from "../dev/stackInfo";
 import { ParsedArgs, checkFlags, operator, parseSince, runCli, stringFlag, table } from "./ops/cli";
 import { PoisonFilter, discardPoison, groupPoison, listPoison, replayPoison } from "./ops/poison";
 import { publisherFromEnvironment } from "./ops/recheck";
-import { localCosmosClient } from "../src/local/localCosmosClient";
+import { localCosmosClient } from "@azure-choreography/cosmos-server";
 
 const USAGE = `npm run poison -- <list|show|replay|discard> [options]
   list                 parked poison events of every service, grouped by service, reaction and reason

@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import { apiReplies, parseReply } from "../../src/local/apiReplies";
-import type { LocalStack } from "../../src/local/stack";
+import { apiReplies, parseReply } from "../../dev/apiReplies";
+import type { LocalStack } from "../../dev/stack";
 import { requestText } from "./loadClient";
 import type { StoreObserver } from "./storeObserver";
 

@@ -1,6 +1,6 @@
 import { OperationInput } from "@azure/cosmos";
 import { ownCpuMs, workerArgs } from "./childProcess";
-import { localCosmosClient } from "../../src/local/localCosmosClient";
+import { localCosmosClient } from "@azure-choreography/cosmos-server";
 
 /**
  * Loads the local Cosmos-protocol server with one kind of operation through the real @azure/cosmos client, as the

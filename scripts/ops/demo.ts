@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { z } from "zod";
-import { apiReplies, parseReply } from "../../src/local/apiReplies";
-import { localDataDir, readStackInfo } from "../../src/local/stackInfo";
+import { apiReplies, parseReply } from "../../dev/apiReplies";
+import { localDataDir, readStackInfo } from "../../dev/stackInfo";
 import type { ServiceName } from "../../src/topology";
 
 /**

@@ -1,5 +1,5 @@
-import { ChaosObservation, checkInvariants } from "../../src/local/admin/chaos/invariants";
-import { buildChaosPlan, shortChaosOptions } from "../../src/local/admin/chaos/plan";
+import { ChaosObservation, checkInvariants } from "../../scripts/chaos/invariants";
+import { buildChaosPlan, shortChaosOptions } from "../../scripts/chaos/plan";
 import { welcomeEmail } from "../../src/services/email/welcomeEmail";
 
 /** The chaos suite's invariant checker on hand-made observations: each breach it must catch, it catches. */

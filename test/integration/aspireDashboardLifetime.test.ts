@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
-import { findAspireDashboard } from "../../src/local/aspireDashboard";
+import { findAspireDashboard } from "../../dev/aspireDashboard";
 import { waitFor } from "./support/localStack";
 
 const repoRoot = path.resolve(__dirname, "../..");
@@ -18,7 +18,7 @@ describe("the Aspire Dashboard ends with the process that started it", () => {
     if (!binary) throw new Error("The Aspire Dashboard is not restored and scripts/install-aspire.sh could not restore it (is dotnet installed?)");
     // A parent that starts the dashboard, prints its URL and then waits to be killed.
     const script = `
-      const { startAspireDashboard } = require(${JSON.stringify(path.join(repoRoot, "dist/src/local/aspireDashboard.js"))});
+      const { startAspireDashboard } = require(${JSON.stringify(path.join(repoRoot, "dist/dev/aspireDashboard.js"))});
       startAspireDashboard({ binary: ${JSON.stringify(binary)} }).then((d) => { console.log("URL " + d.url); setInterval(() => {}, 1000); });
     `;
     const parent = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });

@@ -1,5 +1,5 @@
 import { CosmosClient } from "@azure/cosmos";
-import { LOCAL_DATABASE_NAME } from "../../src/local/stack";
+import { LOCAL_DATABASE_NAME } from "../../dev/stack";
 import { StoreObserver, diffCounts } from "../../scripts/bench/storeObserver";
 import { ObservedCosmos, startObservedCosmos } from "./support/observedCosmos";
 

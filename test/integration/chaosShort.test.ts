@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { shortChaosOptions } from "../../src/local/admin/chaos/plan";
-import { formatChaosReport } from "../../src/local/admin/chaos/report";
-import { ChaosResult, runChaos } from "../../src/local/admin/chaos/runChaos";
+import { shortChaosOptions } from "../../scripts/chaos/plan";
+import { formatChaosReport } from "../../scripts/chaos/report";
+import { ChaosResult, runChaos } from "../../scripts/chaos/runChaos";
 import { repoRoot } from "./support/localStack";
 
 /**

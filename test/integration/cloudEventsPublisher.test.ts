@@ -1,7 +1,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { startEventGridEmulator } from "../../src/local/eventGrid";
-import type { EventGridEmulator } from "../../src/local/eventGrid";
+import { startEventGridEmulator } from "@azure-choreography/eventgrid-emulator";
+import type { EventGridEmulator } from "@azure-choreography/eventgrid-emulator";
 import { CloudEventEnvelope } from "../../src/events/envelope";
 import { parseConfig } from "../../src/platform/config";
 import { EventGridPublishError, createCloudEventsTopicSender } from "../../src/platform/cloudEventsPublisher";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { CosmosClient } from "@azure/cosmos";
-import { eventsAsPublished } from "../../src/local/admin/republish";
+import { eventsAsPublished } from "../../dev/admin/republish";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { listSubscriptions, services } from "../../src/topology";

@@ -1,4 +1,4 @@
-import { CRM_REJECTED_DOMAIN } from "../../src/local/simulators/crm";
+import { CRM_REJECTED_DOMAIN } from "../../dev/simulators/crm";
 import { userIdForEmail } from "../../src/services/users/documents";
 import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
 

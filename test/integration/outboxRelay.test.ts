@@ -1,5 +1,5 @@
 import { CosmosClient } from "@azure/cosmos";
-import { startCosmosServer, CosmosServer } from "../../src/local/cosmosServer";
+import { startCosmosServer, CosmosServer } from "@azure-choreography/cosmos-server";
 import { outboxDocumentId, relayPendingOutbox, toOutboxDocument } from "../../src/platform/outbox";
 import { DocumentStore, createCosmosDocumentStore } from "../../src/platform/store";
 import { fixedNow } from "../support/events";

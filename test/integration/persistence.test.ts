@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SnapshotWriter, startSnapshots } from "../../src/local/persistence";
-import { LOCAL_DATABASE_NAME } from "../../src/local/stack";
+import { SnapshotWriter, startSnapshots } from "@azure-choreography/cosmos-server";
+import { LOCAL_DATABASE_NAME } from "../../dev/stack";
 import { waitFor } from "./support/localStack";
 import { ObservedCosmos, startObservedCosmos } from "./support/observedCosmos";
 

@@ -1,5 +1,5 @@
-import { startDevServer, type DevServer } from "../../src/local/devServer";
-import { createSimulators } from "../../src/local/simulators";
+import { startDevServer, type DevServer } from "../../dev/devServer";
+import { createSimulators } from "../../dev/simulators";
 import { createHttpBankClient } from "../../src/services/banking/bankClient";
 import { createHttpPaymentGateway, refundKeyOf } from "../../src/services/payments/paymentGateway";
 

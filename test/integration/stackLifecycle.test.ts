@@ -24,7 +24,7 @@ describe("the local stack as a process", () => {
   }
   const FREE_PORTS = ["--cosmos-port", "0", "--functions-port", "0", "--eventgrid-port", "0", "--dev-port", "0", "--azurite-port", "0"];
   const launch = (args: string[], env: Record<string, string> = {}): Running => {
-    const child = spawn(process.execPath, [path.join(repoRoot, "dist/src/local/start.js"), ...args], {
+    const child = spawn(process.execPath, [path.join(repoRoot, "dist/dev/start.js"), ...args], {
       cwd: repoRoot,
       env: { ...process.env, LOCAL_DATA_DIR: dataDir, ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -94,7 +94,7 @@ describe("the local stack as a process", () => {
 
   it("stops when the shell npm runs it in is terminated, as `kill -TERM <npm start pid>` does, freeing every port", async () => {
     // npm forwards SIGTERM to `sh -c "node …"`; the shell dies without passing it on to node.
-    const shell = spawn("sh", ["-c", `"${process.execPath}" dist/src/local/start.js ${FREE_PORTS.join(" ")}`], {
+    const shell = spawn("sh", ["-c", `"${process.execPath}" dist/dev/start.js ${FREE_PORTS.join(" ")}`], {
       cwd: repoRoot,
       env: { ...process.env, LOCAL_DATA_DIR: dataDir },
       stdio: ["ignore", "pipe", "pipe"],

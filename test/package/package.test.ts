@@ -15,7 +15,8 @@ import { ServiceName, functionNameOf, serviceNames, services, timersOf } from ".
 import { ZipListing, unzip } from "./zipReader";
 
 const root = findRepoRoot(__dirname);
-const localHost = join(root, "dist", "src", "local", "functionsHost", "index.js");
+// The local Functions host (packages/functions-host), standing in for Azure's host.
+const localHost = require.resolve("@azure-choreography/functions-host");
 const run = promisify(execFile);
 
 /** Settings an app of this service has in Azure (names as main.bicep sets them; values need only be well-formed). */
@@ -43,8 +44,8 @@ const azureLikeSettings = (service: ServiceName): NodeJS.ProcessEnv => ({
 const loader = `
 const [hostModule, appRoot] = process.argv.slice(1);
 const { startFunctionsHost, silentLog } = require(hostModule);
-// The local host and the local-stack helpers it uses (dist/src/local), standing in for Azure's host.
-const hostDir = require("node:path").resolve(require("node:path").dirname(hostModule), "..");
+// The local host and the packages it uses (packages/*/dist), standing in for Azure's host.
+const hostDir = require("node:path").resolve(require("node:path").dirname(hostModule), "../..");
 startFunctionsHost({ appRoot, port: 0, bind: "127.0.0.1", disableTimers: true, log: silentLog, env: process.env })
   .then(async (host) => {
     const outside = Object.keys(require.cache).filter((f) => !f.startsWith(appRoot + "/") && !f.startsWith(hostDir + "/"));
@@ -124,7 +125,7 @@ describe("the deployment package", () => {
     expect(outsideRoots).toEqual(["dist", "host.json", "node_modules", "package.json"]);
     const app = names.filter((n) => n.startsWith("dist/"));
     expect(app.filter((n) => !n.startsWith("dist/src/") || !n.endsWith(".js"))).toEqual([]);
-    expect(app.filter((n) => n.startsWith("dist/src/local/") || /\.test\.js$/.test(n))).toEqual([]);
+    expect(app.filter((n) => /\.test\.js$/.test(n))).toEqual([]);
   });
 
   it("holds no package that only development needs (per package-lock.json) nor their typings, source maps or .bin links", () => {
@@ -144,25 +145,29 @@ describe("the deployment package", () => {
 });
 
 describe("production code and the local stack", () => {
+  // Import and export statements' sources, require() and import() calls; not a "from" inside a comment.
   const importsOf = (file: string): string[] =>
-    [...readFileSync(file, "utf8").matchAll(/(?:from\s+|require\(\s*|import\(\s*)["']([^"']+)["']/g)].map((m) => m[1] ?? "");
+    [...readFileSync(file, "utf8").matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+["']([^"']+)["']|\b(?:require|import)\(\s*["']([^"']+)["']\s*\)/gm)].map(
+      (m) => m[1] ?? m[2] ?? "",
+    );
 
   const sourceFiles = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
       d.isDirectory() ? sourceFiles(join(dir, d.name)) : d.name.endsWith(".ts") ? [join(dir, d.name)] : [],
     );
 
-  it("no file outside src/local imports from src/local, so the package's tsconfig can leave it out", () => {
+  it("src/ imports only itself, Node's modules and the package's production dependencies, so src/ is what ships", () => {
     const src = join(root, "src");
-    const local = join(src, "local") + sep;
-    const offending = sourceFiles(src)
-      .filter((f) => !f.startsWith(local))
-      .flatMap((f) =>
-        importsOf(f)
-          .filter((spec) => spec.startsWith("."))
-          .filter((spec) => join(f, "..", spec).startsWith(local.slice(0, -1)))
-          .map((spec) => `${relative(root, f)} imports ${spec}`),
-      );
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    const shipped = (spec: string): boolean => {
+      const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : (spec.split("/")[0] ?? spec);
+      return spec.startsWith("node:") || name in pkg.dependencies;
+    };
+    const offending = sourceFiles(src).flatMap((f) =>
+      importsOf(f)
+        .filter((spec) => (spec.startsWith(".") ? !join(f, "..", spec).startsWith(src + sep) : !shipped(spec)))
+        .map((spec) => `${relative(root, f)} imports ${spec}`),
+    );
     expect(offending).toEqual([]);
     expect(importsOf(join(src, "index.ts")).length).toBeGreaterThan(0);
   });

@@ -3,9 +3,9 @@ import path from "node:path";
 import { inspect } from "node:util";
 import { CosmosClient } from "@azure/cosmos";
 import { TopicName } from "../../../src/events/catalog";
-import { eventsAsPublished, republishEvents } from "../../../src/local/admin/republish";
+import { eventsAsPublished, republishEvents } from "../../../dev/admin/republish";
 import { selectServices } from "../../../src/topology";
-import { LOCAL_TOPIC_KEY, LocalStack, LocalStackOptions, startLocalStack } from "../../../src/local/stack";
+import { LOCAL_TOPIC_KEY, LocalStack, LocalStackOptions, startLocalStack } from "../../../dev/stack";
 
 export const repoRoot = path.resolve(__dirname, "../../..");
 

@@ -1,6 +1,6 @@
 import { CosmosClient } from "@azure/cosmos";
-import { CosmosServer, startCosmosServer } from "../../../src/local/cosmosServer";
-import { LOCAL_DATABASE_NAME, provisionCosmos } from "../../../src/local/stack";
+import { CosmosServer, startCosmosServer } from "@azure-choreography/cosmos-server";
+import { LOCAL_DATABASE_NAME, provisionCosmos } from "../../../dev/stack";
 import { StoreObserver, observeCosmosServer } from "../../../scripts/bench/storeObserver";
 
 export interface ObservedCosmos {

@@ -1,0 +1,289 @@
+import { ChildProcess, spawn } from "node:child_process";
+import { topicNames } from "../src/events/catalog";
+import { ServiceName, listSubscriptions, serviceNames, services } from "../src/topology";
+import { COSMOS_EMULATOR_KEY, localCosmosClient, restoreCosmos, startCosmosServer, startSnapshots } from "@azure-choreography/cosmos-server";
+import { functionsHostMain } from "@azure-choreography/functions-host";
+import { withHostsAdmin } from "./admin/hostsApi";
+import { DeadLetterStorage, startDeadLetterStorage } from "./deadLetterStorage";
+import { PortInUseError, explainListenError, portSettings } from "./ports";
+import { startDevServer } from "./devServer";
+import { startEventGridEmulator, type EmulatorSubscription, type EventGridEmulator } from "@azure-choreography/eventgrid-emulator";
+import { createDeliveryTracing } from "./eventGridTracing";
+import { localJournalSettings } from "./journalSettings";
+import { HostSupervisor, StartedHostProcess, createHostSupervisor } from "./hostSupervisor";
+import { LOCAL_BANK_TIMEOUT_MS, createSimulators } from "./simulators";
+import { stopChildProcess } from "./stopChildProcess";
+
+/** The local topic key: the emulator checks it like Event Grid checks `aeg-sas-key`. Local only, never in Azure. */
+export const LOCAL_TOPIC_KEY = "local-eventgrid-key";
+export const LOCAL_DATABASE_NAME = "choreography";
+
+export interface LocalStackOptions {
+  /** Folder with package.json, host.json and the compiled app (the repository root). */
+  readonly appRoot: string;
+  /** 0 picks a free port. Defaults: Cosmos 8081 (the emulator's), Functions 7071 (func's), Event Grid 7075, dev 7076. */
+  readonly ports?: Partial<{ cosmos: number; functions: number; eventGrid: number; dev: number }>;
+  /** `builtin`: this project's Functions host; `func`: Azure Functions Core Tools' `func start` (must be on PATH). */
+  readonly functionsHost?: "builtin" | "func";
+  /** One Functions host process per service (as in Azure) instead of one for all. Builtin host only. */
+  readonly hostPerService?: boolean;
+  /** Services to host; default all. Subscriptions of services not hosted are not routed. */
+  readonly services?: readonly ServiceName[];
+  /** Compresses Event Grid's retry schedule: 0.01 makes the first retry 100 ms instead of 10 s. */
+  readonly retryScale?: number;
+  readonly maxDeliveryAttempts?: number;
+  /** Extra app settings for the Functions host(s), e.g. to point a service at a broken URL in a test. */
+  readonly appSettings?: Readonly<Record<string, string>>;
+  readonly disableTimers?: boolean;
+  /** Runs Azurite with its data in `location` and dead-letters into its `dead-letters` container, as Event Grid does. */
+  readonly deadLetterStorage?: { readonly port: number; readonly location: string };
+  /** Keeps Cosmos documents in `file` across restarts (loaded on start, saved while running and on stop). */
+  readonly persistence?: { readonly file: string; readonly snapshotIntervalInMs?: number };
+  /** Called with the stack's own settings once its parts' URLs are known; returns settings laid over them. */
+  readonly resolveAppSettings?: (stackDefaults: Readonly<Record<string, string>>) => Readonly<Record<string, string>>;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly functionsUrls: Readonly<Partial<Record<ServiceName, string>>>;
+  readonly devUrl: string;
+  readonly eventGrid: EventGridEmulator;
+  readonly cosmos: { readonly endpoint: string; readonly key: string; readonly databaseName: string };
+  readonly appSettings: Readonly<Record<string, string>>;
+  /** The Functions host processes, kept running; kill one to test a crash (also at `{devUrl}/admin/hosts`). */
+  readonly hosts: HostSupervisor;
+  /** Present when the stack runs Azurite: where the dead-letter blobs are. */
+  readonly deadLetterStorage?: Pick<DeadLetterStorage, "connectionString" | "blobEndpoint" | "containerName">;
+  /** Documents loaded from the persistence file at start (undefined without persistence). */
+  readonly restored?: { readonly restored: number; readonly expired: number };
+  stop(): Promise<void>;
+}
+
+const READY_LINE = /Functions host listening on (http:\/\/[^\s]+)/;
+const FUNC_READY_LINE = /Host lock lease acquired|Worker process started and initialized|Functions:/;
+
+/** Creates the database and one container per service, as infra/main.bicep does in Azure. */
+export const provisionCosmos = async (endpoint: string, key: string, databaseName: string): Promise<void> => {
+  const client = localCosmosClient(endpoint, key);
+  try {
+    const { database } = await client.databases.createIfNotExists({ id: databaseName });
+    for (const service of serviceNames) {
+      // defaultTtl -1 as infra/modules/cosmos.bicep sets it: only items with their own `ttl` expire.
+      await database.containers.createIfNotExists({ id: services[service].container, partitionKey: { paths: ["/pk"] }, defaultTtl: -1 });
+    }
+  } finally {
+    client.dispose();
+  }
+};
+
+/**
+ * Starts the whole local stack: a Cosmos-protocol server, the Event Grid emulator routing by the manifest, the
+ * simulators of outside systems, and the Functions host(s) loading the compiled app exactly as `func` would.
+ */
+export const startLocalStack = async (options: LocalStackOptions): Promise<LocalStack> => {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const tagged = (tag: string) => (line: string) => log(`[${tag}] ${line}`);
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+    stops.length = 0;
+  };
+  try {
+    const cosmosPort = options.ports?.cosmos ?? portSettings.cosmos.fallback;
+    const cosmos = await startCosmosServer({ port: cosmosPort }).catch((e: unknown) => Promise.reject(explainListenError(e, "cosmos", cosmosPort)));
+    stops.push(() => cosmos.close());
+    await provisionCosmos(cosmos.endpoint, cosmos.key ?? COSMOS_EMULATOR_KEY, LOCAL_DATABASE_NAME);
+    tagged("cosmos")(`Cosmos-protocol server on ${cosmos.endpoint} (database ${LOCAL_DATABASE_NAME}, ${serviceNames.length} containers)`);
+    let restored: { restored: number; expired: number } | undefined;
+    if (options.persistence) {
+      const where = { file: options.persistence.file, endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME };
+      restored = await restoreCosmos(where);
+      const snapshots = startSnapshots({
+        ...where,
+        containers: serviceNames.map((s) => services[s].container),
+        writeCount: () => cosmos.writeCount(),
+        ...(options.persistence.snapshotIntervalInMs === undefined ? {} : { intervalInMs: options.persistence.snapshotIntervalInMs }),
+        log: tagged("cosmos"),
+      });
+      stops.push(() => snapshots.stop());
+    }
+
+    const hosts = createHostSupervisor({ log: tagged("stack") });
+    const devPort = options.ports?.dev ?? portSettings.dev.fallback;
+    const dev = await startDevServer({ port: devPort, simulators: withHostsAdmin(createSimulators(), hosts), log: tagged("dev") }).catch(
+      (e: unknown) => Promise.reject(explainListenError(e, "dev", devPort)),
+    );
+    stops.push(() => dev.close());
+
+    let deadLetterStorage: DeadLetterStorage | undefined;
+    if (options.deadLetterStorage) {
+      const storage = await startDeadLetterStorage({ ...options.deadLetterStorage, log: tagged("azurite") });
+      deadLetterStorage = storage;
+      stops.push(() => storage.stop());
+      tagged("azurite")(`Azurite blob ${storage.blobEndpoint}, dead letters in container ${storage.containerName}`);
+    }
+
+    let subscriptions: EmulatorSubscription[] = [];
+    const eventGridPort = options.ports?.eventGrid ?? portSettings.eventGrid.fallback;
+    // With a trace viewer, the emulator's delivery attempts join each flow's trace too.
+    const otlpEndpoint = options.appSettings?.OTEL_EXPORTER_OTLP_ENDPOINT;
+    const deliveryTracing = otlpEndpoint ? createDeliveryTracing(otlpEndpoint) : undefined;
+    if (deliveryTracing) stops.push(() => deliveryTracing.shutdown());
+    const eventGrid = await startEventGridEmulator({
+      port: eventGridPort,
+      topics: topicNames.map((name) => ({ name, key: LOCAL_TOPIC_KEY })),
+      subscriptions: () => subscriptions,
+      retryScale: options.retryScale ?? 0.01,
+      maxDeliveryAttempts: options.maxDeliveryAttempts,
+      ...(deadLetterStorage ? { deadLetterSink: deadLetterStorage.sink } : {}),
+      ...(deliveryTracing ? { onAttempt: deliveryTracing.onAttempt } : {}),
+      log: tagged("eventgrid"),
+    }).catch((e: unknown) => Promise.reject(explainListenError(e, "eventGrid", eventGridPort)));
+    stops.push(() => eventGrid.close());
+
+    const stackDefaults: Record<string, string> = {
+      COSMOS__accountEndpoint: cosmos.endpoint,
+      COSMOS__key: cosmos.key,
+      COSMOS_DATABASE_NAME: LOCAL_DATABASE_NAME,
+      ALLOW_INSECURE_CONNECTIONS: "true",
+      ...Object.fromEntries(
+        topicNames.flatMap((t) => [
+          [`EVENTGRID_${t.toUpperCase()}__topicEndpointUri`, eventGrid.topicEndpoint(t)],
+          [`EVENTGRID_${t.toUpperCase()}__key`, LOCAL_TOPIC_KEY],
+        ]),
+      ),
+      ...localServiceSettings(dev.url),
+      ...localJournalSettings(eventGrid.url, deadLetterStorage?.connectionString),
+    };
+    const appSettings: Record<string, string> = {
+      ...stackDefaults,
+      ...options.resolveAppSettings?.(stackDefaults),
+      ...options.appSettings,
+    };
+
+    const hosted = options.services ?? serviceNames;
+    const groups: (readonly ServiceName[])[] = options.hostPerService ? hosted.map((s) => [s]) : [hosted];
+    const functionsUrls: Partial<Record<ServiceName, string>> = {};
+    let port = options.ports?.functions ?? portSettings.functions.fallback;
+    stops.push(() => hosts.stop());
+    for (const group of groups) {
+      const host = await hosts.add(group, port, (hostPort) => startHostProcess({
+        appRoot: options.appRoot,
+        port: hostPort,
+        kind: options.functionsHost ?? "builtin",
+        env: { ...appSettings, SERVICES: group.join(","), ...(options.disableTimers ? { FUNCTIONS_HOST_DISABLE_TIMERS: "1" } : {}) },
+        log: tagged(group.length === 1 ? group[0]! : "functions"),
+        label: group.length === 1 ? `Functions host (${group[0]})` : "Functions host",
+      }));
+      for (const s of group) functionsUrls[s] = host.url;
+      if (port !== 0) port++;
+    }
+    subscriptions = listSubscriptions().filter((s) => functionsUrls[s.service] !== undefined).map((s) => ({
+      name: s.name,
+      topic: s.topic,
+      includedEventTypes: s.includedEventTypes,
+      endpointUrl: `${functionsUrls[s.service]}/runtime/webhooks/EventGrid?functionName=${encodeURIComponent(s.functionName)}`,
+      // As infra/subscriptions.bicep sets it (the journal takes batches); the Bicep's preferred size is the default 64 KB.
+      maxEventsPerBatch: s.maxEventsPerBatch,
+    }));
+    return {
+      apiUrl: `${functionsUrls.orders ?? Object.values(functionsUrls)[0]}/api`,
+      functionsUrls,
+      devUrl: dev.url,
+      eventGrid,
+      cosmos: { endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME },
+      appSettings,
+      hosts,
+      ...(restored ? { restored } : {}),
+      ...(deadLetterStorage
+        ? { deadLetterStorage: { connectionString: deadLetterStorage.connectionString, blobEndpoint: deadLetterStorage.blobEndpoint, containerName: deadLetterStorage.containerName } }
+        : {}),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};
+
+/** Where each service's outside systems live locally: the simulators on the dev server. */
+export const localServiceSettings = (devUrl: string): Record<string, string> => ({
+  PAYMENT_GATEWAY_URL: `${devUrl}/dev/payments`,
+  PAYMENT_GATEWAY_TIMEOUT_MS: "2000",
+  BANK_API_URL: `${devUrl}/dev/bank`,
+  BANK_API_TIMEOUT_MS: String(LOCAL_BANK_TIMEOUT_MS),
+  CRM_API_URL: `${devUrl}/dev/crm`,
+  CRM_API_KEY: "local-crm-key",
+  EMAIL_PROVIDER: "http",
+  MAILBOX_URL: `${devUrl}/dev/mailbox`,
+});
+
+const startHostProcess = (args: {
+  appRoot: string;
+  port: number;
+  kind: "builtin" | "func";
+  env: Record<string, string>;
+  log: (line: string) => void;
+  label: string;
+}): Promise<StartedHostProcess> => {
+  const child: ChildProcess =
+    args.kind === "func"
+      ? spawn("func", ["start", "--port", String(args.port), "--javascript"], { cwd: args.appRoot, env: { ...process.env, ...args.env }, stdio: ["ignore", "pipe", "pipe"] })
+      : spawn(process.execPath, [functionsHostMain], {
+          cwd: args.appRoot,
+          env: { ...process.env, ...args.env, FUNCTIONS_HOST_PORT: String(args.port), FUNCTIONS_APP_ROOT: args.appRoot, FUNCTIONS_HOST_EXIT_WITH_PARENT: "1" },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+  const stop = (): Promise<void> => stopChildProcess(child, 5000);
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    const timeout = setTimeout(() => {
+      void stop();
+      reject(new Error(`${args.label} did not start within 60 s`));
+    }, 60_000);
+    let lastLine = "";
+    const onLine = (line: string) => {
+      args.log(line);
+      if (line.trim()) lastLine = line.trim();
+      if (ready) return;
+      const match = READY_LINE.exec(line);
+      if (match || (args.kind === "func" && FUNC_READY_LINE.test(line))) {
+        ready = true;
+        clearTimeout(timeout);
+        resolve({ url: match ? match[1]!.replace(/\/$/, "") : `http://127.0.0.1:${args.port}`, child, stop });
+      }
+    };
+    lines(child.stdout!, onLine);
+    lines(child.stderr!, onLine);
+    child.once("error", (error) => {
+      clearTimeout(timeout);
+      reject(error.message.includes("ENOENT") && args.kind === "func" ? new Error("`func` is not on PATH: install Azure Functions Core Tools or use `npm start`") : error);
+    });
+    // "close", not "exit": it comes once the output is drained, so the host's last line is known.
+    child.once("close", (code) => {
+      if (!ready) {
+        clearTimeout(timeout);
+        // The host's last line says why (a bad setting, a taken port): one line for the person starting the stack.
+        reject(
+          /EADDRINUSE/.test(lastLine)
+            ? new PortInUseError(args.label, args.port, portSettings.functions.flag, portSettings.functions.envVar)
+            : new Error(`${args.label} exited with code ${code} before it was ready: ${lastLine.replace(/^\[[^\]]*\]\s*/, "")}`),
+        );
+      }
+    });
+  });
+};
+
+const lines = (stream: NodeJS.ReadableStream, onLine: (line: string) => void) => {
+  let buffer = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    buffer += chunk;
+    let i: number;
+    while ((i = buffer.indexOf("\n")) >= 0) {
+      onLine(buffer.slice(0, i).replace(/\r$/, ""));
+      buffer = buffer.slice(i + 1);
+    }
+  });
+};

@@ -1,0 +1,3 @@
+export * from "./cosmosServer";
+export * from "./persistence";
+export { localCosmosClient } from "./localCosmosClient";

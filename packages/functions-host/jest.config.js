@@ -1,0 +1,9 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  displayName: "functions-host",
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json" }] },
+  testMatch: ["**/*.test.ts"],
+  testTimeout: 60000,
+};

@@ -1,7 +1,0 @@
-export { startEventGridEmulator } from "./emulatorServer";
-export { EventGridEmulatorError } from "./errors";
-export { parsePublishRequest, MAX_EVENT_BYTES, MAX_EVENTS_PER_REQUEST, MAX_REQUEST_BYTES } from "./publishRequest";
-export { decideNextStep, EVENT_GRID_RETRY_SCHEDULE_IN_MS, outcomeForStatus } from "./retryPolicy";
-export type * from "./types";
-export { DEAD_LETTER_CONTAINER, blobDeadLetterSink, deadLetterBlobName, toDeadLetterBlobEntry } from "./deadLetterBlobs";
-export type { DeadLetterBlobEntry, DeadLetterSink } from "./deadLetterBlobs";

@@ -1,4 +1,5 @@
 import { EventType } from "./events/catalog";
+import type { ReactionFunctionName } from "./topology";
 
 /**
  * The business flows, each a chain of reactions that no one orchestrates. A flow is identified by the correlation id
@@ -7,7 +8,6 @@ import { EventType } from "./events/catalog";
  * take before someone should look at it.
  */
 export interface FlowDefinition {
-  readonly name: FlowName;
   readonly description: string;
   /** The event that starts the flow (published by an HTTP command). */
   readonly startedBy: EventType;
@@ -23,7 +23,7 @@ export interface FlowDefinition {
    * reaction to it, and when the flow stops waiting for them: see `waitingFor` in src/services/journal/flowStatus.ts.
    * A reaction whose manifest `publishes` is empty never counts and needs no entry here.
    */
-  readonly quietReactions: Readonly<Record<string, QuietReaction>>;
+  readonly quietReactions: { readonly [R in ReactionFunctionName]?: QuietReaction };
 }
 
 /**
@@ -43,12 +43,9 @@ export interface QuietReaction {
   readonly settledBy?: readonly EventType[];
 }
 
-export const flowNames = ["order", "onboarding", "topUp"] as const;
-export type FlowName = (typeof flowNames)[number];
-
+/** The flows by name: the keys are the names (`FlowName`), and everything that lists flows reads them from here. */
 export const flows = {
   order: {
-    name: "order",
     description: "OrderPlaced → stock ∥ payment → invoice → OrderConfirmed, or OrderCancelled and compensation.",
     startedBy: "Orders.OrderPlaced.v1",
     succeededWith: ["Orders.OrderConfirmed.v1"],
@@ -96,7 +93,6 @@ export const flows = {
     },
   },
   onboarding: {
-    name: "onboarding",
     description: "UserSignedUp → welcome email ∥ CRM contact ∥ free credits → UserOnboarded.",
     startedBy: "Users.UserSignedUp.v1",
     succeededWith: ["Users.UserOnboarded.v1"],
@@ -119,7 +115,6 @@ export const flows = {
     },
   },
   topUp: {
-    name: "topUp",
     description: "TopUpInitiated → bank payment → ledger credit (or TopUpFailed) → the user is notified.",
     startedBy: "Wallet.TopUpInitiated.v1",
     // The user hears the outcome either way; the flow is done when they have.
@@ -130,7 +125,10 @@ export const flows = {
     // Every reaction of a top-up publishes an outcome for each event it receives (or did so for an earlier delivery).
     quietReactions: {},
   },
-} as const satisfies Record<FlowName, FlowDefinition>;
+} as const satisfies Record<string, FlowDefinition>;
+
+export type FlowName = keyof typeof flows;
+export const flowNames = Object.keys(flows) as [FlowName, ...FlowName[]];
 
 /** The flow an event type starts, if it starts one. */
 export const flowStartedBy = (type: string): FlowName | undefined => flowNames.find((f) => flows[f].startedBy === type);

@@ -212,6 +212,9 @@ export const services = {
 export type ServiceName = keyof typeof services;
 export const serviceNames = Object.keys(services) as ServiceName[];
 
+/** A reaction's Function name, `<service>-<reaction>`, as the manifest lists it: a misspelt one does not compile. */
+export type ReactionFunctionName = { [S in ServiceName]: `${S}-${(typeof services)[S]["reactions"][number]["name"]}` }[ServiceName];
+
 /**
  * Whether a service publishes: a reaction whose decisions publish (a reconciliation timer publishes on behalf of such a
  * reaction), or an HTTP command starting a flow whose first event the service owns (src/flows.ts). Such a service gets

@@ -235,7 +235,7 @@ describe("what a flow waits for when reactions rightly publish nothing", () => {
 
 describe("the flows' quiet-reaction declarations", () => {
   const reactions = new Map(listReactions().map((r) => [r.functionName, r]));
-  it.each(flowNames.flatMap((f) => Object.entries(flows[f].quietReactions as Record<string, QuietReaction>).map(([name, quiet]) => [f, name, quiet] as const)))(
+  it.each(flowNames.flatMap((f) => Object.entries(flows[f].quietReactions as Readonly<Record<string, QuietReaction>>).map(([name, quiet]) => [f, name, quiet] as const)))(
     "%s: %s is a reaction of the manifest that publishes something, and its conditions can come true",
     (_flow, name, quiet) => {
       const reaction = reactions.get(name);

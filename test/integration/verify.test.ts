@@ -1,0 +1,48 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { flowNames } from "../../src/flows";
+import { scenarios } from "../../scripts/verify/scenarios";
+import { TestStack, repoRoot, startLocalStackForTests } from "./support/localStack";
+
+const run = promisify(execFile);
+const verifyCli = path.join(repoRoot, "dist/scripts/verify.js");
+
+/** `npm run verify` as a user runs it, against the test stack; never throws, whatever the exit code. */
+const verify = async (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> => {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [verifyCli, ...args], { env: { ...process.env, ...env }, timeout: 120_000 });
+    return { code: 0, out: stdout + stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : -1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
+  }
+};
+
+describe("npm run verify against a running stack", () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startLocalStackForTests();
+  }, 90_000);
+  afterAll(() => stack?.stop());
+
+  const total = flowNames.reduce((n, f) => n + scenarios[f].length, 0);
+
+  it("passes every scenario of every flow of src/flows.ts, success and failure paths alike", async () => {
+    const { code, out } = await verify(["--target", stack.apiUrl, "--timeout-ms", "30000"]);
+    expect({ code, out }).toEqual({ code: 0, out: expect.stringContaining(`${total} passed, 0 failed`) });
+    for (const f of flowNames) for (const s of scenarios[f]) expect(out).toMatch(new RegExp(`PASS\\s+${f}\\s+${s.name.replace(/[()+.]/g, "\\$&")}`));
+  }, 150_000);
+
+  it("fails, naming the scenario and the fact, when a flow is broken: a gateway that declines every card", async () => {
+    const { code, out } = await verify(["--target", stack.apiUrl, "--flow", "order", "--timeout-ms", "30000"], { VERIFY_CARD_ACCEPTED: "tok_decline" });
+    expect(code).toBe(1);
+    expect(out).toMatch(/FAIL\s+order\s+confirmed: stock reserved, card charged, invoice sent.*order is Cancelled .*expected Confirmed/);
+    expect(out).toMatch(/PASS\s+order\s+card declined/);
+  }, 150_000);
+
+  it("refuses a bad flag or an unknown flow with one line and exit code 2", async () => {
+    expect(await verify(["--bogus"])).toEqual({ code: 2, out: expect.stringMatching(/^verify: Unknown option '--bogus'/) });
+    expect(await verify(["--target", stack.apiUrl, "--flow", "shipping"])).toEqual({ code: 2, out: expect.stringMatching(/^verify: --flow: unknown flow\(s\) shipping; known: order, onboarding, topUp/) });
+  }, 60_000);
+});

@@ -1,12 +1,9 @@
-import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { promisify } from "node:util";
 import { AzureCliCredential } from "@azure/identity";
 import { LOCAL_FLOW_DEADLINE_MS } from "../../dev/journalSettings";
 import { localDataDir, readStackInfo } from "../../dev/stackInfo";
 import { FlowName, flows } from "../../src/flows";
 import { ServiceName } from "../../src/topology";
+import { AzdEnvironmentError, functionAppsOf, readAzdEnvironment } from "../lib/azdEnvironment";
 import { ApiTarget } from "./client";
 
 export interface VerifyTarget extends ApiTarget {
@@ -45,45 +42,22 @@ const oneHost = (url: string): VerifyTarget => ({
   requiresToken: false,
 });
 
-/** `KEY="value"` lines of an azd environment's `.env` file. */
-export const parseDotEnv = (text: string): Record<string, string> =>
-  Object.fromEntries(
-    text.split(/\r?\n/).flatMap((line): [string, string][] => {
-      const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
-      if (!m?.[1]) return [];
-      const raw = m[2] ?? "";
-      return [[m[1], /^(["']).*\1$/.test(raw) ? raw.slice(1, -1) : raw]];
-    }),
-  );
-
-const run = promisify(execFile);
-
 /**
  * A deployment made with `azd up`: the apps of the environment's resource group (found by their `azd-service-name`
  * tag, as azd finds them), called with the signed-in Azure CLI user's token for the API's app registration.
  */
 const azdEnvironment = async (root: string, name: string): Promise<VerifyTarget> => {
-  const file = path.join(root, ".azure", name, ".env");
-  if (!existsSync(file)) throw new TargetError(`--target ${name}: neither a URL nor an azd environment (${path.relative(root, file)} is missing)`);
-  const env = parseDotEnv(readFileSync(file, "utf8"));
-  const resourceGroup = env.AZURE_RESOURCE_GROUP;
-  const apiClientId = env.API_CLIENT_ID;
-  if (!resourceGroup || !apiClientId) throw new TargetError(`azd environment ${name} lacks AZURE_RESOURCE_GROUP or API_CLIENT_ID (azd env set API_CLIENT_ID <app id>)`);
-  const subscription = env.AZURE_SUBSCRIPTION_ID ? ["--subscription", env.AZURE_SUBSCRIPTION_ID] : [];
-  let listed: string;
-  try {
-    ({ stdout: listed } = await run("az", ["functionapp", "list", "--resource-group", resourceGroup, ...subscription, "--query", '[].{service: tags."azd-service-name", host: defaultHostName}', "--output", "json"]));
-  } catch (error) {
-    throw new TargetError(`az functionapp list failed (is the Azure CLI installed and logged in? az login): ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
-  }
-  const hosts = new Map((JSON.parse(listed) as { service: string | null; host: string }[]).flatMap((a) => (a.service ? [[a.service, a.host]] : [])));
+  const env = readAzdEnvironment(root, name);
+  const apiClientId = env.values.API_CLIENT_ID;
+  if (!apiClientId) throw new TargetError(`azd environment ${name} has no API_CLIENT_ID (azd env set API_CLIENT_ID <app id>)`);
+  const apps = await functionAppsOf(env);
   const credential = new AzureCliCredential();
   return {
-    label: `azd environment ${name} (${resourceGroup})`,
+    label: `azd environment ${name} (${env.resourceGroup})`,
     urlOf: (service: ServiceName) => {
-      const host = hosts.get(service);
-      if (!host) throw new TargetError(`No Function App tagged azd-service-name=${service} in ${resourceGroup}`);
-      return `https://${host}`;
+      const app = apps.get(service);
+      if (!app) throw new TargetError(`No Function App tagged azd-service-name=${service} in ${env.resourceGroup}`);
+      return `https://${app.host}`;
     },
     headers: async () => ({ authorization: `Bearer ${(await credential.getToken(`api://${apiClientId}/.default`)).token}` }),
     deadlineOf: (flow) => flows[flow].defaultDeadlineInMs,
@@ -95,5 +69,7 @@ const azdEnvironment = async (root: string, name: string): Promise<VerifyTarget>
 export const resolveTarget = async (target: string | undefined, root: string): Promise<VerifyTarget> => {
   if (target === undefined) return localStack(root);
   if (/^https?:\/\//.test(target)) return oneHost(target);
-  return azdEnvironment(root, target);
+  return azdEnvironment(root, target).catch((error: unknown) => {
+    throw error instanceof AzdEnvironmentError ? new TargetError(`--target ${target}: ${error.message}`) : error;
+  });
 };

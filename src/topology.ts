@@ -24,7 +24,22 @@ export interface ReactionSpec {
   readonly publishes: readonly EventType[];
   /** Why a cycle of reactions through this one ends. Without a reason here, a cycle fails the choreography lint. */
   readonly boundsCycle?: string;
+  /** Its subscriptions' delivery, where it differs from `defaultDelivery`; the choreography lint checks the result. */
+  readonly delivery?: Partial<DeliveryPolicy>;
 }
+
+/**
+ * How Event Grid delivers to a subscription: retried on its schedule (10 s, 30 s, 1 m, 5 m … 12 h) until
+ * `maxDeliveryAttempts` or `eventTimeToLiveInMinutes` runs out, then dead-lettered to blob storage when `deadLetter`.
+ */
+export interface DeliveryPolicy {
+  readonly maxDeliveryAttempts: number;
+  readonly eventTimeToLiveInMinutes: number;
+  readonly deadLetter: boolean;
+}
+
+/** Event Grid's own defaults (30 attempts, 24 h), said explicitly, with dead-lettering on (Event Grid's default is off). */
+export const defaultDelivery: DeliveryPolicy = { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440, deadLetter: true };
 
 export interface HttpRouteSpec {
   readonly name: string;
@@ -267,6 +282,7 @@ export interface SubscriptionBinding {
   /** `undefined` = every event type of the topic. */
   readonly includedEventTypes: readonly EventType[] | undefined;
   readonly maxEventsPerBatch: number;
+  readonly delivery: DeliveryPolicy;
 }
 
 /** One Event Grid subscription per (reaction, topic it listens on), filtered to the event types of that topic. */
@@ -278,9 +294,12 @@ export const listSubscriptions = (): SubscriptionBinding[] =>
       service: r.service,
       functionName: r.functionName,
       includedEventTypes: r.eventTypes?.filter((t) => eventCatalog[t].topic === topic),
-      maxEventsPerBatch: (services[r.service].reactions as readonly ReactionSpec[]).find((x) => x.name === r.name)?.maxEventsPerBatch ?? 1,
+      maxEventsPerBatch: specOf(r).maxEventsPerBatch ?? 1,
+      delivery: { ...defaultDelivery, ...specOf(r).delivery },
     })),
   );
+
+const specOf = (r: ReactionBinding): ReactionSpec => (services[r.service].reactions as readonly ReactionSpec[]).find((x) => x.name === r.name)!;
 
 const subscriptionNameOf = (functionName: string, topic: string): string => {
   const name = `${topic}-${functionName}`.replace(/[^A-Za-z0-9-]/g, "-");

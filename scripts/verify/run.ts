@@ -26,12 +26,12 @@ export interface VerifyOptions {
 export const runVerification = async (target: VerifyTarget, options: VerifyOptions): Promise<ScenarioResult[]> => {
   const api = createApiClient(target);
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
-  const timed = async (flow: ScenarioResult["flow"], scenario: string, work: () => Promise<string>): Promise<ScenarioResult> => {
+  const timed = async (flow: ScenarioResult["flow"], scenario: string, work: () => Promise<{ facts: string }>): Promise<ScenarioResult> => {
     const started = Date.now();
     let result: ScenarioResult;
     try {
-      result = { flow, scenario, ok: true, durationInMs: Date.now() - started, detail: await work() };
-      result = { ...result, durationInMs: Date.now() - started };
+      const { facts } = await work();
+      result = { flow, scenario, ok: true, durationInMs: Date.now() - started, detail: facts };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       result = { flow, scenario, ok: false, durationInMs: Date.now() - started, detail: isViolation(error) ? message : `error: ${message}` };
@@ -46,7 +46,7 @@ export const runVerification = async (target: VerifyTarget, options: VerifyOptio
       timed("api", "refuses a caller without a token", async () => {
         const response = await fetch(`${target.urlOf("orders")}/api/orders/verify-anonymous`, { signal: AbortSignal.timeout(30_000) });
         if (response.status !== 401 && response.status !== 403) throw new Error(`GET /api/orders/… without a token answered ${response.status}, expected 401`);
-        return `answered ${response.status}`;
+        return { facts: `answered ${response.status}` };
       }),
     );
   }

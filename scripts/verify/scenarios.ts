@@ -30,11 +30,19 @@ export interface ScenarioContext {
   readonly deadlineInMs: number;
 }
 
-/** One path through a flow: starts it, waits for its outcome, checks what a user would; throws naming what is wrong. */
+/** What a scenario checked, and the flow it ran (its correlation id), for the table and for a timeline. */
+export interface ScenarioOutcome {
+  readonly facts: string;
+  readonly correlationId: string;
+}
+
+/**
+ * One path through a flow: starts it, waits for its outcome, checks what a user would; throws naming what is wrong.
+ * Each flow's first scenario is its success path (`npm run demo` runs those).
+ */
 export interface Scenario {
   readonly name: string;
-  /** Returns the facts it checked, for the table. */
-  run(context: ScenarioContext): Promise<string>;
+  run(context: ScenarioContext): Promise<ScenarioOutcome>;
 }
 
 class Violation extends Error {}
@@ -102,7 +110,7 @@ const orderScenarios: readonly Scenario[] = [
       const stock = c.api.expect("read the stock", await c.api.call("GET", "inventory", `inventory/${order.sku}`), 200, apiReplies.stockLevel);
       check(stock.available === 3 && stock.reserved === 2, `stock available ${stock.available} reserved ${stock.reserved}, expected 3 + 2 of 5`);
       await outcomeRecorded(c, order.correlationId, "Orders.OrderConfirmed.v1");
-      return "Confirmed, Reserved + Charged, invoice Sent, stock 3 + 2 = 5, OrderConfirmed recorded";
+      return { facts: "Confirmed, Reserved + Charged, invoice Sent, stock 3 + 2 = 5, OrderConfirmed recorded", correlationId: order.correlationId };
     },
   },
   {
@@ -112,7 +120,7 @@ const orderScenarios: readonly Scenario[] = [
       const view = await cancelledAndSettled(c, order, 1);
       check(view.inventory === "Rejected", `inventory ${view.inventory}, expected Rejected`);
       check(view.payment !== "Declined", `payment ${view.payment}: the card was good`);
-      return `Cancelled, inventory Rejected, payment ${view.payment}, stock 1 untouched, OrderCancelled recorded`;
+      return { facts: `Cancelled, inventory Rejected, payment ${view.payment}, stock 1 untouched, OrderCancelled recorded`, correlationId: order.correlationId };
     },
   },
   {
@@ -121,7 +129,7 @@ const orderScenarios: readonly Scenario[] = [
       const order = await placeOrder(c, 5, 1, c.answers.cardDeclined);
       const view = await cancelledAndSettled(c, order, 5);
       check(view.payment === "Declined", `payment ${view.payment}, expected Declined`);
-      return `Cancelled, payment Declined, inventory ${view.inventory}, stock 5 back, OrderCancelled recorded`;
+      return { facts: `Cancelled, payment Declined, inventory ${view.inventory}, stock 5 back, OrderCancelled recorded`, correlationId: order.correlationId };
     },
   },
 ];
@@ -154,7 +162,7 @@ const onboardingScenarios: readonly Scenario[] = [
       const { welcomeEmail, crm, credits } = user.view.onboarding;
       check(welcomeEmail === "Sent" && crm === "Added" && credits === "Assigned", `steps ${JSON.stringify(user.view.onboarding)}`);
       const wallet = await walletOf(c, user.userId);
-      return `Onboarded, email Sent, CRM Added, credits Assigned, wallet ${wallet.balance} = Σ ${wallet.entries.length} entries`;
+      return { facts: `Onboarded, email Sent, CRM Added, credits Assigned, wallet ${wallet.balance} = Σ ${wallet.entries.length} entries`, correlationId: user.correlationId };
     },
   },
   {
@@ -164,7 +172,7 @@ const onboardingScenarios: readonly Scenario[] = [
       const { welcomeEmail, crm, credits } = user.view.onboarding;
       check(crm === "Failed", `CRM step ${crm}, expected Failed`);
       check(welcomeEmail === "Sent" && credits === "Assigned", `steps ${JSON.stringify(user.view.onboarding)}`);
-      return "Onboarded, CRM Failed, email Sent, credits Assigned";
+      return { facts: "Onboarded, CRM Failed, email Sent, credits Assigned", correlationId: user.correlationId };
     },
   },
 ];
@@ -193,7 +201,7 @@ const topUpScenarios: readonly Scenario[] = [
       const after = await walletOf(c, user.userId, (b) => cents(b) !== cents(before.balance));
       check(cents(after.balance) === cents(before.balance) + cents(25.5), `balance ${before.balance} → ${after.balance}, expected +25.5`);
       await outcomeRecorded(c, started.correlationId, "Notifications.UserNotified.v1");
-      return `Succeeded, balance ${before.balance} → ${after.balance} = Σ entries, UserNotified recorded`;
+      return { facts: `Succeeded, balance ${before.balance} → ${after.balance} = Σ entries, UserNotified recorded`, correlationId: started.correlationId };
     },
   },
   {
@@ -204,7 +212,7 @@ const topUpScenarios: readonly Scenario[] = [
       await outcomeRecorded(c, started.correlationId, "Wallet.TopUpFailed.v1");
       const after = await walletOf(c, user.userId);
       check(cents(after.balance) === cents(before.balance), `balance ${before.balance} → ${after.balance}, expected unchanged`);
-      return `Failed, balance ${after.balance} unchanged = Σ entries, TopUpFailed recorded`;
+      return { facts: `Failed, balance ${after.balance} unchanged = Σ entries, TopUpFailed recorded`, correlationId: started.correlationId };
     },
   },
 ];

@@ -41,6 +41,15 @@ describe("npm run verify against a running stack", () => {
     expect(out).toMatch(/PASS\s+order\s+card declined/);
   }, 150_000);
 
+  it("npm run demo runs each flow's success path and prints its timeline from the journal", async () => {
+    const { stdout } = await run(process.execPath, [path.join(repoRoot, "dist/scripts/ops/demo.js")], {
+      env: { ...process.env, DEMO_API_URL: stack.apiUrl, LOCAL_DATA_DIR: path.join(repoRoot, ".artifacts", "no-stack-here") },
+      timeout: 120_000,
+    });
+    flowNames.forEach((flow, i) => expect(stdout).toContain(`${i + 1}. ${flow}: `));
+    for (const outcome of ["Orders.OrderConfirmed.v1", "Users.UserOnboarded.v1", "Notifications.UserNotified.v1"]) expect(stdout).toMatch(new RegExp(`\\+\\s*\\d+ ms  ${outcome.replace(/\./g, "\\.")}`));
+  }, 150_000);
+
   it("refuses a bad flag or an unknown flow with one line and exit code 2", async () => {
     expect(await verify(["--bogus"])).toEqual({ code: 2, out: expect.stringMatching(/^verify: Unknown option '--bogus'/) });
     expect(await verify(["--target", stack.apiUrl, "--flow", "shipping"])).toEqual({ code: 2, out: expect.stringMatching(/^verify: --flow: unknown flow\(s\) shipping; known: order, onboarding, topUp/) });

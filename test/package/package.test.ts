@@ -80,7 +80,7 @@ let loaded: Loaded[];
 
 beforeAll(async () => {
   if (!existsSync(localHost)) throw new Error(`${relative(root, localHost)} is missing: run \`npm run build\` first`);
-  result = buildPackage(root);
+  result = await buildPackage(root);
   appRoot = realpathSync(mkdtempSync(join(tmpdir(), "functionapp-")));
   listing = unzip(result.zipPath, appRoot);
   const total = listing.reduce((n, e) => n + e.size, 0);

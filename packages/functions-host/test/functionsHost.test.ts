@@ -8,6 +8,8 @@ import { compileRoute } from "../src/routes";
 
 const packageRoot = path.resolve(__dirname, "..");
 const hostMain = path.join(packageRoot, "dist/main.js");
+// tsc -b rewrites only the outputs that changed, but always its build info: that is when the build last ran.
+const buildInfo = path.join(packageRoot, "dist/.tsbuildinfo");
 const hostSources = path.join(packageRoot, "src");
 const fixtureApp = path.join(packageRoot, "test/fixtures/hostApp");
 
@@ -16,7 +18,7 @@ const ensureBuilt = (): void => {
   const newestSource = Math.max(
     ...fs.readdirSync(hostSources).map((f) => fs.statSync(path.join(hostSources, f)).mtimeMs),
   );
-  const fresh = () => fs.existsSync(hostMain) && fs.statSync(hostMain).mtimeMs >= newestSource;
+  const fresh = () => fs.existsSync(hostMain) && fs.existsSync(buildInfo) && fs.statSync(buildInfo).mtimeMs >= newestSource;
   if (fresh()) return;
     spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-b", "tsconfig.build.json"], {
     cwd: packageRoot,

@@ -32,17 +32,24 @@ export const portSettings: Readonly<Record<keyof LocalPorts, { component: string
   azurite: { component: "Azurite (blob)", flag: "--azurite-port", envVar: "AZURITE_PORT", fallback: 10000 },
 };
 
+/** The flags that move a part, as node:util's parseArgs options (`--cosmos-port 8082` or `--cosmos-port=8082`). */
+export const portOptions = Object.fromEntries(Object.values(portSettings).map((s) => [s.flag.slice(2), { type: "string" as const }]));
+
 /**
- * Ports from flags (`--cosmos-port=8082` or `--cosmos-port 8082`), else the environment (`COSMOS_PORT`), else the
- * default; `functions` defaults to 7081 with one host per service so the hosts stay clear of the emulator (7075).
+ * Ports from flags (the parsed `--cosmos-port` …, keyed without the dashes), else the environment (`COSMOS_PORT`), else
+ * the default; `functions` defaults to 7081 with one host per service so the hosts stay clear of the emulator (7075).
  * Throws naming the flag or variable when a value is not a port.
  */
-export const parsePorts = (argv: readonly string[], env: NodeJS.ProcessEnv, options: { hostPerService?: boolean } = {}): LocalPorts => {
+export const parsePorts = (
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+  env: NodeJS.ProcessEnv,
+  options: { hostPerService?: boolean } = {},
+): LocalPorts => {
   const result: Record<string, number> = {};
   for (const [key, setting] of Object.entries(portSettings)) {
-    const fromFlag = flagValue(argv, setting.flag);
-    const raw = fromFlag ?? env[setting.envVar];
-    const source = fromFlag !== undefined ? setting.flag : setting.envVar;
+    const fromFlag = flags[setting.flag.slice(2)];
+    const raw = typeof fromFlag === "string" ? fromFlag : env[setting.envVar];
+    const source = typeof fromFlag === "string" ? setting.flag : setting.envVar;
     const fallback = key === "functions" && options.hostPerService ? 7081 : setting.fallback;
     if (raw === undefined || raw.trim() === "") {
       result[key] = fallback;
@@ -55,15 +62,6 @@ export const parsePorts = (argv: readonly string[], env: NodeJS.ProcessEnv, opti
     result[key] = port;
   }
   return result as unknown as LocalPorts;
-};
-
-export const flagValue = (argv: readonly string[], flag: string): string | undefined => {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === flag) return argv[i + 1];
-    if (arg.startsWith(`${flag}=`)) return arg.slice(flag.length + 1);
-  }
-  return undefined;
 };
 
 /** Turns a listen error into one that names the component, leaves any other Error as it was, and wraps what is none. */

@@ -6,30 +6,24 @@ import { renderBanner } from "./banner";
 import { readLocalSettingsValues, resolveAppSettings } from "./localSettings";
 import { exitWithParent } from "@azure-choreography/server-kit";
 import { deleteSnapshot } from "@azure-choreography/cosmos-server";
-import { parsePorts } from "./ports";
 import { LOCAL_TOPIC_KEY, startLocalStack } from "./stack";
+import { StartArgs, USAGE, parseStartArgs } from "./startArgs";
 import { localDataDir, removeStackInfo, writeStackInfo } from "./stackInfo";
 import { topicNames } from "../src/events/catalog";
 
 /**
  * `npm start`: the whole system on this machine, no cloud account, no Docker. Ctrl-C (or SIGTERM) stops everything.
- * Flags: `--func` uses Azure Functions Core Tools' `func start` instead of the built-in host;
- * `--host-per-service` runs one Functions host per service (ports 7081, 7082, …), as each is its own app in Azure;
- * `--fresh` starts with empty data; `--verbose` shows every invocation and full stack traces; `--<part>-port N` (or `<PART>_PORT=N`) moves a part (see ports.ts).
+ * Flags: see USAGE in startArgs.ts (`npm start -- --help`); a bad one is refused in one line with the usage, exit 2.
  * Data (Cosmos documents, Azurite's blobs) lives in `.local-data/` (LOCAL_DATA_DIR), which git ignores.
  */
-const main = async () => {
+const main = async (args: StartArgs) => {
   const appRoot = path.resolve(__dirname, "../..");
   const settingsFile = path.join(appRoot, "local.settings.json");
   if (!existsSync(settingsFile)) {
     copyFileSync(path.join(appRoot, "local.settings.sample.json"), settingsFile);
     console.log("Created local.settings.json from local.settings.sample.json");
   }
-  const argv = process.argv.slice(2);
-  const flags = new Set(argv);
-  const hostPerService = flags.has("--host-per-service");
-  const fresh = flags.has("--fresh");
-  const ports = parsePorts(argv, process.env, { hostPerService });
+  const { hostPerService, fresh, ports } = args;
   const dataDir = localDataDir(appRoot);
   const snapshotFile = path.join(dataDir, "cosmos.json");
   if (fresh) deleteSnapshot(snapshotFile);
@@ -44,9 +38,9 @@ const main = async () => {
     appSettings: {
       ...(traceViewer ? { OTEL_EXPORTER_OTLP_ENDPOINT: traceViewer.otlpHttpUrl } : {}),
       // Executing/Executed lines and full stack traces of failures; without it, one line per failure.
-      ...(flags.has("--verbose") ? { FUNCTIONS_HOST_VERBOSE: "1" } : {}),
+      ...(args.verbose ? { FUNCTIONS_HOST_VERBOSE: "1" } : {}),
     },
-    functionsHost: flags.has("--func") ? "func" : "builtin",
+    functionsHost: args.func ? "func" : "builtin",
     hostPerService,
     ports,
     deadLetterStorage: { port: ports.azurite, location: path.join(dataDir, "azurite") },
@@ -118,7 +112,21 @@ const main = async () => {
   );
 };
 
-main().catch((error: unknown) => {
+const argsOrExit = (): StartArgs => {
+  try {
+    return parseStartArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+};
+
+const args = argsOrExit();
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+main(args).catch((error: unknown) => {
   console.error(`Local stack failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -5,7 +5,7 @@ import { startCosmosServer } from "@azure-choreography/cosmos-server";
 import { startEventGridEmulator } from "@azure-choreography/eventgrid-emulator";
 import { LOCAL_DATABASE_NAME, LocalStack, provisionCosmos, startLocalStack } from "../dev/stack";
 import type { PublisherKind } from "../src/platform/publisher";
-import { BenchOptions, parseArgs } from "./bench/args";
+import { BenchOptions, USAGE, parseBenchArgs } from "./bench/args";
 import { childrenCpuBetween, childrenCpuMs, ownCpuMs, ownMainThreadCpuMs, runWorker } from "./bench/childProcess";
 import { CostPerMillion, FlowUsage, PRICES, costPerMillionFlows, ruByCategory } from "./bench/cost";
 import { FlowDriver, FlowName, onboardingFlow, orderFlow, seedStock } from "./bench/flows";
@@ -465,8 +465,7 @@ const storeTimeMsPerFlow = (c: StoreCounts, rates: readonly StoreRate[], pick: (
 const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits));
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
-const main = async () => {
-  const options = parseArgs(process.argv.slice(2));
+const main = async (options: BenchOptions) => {
   const started = new Date();
   log(`bench: steps ${options.steps.join("/")}, ${options.durationS} s each, ${options.repeats} run(s), flows ${options.flows.join(", ")}`);
   const publishers = await measurePublishers(options);
@@ -647,7 +646,16 @@ const printTable = (
   process.stdout.write(`${out.join("\n")}\n`);
 };
 
-main().catch((error: unknown) => {
+const argsOrExit = (): BenchOptions => {
+  try {
+    return parseBenchArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+};
+
+main(argsOrExit()).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

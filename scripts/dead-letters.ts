@@ -4,7 +4,7 @@ import { azuriteConnectionString } from "../dev/azurite";
 import { DEAD_LETTER_CONTAINER } from "../dev/eventGridDeadLetters";
 import path from "node:path";
 import { localDataDir, readStackInfo, stackEnvironment } from "../dev/stackInfo";
-import { ParsedArgs, checkFlags, operator, parseSince, runCli, stringFlag, table } from "./ops/cli";
+import { CliArgs, operator, operatorToolOptions, parseSince, runCli, table } from "./ops/cli";
 import { DeadLetterFilter, discardDeadLetters, groupDeadLetters, listDeadLetters, replayDeadLetters } from "./ops/deadLetters";
 import { publisherFromEnvironment } from "./ops/recheck";
 
@@ -21,12 +21,18 @@ Where:   locally Azurite (--connection-string, or AZURE_STORAGE_CONNECTION_STRIN
          --container (default ${DEAD_LETTER_CONTAINER}); replay publishes with EVENTGRID_<TOPIC>__topicEndpointUri
          or azd's EVENTGRID_TOPIC_ENDPOINTS, else the local emulator.`;
 
-const FLAGS = ["subscription", "reason", "since", "dry-run", "json", "account", "connection-string", "container", "by", "why", "help"];
+export const OPTIONS = {
+  ...operatorToolOptions,
+  subscription: { type: "string" },
+  account: { type: "string" },
+  "connection-string": { type: "string" },
+  container: { type: "string" },
+} as const;
 
-const containerFrom = (args: ParsedArgs): ContainerClient => {
-  const name = stringFlag(args, "container") ?? DEAD_LETTER_CONTAINER;
-  const account = stringFlag(args, "account") ?? env.AZURE_STORAGE_ACCOUNT ?? env.STORAGE_ACCOUNT_NAME;
-  const connectionString = stringFlag(args, "connection-string") ?? (account ? undefined : env.AZURE_STORAGE_CONNECTION_STRING);
+const containerFrom = (args: Args): ContainerClient => {
+  const name = args.values.container ?? DEAD_LETTER_CONTAINER;
+  const account = args.values.account ?? env.AZURE_STORAGE_ACCOUNT ?? env.STORAGE_ACCOUNT_NAME;
+  const connectionString = args.values["connection-string"] ?? (account ? undefined : env.AZURE_STORAGE_CONNECTION_STRING);
   if (connectionString) return BlobServiceClient.fromConnectionString(connectionString).getContainerClient(name);
   if (account) return new BlobServiceClient(`https://${account}.blob.core.windows.net`, new DefaultAzureCredential()).getContainerClient(name);
   const port = env.AZURITE_PORT?.trim() || "10000";
@@ -35,20 +41,21 @@ const containerFrom = (args: ParsedArgs): ContainerClient => {
 
 let env: NodeJS.ProcessEnv = process.env;
 
+type Args = CliArgs<typeof OPTIONS>;
+
 const COMMANDS = ["list", "show", "replay", "discard"] as const;
 
-const main = async (command: (typeof COMMANDS)[number], args: ParsedArgs): Promise<number> => {
-  checkFlags(args, FLAGS);
-  const azure = args.flags.has("account") || Boolean(process.env.AZURE_STORAGE_ACCOUNT ?? process.env.STORAGE_ACCOUNT_NAME ?? process.env.EVENTGRID_TOPIC_ENDPOINTS);
+const main = async (command: (typeof COMMANDS)[number], args: Args): Promise<number> => {
+  const azure = args.values.account !== undefined || Boolean(process.env.AZURE_STORAGE_ACCOUNT ?? process.env.STORAGE_ACCOUNT_NAME ?? process.env.EVENTGRID_TOPIC_ENDPOINTS);
   // Locally, a running `npm start` says where it is (moved ports included); explicit settings in the environment win.
   if (!azure) env = stackEnvironment(readStackInfo(localDataDir(path.resolve(__dirname, "../.."))), process.env);
   const now = new Date();
-  const since = parseSince(stringFlag(args, "since"), now);
-  const subscription = stringFlag(args, "subscription");
-  const reason = stringFlag(args, "reason");
+  const since = parseSince(args.values.since, now);
+  const subscription = args.values.subscription;
+  const reason = args.values.reason;
   const filter: DeadLetterFilter = { ...(subscription ? { subscription } : {}), ...(reason ? { reason } : {}), ...(since ? { since } : {}) };
-  const json = args.flags.has("json");
-  const dryRun = args.flags.has("dry-run");
+  const json = args.values.json === true;
+  const dryRun = args.values["dry-run"] === true;
   const container = containerFrom(args);
   const print = (value: unknown, text: string): void => {
     process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text}\n`);
@@ -72,7 +79,7 @@ const main = async (command: (typeof COMMANDS)[number], args: ParsedArgs): Promi
       return items.length > 0 || !wanted ? 0 : 1;
     }
     case "replay": {
-      const report = await replayDeadLetters(container, publisherFromEnvironment(env, () => new DefaultAzureCredential()), filter, { dryRun, by: operator(args), now });
+      const report = await replayDeadLetters(container, publisherFromEnvironment(env, () => new DefaultAzureCredential()), filter, { dryRun, by: operator(args.values.by), now });
       print(
         report,
         [
@@ -83,9 +90,9 @@ const main = async (command: (typeof COMMANDS)[number], args: ParsedArgs): Promi
       return report.invalid.length > 0 ? 1 : 0;
     }
     case "discard": {
-      const why = stringFlag(args, "why");
+      const why = args.values.why;
       if (!why) throw new Error("discard needs --why <text>: the reason is kept with the blob");
-      const report = await discardDeadLetters(container, filter, { dryRun, by: operator(args), why, now });
+      const report = await discardDeadLetters(container, filter, { dryRun, by: operator(args.values.by), why, now });
       print(report, `${dryRun ? "Would discard" : "Discarded"} ${report.discarded.length} dead letter(s).`);
       return 0;
     }
@@ -96,4 +103,4 @@ const main = async (command: (typeof COMMANDS)[number], args: ParsedArgs): Promi
   }
 };
 
-runCli(USAGE, COMMANDS, main);
+if (require.main === module) runCli(USAGE, COMMANDS, OPTIONS, main);

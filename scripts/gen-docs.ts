@@ -7,6 +7,7 @@ import { choreographyFigures, renderChoreographyFigures, systemChoreography } fr
 import { CONTRACT_EPOCH, runSchemaGate } from "../src/governance/schemaGate";
 import { listReactions, listSubscriptions, serviceNames, topicsPublishedBy } from "../src/topology";
 import { renderAsyncApi } from "./gen-asyncapi";
+import { parseFlags } from "./lib/flags";
 
 /**
  * Writes the event catalog (docs/event-catalog.md) and the JSON Schema of every event's data
@@ -91,7 +92,13 @@ export const docsFiles = (root: string): { file: string; content: string }[] => 
 
 if (require.main === module) {
   const root = path.resolve(__dirname, "../..");
-  const check = process.argv.includes("--check");
+  let check = false;
+  try {
+    check = parseFlags(process.argv.slice(2), { check: { type: "boolean" } }).values.check ?? false;
+  } catch (error) {
+    console.error(`${(error as Error).message}\nnpm run gen:docs [-- --check]`);
+    process.exit(2);
+  }
   // No flag accepts a breaking change: the gate reads every published version from git (see src/governance/schemaGate.ts).
   const gate = runSchemaGate(root, JSON.parse(renderEventSchemas()) as Record<string, JsonSchema>);
   if (gate.breaking.length > 0) {

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { listReactions, listSubscriptions, serviceNames, services, topicsPublishedBy } from "../src/topology";
 import { topicNames } from "../src/events/catalog";
+import { parseFlags } from "./lib/flags";
 
 export interface InfraService {
   readonly container: string;
@@ -218,8 +219,9 @@ export const writeInfraFiles = (root: string): string[] =>
   });
 
 const main = (argv: readonly string[]): number => {
+  const { values } = parseFlags(argv, { check: { type: "boolean" } });
   const root = findRepoRoot();
-  if (argv.includes("--check")) {
+  if (values.check) {
     const { stale } = checkInfraFiles(root);
     if (stale.length === 0) {
       console.log("gen-infra: generated files are up to date");

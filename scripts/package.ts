@@ -7,10 +7,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { ZipFile } from "yazl";
 import { PACKAGE_PATH, findRepoRoot } from "./gen-infra";
-import { ZipEntry, writeZip } from "./package/zip";
 
 export class PackageError extends Error {
   readonly code = "PACKAGE.FAILED";
@@ -33,6 +34,13 @@ interface PackageJson {
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   overrides?: unknown;
+}
+
+interface ZipEntry {
+  /** Path inside the archive, `/`-separated, no leading slash. */
+  readonly name: string;
+  /** File on disk whose bytes become the entry. */
+  readonly source: string;
 }
 
 // Type declarations and source maps of dependencies are never loaded at run time (Node reads a .map only with
@@ -70,6 +78,23 @@ const filesUnder = (
   return out;
 };
 
+// Every entry is a regular 0644 file dated 1980-01-01 00:00 (local time, which is what ZIP's DOS date field holds; no
+// UTC "UT" extra field, whose value would then differ by time zone): the same inputs give a byte-identical archive.
+const ENTRY_OPTIONS = { mtime: new Date(1980, 0, 1), mode: 0o100644, compressionLevel: 9, forceDosTimestamp: true };
+// A plain ZIP's limit; yazl would switch to ZIP64 beyond it, which not every unzip understands.
+const MAX_ENTRIES = 0xffff;
+
+/** Writes the archive with yazl (deflate, no directory entries, ZIP64 only past 4 GiB); resolves to its size in bytes. */
+const writeZip = async (outPath: string, entries: readonly ZipEntry[]): Promise<number> => {
+  if (entries.length > MAX_ENTRIES) throw new PackageError(`${entries.length} files exceed the ${MAX_ENTRIES} a plain ZIP holds`);
+  const zip = new ZipFile();
+  for (const entry of entries) zip.addFile(entry.source, entry.name, ENTRY_OPTIONS);
+  zip.end();
+  const out = createWriteStream(outPath);
+  await pipeline(zip.outputStream, out);
+  return out.bytesWritten;
+};
+
 /** `npm ci --omit=dev` into `.artifacts/prod-deps-<hash>`, reused while package.json's dependencies and the lock are unchanged. */
 const installProductionDependencies = (root: string, artifacts: string, pkg: PackageJson): { dir: string; installed: boolean } => {
   const lock = readFileSync(join(root, "package-lock.json"));
@@ -94,7 +119,7 @@ const installProductionDependencies = (root: string, artifacts: string, pkg: Pac
   return { dir, installed: true };
 };
 
-export const buildPackage = (root: string = findRepoRoot(__dirname)): PackageResult => {
+export const buildPackage = async (root: string = findRepoRoot(__dirname)): Promise<PackageResult> => {
   const artifacts = join(root, ".artifacts");
   const staging = join(artifacts, "package");
   rmSync(staging, { recursive: true, force: true });
@@ -126,18 +151,20 @@ export const buildPackage = (root: string = findRepoRoot(__dirname)): PackageRes
   if (!entries.some((e) => e.name === pkg.main)) throw new PackageError(`main ${pkg.main} was not compiled into the package`);
 
   const zipPath = join(root, PACKAGE_PATH);
-  const { bytes } = writeZip(zipPath, entries);
+  const bytes = await writeZip(zipPath, entries);
   return { zipPath, bytes, entries: entries.length, installedDependencies: deps.installed };
 };
 
 if (require.main === module) {
-  try {
-    const r = buildPackage();
-    const mb = (r.bytes / 1024 / 1024).toFixed(1);
-    const deps = r.installedDependencies ? "production dependencies installed" : "production dependencies from cache";
-    console.log(`${relative(process.cwd(), r.zipPath)}: ${mb} MB, ${r.entries} files (${deps})`);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = 1;
-  }
+  buildPackage().then(
+    (r) => {
+      const mb = (r.bytes / 1024 / 1024).toFixed(1);
+      const deps = r.installedDependencies ? "production dependencies installed" : "production dependencies from cache";
+      console.log(`${relative(process.cwd(), r.zipPath)}: ${mb} MB, ${r.entries} files (${deps})`);
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exitCode = 1;
+    },
+  );
 }

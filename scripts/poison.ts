@@ -4,7 +4,7 @@ import { COSMOS_EMULATOR_KEY } from "@azure-choreography/cosmos-server";
 import { ServiceName, serviceNames, services } from "../src/topology";
 import path from "node:path";
 import { localDataDir, readStackInfo, stackEnvironment } from "../dev/stackInfo";
-import { ParsedArgs, checkFlags, operator, parseSince, runCli, stringFlag, table } from "./ops/cli";
+import { CliArgs, operator, operatorToolOptions, parseSince, runCli, table } from "./ops/cli";
 import { PoisonFilter, discardPoison, groupPoison, listPoison, replayPoison } from "./ops/poison";
 import { publisherFromEnvironment } from "./ops/recheck";
 import { localCosmosClient } from "@azure-choreography/cosmos-server";
@@ -19,36 +19,42 @@ Output:  --json  --dry-run
 Where:   locally the stack's Cosmos server (COSMOS__accountEndpoint / COSMOS__key, default 127.0.0.1:COSMOS_PORT|8081);
          in Azure --cosmos-endpoint (or azd's COSMOS_ENDPOINT) with your Entra ID login (needs a Cosmos DB data role).`;
 
-const FLAGS = ["service", "reason", "since", "dry-run", "json", "cosmos-endpoint", "database", "by", "why", "help"];
+export const OPTIONS = {
+  ...operatorToolOptions,
+  service: { type: "string" },
+  "cosmos-endpoint": { type: "string" },
+  database: { type: "string" },
+} as const;
 
-const containersFrom = (args: ParsedArgs): { client: CosmosClient; containers: Record<ServiceName, Container> } => {
-  const azureEndpoint = stringFlag(args, "cosmos-endpoint") ?? env.COSMOS_ENDPOINT;
+const containersFrom = (args: Args): { client: CosmosClient; containers: Record<ServiceName, Container> } => {
+  const azureEndpoint = args.values["cosmos-endpoint"] ?? env.COSMOS_ENDPOINT;
   const localEndpoint = env.COSMOS__accountEndpoint ?? `http://127.0.0.1:${env.COSMOS_PORT?.trim() || "8081"}/`;
   const client = azureEndpoint
     ? new CosmosClient({ endpoint: azureEndpoint, aadCredentials: new DefaultAzureCredential() })
     : localCosmosClient(localEndpoint, env.COSMOS__key ?? COSMOS_EMULATOR_KEY);
-  const database = client.database(stringFlag(args, "database") ?? env.COSMOS_DATABASE_NAME ?? "choreography");
+  const database = client.database(args.values.database ?? env.COSMOS_DATABASE_NAME ?? "choreography");
   const containers = Object.fromEntries(serviceNames.map((s) => [s, database.container(services[s].container)])) as Record<ServiceName, Container>;
   return { client, containers };
 };
 
 let env: NodeJS.ProcessEnv = process.env;
 
+type Args = CliArgs<typeof OPTIONS>;
+
 const COMMANDS = ["list", "show", "replay", "discard"] as const;
 
-const main = async (command: (typeof COMMANDS)[number], args: ParsedArgs): Promise<number> => {
-  checkFlags(args, FLAGS);
-  const azure = args.flags.has("cosmos-endpoint") || Boolean(process.env.COSMOS_ENDPOINT ?? process.env.EVENTGRID_TOPIC_ENDPOINTS);
+const main = async (command: (typeof COMMANDS)[number], args: Args): Promise<number> => {
+  const azure = args.values["cosmos-endpoint"] !== undefined || Boolean(process.env.COSMOS_ENDPOINT ?? process.env.EVENTGRID_TOPIC_ENDPOINTS);
   // Locally, a running `npm start` says where it is (moved ports included); explicit settings in the environment win.
   if (!azure) env = stackEnvironment(readStackInfo(localDataDir(path.resolve(__dirname, "../.."))), process.env);
   const now = new Date();
-  const since = parseSince(stringFlag(args, "since"), now);
-  const service = stringFlag(args, "service");
+  const since = parseSince(args.values.since, now);
+  const service = args.values.service;
   if (service && !(serviceNames as readonly string[]).includes(service)) throw new Error(`--service must be one of ${serviceNames.join(", ")}`);
-  const reason = stringFlag(args, "reason");
+  const reason = args.values.reason;
   const filter: PoisonFilter = { ...(service ? { service } : {}), ...(reason ? { reason } : {}), ...(since ? { since } : {}) };
-  const json = args.flags.has("json");
-  const dryRun = args.flags.has("dry-run");
+  const json = args.values.json === true;
+  const dryRun = args.values["dry-run"] === true;
   const { client, containers } = containersFrom(args);
   const print = (value: unknown, text: string): void => {
     process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text}\n`);
@@ -73,14 +79,14 @@ const main = async (command: (typeof COMMANDS)[number], args: ParsedArgs): Promi
         return items.length > 0 || !wanted ? 0 : 1;
       }
       case "replay": {
-        const report = await replayPoison(containers, publisherFromEnvironment(env, () => new DefaultAzureCredential()), filter, { dryRun, by: operator(args), now });
+        const report = await replayPoison(containers, publisherFromEnvironment(env, () => new DefaultAzureCredential()), filter, { dryRun, by: operator(args.values.by), now });
         print(report, [`${dryRun ? "Would replay" : "Replayed"} ${report.replayed.length} event(s).`, ...report.invalid.map((i) => `NOT SENT ${i.service} ${i.id}: ${i.reason}`)].join("\n"));
         return report.invalid.length > 0 ? 1 : 0;
       }
       case "discard": {
-        const why = stringFlag(args, "why");
+        const why = args.values.why;
         if (!why) throw new Error("discard needs --why <text>: the reason is kept with the record");
-        const report = await discardPoison(containers, filter, { dryRun, by: operator(args), why, now });
+        const report = await discardPoison(containers, filter, { dryRun, by: operator(args.values.by), why, now });
         print(report, `${dryRun ? "Would discard" : "Discarded"} ${report.discarded.length} poison event(s).`);
         return 0;
       }
@@ -94,4 +100,4 @@ const main = async (command: (typeof COMMANDS)[number], args: ParsedArgs): Promi
   }
 };
 
-runCli(USAGE, COMMANDS, main);
+if (require.main === module) runCli(USAGE, COMMANDS, OPTIONS, main);

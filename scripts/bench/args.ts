@@ -1,4 +1,5 @@
-/** `npm run bench -- [--quick] [--duration 10] [--steps 1,4,16,64] [--repeats 3] [--json out.json] [--only order]` */
+import { UsageError, parseFlags } from "../lib/flags";
+
 export interface BenchOptions {
   readonly quick: boolean;
   /** Seconds measured per concurrency step (after a warm-up of a fifth of it, at most 2 s). */
@@ -14,37 +15,36 @@ export interface BenchOptions {
   readonly microS: number;
 }
 
-export const parseArgs = (argv: readonly string[]): BenchOptions => {
-  const value = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    if (i < 0) return undefined;
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith("--")) throw new Error(`--${name} needs a value`);
-    return v;
-  };
-  const number = (name: string, fallback: number, max: number): number => {
-    const raw = value(name);
+/** What `npm run bench` takes; a bad flag is said in one line with this, exit 2. */
+export const USAGE = "npm run bench -- [--quick] [--duration 10] [--steps 1,4,16,64] [--repeats 3] [--json out.json] [--only order]";
+
+export const parseBenchArgs = (argv: readonly string[]): BenchOptions => {
+  const { values } = parseFlags(argv, {
+    quick: { type: "boolean" },
+    duration: { type: "string" },
+    steps: { type: "string" },
+    repeats: { type: "string" },
+    json: { type: "string" },
+    only: { type: "string" },
+  });
+  const quick = values.quick ?? false;
+  const number = (name: "duration" | "repeats", fallback: number, max: number): number => {
+    const raw = values[name];
     const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isFinite(n) || n <= 0 || n > max) throw new Error(`--${name} must be a number in (0, ${max}]`);
+    if (!Number.isFinite(n) || n <= 0 || n > max) throw new UsageError(`--${name} must be a number in (0, ${max}]`);
     return n;
   };
-  const known = new Set(["--quick", "--duration", "--steps", "--repeats", "--json", "--only"]);
-  for (const [i, arg] of argv.entries()) {
-    if (arg.startsWith("--") && !known.has(arg)) throw new Error(`unknown flag ${arg}`);
-    if (!arg.startsWith("--") && !(i > 0 && known.has(argv[i - 1]!) && argv[i - 1] !== "--quick")) throw new Error(`unexpected argument ${arg}`);
-  }
-  const quick = argv.includes("--quick");
-  const steps = (value("steps") ?? (quick ? "1,16" : "1,4,16,64")).split(",").map(Number);
+  const steps = (values.steps ?? (quick ? "1,16" : "1,4,16,64")).split(",").map(Number);
   // Bounded: at most 64 concurrent flows and 60 s per step, so a run cannot grow without limit.
-  if (steps.some((s) => !Number.isInteger(s) || s < 1 || s > 64)) throw new Error("--steps must be integers from 1 to 64");
-  const only = value("only");
-  if (only !== undefined && only !== "order" && only !== "onboarding") throw new Error("--only is order or onboarding");
+  if (steps.some((s) => !Number.isInteger(s) || s < 1 || s > 64)) throw new UsageError("--steps must be integers from 1 to 64");
+  const { only } = values;
+  if (only !== undefined && only !== "order" && only !== "onboarding") throw new UsageError("--only is order or onboarding");
   return {
     quick,
     durationS: number("duration", quick ? 3 : 10, 60),
     steps,
     repeats: Math.round(number("repeats", quick ? 1 : 3, 5)),
-    json: value("json"),
+    json: values.json,
     flows: only ? [only] : ["order", "onboarding"],
     countedFlows: quick ? 8 : 20,
     microS: quick ? 2 : 5,

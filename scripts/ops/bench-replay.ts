@@ -7,14 +7,25 @@ import { LOCAL_TOPIC_KEY, startLocalStack } from "../../dev/stack";
 import { topicNames } from "../../src/events/catalog";
 import { listDeadLetters, replayDeadLetters } from "./deadLetters";
 import { publisherFromEnvironment } from "./recheck";
+import { UsageError, parseFlags } from "../lib/flags";
 
 /**
  * Figures for the operator tools, printed, never asserted: stack start and stop, and `replay` of N dead letters
  * (sign-ups dead-lettered during a CRM outage) until every user is onboarded. `npm run build && node
  * dist/scripts/ops/bench-replay.js [N]`.
  */
-const main = async (): Promise<void> => {
-  const count = Number(process.argv[2] ?? 100);
+const USAGE = "node dist/scripts/ops/bench-replay.js [N]   (N dead letters to replay, default 100)";
+
+/** The one positional argument, N; no flags. */
+export const parseBenchReplayArgs = (argv: readonly string[]): number => {
+  const { positionals } = parseFlags(argv, {}, true);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
+  const count = Number(positionals[0] ?? 100);
+  if (!Number.isInteger(count) || count < 1) throw new UsageError(`N must be a whole number ≥ 1, got '${positionals[0]}'`);
+  return count;
+};
+
+const main = async (count: number): Promise<void> => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "bench-replay-"));
   const t0 = Date.now();
   const stack = await startLocalStack({
@@ -66,7 +77,16 @@ const main = async (): Promise<void> => {
   }
 };
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  let count: number;
+  try {
+    count = parseBenchReplayArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  main(count).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,48 +1,34 @@
 import { userInfo } from "node:os";
+import { parseFlags } from "../lib/flags";
 
-export interface ParsedArgs {
+/** A command's flags; every command has --help. */
+type FlagOptions = Parameters<typeof parseFlags>[1] & { readonly help: { readonly type: "boolean" } };
+
+/** `cmd pos --flag value --flag=value --switch`, read by node:util's parseArgs with the command's own flags. */
+export interface CliArgs<O extends FlagOptions> {
   readonly command: string | undefined;
   readonly positional: readonly string[];
-  readonly flags: ReadonlyMap<string, string | true>;
+  readonly values: ReturnType<typeof parseFlags<O, true>>["values"];
+  readonly help: boolean;
 }
+
+/** The flags both operator tools (dead-letters, poison) take: filters, output, and who acts and why. */
+export const operatorToolOptions = {
+  reason: { type: "string" },
+  since: { type: "string" },
+  "dry-run": { type: "boolean" },
+  json: { type: "boolean" },
+  by: { type: "string" },
+  why: { type: "string" },
+  help: { type: "boolean" },
+} as const;
 
 const isOneOf = <C extends string>(values: readonly C[], value: string): value is C => (values as readonly string[]).includes(value);
 
-const BOOLEAN_FLAGS = new Set(["dry-run", "json", "help"]);
-
-/** `cmd pos --flag value --flag=value --bool`; unknown flags are refused by the caller, which knows its own. */
-export const parseArgs = (argv: readonly string[]): ParsedArgs => {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (eq >= 0) flags.set(name, arg.slice(eq + 1));
-    else if (BOOLEAN_FLAGS.has(name)) flags.set(name, true);
-    else {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith("--")) throw new Error(`--${name} needs a value (or is not a flag of this command)`);
-      flags.set(name, value);
-      i++;
-    }
-  }
-  return { command: positional[0], positional: positional.slice(1), flags };
-};
-
-export const checkFlags = (args: ParsedArgs, allowed: readonly string[]): void => {
-  for (const name of args.flags.keys()) {
-    if (!allowed.includes(name)) throw new Error(`unknown flag --${name} (known: ${allowed.map((a) => `--${a}`).join(" ")})`);
-  }
-};
-
-export const stringFlag = (args: ParsedArgs, name: string): string | undefined => {
-  const value = args.flags.get(name);
-  return typeof value === "string" ? value : undefined;
+/** An unknown flag, a flag without its value or a value given to a switch is a UsageError naming it. */
+export const parseCliArgs = <O extends FlagOptions>(argv: readonly string[], options: O): CliArgs<O> => {
+  const { values, positionals } = parseFlags(argv, options, true);
+  return { command: positionals[0], positional: positionals.slice(1), values, help: (values as { help?: unknown }).help === true };
 };
 
 /** `--since 2026-11-30T10:00:00Z`, or relative to now: `30m`, `2h`, `1d`. */
@@ -58,7 +44,8 @@ export const parseSince = (text: string | undefined, now: Date): Date | undefine
   return new Date(at);
 };
 
-export const operator = (args: ParsedArgs): string => stringFlag(args, "by") ?? process.env.USER ?? safeUserName();
+/** Who acts: `--by`, else the login name. */
+export const operator = (by: string | undefined): string => by ?? process.env.USER ?? safeUserName();
 
 const safeUserName = (): string => {
   try {
@@ -73,20 +60,25 @@ export const table = (rows: readonly (readonly string[])[]): string => {
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join("  ").trimEnd()).join("\n");
 };
 
-/** Runs a CLI: a thrown error is one line on stderr and exit code 1 (2 for usage errors), never a stack trace. */
 /**
- * Runs a command-line tool: no command or --help prints the usage, a command not in `commands` is refused with it
- * (exit 2), and `main` gets the command typed, so its switch can be checked for exhaustiveness.
+ * Runs a command-line tool: no command or --help prints the usage, a bad flag or a command not in `commands` is
+ * refused in one line with it (exit 2), and `main` gets the command typed, so its switch can be checked for
+ * exhaustiveness. A thrown error is one line on stderr and exit code 1, never a stack trace.
  */
-export const runCli = <C extends string>(usage: string, commands: readonly C[], main: (command: C, args: ParsedArgs) => Promise<number>): void => {
-  let args: ParsedArgs;
+export const runCli = <C extends string, O extends FlagOptions>(
+  usage: string,
+  commands: readonly C[],
+  options: O,
+  main: (command: C, args: CliArgs<O>) => Promise<number>,
+): void => {
+  let args: CliArgs<O>;
   try {
-    args = parseArgs(process.argv.slice(2));
+    args = parseCliArgs(process.argv.slice(2), options);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${usage}\n`);
     process.exit(2);
   }
-  if (!args.command || args.flags.has("help")) {
+  if (!args.command || args.help) {
     process.stdout.write(`${usage}\n`);
     process.exit(args.command ? 0 : 2);
   }

@@ -44,11 +44,12 @@ const azureLikeSettings = (service: ServiceName): NodeJS.ProcessEnv => ({
 const loader = `
 const [hostModule, appRoot] = process.argv.slice(1);
 const { startFunctionsHost, silentLog } = require(hostModule);
-// The local host and the packages it uses (packages/*/dist), standing in for Azure's host.
+// The local host and the packages it uses (packages/*/dist), standing in for Azure's host, and what they load (croner).
 const hostDir = require("node:path").resolve(require("node:path").dirname(hostModule), "../..");
+const hostModules = new Set(Object.keys(require.cache));
 startFunctionsHost({ appRoot, port: 0, bind: "127.0.0.1", disableTimers: true, log: silentLog, env: process.env })
   .then(async (host) => {
-    const outside = Object.keys(require.cache).filter((f) => !f.startsWith(appRoot + "/") && !f.startsWith(hostDir + "/"));
+    const outside = Object.keys(require.cache).filter((f) => !f.startsWith(appRoot + "/") && !f.startsWith(hostDir + "/") && !hostModules.has(f));
     process.stdout.write(JSON.stringify({ functions: host.functions.map((f) => f.name), outside }));
     await host.close();
     process.exit(0);
@@ -80,7 +81,7 @@ let loaded: Loaded[];
 
 beforeAll(async () => {
   if (!existsSync(localHost)) throw new Error(`${relative(root, localHost)} is missing: run \`npm run build\` first`);
-  result = buildPackage(root);
+  result = await buildPackage(root);
   appRoot = realpathSync(mkdtempSync(join(tmpdir(), "functionapp-")));
   listing = unzip(result.zipPath, appRoot);
   const total = listing.reduce((n, e) => n + e.size, 0);

@@ -8,6 +8,8 @@ import { compileRoute } from "../src/routes";
 
 const packageRoot = path.resolve(__dirname, "..");
 const hostMain = path.join(packageRoot, "dist/main.js");
+// tsc -b rewrites only the outputs that changed, but always its build info: that is when the build last ran.
+const buildInfo = path.join(packageRoot, "dist/.tsbuildinfo");
 const hostSources = path.join(packageRoot, "src");
 const fixtureApp = path.join(packageRoot, "test/fixtures/hostApp");
 
@@ -16,7 +18,7 @@ const ensureBuilt = (): void => {
   const newestSource = Math.max(
     ...fs.readdirSync(hostSources).map((f) => fs.statSync(path.join(hostSources, f)).mtimeMs),
   );
-  const fresh = () => fs.existsSync(hostMain) && fs.statSync(hostMain).mtimeMs >= newestSource;
+  const fresh = () => fs.existsSync(hostMain) && fs.existsSync(buildInfo) && fs.statSync(buildInfo).mtimeMs >= newestSource;
   if (fresh()) return;
     spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-b", "tsconfig.build.json"], {
     cwd: packageRoot,
@@ -467,12 +469,33 @@ describe("NCRONTAB schedules", () => {
     expect(next("*/15 * * * *", "2025-03-10T10:07:00Z")).toBe("2025-03-10T10:15:00.000Z");
     expect(next("0 0 0 31 2 *", "2025-03-10T00:00:00Z")).toBeUndefined();
     expect(next("00:00:30", "2025-03-10T00:00:00Z")).toBe("2025-03-10T00:00:30.000Z");
+    // NCrontab's "from 5, every 15".
+    expect(next("5/15 * * * * *", "2025-03-10T00:00:06Z")).toBe("2025-03-10T00:00:20.000Z");
+  });
+
+  it("requires day of month AND day of week, as NCrontab does (cron and croner's default is OR)", () => {
+    // Friday the 13th: not Thursday 2025-03-13 nor Friday 2025-03-14.
+    expect(next("0 0 0 13 * FRI", "2025-03-10T00:00:00Z")).toBe("2025-06-13T00:00:00.000Z");
+    // Further than any fixed search window: the next 29 February on a Monday.
+    expect(next("0 0 0 29 2 Mon", "2025-03-10T00:00:00Z")).toBe("2044-02-29T00:00:00.000Z");
   });
 
   it("rejects malformed expressions", () => {
     expect(() => parseSchedule("0 0 * *")).toThrow(/expected 6 fields/);
-    expect(() => parseSchedule("0 60 * * * *")).toThrow(/outside 0-59/);
-    expect(() => parseSchedule("0 */0 * * * *")).toThrow(/bad step/);
+    expect(() => parseSchedule("0 60 * * * *")).toThrow(/Invalid value for minute: 60/);
+    expect(() => parseSchedule("0 */0 * * * *")).toThrow(/illegal stepping: 0/);
+    expect(() => parseSchedule("0 5-3 * * * *")).toThrow(/From value is larger than to value/);
+    expect(() => parseSchedule("0 0 0 * Foo *")).toThrow(/Invalid schedule "0 0 0 \* Foo \*": .*illegal characters/);
+  });
+
+  it("refuses what croner reads but NCrontab does not, since Azure would put the function in error", () => {
+    for (const expression of ["0 0 0 L * *", "0 0 0 15W * *", "0 0 0 * * 5#2", "0 0 0 1 * +MON", "@daily", "0 0 0 * * * 2030", "/10 * * * * *"]) {
+      expect(() => parseSchedule(expression)).toThrow(/Invalid schedule/);
+    }
+    expect(() => parseSchedule("0 0 0 * * 7")).toThrow(/day of week 7 is outside 0-6/);
+    expect(() => parseSchedule("0 0 0 * * 1-7")).toThrow(/day of week 7 is outside 0-6/);
+    // Croner reads three-letter names only; NCrontab also takes "January" (any prefix of the full name): refused here.
+    expect(() => parseSchedule("0 0 0 1 January *")).toThrow(/Invalid schedule/);
   });
 });
 

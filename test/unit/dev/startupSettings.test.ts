@@ -1,23 +1,25 @@
 import { renderBanner } from "../../../dev/banner";
 import { resolveAppSettings } from "../../../dev/localSettings";
 import { PortInUseError, explainListenError, parsePorts } from "../../../dev/ports";
+import { parseStartArgs } from "../../../dev/startArgs";
 
 describe("ports of the local stack", () => {
   it("takes a flag over the environment over the default, for every part", () => {
-    expect(parsePorts([], {})).toEqual({ cosmos: 8081, functions: 7071, eventGrid: 7075, dev: 7076, azurite: 10000 });
-    expect(parsePorts(["--cosmos-port", "9081", "--dev-port=9076"], { COSMOS_PORT: "1", EVENTGRID_PORT: "9075", AZURITE_PORT: "0" })).toEqual({
+    expect(parsePorts({}, {})).toEqual({ cosmos: 8081, functions: 7071, eventGrid: 7075, dev: 7076, azurite: 10000 });
+    expect(parseStartArgs(["--cosmos-port", "9081", "--dev-port=9076"], { COSMOS_PORT: "1", EVENTGRID_PORT: "9075", AZURITE_PORT: "0" }).ports).toEqual({
       cosmos: 9081,
       functions: 7071,
       eventGrid: 9075,
       dev: 9076,
       azurite: 0,
     });
-    expect(parsePorts([], {}, { hostPerService: true }).functions).toBe(7081);
+    expect(parsePorts({}, {}, { hostPerService: true }).functions).toBe(7081);
+    expect(parseStartArgs(["--host-per-service"], {}).ports.functions).toBe(7081);
   });
 
   it("refuses a value that is not a port, naming where it came from", () => {
-    expect(() => parsePorts(["--functions-port", "http"], {})).toThrow("--functions-port must be a port number 0-65535 (0 picks a free one), got 'http'");
-    expect(() => parsePorts([], { COSMOS_PORT: "70000" })).toThrow(/^COSMOS_PORT must be a port number/);
+    expect(() => parseStartArgs(["--functions-port", "http"], {})).toThrow("--functions-port must be a port number 0-65535 (0 picks a free one), got 'http'");
+    expect(() => parsePorts({}, { COSMOS_PORT: "70000" })).toThrow(/^COSMOS_PORT must be a port number/);
   });
 
   it("explains a taken port by component, port and how to move it", () => {

@@ -1,6 +1,5 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { Container, CosmosClient } from "@azure/cosmos";
 import { AzureCliCredential } from "@azure/identity";
 import { COSMOS_EMULATOR_KEY, localCosmosClient } from "@azure-choreography/cosmos-server";
@@ -8,6 +7,7 @@ import { localDataDir, readStackInfo } from "../dev/stackInfo";
 import { EventType, isEventType } from "../src/events/catalog";
 import { listReactions, services } from "../src/topology";
 import { AzdEnvironmentError, az, functionAppsOf, readAzdEnvironment } from "./lib/azdEnvironment";
+import { UsageError as FlagError, parseFlags } from "./lib/flags";
 import { readArchive } from "./replay/archive";
 import { openCheckpoint } from "./replay/checkpoint";
 import { DeliverToFunction, webhookDelivery } from "./replay/deliver";
@@ -86,8 +86,7 @@ const progressLine = (s: ReplaySummary): string =>
   `found ${s.found}  delivered ${s.delivered}  already seen ${s.alreadySeen}  withheld ${s.withheld}  failed ${s.failed}`;
 
 const main = async (): Promise<number> => {
-  const { values } = parseArgs({
-    options: {
+  const { values } = parseFlags(process.argv.slice(2), {
       to: { type: "string" },
       since: { type: "string" },
       until: { type: "string" },
@@ -98,8 +97,6 @@ const main = async (): Promise<number> => {
       json: { type: "string" },
       target: { type: "string" },
       help: { type: "boolean" },
-    },
-    strict: true,
   });
   if (values.help) {
     console.log(USAGE);
@@ -153,7 +150,7 @@ const main = async (): Promise<number> => {
 main().then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
-    const usage = error instanceof UsageError || error instanceof AzdEnvironmentError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    const usage = error instanceof UsageError || error instanceof FlagError || error instanceof AzdEnvironmentError;
     console.error(`replay: ${error instanceof Error ? error.message : String(error)}${usage ? `\n\n${USAGE}` : ""}`);
     process.exitCode = usage ? 2 : 1;
   },

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { FlowName, flowNames } from "../src/flows";
+import { parseFlags } from "./lib/flags";
 import { renderTable, runVerification } from "./verify/run";
 import { outsideAnswersFrom } from "./verify/scenarios";
 import { TargetError, resolveTarget } from "./verify/target";
@@ -22,9 +22,12 @@ const fail = (message: string): never => {
 const main = async (): Promise<void> => {
   let values;
   try {
-    ({ values } = parseArgs({
-      options: { target: { type: "string" }, flow: { type: "string" }, "timeout-ms": { type: "string" }, json: { type: "string" }, help: { type: "boolean" } },
-      strict: true,
+    ({ values } = parseFlags(process.argv.slice(2), {
+      target: { type: "string" },
+      flow: { type: "string" },
+      "timeout-ms": { type: "string" },
+      json: { type: "string" },
+      help: { type: "boolean" },
     }));
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error));

@@ -261,7 +261,7 @@ const keyComponents = (counts: Readonly<Record<string, FlowCounts>>, target: Tar
       const flowsOn = Object.values(counts).filter((c) => keysOf(c).length > 0);
       const ru = Math.max(0, ...flowsOn.map((c) => perKey(c, (k) => k.ru)));
       const bytes = Math.max(0, ...flowsOn.map((c) => perKey(c, (k) => k.bytes)));
-      out.push(component({ name: `key ${container}/${label}`, kind: "partition-key", demand: ru, ...limitOf("partitionKeyRuPerSecond"), scales: false, detail: "per entity: one flow's RU on one key, whatever the rate" }));
+      out.push(component({ name: `key ${container}/${label}`, kind: "partition-key", demand: ru, ...limitOf("partitionKeyRuPerSecond"), scales: false, detail: `per entity: one flow's RU on one key, whatever the rate; ${fmt(bytes / 1024)} KB stored per flow` }));
       out.push(component({ name: `key ${container}/${label}: storage`, kind: "partition-key-storage", demand: bytes / GB, ...limitOf("partitionKeyStorageGb"), unit: "GB per flow", scales: false, detail: "per entity: what one flow stores under one key" }));
     }
   }

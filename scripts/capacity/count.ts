@@ -179,20 +179,26 @@ const countFlow = async (
   const executions: Record<string, { executions: number; seconds: number }> = {};
   const execution = (app: string) => (executions[app] ??= { executions: 0, seconds: 0 });
   const durations: number[] = [];
+  // Summed over the n flows first, divided once at the end: averages of whole counts stay whole.
   for (const d of deliveries) {
     const app = subscriptions.get(d.subscription)?.service ?? d.subscription;
-    (deliveriesBySubscription[d.subscription] ??= { topic: d.topic, app, events: 0 }).events += perFlow(1);
+    (deliveriesBySubscription[d.subscription] ??= { topic: d.topic, app, events: 0 }).events += 1;
     // The Functions extension invokes each event of a batch on its own; each is charged its share of the request.
     const ms = d.durationInMs / (d.batchSize ?? 1);
     durations.push(ms);
-    execution(app).executions += perFlow(1);
-    execution(app).seconds += perFlow(ms / 1000);
+    execution(app).executions += 1;
+    execution(app).seconds += ms / 1000;
   }
-  // The API call that starts the flow runs on its publisher's app; its duration is not observable here, so it is
+  // The API call that starts each flow runs on its publisher's app; its duration is not observable here, so it is
   // charged the median delivery's (as the bench does).
   const starter = eventCatalog[flows[flow].startedBy].publisher;
-  execution(starter).executions += 1;
-  execution(starter).seconds += median(durations.length ? durations : [0]) / 1000;
+  execution(starter).executions += n;
+  execution(starter).seconds += (n * median(durations.length ? durations : [0])) / 1000;
+  for (const d of Object.values(deliveriesBySubscription)) d.events = perFlow(d.events);
+  for (const e of Object.values(executions)) {
+    e.executions = perFlow(e.executions);
+    e.seconds = perFlow(e.seconds);
+  }
 
   const containers: FlowCounts["containers"] = Object.fromEntries(
     [...byContainer].map(([container, c]) => {

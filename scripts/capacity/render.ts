@@ -6,8 +6,10 @@ const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits
 
 const row = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
 
-const flag = (c: Component) =>
-  c.hardCeiling && c.utilization >= 1 ? " **HARD CEILING, OVER**" : c.hardCeiling ? " hard ceiling" : c.utilization >= 1 ? " **OVER**" : c.utilization >= 0.7 ? " (≥ 0.7)" : "";
+const flag = (c: Component) => {
+  const over = c.utilization >= 1 ? " **at or over the limit**" : c.utilization >= 0.7 ? " (≥ 0.7)" : "";
+  return c.hardCeiling ? ` **hard ceiling**${over}` : over;
+};
 
 /** The capacity table and what follows it, as Markdown: what `npm run capacity` prints. */
 export const renderReport = (report: CapacityReport, counts: Readonly<Record<string, FlowCounts>>): string => {

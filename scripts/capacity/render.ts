@@ -1,4 +1,4 @@
-import { CAPACITY_PRICES, LIMITS } from "./limits";
+import { CAPACITY_PRICES, HOURS_PER_MONTH, LIMITS } from "./limits";
 import { CapacityReport, Component, FlowCounts, fmt } from "./model";
 import { PRICES } from "../bench/cost";
 
@@ -62,6 +62,8 @@ export const renderReport = (report: CapacityReport, counts: Readonly<Record<str
     `Monthly cost at the target, list prices: **${usd(m.total)}** = Event Grid ${usd(m.eventGrid)} + Functions executions ${usd(m.functionsExecutions)} + ` +
       `GB-s ${usd(m.functionsGbSeconds)} (busy instances) + Cosmos throughput ${usd(m.cosmosThroughput)} + Cosmos storage ${usd(m.cosmosStorage)} (one month's documents).`,
   );
+  const flowsPerMonth = Object.values(report.target).reduce((a, r) => a + r, 0) * HOURS_PER_MONTH * 3600;
+  line(`That is ${usd(m.total / (flowsPerMonth / 1e6))} per million flows of this mix, at provisioned throughput kept busy.`);
   line(
     `Per million flows at serverless prices (the bench's model): ` +
       Object.entries(report.perMillionFlows).map(([f, k]) => `${f} ${usd(k.totalLow)}–${usd(k.totalHigh)} (Cosmos ${usd(k.cosmos)})`).join(", ") + ".",

@@ -19,6 +19,12 @@ export interface FlowDriver {
   close(): void;
 }
 
+/**
+ * The ids one flow was started with or answered (its order, user, wallet, correlation id, the SKU it ordered), by
+ * name: the capacity count tells a partition key that is one flow's entity from a constant one by them.
+ */
+export type FlowIds = Readonly<Record<string, string>>;
+
 const MAX_REMEMBERED = 20_000;
 const remember = (list: string[], id: string) => {
   list.push(id);
@@ -96,7 +102,7 @@ const postJson = async <T>(url: string, body: unknown, schema: z.ZodType<T>): Pr
   return parseReply(schema, JSON.parse(text), `POST ${url}`);
 };
 
-export const orderFlow = (stack: LocalStack, observer: StoreObserver): FlowDriver => {
+export const orderFlow = (stack: LocalStack, observer: StoreObserver, onStarted?: (ids: FlowIds) => void): FlowDriver => {
   const done = completions(observer, "orders", '"status":"Confirmed"', (doc) =>
     doc["kind"] === "order" && doc["status"] === "Confirmed" && doc["invoice"] ? String(doc["orderId"]) : undefined,
   );
@@ -106,12 +112,15 @@ export const orderFlow = (stack: LocalStack, observer: StoreObserver): FlowDrive
     finished,
     run: async (worker) => {
       const started = performance.now();
+      const customerId = `bench-${worker}`;
+      const sku = skuOf(worker);
       const { orderId, correlationId } = await postJson(`${stack.functionsUrls.orders}/api/orders`, {
-        customerId: `bench-${worker}`,
-        items: [{ sku: skuOf(worker), quantity: 1, unitPrice: 12.5 }],
+        customerId,
+        items: [{ sku, quantity: 1, unitPrice: 12.5 }],
         currency: "EUR",
         paymentToken: "tok_visa",
       }, apiReplies.orderAccepted);
+      onStarted?.({ orderId, correlationId, customerId, sku });
       await done.wait(orderId);
       remember(finished, correlationId);
       return performance.now() - started;
@@ -120,7 +129,7 @@ export const orderFlow = (stack: LocalStack, observer: StoreObserver): FlowDrive
   };
 };
 
-export const onboardingFlow = (stack: LocalStack, observer: StoreObserver): FlowDriver => {
+export const onboardingFlow = (stack: LocalStack, observer: StoreObserver, onStarted?: (ids: FlowIds) => void): FlowDriver => {
   const done = completions(observer, "users", '"status":"Onboarded"', (doc) =>
     doc["kind"] === "user" && doc["status"] === "Onboarded" ? String(doc["userId"]) : undefined,
   );
@@ -133,7 +142,61 @@ export const onboardingFlow = (stack: LocalStack, observer: StoreObserver): Flow
     run: async () => {
       const started = performance.now();
       const { userId, correlationId } = await postJson(`${stack.functionsUrls.users}/api/users`, { email: `bench-${run}-${n++}@example.com`, name: "Bench User" }, apiReplies.userAccepted);
+      onStarted?.({ userId, correlationId });
       await done.wait(userId);
+      remember(finished, correlationId);
+      return performance.now() - started;
+    },
+    close: done.close,
+  };
+};
+
+/** A top-up driver: the same contract as a FlowDriver, for the flow the bench's own FlowName does not list. */
+export interface TopUpDriver extends Omit<FlowDriver, "name"> {
+  readonly name: "topUp";
+}
+
+/**
+ * Wallets to top up: `count` users signed up through the onboarding flow (a user's wallet id is their user id, opened
+ * by the ledger when the user signs up), then a wait until Event Grid has delivered everything, so every wallet exists.
+ */
+export const seedWallets = async (stack: LocalStack, observer: StoreObserver, count: number): Promise<string[]> => {
+  const wallets: string[] = [];
+  const signUp = onboardingFlow(stack, observer, ({ userId }) => {
+    if (userId) wallets.push(userId);
+  });
+  try {
+    for (let i = 0; i < count; i += 4) await Promise.all(Array.from({ length: Math.min(4, count - i) }, (_, w) => signUp.run(w)));
+  } finally {
+    signUp.close();
+  }
+  await stack.eventGrid.idle(60_000);
+  return wallets;
+};
+
+/**
+ * Tops up `wallets[worker % wallets.length]` with a bank that pays, and resolves when the notifications service writes
+ * the user's notification of it (the flow's outcome, `Notifications.UserNotified.v1`).
+ */
+export const topUpFlow = (stack: LocalStack, observer: StoreObserver, wallets: readonly string[], onStarted?: (ids: FlowIds) => void): TopUpDriver => {
+  if (wallets.length === 0) throw new Error("topUpFlow needs at least one wallet (seedWallets)");
+  const done = completions(observer, "notifications", '"kind":"notification"', (doc) =>
+    doc["kind"] === "notification" && typeof doc["topUpId"] === "string" ? doc["topUpId"] : undefined,
+  );
+  const finished: string[] = [];
+  return {
+    name: "topUp",
+    finished,
+    run: async (worker) => {
+      const started = performance.now();
+      const walletId = wallets[worker % wallets.length]!;
+      const { topUpId, correlationId } = await postJson(
+        `${stack.functionsUrls.ledger}/api/wallets/${encodeURIComponent(walletId)}/top-ups`,
+        { amount: 10, currency: "EUR", bankToken: "bank_ok" },
+        apiReplies.topUpAccepted,
+      );
+      onStarted?.({ walletId, topUpId, correlationId });
+      await done.wait(topUpId);
       remember(finished, correlationId);
       return performance.now() - started;
     },

@@ -35,7 +35,7 @@ export interface StoreCounts {
 /** Write categories the cost table reports: the journal's container apart, then by document kind. */
 export type WriteCategory = "inbox" | "outbox" | "state" | "journal";
 
-const emptyCounts = (): StoreCounts => ({
+export const emptyCounts = (): StoreCounts => ({
   ops: { readHit: 0, readMiss: 0, batch: 0, batchFailed: 0, query: 0, write: 0, metadata: 0 },
   batchOperations: 0,
   readKbCeil: 0,
@@ -67,6 +67,30 @@ export const diffCounts = (after: StoreCounts, before: StoreCounts): StoreCounts
 
 export const cloneCounts = (c: StoreCounts): StoreCounts => diffCounts(c, emptyCounts());
 
+/** `into` += `delta`, in place. */
+export const addCounts = (into: StoreCounts, delta: StoreCounts): void => {
+  for (const k of Object.keys(into.ops) as OpCategory[]) into.ops[k] += delta.ops[k];
+  for (const k of ["batchOperations", "readKbCeil", "readBytes", "queryKbCeil", "queryDocuments", "deletes"] as const) into[k] += delta[k];
+  for (const k of Object.keys(into.writes) as WriteCategory[]) {
+    into.writes[k].documents += delta.writes[k].documents;
+    into.writes[k].kbCeil += delta.writes[k].kbCeil;
+    into.writes[k].bytes += delta.writes[k].bytes;
+  }
+};
+
+/**
+ * One request to the store as counted, with where it went: the container and the logical partition key the client
+ * named (`x-ms-documentdb-partitionkey`; undefined for a cross-partition query or a metadata request).
+ */
+export interface ObservedOperation {
+  readonly container: string;
+  readonly partitionKey: string | undefined;
+  /** What this one request added to the counts. */
+  readonly counts: StoreCounts;
+  /** The documents it wrote, by id, with their size as stored (a replace counts again: storage keeps the last). */
+  readonly written: readonly { readonly id: string; readonly bytes: number }[];
+}
+
 /** A successful write's answer, raw: a watcher tests the text cheaply before it parses anything. */
 export interface WriteAnswer {
   readonly container: string;
@@ -85,12 +109,18 @@ export interface StoreObserver {
   setDetailed(on: boolean): void;
   /** Called with every successful write's answer (single writes and batches). */
   onWrite(listener: (answer: WriteAnswer) => void): () => void;
+  /** Called with every document operation while detailed, with its container and partition key (the capacity count). */
+  onOperation(listener: (operation: ObservedOperation) => void): () => void;
   close(): void;
 }
 
 export const observeCosmosServer = (cosmosPort: number): StoreObserver => {
-  const counts = emptyCounts();
+  const total = emptyCounts();
+  // Where classify counts: the totals, or one operation's own counts while someone listens to operations.
+  let counts = total;
+  let writtenByOperation: { id: string; bytes: number }[] | undefined;
   const listeners = new Set<(answer: WriteAnswer) => void>();
+  const operationListeners = new Set<(operation: ObservedOperation) => void>();
   let detailed = false;
   const isCosmos = new WeakMap<Server, boolean>();
   const written = (container: string, body: unknown) => {
@@ -99,6 +129,8 @@ export const observeCosmosServer = (cosmosPort: number): StoreObserver => {
     const bytes = Buffer.byteLength(json);
     const kind = (body as { kind?: unknown }).kind;
     const category: WriteCategory = container === "journal" ? "journal" : kind === "inbox" ? "inbox" : kind === "outbox" ? "outbox" : "state";
+    const id = (body as { id?: unknown }).id;
+    if (writtenByOperation && typeof id === "string") writtenByOperation.push({ id, bytes });
     const tally = counts.writes[category];
     tally.documents += 1;
     tally.bytes += bytes;
@@ -106,6 +138,29 @@ export const observeCosmosServer = (cosmosPort: number): StoreObserver => {
   };
   const notify = (container: string, text: string) => {
     for (const listener of listeners) listener({ container, text });
+  };
+
+  const observe = (req: IncomingMessage, res: ServerResponse, text: string) => {
+    if (!detailed || operationListeners.size === 0) {
+      classify(req, res, text);
+      return;
+    }
+    counts = emptyCounts();
+    const written: { id: string; bytes: number }[] = [];
+    writtenByOperation = written;
+    try {
+      classify(req, res, text);
+    } finally {
+      const own = counts;
+      counts = total;
+      writtenByOperation = undefined;
+      addCounts(total, own);
+      const container = DOCS_PATH.exec(req.url ?? "")?.[1];
+      if (container !== undefined) {
+        const operation: ObservedOperation = { container: decodeURIComponent(container), partitionKey: partitionKeyOf(req), counts: own, written };
+        for (const listener of operationListeners) listener(operation);
+      }
+    }
   };
 
   const classify = (req: IncomingMessage, res: ServerResponse, text: string) => {
@@ -179,13 +234,13 @@ export const observeCosmosServer = (cosmosPort: number): StoreObserver => {
     const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
     response.end = ((...args: unknown[]) => {
       const chunk = args[0];
-      classify(request, response, typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : "");
+      observe(request, response, typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : "");
       return end(...args);
     }) as ServerResponse["end"];
   };
   diagnosticsChannel.subscribe("http.server.request.start", onStart);
   return {
-    counts: () => cloneCounts(counts),
+    counts: () => cloneCounts(total),
     setDetailed: (on) => {
       detailed = on;
     },
@@ -193,8 +248,21 @@ export const observeCosmosServer = (cosmosPort: number): StoreObserver => {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    onOperation: (listener) => {
+      operationListeners.add(listener);
+      return () => operationListeners.delete(listener);
+    },
     close: () => diagnosticsChannel.unsubscribe("http.server.request.start", onStart),
   };
+};
+
+/** The client names the logical partition as a JSON array (`["order-1"]`); a non-string key is shown as its JSON. */
+const partitionKeyOf = (req: IncomingMessage): string | undefined => {
+  const header = req.headers["x-ms-documentdb-partitionkey"];
+  if (typeof header !== "string") return undefined;
+  const parsed = safeParse(header);
+  const first: unknown = Array.isArray(parsed) ? parsed[0] : parsed;
+  return typeof first === "string" ? first : first === undefined ? undefined : JSON.stringify(first);
 };
 
 const safeParse = (text: string): unknown => {

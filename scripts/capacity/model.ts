@@ -1,0 +1,314 @@
+import { CostPerMillion, PRICES, costPerMillionFlows } from "../bench/cost";
+import { CAPACITY_PRICES, CORES_PER_INSTANCE, EVENT_GRID_CHUNK_BYTES, HOURS_PER_MONTH, INSTANCE_MEMORY_MB, LIMITS, MIN_CONTAINER_RU_PER_SECOND } from "./limits";
+
+/**
+ * The capacity model: what one flow of each kind was counted doing (scripts/capacity/count.ts), times the target flows
+ * per second, against Azure's published limits (limits.ts). Pure: no clock, no I/O, so a test can feed it counts.
+ */
+
+/** How a partition key relates to flows: one flow's own entity (an order id), or the same key for every flow. */
+export type KeyKind = "entity" | "constant";
+
+export interface KeyCounts {
+  readonly container: string;
+  /** `{orderId}` for a key that is one of the flow's ids, the literal key for a constant one. */
+  readonly pattern: string;
+  readonly kind: KeyKind;
+  /** Distinct keys of this pattern one flow touches. */
+  readonly keysPerFlow: number;
+  /** Per flow, over every key of the pattern. */
+  readonly ru: number;
+  readonly documents: number;
+  readonly bytes: number;
+}
+
+/** What one flow of a kind did, on average over the flows counted. */
+export interface FlowCounts {
+  /** How many flows the averages are over. */
+  readonly flows: number;
+  /** By topic: events published and their bytes as sent. */
+  readonly publishes: Readonly<Record<string, { readonly events: number; readonly bytes: number }>>;
+  /** By Event Grid subscription: events delivered (attempts), its topic and the Function App it delivers to. */
+  readonly deliveries: Readonly<Record<string, { readonly topic: string; readonly app: string; readonly events: number }>>;
+  /** By Function App: executions (deliveries and the API call that starts the flow) and their summed duration. */
+  readonly executions: Readonly<Record<string, { readonly executions: number; readonly seconds: number }>>;
+  /** By Cosmos container: RU (the bench's RU model), documents written and their bytes. */
+  readonly containers: Readonly<Record<string, { readonly ru: number; readonly documents: number; readonly bytes: number }>>;
+  readonly keys: readonly KeyCounts[];
+  /** RU by the bench's categories, for its cost per million flows. */
+  readonly ru: CostInput["ru"];
+  /**
+   * CPU the Functions host(s) spent per flow (/proc, Linux only). Durations measured on a shared local host include
+   * queueing, so instances from them are an upper bound; CPU ÷ a core per instance is the lower bound.
+   */
+  readonly hostCpuSeconds?: number;
+}
+
+type CostInput = Parameters<typeof costPerMillionFlows>[0];
+
+/** Target flows per second, by flow name. */
+export type Target = Readonly<Record<string, number>>;
+
+export type ComponentKind =
+  | "topic-events"
+  | "topic-bytes"
+  | "subscription"
+  | "container"
+  | "partition-key"
+  | "partition-key-storage"
+  | "function-app"
+  | "flex-regional-quota";
+
+export interface Component {
+  readonly name: string;
+  readonly kind: ComponentKind;
+  readonly demand: number;
+  readonly limit: number;
+  readonly unit: string;
+  readonly utilization: number;
+  readonly source: string;
+  /** False when demand does not grow with the flow rate: a per-entity key carries one flow's load whatever the rate. */
+  readonly scales: boolean;
+  /** A constant partition key: no throughput setting raises its 10,000 RU/s and 20 GB. */
+  readonly hardCeiling: boolean;
+  readonly detail: string;
+}
+
+export interface Bottleneck {
+  readonly name: string;
+  /** Flows per second of the target's mix (all flows together) at which this component reaches utilization 1.0. */
+  readonly maxFlowsPerSecond: number;
+  /** The same point as a factor of the target (0.5: half the target saturates it). */
+  readonly scale: number;
+  /** That rate by flow. */
+  readonly byFlow: Readonly<Record<string, number>>;
+}
+
+export interface MonthlyCost {
+  readonly eventGrid: number;
+  readonly functionsExecutions: number;
+  readonly functionsGbSeconds: number;
+  readonly cosmosThroughput: number;
+  /** The documents one month writes, stored for a month (they are never expired today). */
+  readonly cosmosStorage: number;
+  readonly total: number;
+}
+
+export interface CapacityReport {
+  readonly target: Target;
+  readonly components: readonly Component[];
+  readonly bottleneck: Bottleneck | undefined;
+  readonly ruPerFlow: Readonly<Record<string, number>>;
+  /** RU/s to provision per container at the target (manual throughput, at least 400), and their sum. */
+  readonly provisionRuPerSecond: Readonly<Record<string, number>>;
+  readonly totalProvisionRuPerSecond: number;
+  /** Instances of all apps together at the measured durations (upper bound) and at the hosts' CPU alone (lower bound). */
+  readonly instances: { readonly atMeasuredDuration: number; readonly cpuBound: number | undefined };
+  /** Containers whose demand passes what a serverless container serves (infra deploys serverless today). */
+  readonly overServerless: readonly string[];
+  readonly monthlyCostUsd: number;
+  readonly monthlyCost: MonthlyCost;
+  /** Per million flows of each kind at serverless list prices (the bench's model, scripts/bench/cost.ts). */
+  readonly perMillionFlows: Readonly<Record<string, CostPerMillion>>;
+}
+
+const SECONDS_PER_DAY = 86_400;
+const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3_600;
+const MB = 1024 * 1024;
+const GB = 1024 * MB;
+
+/** Σ over the target's flows of rate × what one flow of that kind does. */
+const sumOver = (target: Target, counts: Readonly<Record<string, FlowCounts>>, per: (c: FlowCounts) => number): number =>
+  Object.entries(target).reduce((sum, [flow, rate]) => {
+    const c = counts[flow];
+    return c && rate > 0 ? sum + rate * per(c) : sum;
+  }, 0);
+
+const namesOf = <T>(counts: Readonly<Record<string, FlowCounts>>, pick: (c: FlowCounts) => Readonly<Record<string, T>>): string[] =>
+  [...new Set(Object.values(counts).flatMap((c) => Object.keys(pick(c))))].sort();
+
+const component = (c: Omit<Component, "utilization" | "scales" | "hardCeiling"> & Partial<Pick<Component, "scales" | "hardCeiling">>): Component => ({
+  scales: true,
+  hardCeiling: false,
+  ...c,
+  utilization: c.limit > 0 ? c.demand / c.limit : Infinity,
+});
+
+export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, target: Target): CapacityReport => {
+  const missing = Object.keys(target).filter((f) => (target[f] ?? 0) > 0 && !counts[f]);
+  if (missing.length > 0) throw new Error(`no counts for flow(s) ${missing.join(", ")}`);
+  const components: Component[] = [];
+  const at = (per: (c: FlowCounts) => number) => sumOver(target, counts, per);
+
+  for (const topic of namesOf(counts, (c) => c.publishes)) {
+    const events = at((c) => {
+      const p = c.publishes[topic];
+      // Each event counts once per 64 KB it takes.
+      return p && p.events > 0 ? p.events * Math.ceil(p.bytes / p.events / EVENT_GRID_CHUNK_BYTES) : 0;
+    });
+    const bytes = at((c) => c.publishes[topic]?.bytes ?? 0);
+    components.push(component({ name: `topic ${topic}: publishes`, kind: "topic-events", demand: events, ...limitOf("topicEventsPerSecond"), detail: "events in, per 64 KB" }));
+    components.push(component({ name: `topic ${topic}: ingress`, kind: "topic-bytes", demand: bytes / MB, ...limitOf("topicMegabytesPerSecond"), detail: `${fmt(events > 0 ? bytes / events : 0)} B per event` }));
+  }
+
+  for (const subscription of namesOf(counts, (c) => c.deliveries)) {
+    const events = at((c) => c.deliveries[subscription]?.events ?? 0);
+    const first = Object.values(counts).map((c) => c.deliveries[subscription]).find((d) => d !== undefined)!;
+    components.push(component({ name: `subscription ${subscription}`, kind: "subscription", demand: events, ...limitOf("subscriptionEventsPerSecond"), detail: `→ ${first.app} (topic ${first.topic})` }));
+  }
+
+  const containerRu: Record<string, number> = {};
+  for (const container of namesOf(counts, (c) => c.containers)) {
+    const ru = at((c) => c.containers[container]?.ru ?? 0);
+    containerRu[container] = ru;
+    components.push(component({ name: `container ${container}`, kind: "container", demand: ru, ...limitOf("containerRuPerSecond"), detail: "provisioned throughput" }));
+  }
+
+  components.push(...keyComponents(counts, target));
+
+  let instancesTotal = 0;
+  let executionsPerSecond = 0;
+  let busySecondsPerSecond = 0;
+  for (const app of namesOf(counts, (c) => c.executions)) {
+    const executions = at((c) => c.executions[app]?.executions ?? 0);
+    const busy = at((c) => c.executions[app]?.seconds ?? 0);
+    // Little's law: executions in flight = rate × mean duration; an instance runs `concurrency` of them at once.
+    const instances = busy / LIMITS.flexPerInstanceConcurrency.value;
+    instancesTotal += instances;
+    executionsPerSecond += executions;
+    busySecondsPerSecond += busy;
+    const meanMs = executions > 0 ? (busy / executions) * 1000 : 0;
+    components.push(component({
+      name: `function app ${app}`,
+      kind: "function-app",
+      demand: instances,
+      ...limitOf("flexInstancesPerApp"),
+      detail: `${fmt(executions)} executions/s × ${fmt(meanMs)} ms ÷ ${LIMITS.flexPerInstanceConcurrency.value} per instance`,
+    }));
+  }
+  const cpuCores = Object.values(counts).every((c) => c.hostCpuSeconds !== undefined) ? at((c) => c.hostCpuSeconds ?? 0) : undefined;
+  const cpuBoundInstances = cpuCores === undefined ? undefined : cpuCores / CORES_PER_INSTANCE;
+  components.push(component({
+    name: "Flex regional quota (all apps)",
+    kind: "flex-regional-quota",
+    demand: instancesTotal * INSTANCE_MEMORY_MB,
+    ...limitOf("flexRegionalMemoryMb"),
+    detail:
+      `${fmt(instancesTotal)} instances × ${INSTANCE_MEMORY_MB} MB` +
+      (cpuBoundInstances === undefined ? "" : `; at the hosts' CPU alone ≥ ${fmt(cpuBoundInstances)} instances (${fmt(cpuBoundInstances * INSTANCE_MEMORY_MB / LIMITS.flexRegionalMemoryMb.value)} of the quota)`),
+  }));
+
+  const provisionRuPerSecond = Object.fromEntries(
+    Object.entries(containerRu).map(([c, ru]) => [c, Math.max(MIN_CONTAINER_RU_PER_SECOND, Math.ceil(ru / 100) * 100)]),
+  );
+  const totalProvisionRuPerSecond = Object.values(provisionRuPerSecond).reduce((a, b) => a + b, 0);
+  const storedBytesPerSecond = at((c) => Object.values(c.containers).reduce((a, x) => a + x.bytes, 0));
+  const eventGridOpsPerSecond =
+    components.filter((c) => c.kind === "topic-events" || c.kind === "subscription").reduce((a, c) => a + c.demand, 0);
+  const cost = {
+    eventGrid: (eventGridOpsPerSecond * SECONDS_PER_MONTH * PRICES.eventGridPerMillionOperations) / 1e6,
+    functionsExecutions: (executionsPerSecond * SECONDS_PER_MONTH * PRICES.functionsPerMillionExecutions) / 1e6,
+    // Busy instances: an instance is billed while it executes anything, its concurrent executions once.
+    functionsGbSeconds: (busySecondsPerSecond / LIMITS.flexPerInstanceConcurrency.value) * PRICES.functionsInstanceMemoryGb * SECONDS_PER_MONTH * PRICES.functionsPerGbSecond,
+    cosmosThroughput: (totalProvisionRuPerSecond / 100) * CAPACITY_PRICES.cosmosPer100RuPerSecondHour * HOURS_PER_MONTH,
+    cosmosStorage: ((storedBytesPerSecond * SECONDS_PER_MONTH) / GB) * CAPACITY_PRICES.cosmosStoragePerGbMonth,
+  };
+  const monthlyCost: MonthlyCost = { ...cost, total: Object.values(cost).reduce((a, b) => a + b, 0) };
+
+  return {
+    target,
+    components,
+    bottleneck: bottleneckOf(components, target),
+    ruPerFlow: Object.fromEntries(Object.entries(counts).map(([f, c]) => [f, Object.values(c.containers).reduce((a, x) => a + x.ru, 0)])),
+    provisionRuPerSecond,
+    totalProvisionRuPerSecond,
+    instances: { atMeasuredDuration: instancesTotal, cpuBound: cpuBoundInstances },
+    overServerless: Object.entries(containerRu).filter(([, ru]) => ru > LIMITS.serverlessContainerRuPerSecond.value).map(([c]) => c),
+    monthlyCostUsd: monthlyCost.total,
+    monthlyCost,
+    perMillionFlows: Object.fromEntries(Object.entries(counts).map(([f, c]) => [f, costPerMillionFlows(usageOf(c))])),
+  };
+};
+
+/**
+ * A constant key takes every flow's load on that key: its RU/s and its growth grow with the rate. A per-entity key
+ * (an order id) takes one flow's load whatever the rate: bounded by the RU one flow spends on it, as if within a
+ * second (a flow lasts longer, so less), and the bytes one flow stores under it.
+ */
+const keyComponents = (counts: Readonly<Record<string, FlowCounts>>, target: Target): Component[] => {
+  const out: Component[] = [];
+  const groups = new Map<string, { container: string; pattern: string; kind: KeyKind }>();
+  for (const c of Object.values(counts)) for (const k of c.keys) groups.set(`${k.kind}\u0000${k.container}\u0000${k.pattern}`, k);
+  for (const { container, pattern, kind } of [...groups.values()].sort((a, b) => `${a.container}${a.pattern}`.localeCompare(`${b.container}${b.pattern}`))) {
+    const keysOf = (c: FlowCounts) => c.keys.filter((k) => k.kind === kind && k.container === container && k.pattern === pattern);
+    const label = kind === "constant" ? `"${pattern}"` : pattern;
+    if (kind === "constant") {
+      const ru = sumOver(target, counts, (c) => keysOf(c).reduce((a, k) => a + k.ru, 0));
+      const bytesPerDay = sumOver(target, counts, (c) => keysOf(c).reduce((a, k) => a + k.bytes, 0)) * SECONDS_PER_DAY;
+      const fillDays = bytesPerDay > 0 ? (LIMITS.partitionKeyStorageGb.value * GB) / bytesPerDay : Infinity;
+      out.push(component({ name: `key ${container}/${label}`, kind: "partition-key", demand: ru, ...limitOf("partitionKeyRuPerSecond"), hardCeiling: true, detail: "constant key: every flow's load on one logical partition" }));
+      out.push(component({
+        name: `key ${container}/${label}: storage`,
+        kind: "partition-key-storage",
+        demand: bytesPerDay / GB,
+        ...limitOf("partitionKeyStorageGb"),
+        unit: "GB/day",
+        hardCeiling: true,
+        detail: `constant key: full in ${fillDays < 1 ? `${fmt(fillDays * 24)} h` : `${fmt(fillDays)} days`} unless its documents expire`,
+      }));
+    } else {
+      const perKey = (c: FlowCounts, f: (k: KeyCounts) => number) => Math.max(0, ...keysOf(c).map((k) => f(k) / Math.max(1, k.keysPerFlow)));
+      const flowsOn = Object.values(counts).filter((c) => keysOf(c).length > 0);
+      const ru = Math.max(0, ...flowsOn.map((c) => perKey(c, (k) => k.ru)));
+      const bytes = Math.max(0, ...flowsOn.map((c) => perKey(c, (k) => k.bytes)));
+      out.push(component({ name: `key ${container}/${label}`, kind: "partition-key", demand: ru, ...limitOf("partitionKeyRuPerSecond"), scales: false, detail: `per entity: one flow's RU on one key, whatever the rate; ${fmt(bytes / 1024)} KB stored per flow` }));
+      out.push(component({ name: `key ${container}/${label}: storage`, kind: "partition-key-storage", demand: bytes / GB, ...limitOf("partitionKeyStorageGb"), unit: "GB per flow", scales: false, detail: "per entity: what one flow stores under one key" }));
+    }
+  }
+  return out;
+};
+
+/**
+ * Every rate component grows linearly with the rate (the mix kept), so component i saturates at target × 1/uᵢ: the
+ * first is the one with the highest utilization at the target. A component whose demand does not scale saturates at
+ * any rate when its utilization is ≥ 1, else never. Storage is a time to fill, not a rate: it is reported, not ranked.
+ */
+export const bottleneckOf = (components: readonly Component[], target: Target): Bottleneck | undefined => {
+  const rated = components.filter((c) => c.kind !== "partition-key-storage");
+  const stuck = rated.find((c) => !c.scales && c.utilization >= 1);
+  const total = Object.values(target).reduce((a, b) => a + b, 0);
+  if (stuck) return { name: stuck.name, maxFlowsPerSecond: 0, scale: 0, byFlow: Object.fromEntries(Object.keys(target).map((f) => [f, 0])) };
+  const first = rated.filter((c) => c.scales && c.utilization > 0).sort((a, b) => b.utilization - a.utilization)[0];
+  if (!first) return undefined;
+  const scale = 1 / first.utilization;
+  return {
+    name: first.name,
+    maxFlowsPerSecond: total * scale,
+    scale,
+    byFlow: Object.fromEntries(Object.entries(target).map(([f, rate]) => [f, rate * scale])),
+  };
+};
+
+const usageOf = (c: FlowCounts): CostInput => {
+  const executions = Object.values(c.executions).reduce((a, x) => a + x.executions, 0);
+  return {
+    eventsPublished: Object.values(c.publishes).reduce((a, p) => a + p.events, 0),
+    deliveryAttempts: Object.values(c.deliveries).reduce((a, d) => a + d.events, 0),
+    executions,
+    executionSeconds: Object.values(c.executions).reduce((a, x) => a + x.seconds, 0),
+    // Busy instances share GB-s among their concurrent executions.
+    saturatedInstanceSeconds: Object.values(c.executions).reduce((a, x) => a + x.seconds, 0) / LIMITS.flexPerInstanceConcurrency.value,
+    ru: c.ru,
+  };
+};
+
+const limitOf = (name: keyof typeof LIMITS) => ({ limit: LIMITS[name].value, unit: LIMITS[name].unit, source: LIMITS[name].source });
+
+/** Three significant digits, thousands separated; small numbers keep theirs. */
+export const fmt = (n: number): string => {
+  if (!Number.isFinite(n)) return n > 0 ? "∞" : "–";
+  if (n === 0) return "0";
+  const abs = Math.abs(n);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : Math.min(6, 2 - Math.floor(Math.log10(abs)));
+  return n.toLocaleString("en-US", { minimumFractionDigits: 0, maximumFractionDigits: digits });
+};

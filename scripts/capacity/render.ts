@@ -1,0 +1,76 @@
+import { CAPACITY_PRICES, HOURS_PER_MONTH, LIMITS } from "./limits";
+import { CapacityReport, Component, FlowCounts, fmt } from "./model";
+import { PRICES } from "../bench/cost";
+
+const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+const row = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
+
+const flag = (c: Component) => {
+  const over = c.utilization >= 1 ? " **at or over the limit**" : c.utilization >= 0.7 ? " (≥ 0.7)" : "";
+  return c.hardCeiling ? ` **hard ceiling**${over}` : over;
+};
+
+/** The capacity table and what follows it, as Markdown: what `npm run capacity` prints. */
+export const renderReport = (report: CapacityReport, counts: Readonly<Record<string, FlowCounts>>): string => {
+  const out: string[] = [];
+  const line = (s = "") => out.push(s);
+  const target = Object.entries(report.target).map(([f, r]) => `${f} ${fmt(r)}`).join(", ");
+  line(`## npm run capacity — target ${target} flows/s`);
+  line();
+  line(`Counted on the local stack: ${Object.entries(counts).map(([f, c]) => `${c.flows} ${f}`).join(", ")} flows; what one flow did × the target rate = demand.`);
+  line();
+  line(row(["component", "demand", "limit", "unit", "utilization", "notes", "source"]));
+  line(row(["---", "---:", "---:", "---", "---:", "---", "---"]));
+  const sorted = [...report.components].sort((a, b) => b.utilization - a.utilization);
+  // A per-entity key's storage is one flow's documents: in the JSON, not a row of its own.
+  for (const c of sorted.filter((x) => x.kind !== "partition-key-storage" || x.scales)) {
+    line(row([c.name, fmt(c.demand), fmt(c.limit), c.unit, `${fmt(c.utilization)}${flag(c)}`, c.detail, c.source]));
+  }
+  line();
+  const b = report.bottleneck;
+  if (b) {
+    line(
+      b.maxFlowsPerSecond === 0
+        ? `**First bottleneck: ${b.name}** — over its limit at any rate.`
+        : `**First bottleneck: ${b.name}** — saturates at **${fmt(b.maxFlowsPerSecond)} flows/s** of this mix ` +
+            `(${Object.entries(b.byFlow).map(([f, r]) => `${f} ${fmt(r)}`).join(", ")}), ${fmt(b.scale)} × the target.`,
+    );
+  } else line("No component has demand at this target.");
+  const over = sorted.filter((c) => c.utilization >= 1);
+  line(
+    over.length === 0
+      ? "The target fits: no component reaches its limit."
+      : `The target does **not** fit: ${over.length} component(s) at or over their limit (${over.map((c) => c.name).join("; ")}).`,
+  );
+  const constant = sorted.filter((c) => c.hardCeiling && c.kind === "partition-key");
+  for (const c of constant) {
+    line(`Constant partition key ${c.name.replace(/^key /, "")}: every flow's load on one logical partition, ${fmt(LIMITS.partitionKeyRuPerSecond.value)} RU/s and ${LIMITS.partitionKeyStorageGb.value} GB whatever is provisioned — a hard ceiling only a new key design removes.`);
+  }
+  line();
+  line(`RU per flow: ${Object.entries(report.ruPerFlow).map(([f, ru]) => `${f} ${fmt(ru)}`).join(", ")}.`);
+  line(
+    `RU/s to provision (manual, ≥ 400 per container): **${fmt(report.totalProvisionRuPerSecond)}** = ` +
+      Object.entries(report.provisionRuPerSecond).map(([c, ru]) => `${c} ${fmt(ru)}`).join(", ") + ".",
+  );
+  if (report.overServerless.length > 0) {
+    line(`Serverless (as infra/modules/cosmos.bicep deploys today) serves ${fmt(LIMITS.serverlessContainerRuPerSecond.value)} RU/s per container: over it at the target: ${report.overServerless.join(", ")}.`);
+  }
+  const m = report.monthlyCost;
+  line();
+  line(
+    `Monthly cost at the target, list prices: **${usd(m.total)}** = Event Grid ${usd(m.eventGrid)} + Functions executions ${usd(m.functionsExecutions)} + ` +
+      `GB-s ${usd(m.functionsGbSeconds)} (busy instances) + Cosmos throughput ${usd(m.cosmosThroughput)} + Cosmos storage ${usd(m.cosmosStorage)} (one month's documents).`,
+  );
+  const flowsPerMonth = Object.values(report.target).reduce((a, r) => a + r, 0) * HOURS_PER_MONTH * 3600;
+  line(`That is ${usd(m.total / (flowsPerMonth / 1e6))} per million flows of this mix, at provisioned throughput kept busy.`);
+  line(
+    `Per million flows at serverless prices (the bench's model): ` +
+      Object.entries(report.perMillionFlows).map(([f, k]) => `${f} ${usd(k.totalLow)}–${usd(k.totalHigh)} (Cosmos ${usd(k.cosmos)})`).join(", ") + ".",
+  );
+  line(
+    `Prices: Event Grid $${PRICES.eventGridPerMillionOperations}/M operations, Functions $${PRICES.functionsPerMillionExecutions}/M executions and $${PRICES.functionsPerGbSecond}/GB-s ` +
+      `(scripts/bench/cost.ts); Cosmos $${CAPACITY_PRICES.cosmosPer100RuPerSecondHour} per 100 RU/s-hour, $${CAPACITY_PRICES.cosmosStoragePerGbMonth}/GB-month (${CAPACITY_PRICES.source}).`,
+  );
+  return `${out.join("\n")}\n`;
+};

@@ -1,0 +1,126 @@
+import { LIMITS } from "../../../scripts/capacity/limits";
+import { FlowCounts, KeyCounts, capacityModel } from "../../../scripts/capacity/model";
+import { DEFAULT_TARGET, UsageError, parseCapacityArgs, parseTarget } from "../../../scripts/capacity/args";
+
+const noRu = { inbox: 0, outbox: 0, state: 0, journal: 0, reads: 0, queries: 0, deletes: 0 };
+
+const key = (k: Partial<KeyCounts> & Pick<KeyCounts, "container" | "pattern" | "kind" | "ru">): KeyCounts => ({ keysPerFlow: 1, documents: 1, bytes: 1000, ...k });
+
+/** One order flow as the counting run reports it, trimmed to what the tests need. */
+const order: FlowCounts = {
+  flows: 30,
+  publishes: { orders: { events: 5, bytes: 5 * 600 } },
+  deliveries: {
+    "orders-inventory-reserve": { topic: "orders", app: "inventory", events: 1 },
+    "orders-journal-record": { topic: "orders", app: "journal", events: 5 },
+  },
+  executions: { orders: { executions: 2, seconds: 0.04 }, inventory: { executions: 1, seconds: 0.02 }, journal: { executions: 5, seconds: 0.05 } },
+  containers: { orders: { ru: 30, documents: 3, bytes: 2500 }, inventory: { ru: 16, documents: 2, bytes: 1500 }, journal: { ru: 50, documents: 6, bytes: 5000 } },
+  keys: [
+    key({ container: "orders", pattern: "{orderId}", kind: "entity", ru: 30 }),
+    key({ container: "inventory", pattern: "stock", kind: "constant", ru: 16, bytes: 1500 }),
+    key({ container: "journal", pattern: "{correlationId}", kind: "entity", ru: 50 }),
+  ],
+  ru: { ...noRu, state: 96 },
+};
+
+const component = (report: ReturnType<typeof capacityModel>, name: string) => {
+  const c = report.components.find((x) => x.name === name);
+  if (!c) throw new Error(`no component ${name} in ${report.components.map((x) => x.name).join(", ")}`);
+  return c;
+};
+
+describe("capacity model", () => {
+  it("flags a constant partition key as a hard ceiling that takes the whole flow rate", () => {
+    const report = capacityModel({ order }, { order: 1000 });
+    const stock = component(report, 'key inventory/"stock"');
+    expect(stock).toMatchObject({ kind: "partition-key", hardCeiling: true, scales: true, demand: 16_000, limit: LIMITS.partitionKeyRuPerSecond.value, unit: "RU/s" });
+    expect(stock.utilization).toBeCloseTo(1.6);
+    // Its storage grows with every flow and never plateaus: a fill time, not a rate.
+    const storage = component(report, 'key inventory/"stock": storage');
+    expect(storage).toMatchObject({ hardCeiling: true, unit: "GB/day" });
+    expect(storage.demand).toBeCloseTo((1000 * 1500 * 86_400) / 1024 ** 3);
+    // A per-order key carries one order's RU however many orders there are.
+    const perOrder = component(report, "key orders/{orderId}");
+    expect(perOrder).toMatchObject({ hardCeiling: false, scales: false, demand: 30 });
+    expect(capacityModel({ order }, { order: 100_000 }).components.find((c) => c.name === "key orders/{orderId}")?.demand).toBe(30);
+  });
+
+  it("puts a topic over its limit when the flows publish more events per second than it takes", () => {
+    const report = capacityModel({ order }, { order: 10_000 });
+    const topic = component(report, "topic orders: publishes");
+    expect(topic).toMatchObject({ kind: "topic-events", demand: 50_000, limit: 5_000, unit: "events/s", source: LIMITS.topicEventsPerSecond.source });
+    expect(topic.utilization).toBe(10);
+    expect(component(report, "topic orders: ingress").demand).toBeCloseTo((10_000 * 3000) / 1024 ** 2);
+    expect(component(capacityModel({ order }, { order: 500 }), "topic orders: publishes").utilization).toBe(0.5);
+  });
+
+  it("names as bottleneck the component that reaches utilization 1.0 first, at the rate where it does", () => {
+    const target = { order: 10_000 };
+    const report = capacityModel({ order }, target);
+    expect(report.bottleneck?.name).toBe('key inventory/"stock"');
+    // 16 RU per order on one key of 10,000 RU/s: 625 orders/s.
+    expect(report.bottleneck?.maxFlowsPerSecond).toBeCloseTo(625);
+    const at = capacityModel({ order }, { order: report.bottleneck!.maxFlowsPerSecond });
+    expect(component(at, 'key inventory/"stock"').utilization).toBeCloseTo(1);
+    const rated = at.components.filter((c) => c.kind !== "partition-key-storage");
+    expect(Math.max(...rated.map((c) => c.utilization))).toBeCloseTo(1);
+  });
+
+  it("scales a mix of flows together and says how much of each it carries at the bottleneck", () => {
+    const onboarding: FlowCounts = { ...order, keys: [], publishes: { users: { events: 6, bytes: 6 * 500 } }, containers: { users: { ru: 35, documents: 3, bytes: 2000 } } };
+    const report = capacityModel({ order, onboarding }, { order: 2000, onboarding: 1000 });
+    // orders topic: 10,000 events/s (2.0); users topic 6,000 (1.2); stock 32,000 RU/s (3.2): stock first.
+    expect(report.bottleneck?.name).toBe('key inventory/"stock"');
+    expect(report.bottleneck?.scale).toBeCloseTo(1 / 3.2);
+    expect(report.bottleneck?.byFlow.order).toBeCloseTo(625);
+    expect(report.bottleneck?.byFlow.onboarding).toBeCloseTo(312.5);
+    expect(report.bottleneck?.maxFlowsPerSecond).toBeCloseTo(937.5);
+  });
+
+  it("says a key that one flow alone overloads saturates at any rate", () => {
+    const heavy: FlowCounts = { ...order, keys: [key({ container: "orders", pattern: "{orderId}", kind: "entity", ru: 12_000 })] };
+    expect(capacityModel({ order: heavy }, { order: 1 }).bottleneck).toMatchObject({ name: "key orders/{orderId}", maxFlowsPerSecond: 0 });
+  });
+
+  it("provisions RU/s per container (at least 400) and prices a month at the target", () => {
+    const report = capacityModel({ order }, { order: 100 });
+    expect(report.provisionRuPerSecond).toEqual({ orders: 3000, inventory: 1600, journal: 5000 });
+    expect(report.totalProvisionRuPerSecond).toBe(9600);
+    expect(report.monthlyCost.cosmosThroughput).toBeCloseTo((9600 / 100) * 0.008 * 730);
+    expect(report.monthlyCostUsd).toBeCloseTo(Object.entries(report.monthlyCost).filter(([k]) => k !== "total").reduce((a, [, v]) => a + v, 0));
+    expect(report.ruPerFlow.order).toBe(96);
+    expect(capacityModel({ order }, { order: 1 }).provisionRuPerSecond.inventory).toBe(400);
+  });
+
+  it("refuses a target for a flow it has no counts for", () => {
+    expect(() => capacityModel({ order }, { order: 1, topUp: 5 })).toThrow(/topUp/);
+  });
+});
+
+describe("capacity flags", () => {
+  it("reads the target, the JSON file and the count", () => {
+    expect(parseCapacityArgs(["--flows-per-second", "order=10000,onboarding=1000,topUp=1000", "--json", "out.json"])).toEqual({
+      target: { order: 10_000, onboarding: 1000, topUp: 1000 },
+      json: "out.json",
+      count: 30,
+    });
+    expect(parseCapacityArgs([]).target).toEqual(parseTarget(DEFAULT_TARGET));
+    expect(parseCapacityArgs(["--count", "5"]).count).toBe(5);
+  });
+
+  it.each([
+    [["--flows-per-second", "orders=10"], /unknown flow "orders"/],
+    [["--flows-per-second", "order=-1"], /not a number ≥ 0/],
+    [["--flows-per-second", "order=ten"], /not a number/],
+    [["--flows-per-second", "order=0"], /at least one flow/],
+    [["--flows-per-second", "order=1,order=2"], /twice/],
+    [["--count", "0"], /--count/],
+    [["--count", "1.5"], /--count/],
+    [["--bogus"], /Unknown option '--bogus'/],
+    [["stray"], /positional/],
+  ])("refuses %j", (argv, message) => {
+    expect(() => parseCapacityArgs(argv)).toThrow(UsageError);
+    expect(() => parseCapacityArgs(argv)).toThrow(message);
+  });
+});

@@ -8,7 +8,8 @@ import type { PublisherKind } from "../src/platform/publisher";
 import { BenchOptions, USAGE, parseBenchArgs } from "./bench/args";
 import { childrenCpuBetween, childrenCpuMs, ownCpuMs, ownMainThreadCpuMs, runWorker } from "./bench/childProcess";
 import { CostPerMillion, FlowUsage, PRICES, costPerMillionFlows, ruByCategory } from "./bench/cost";
-import { FlowDriver, FlowName, onboardingFlow, orderFlow, seedStock } from "./bench/flows";
+import { FlowDriver, onboardingFlow, orderFlow, seedStock, seedWallets, topUpFlow } from "./bench/flows";
+import { FlowName } from "../src/flows";
 import { requestText } from "./bench/loadClient";
 import { cpuBoundFlowsPerS, median, percentile } from "./bench/stats";
 import { measuredWindow } from "./bench/window";
@@ -296,12 +297,17 @@ const runHostMode = async (mode: HostMode, options: BenchOptions) => {
   const observer = observeCosmosServer(Number(new URL(stack.cosmos.endpoint).port));
   try {
     await seedStock(stack);
-    const drivers: Record<FlowName, FlowDriver> = { order: orderFlow(stack, observer), onboarding: onboardingFlow(stack, observer) };
+    // Every flow of src/flows.ts has a driver, or this does not compile; a top-up needs wallets, opened by sign-ups first.
+    const drivers: Record<FlowName, () => Promise<FlowDriver>> = {
+      order: async () => orderFlow(stack, observer),
+      onboarding: async () => onboardingFlow(stack, observer),
+      topUp: async () => topUpFlow(stack, observer, await seedWallets(stack, observer, 64)),
+    };
     const counted: Partial<Record<FlowName, CountedFlow>> = {};
     const steps: Partial<Record<FlowName, StepResult[]>> = {};
     const flowReads: FlowReads[] = [];
     for (const flow of options.flows) {
-      const driver = drivers[flow];
+      const driver = await drivers[flow]();
       await Promise.all(Array.from({ length: 4 }, (_, w) => driver.run(w))); // warm-up: module loads, connections
       counted[flow] = await countFlows(stack, observer, driver, options.countedFlows, publishes);
       log(`${mode}: ${flow} flow counted over ${options.countedFlows} flows`);
@@ -323,8 +329,8 @@ const runHostMode = async (mode: HostMode, options: BenchOptions) => {
           log(`${mode}: ${flow} flow reads (${r.kind}), ${r.readers} readers: ${r.readsPerS.toFixed(0)}/s, p99 ${r.p99.toFixed(0)} ms`);
         }
       }
+      driver.close();
     }
-    for (const d of Object.values(drivers)) d.close();
     return { mode, counted, steps, flowReads };
   } finally {
     observer.close();

@@ -1,3 +1,4 @@
+import { FlowName, flowNames } from "../../src/flows";
 import { UsageError, parseFlags } from "../lib/flags";
 
 export interface BenchOptions {
@@ -8,7 +9,7 @@ export interface BenchOptions {
   /** Runs per step; the table shows the median run (by throughput). */
   readonly repeats: number;
   readonly json: string | undefined;
-  readonly flows: readonly ("order" | "onboarding")[];
+  readonly flows: readonly FlowName[];
   /** Flows counted one by one, at concurrency 4, for the per-flow operation counts. */
   readonly countedFlows: number;
   /** Seconds per side of the store-capacity and publisher measurements. */
@@ -38,14 +39,15 @@ export const parseBenchArgs = (argv: readonly string[]): BenchOptions => {
   // Bounded: at most 64 concurrent flows and 60 s per step, so a run cannot grow without limit.
   if (steps.some((s) => !Number.isInteger(s) || s < 1 || s > 64)) throw new UsageError("--steps must be integers from 1 to 64");
   const { only } = values;
-  if (only !== undefined && only !== "order" && only !== "onboarding") throw new UsageError("--only is order or onboarding");
+  const isFlow = (name: string): name is FlowName => (flowNames as readonly string[]).includes(name);
+  if (only !== undefined && !isFlow(only)) throw new UsageError(`--only is one of ${flowNames.join(", ")}`);
   return {
     quick,
     durationS: number("duration", quick ? 3 : 10, 60),
     steps,
     repeats: Math.round(number("repeats", quick ? 1 : 3, 5)),
     json: values.json,
-    flows: only ? [only] : ["order", "onboarding"],
+    flows: only ? [only] : flowNames,
     countedFlows: quick ? 8 : 20,
     microS: quick ? 2 : 5,
   };

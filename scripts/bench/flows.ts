@@ -3,8 +3,7 @@ import { apiReplies, parseReply } from "../../dev/apiReplies";
 import type { LocalStack } from "../../dev/stack";
 import { requestText } from "./loadClient";
 import type { StoreObserver } from "./storeObserver";
-
-export type FlowName = "order" | "onboarding";
+import type { FlowName } from "../../src/flows";
 
 /**
  * Starts flows over the public HTTP API and resolves when the store writes the flow's user-visible end state (the
@@ -151,11 +150,6 @@ export const onboardingFlow = (stack: LocalStack, observer: StoreObserver, onSta
   };
 };
 
-/** A top-up driver: the same contract as a FlowDriver, for the flow the bench's own FlowName does not list. */
-export interface TopUpDriver extends Omit<FlowDriver, "name"> {
-  readonly name: "topUp";
-}
-
 /**
  * Wallets to top up: `count` users signed up through the onboarding flow (a user's wallet id is their user id, opened
  * by the ledger when the user signs up), then a wait until Event Grid has delivered everything, so every wallet exists.
@@ -178,7 +172,7 @@ export const seedWallets = async (stack: LocalStack, observer: StoreObserver, co
  * Tops up `wallets[worker % wallets.length]` with a bank that pays, and resolves when the notifications service writes
  * the user's notification of it (the flow's outcome, `Notifications.UserNotified.v1`).
  */
-export const topUpFlow = (stack: LocalStack, observer: StoreObserver, wallets: readonly string[], onStarted?: (ids: FlowIds) => void): TopUpDriver => {
+export const topUpFlow = (stack: LocalStack, observer: StoreObserver, wallets: readonly string[], onStarted?: (ids: FlowIds) => void): FlowDriver => {
   if (wallets.length === 0) throw new Error("topUpFlow needs at least one wallet (seedWallets)");
   const done = completions(observer, "notifications", '"kind":"notification"', (doc) =>
     doc["kind"] === "notification" && typeof doc["topUpId"] === "string" ? doc["topUpId"] : undefined,

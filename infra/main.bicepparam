@@ -22,6 +22,7 @@ param email = {
   provider: 'acs'
   endpoint: readEnvironmentVariable('ACS_EMAIL_ENDPOINT')
   senderAddress: readEnvironmentVariable('EMAIL_SENDER_ADDRESS')
+  resourceId: readEnvironmentVariable('ACS_RESOURCE_ID')
 }
 
 param apiClientId = readEnvironmentVariable('API_CLIENT_ID')

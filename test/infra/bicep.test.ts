@@ -71,6 +71,7 @@ let missingRequired: string;
 let overQuota: string;
 let bicepparamBuilt: { status: number | null; output: string };
 let bicepparamWithoutCrmKey: { status: number | null; output: string };
+let bicepparamWithSecretReference: { status: number | null; output: string };
 
 const listBicepFiles = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -165,6 +166,8 @@ beforeAll(() => {
   bicepparamBuilt = buildParams(bicepparamEnv);
   const { CRM_API_KEY: _key, ...withoutCrmKey } = bicepparamEnv;
   bicepparamWithoutCrmKey = buildParams(withoutCrmKey);
+  // What `azd env set-secret CRM_API_KEY` leaves in azd's environment.
+  bicepparamWithSecretReference = buildParams({ ...bicepparamEnv, CRM_API_KEY: "akvs://00000000-0000-0000-0000-0000000000aa/kv-ops/crm-api-key" });
   subs = snapshotTemplate(cli, subsJson, { environmentName: "infra-test" }, scope);
   names = deployedNames(main, abbrs.eventGridTopics ?? "", topicNames);
 
@@ -225,6 +228,12 @@ describe("the generated manifest in the compiled templates", () => {
   it("main.bicepparam fails to build without a required setting, naming its variable", () => {
     expect(bicepparamWithoutCrmKey.status).not.toBe(0);
     expect(bicepparamWithoutCrmKey.output).toMatch(/Environment variable "CRM_API_KEY" does not exist/);
+  });
+
+  it("main.bicepparam refuses an azd secret reference (azd does not resolve them for .bicepparam), naming the variable", () => {
+    expect(bicepparamWithSecretReference.status).not.toBe(0);
+    expect(bicepparamWithSecretReference.output).toMatch(/CRM_API_KEY is an azd secret reference \(akvs:\/\/, from azd env set-secret\)/);
+    expect(bicepparamWithSecretReference.output).not.toMatch(/"parametersJson"/);
   });
 
   it("a deployment without a required outside-system or auth parameter fails validation, naming each", () => {

@@ -10,6 +10,9 @@ import { join, relative } from "node:path";
 import { buildInfraTopology, findRepoRoot } from "../../scripts/gen-infra";
 import { listSubscriptions, serviceNames, services, topicsPublishedBy } from "../../src/topology";
 import { topicNames } from "../../src/events/catalog";
+import { flowNames } from "../../src/flows";
+import { flowSummaryQuery } from "../../src/services/journal/flowIndex";
+import { Deadlines, flowStatuses } from "../../src/services/journal/flowStatus";
 import {
   BicepCli,
   Diagnostic,
@@ -467,6 +470,23 @@ describe("what main.bicep deploys", () => {
       expect(at(c, "properties.resource.partitionKey.paths")).toEqual(["/pk"]);
       const journal = c.name.endsWith(`/${services.journal.container}`);
       expect(at(c, "properties.resource.defaultTtl")).toBe(journal ? 30 * 24 * 60 * 60 : -1);
+    }
+  });
+
+  it("serves every flow listing query (GET /api/flows) from a composite index of the journal container", () => {
+    const journal = ofType(main, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers").find((c) => c.name.endsWith(`/${services.journal.container}`));
+    const indexes = (at(journal, "properties.resource.indexingPolicy.compositeIndexes") as { path: string; order: string }[][]).map((index) =>
+      index.map((p) => `c.${p.path.slice(1)} ${p.order === "ascending" ? "ASC" : "DESC"}`).join(", "),
+    );
+    const deadlines = Object.fromEntries(flowNames.map((f) => [f, 60_000])) as Deadlines;
+    const now = new Date("2026-01-01T00:00:00Z");
+    const variants = [undefined, ...flowNames].flatMap((flow) => [undefined, ...flowStatuses].map((status) => ({ flow, status, limit: 50, now })));
+    for (const variant of variants) {
+      const { query } = flowSummaryQuery(variant, deadlines);
+      const orderBy = /ORDER BY (.+)$/.exec(query)?.[1] ?? "";
+      expect({ variant: `${variant.flow ?? "*"}/${variant.status ?? "*"}`, orderBy, indexed: indexes.includes(orderBy) }).toMatchObject({ indexed: true });
+      // Equality filters lead: every ORDER BY property before the sort key is filtered with = in the query.
+      for (const key of orderBy.split(", ").slice(0, -1).map((k) => k.split(" ")[0])) expect(query).toMatch(new RegExp(`${key!.replace(".", "\\.")} = `));
     }
   });
 

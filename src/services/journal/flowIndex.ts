@@ -22,10 +22,12 @@ export interface FlowIndex {
  * flow's start time against its deadline, so no background job has to flip a stored status.
  *
  * At 1M flows: the query is cross-partition (each flow is its own logical partition) but Cosmos DB serves
- * `TOP n … ORDER BY c.lastEventAt DESC` from the index in each physical partition and merges n rows per physical
- * partition — the cost grows with the number of physical partitions (tens of GB each), not with the number of flows
- * or events. infra/main.bicep gives the journal container composite indexes (kind ASC, lastEventAt DESC) and (kind
- * ASC, flow ASC, lastEventAt DESC) for it; entries and summaries expire with JOURNAL_TTL_DAYS, which bounds the total.
+ * `TOP n … ORDER BY …` from the index in each physical partition and merges n rows per physical partition — the cost
+ * grows with the number of physical partitions (tens of GB each), not with the number of flows or events.
+ * infra/main.bicep gives the journal container composite indexes (kind ASC, lastEventAt DESC) and (kind ASC, flow ASC,
+ * lastEventAt DESC). Cosmos DB uses a composite index for a filtered ORDER BY only when the equality-filtered
+ * properties lead the ORDER BY, so they are named there too (a constant, they change no order); entries and summaries
+ * expire with JOURNAL_TTL_DAYS, which bounds the total.
  */
 export const flowSummaryQuery = (query: FlowListQuery, deadlines: Deadlines): SqlQuerySpec => {
   const parameters: SqlParameter[] = [{ name: "@limit", value: query.limit }];
@@ -60,7 +62,8 @@ export const flowSummaryQuery = (query: FlowListQuery, deadlines: Deadlines): Sq
       throw new Error(`Unknown status ${String(never)}`);
     }
   }
-  return { query: `SELECT TOP @limit * FROM c WHERE ${conditions.join(" AND ")} ORDER BY c.lastEventAt DESC`, parameters };
+  const orderBy = query.flow ? "c.kind ASC, c.flow ASC, c.lastEventAt DESC" : "c.kind ASC, c.lastEventAt DESC";
+  return { query: `SELECT TOP @limit * FROM c WHERE ${conditions.join(" AND ")} ORDER BY ${orderBy}`, parameters };
 };
 
 export const createCosmosFlowIndex = (container: () => Container, deadlines: Deadlines): FlowIndex => ({

@@ -391,6 +391,30 @@ describe("what main.bicep deploys", () => {
     }
   });
 
+  it("excludes Event Grid's webhook from authentication, and no function route, however excludedPaths is matched", () => {
+    // App Service authentication runs inside the Functions host on Flex/Linux Consumption (azure-functions-host:
+    // JobHostEasyAuthMiddleware wraps Microsoft.Azure.AppService.Middleware, whose path matching is not public), so the
+    // exclusion is checked under each reading: exact or prefix, case-sensitive or not.
+    const matchers = {
+      exact: (excluded: string, path: string) => path === excluded,
+      exactIgnoringCase: (excluded: string, path: string) => path.toLowerCase() === excluded.toLowerCase(),
+      prefix: (excluded: string, path: string) => path === excluded || path.startsWith(`${excluded}/`),
+      prefixIgnoringCase: (excluded: string, path: string) => path.toLowerCase() === excluded.toLowerCase() || path.toLowerCase().startsWith(`${excluded.toLowerCase()}/`),
+    };
+    // Both spellings Event Grid and the docs use: the extension's own URL (/runtime/webhooks/EventGrid) and the
+    // Functions docs' (/runtime/webhooks/eventgrid); an AzureFunction endpoint resolves the URL itself.
+    const webhook = ["/runtime/webhooks/EventGrid", "/runtime/webhooks/eventgrid"];
+    const routes = serviceNames.flatMap((s) => services[s].http.map((r) => `/api/${r.route.replace(/\{[^}]+\}/g, "x")}`));
+    expect(routes.length).toBeGreaterThan(5);
+    for (const c of ofType(main, "Microsoft.Web/sites/config").filter((x) => x.name.endsWith("/authsettingsV2"))) {
+      const excluded = at(c, "properties.globalValidation.excludedPaths") as string[];
+      for (const [name, matches] of Object.entries(matchers)) {
+        expect({ name, webhookCovered: webhook.every((w) => excluded.some((e) => matches(e, w))) }).toEqual({ name, webhookCovered: true });
+        expect({ name, exemptRoutes: routes.filter((r) => excluded.some((e) => matches(e, r))) }).toEqual({ name, exemptRoutes: [] });
+      }
+    }
+  });
+
   it("fits every app at its maximum scale into the default regional Flex Consumption quota, and refuses a deployment that does not", () => {
     const sites = ofType(main, "Microsoft.Web/sites");
     const memory = sites.map((site) => Number(at(site, "properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount")) * Number(at(site, "properties.functionAppConfig.scaleAndConcurrency.instanceMemoryMB")));

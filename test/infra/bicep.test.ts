@@ -11,7 +11,7 @@ import { buildInfraTopology, findRepoRoot } from "../../scripts/gen-infra";
 import { listSubscriptions, serviceNames, services, topicsPublishedBy } from "../../src/topology";
 import { topicNames } from "../../src/events/catalog";
 import { flowNames } from "../../src/flows";
-import { flowSummaryQuery } from "../../src/services/journal/flowIndex";
+import { JOURNAL_COMPOSITE_INDEXES, flowSummaryQuery } from "../../src/services/journal/flowIndex";
 import { Deadlines, flowStatuses } from "../../src/services/journal/flowStatus";
 import {
   BicepCli,
@@ -502,6 +502,7 @@ describe("what main.bicep deploys", () => {
     const indexes = (at(journal, "properties.resource.indexingPolicy.compositeIndexes") as { path: string; order: string }[][]).map((index) =>
       index.map((p) => `c.${p.path.slice(1)} ${p.order === "ascending" ? "ASC" : "DESC"}`).join(", "),
     );
+    expect(at(journal, "properties.resource.indexingPolicy.compositeIndexes")).toEqual(JOURNAL_COMPOSITE_INDEXES);
     const deadlines = Object.fromEntries(flowNames.map((f) => [f, 60_000])) as Deadlines;
     const now = new Date("2026-01-01T00:00:00Z");
     const variants = [undefined, ...flowNames].flatMap((flow) => [undefined, ...flowStatuses].map((status) => ({ flow, status, limit: 50, now })));

@@ -12,6 +12,22 @@ export interface FlowListQuery {
   readonly now: Date;
 }
 
+/**
+ * The journal container's composite indexes (infra/main.bicep declares the same; test/infra checks both against the
+ * queries below). A container that lacks them refuses the queries' ORDER BY, in Azure and in the local Cosmos server.
+ */
+export const JOURNAL_COMPOSITE_INDEXES = [
+  [
+    { path: "/kind", order: "ascending" },
+    { path: "/lastEventAt", order: "descending" },
+  ],
+  [
+    { path: "/kind", order: "ascending" },
+    { path: "/flow", order: "ascending" },
+    { path: "/lastEventAt", order: "descending" },
+  ],
+] as const;
+
 /** Lists flow summaries, newest activity first. */
 export interface FlowIndex {
   listFlowSummaries(query: FlowListQuery, options?: ReadOptions): Promise<FlowSummaryDocument[]>;
@@ -29,7 +45,7 @@ export interface FlowIndex {
  * properties lead the ORDER BY, so they are named there too (a constant, they change no order); entries and summaries
  * expire with JOURNAL_TTL_DAYS, which bounds the total.
  */
-export const flowSummaryQuery = (query: FlowListQuery, deadlines: Deadlines): SqlQuerySpec => {
+export const flowSummaryQuery = (query: FlowListQuery, deadlines: Deadlines, index: "composite" | "none" = "composite"): SqlQuerySpec => {
   const parameters: SqlParameter[] = [{ name: "@limit", value: query.limit }];
   const conditions = ["c.kind = 'flowSummary'", "NOT IS_NULL(c.flow)"];
   if (query.flow) {
@@ -62,15 +78,31 @@ export const flowSummaryQuery = (query: FlowListQuery, deadlines: Deadlines): Sq
       throw new Error(`Unknown status ${String(never)}`);
     }
   }
-  const orderBy = query.flow ? "c.kind ASC, c.flow ASC, c.lastEventAt DESC" : "c.kind ASC, c.lastEventAt DESC";
+  const orderBy = index === "none" ? "c.lastEventAt DESC" : query.flow ? "c.kind ASC, c.flow ASC, c.lastEventAt DESC" : "c.kind ASC, c.lastEventAt DESC";
   return { query: `SELECT TOP @limit * FROM c WHERE ${conditions.join(" AND ")} ORDER BY ${orderBy}`, parameters };
 };
 
-export const createCosmosFlowIndex = (container: () => Container, deadlines: Deadlines): FlowIndex => ({
-  async listFlowSummaries(query, options) {
-    const { resources } = await container()
-      .items.query<StoredDocument>(flowSummaryQuery(query, deadlines), { abortSignal: options?.abortSignal })
-      .fetchAll();
-    return resources.map((summary) => parseDocument(flowSummaryDocumentSchema, summary));
-  },
-});
+/** Cosmos DB's (and the local server's) answer to an ORDER BY no composite index of the container serves. */
+const isMissingCompositeIndex = (error: unknown): boolean => error instanceof Error && /corresponding composite index/i.test(error.message);
+
+export const createCosmosFlowIndex = (container: () => Container, deadlines: Deadlines, warn: (line: string) => void = console.warn): FlowIndex => {
+  let index: "composite" | "none" = "composite";
+  const run = async (spec: SqlQuerySpec, options: ReadOptions | undefined) =>
+    (await container().items.query<StoredDocument>(spec, { abortSignal: options?.abortSignal }).fetchAll()).resources;
+  return {
+    async listFlowSummaries(query, options) {
+      let resources: StoredDocument[];
+      try {
+        resources = await run(flowSummaryQuery(query, deadlines, index), options);
+      } catch (error) {
+        if (index === "none" || !isMissingCompositeIndex(error)) throw error;
+        // A container created without JOURNAL_COMPOSITE_INDEXES (a local stack that does not declare them yet): the
+        // listing still works, ordered by lastEventAt alone, at a higher RU cost in Azure; said once per host.
+        index = "none";
+        warn("journal: the container has no composite index for the flow listing (JOURNAL_COMPOSITE_INDEXES); listing without it");
+        resources = await run(flowSummaryQuery(query, deadlines, index), options);
+      }
+      return resources.map((summary) => parseDocument(flowSummaryDocumentSchema, summary));
+    },
+  };
+};

@@ -4,7 +4,9 @@ metadata description = 'Event Grid topics fan CloudEvents out to one Flex Consum
 targetScope = 'resourceGroup'
 
 import {
+  appIdentityName
   applicationInsightsName
+  appStorageAccountName
   cosmosAccountName
   deadLetterContainerName
   deploymentContainerName
@@ -90,18 +92,32 @@ param keyVaultSoftDeleteRetentionInDays int = 90
 ])
 param nodeVersion string = '22'
 
-@description('Optional. Upper bound of instances per Function App (Flex Consumption accepts 40 to 1000).')
+@description('Optional. Upper bound of instances per Function App (Flex Consumption accepts 40 to 1000). All apps at this bound must fit `regionalFlexQuotaMB`.')
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Optional. Memory per Function App instance in MB.')
+@description('Optional. Memory per Function App instance in MB (512 MB = 0.25 core, 2048 MB = 1 core, 4096 MB = 2 cores).')
 @allowed([
   512
   2048
   4096
 ])
-param instanceMemoryMB int = 2048
+param instanceMemoryMB int = 512
+
+@description('Optional. Flex Consumption memory quota of the subscription in this region, in MB: 512,000 (250 cores) unless a quota increase was granted. The deployment fails when every app at `maximumInstanceCount` would exceed it, since the platform would throttle scale-out instead.')
+@minValue(1)
+param regionalFlexQuotaMB int = 512000
+
+@description('Optional. Traces per second each app\'s Azure Monitor exporter keeps (rate-limited sampling); 0 keeps every trace.')
+@minValue(0)
+@maxValue(1000)
+param telemetryTracesPerSecond int = 5
+
+@description('Optional. Days a dead letter is kept before a lifecycle rule deletes it (it may hold payment and bank tokens; see infra/README.md).')
+@minValue(1)
+@maxValue(365)
+param deadLetterRetentionInDays int = 14
 
 @description('Optional. Tags added to every resource.')
 param tags resourceTags = {}
@@ -120,6 +136,10 @@ type acsEmail = {
   @description('Required. Verified MailFrom address of a connected email domain (EMAIL_SENDER_ADDRESS).')
   @minLength(3)
   senderAddress: string
+
+  @description('Required. Resource ID of the Communication Services resource (any resource group of this subscription): the email-sending apps get a role on it.')
+  @minLength(60)
+  resourceId: string
 }
 
 @description('An HTTP mailbox that captures what would be sent; for test environments.')
@@ -145,13 +165,26 @@ var emailAppSettings = email.provider == 'acs'
   ? { EMAIL_PROVIDER: 'acs', ACS_EMAIL__endpoint: email.endpoint, EMAIL_SENDER_ADDRESS: email.senderAddress }
   : { EMAIL_PROVIDER: 'http', MAILBOX_URL: email.mailboxUrl }
 
+// Services that send email through the shared email port (src/platform/email): each validates the email settings at
+// start and needs the Communication Services role. test/package loads every service with exactly these settings.
+var emailSenders = [
+  'email'
+  'notifications'
+]
+
 // App settings of the outside systems, by service: URLs as values, secrets as Key Vault references (below).
-var outsideSystemSettings = {
-  payments: { PAYMENT_GATEWAY_URL: paymentGatewayUrl }
-  banking: { BANK_API_URL: bankApiUrl }
-  crm: { CRM_API_URL: crmApiUrl }
-  email: emailAppSettings
-}
+var outsideSystemSettings = union(
+  {
+    payments: { PAYMENT_GATEWAY_URL: paymentGatewayUrl }
+    banking: { BANK_API_URL: bankApiUrl }
+    crm: { CRM_API_URL: crmApiUrl }
+  },
+  toObject(emailSenders, s => s, _ => emailAppSettings)
+)
+
+var acsResourceId = email.provider == 'acs' ? email.resourceId : '/subscriptions/none/resourceGroups/none/providers/x/x/none'
+
+var flexMemoryAtFullScaleMB = length(topology.services) * maximumInstanceCount * instanceMemoryMB
 
 // The journal's flow view reads every service's poison records and Event Grid's dead-letter blobs with its identity
 // (rbac.bicep grants it the read roles). By name, not output: what-if can predict the settings.
@@ -181,15 +214,31 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+// Dead letters only: topics write, the journal reads (rbac.bicep), a lifecycle rule deletes them. No app has a role on it.
 module storage 'modules/storage.bicep' = {
   name: 'storage-${token}'
   params: {
     name: storageAccountName(token)
-    containerNames: concat([deadLetterContainerName], map(topology.services, s => deploymentContainerName(s.name)))
+    containerNames: [deadLetterContainerName]
+    deleteBlobsAfterDays: deadLetterRetentionInDays
+    expiringContainerNames: [deadLetterContainerName]
     location: location
     tags: allTags
   }
 }
+
+// One account per app: no app can overwrite another's package, read its host keys or break its leases.
+module appStorage 'modules/storage.bicep' = [
+  for service in topology.services: {
+    name: 'storage-${service.name}-${token}'
+    params: {
+      name: appStorageAccountName(service.name, token)
+      containerNames: [deploymentContainerName(service.name)]
+      location: location
+      tags: union(allTags, { 'choreography-service': service.name })
+    }
+  }
+]
 
 module keyVault 'modules/key-vault.bicep' = {
   name: 'key-vault-${token}'
@@ -252,16 +301,39 @@ module topics 'modules/event-grid-topics.bicep' = {
 
 var topicEndpoints = toObject(topics.outputs.topics, t => t.topic, t => t.endpoint)
 
+// Created and granted before the sites: Key Vault references, the package and host storage work on the first start.
+module identities 'modules/app-identity.bicep' = [
+  for (service, i) in topology.services: {
+    name: 'identity-${service.name}-${token}'
+    params: {
+      name: appIdentityName(service.name, token)
+      serviceName: service.name
+      storageAccountName: appStorageAccountName(service.name, token)
+      keyVaultName: keyVaultName(token)
+      secretNames: map(items(secretSettings[?service.name] ?? {}), setting => setting.value)
+      location: location
+      tags: allTags
+    }
+    dependsOn: [
+      appStorage
+      keyVault
+    ]
+  }
+]
+
 module apps 'modules/function-app.bicep' = [
-  for service in topology.services: {
+  for (service, i) in topology.services: {
     name: 'function-app-${service.name}-${token}'
     params: {
       name: functionAppName(service.name, token)
       planName: planName(service.name, token)
       serviceName: service.name
       // Names, not outputs: what-if can then predict the app (dependsOn keeps the order).
-      storageAccountName: storageAccountName(token)
+      storageAccountName: appStorageAccountName(service.name, token)
       deploymentContainerName: deploymentContainerName(service.name)
+      // Outputs, not names: the site waits for the identity's role assignments.
+      identityResourceId: identities[i].outputs.resourceId
+      identityClientId: identities[i].outputs.clientId
       applicationInsightsName: applicationInsightsName(token)
       cosmosEndpoint: cosmos.outputs.endpoint
       cosmosDatabaseName: cosmos.outputs.databaseName
@@ -273,13 +345,16 @@ module apps 'modules/function-app.bicep' = [
       apiClientId: apiClientId
       apiAudiences: apiAudiences
       nodeVersion: nodeVersion
-      maximumInstanceCount: maximumInstanceCount
+      maximumInstanceCount: flexMemoryAtFullScaleMB <= regionalFlexQuotaMB
+        ? maximumInstanceCount
+        : fail('${length(topology.services)} apps × ${maximumInstanceCount} instances × ${instanceMemoryMB} MB = ${flexMemoryAtFullScaleMB} MB exceeds the regional Flex Consumption quota of ${regionalFlexQuotaMB} MB (regionalFlexQuotaMB): lower maximumInstanceCount or instanceMemoryMB, or raise the quota')
       instanceMemoryMB: instanceMemoryMB
+      telemetryTracesPerSecond: telemetryTracesPerSecond
       location: location
       tags: allTags
     }
     dependsOn: [
-      storage
+      appStorage
       monitoring
       keyVault
     ]
@@ -295,7 +370,6 @@ module rbac 'modules/rbac.bicep' = {
         principalId: apps[i].outputs.principalId
         container: service.container
         publishesTo: service.publishesTo
-        secretNames: map(items(secretSettings[?service.name] ?? {}), setting => setting.value)
       }
     ]
     topics: map(topology.topics, topic => { topic: topic, resourceName: topicName(topic, token) })
@@ -305,13 +379,23 @@ module rbac 'modules/rbac.bicep' = {
     cosmosAccountName: cosmosAccountName(token)
     cosmosDatabaseName: cosmosDatabaseName
     applicationInsightsName: applicationInsightsName(token)
-    keyVaultName: keyVaultName(token)
   }
   dependsOn: [
     storage
     monitoring
     keyVault
   ]
+}
+
+// The Communication Services resource may live in another resource group of the subscription: the role is assigned there.
+module emailSenderRoles 'modules/communication-role.bicep' = if (email.provider == 'acs') {
+  name: 'email-senders-${token}'
+  scope: resourceGroup(split(acsResourceId, '/')[2], split(acsResourceId, '/')[4])
+  params: {
+    communicationServiceName: last(split(acsResourceId, '/'))
+    apps: [for (service, i) in topology.services: { service: service.name, principalId: apps[i].outputs.principalId }]
+    senderServices: emailSenders
+  }
 }
 
 // Outputs become azd environment values; the deploy scripts read them too.
@@ -336,7 +420,7 @@ output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 @description('Cosmos DB database name.')
 output COSMOS_DATABASE_NAME string = cosmos.outputs.databaseName
 
-@description('Storage account holding host storage, deployment packages and dead letters.')
+@description('Storage account holding the dead letters (each app has its own account for host storage and its package).')
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 
 @description('Blob container Event Grid dead-letters into.')
@@ -352,4 +436,7 @@ output VAULT_NAME string = keyVaultName(token)
 output API_CLIENT_ID string = apiClientId
 
 @description('Number of role assignments made; a deploy script can compare it with what it expects.')
-output ROLE_ASSIGNMENT_COUNT int = rbac.outputs.roleAssignmentCount
+output ROLE_ASSIGNMENT_COUNT int = rbac.outputs.roleAssignmentCount + 3 * length(topology.services) + length(flatten(map(
+  items(secretSettings),
+  service => items(service.value)
+))) + (email.provider == 'acs' ? length(emailSenders) : 0)

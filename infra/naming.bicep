@@ -35,8 +35,19 @@ func topicName(topic string, token string) string => '${abbrs.eventGridTopics}${
 func cosmosAccountName(token string) string => '${abbrs.documentDBDatabaseAccounts}${token}'
 
 @export()
-@description('Storage account: Functions host storage, deployment packages and dead letters.')
+@description('Storage account of the dead letters only: every topic writes there, only the journal (and operators) read.')
 func storageAccountName(token string) string => '${abbrs.storageStorageAccounts}${token}'
+
+// One account per app: host storage (leases, host keys in azure-webjobs-secrets) and the deployment package are
+// readable and writable by that app alone. 'st' + 13 characters of uniqueString fits the 24-character limit.
+@export()
+@description('Storage account of one app: its Functions host storage and its deployment package.')
+func appStorageAccountName(service string, token string) string =>
+  '${abbrs.storageStorageAccounts}${uniqueString(token, service)}'
+
+@export()
+@description('User-assigned identity of one app: created and granted its Key Vault secrets and its storage before the app exists.')
+func appIdentityName(service string, token string) string => '${abbrs.managedIdentityUserAssignedIdentities}${service}-${token}'
 
 @export()
 @description('Log Analytics workspace.')

@@ -12,8 +12,14 @@ param planName string
 @description('Required. The service this app hosts; becomes the SERVICES app setting and the azd-service-name tag.')
 param serviceName string
 
-@description('Required. Name of the storage account used as host storage (AzureWebJobsStorage) and for deployment packages.')
+@description('Required. Name of the app\'s own storage account: host storage (AzureWebJobsStorage) and its deployment package.')
 param storageAccountName string
+
+@description('Required. Resource ID of the app\'s user-assigned identity, already granted its storage and Key Vault secrets (app-identity.bicep): used for Key Vault references, the deployment package and host storage.')
+param identityResourceId string
+
+@description('Required. Client ID of that identity (AzureWebJobsStorage__clientId).')
+param identityClientId string
 
 @description('Required. Blob container in that account holding this app\'s deployment package.')
 param deploymentContainerName string
@@ -36,7 +42,7 @@ param topicEndpoints { *: string }
 @description('Optional. Service-specific settings (external URLs, feature switches) merged into the app settings. Never credentials: a name ending in `__key` is dropped.')
 param extraSettings { *: string } = {}
 
-@description('Optional. Settings whose value is a secret in the Key Vault, by setting name: the secret\'s name. The app resolves each through a Key Vault reference with its system identity, which needs Key Vault Secrets User on the secret.')
+@description('Optional. Settings whose value is a secret in the Key Vault, by setting name: the secret\'s name. The app resolves each through a Key Vault reference with its user-assigned identity, which needs Key Vault Secrets User on the secret before the site exists.')
 param keyVaultReferenceSettings { *: string } = {}
 
 @description('Optional. Key Vault holding the secrets of `keyVaultReferenceSettings`; required when `keyVaultReferenceSettings` is not empty.')
@@ -47,6 +53,10 @@ param apiClientId string
 
 @description('Optional. Token audiences accepted besides `api://<apiClientId>` and `apiClientId`.')
 param apiAudiences string[] = []
+
+@description('Optional. Traces per second the Azure Monitor exporter keeps (rate-limited sampling, APPLICATIONINSIGHTS_TRACES_PER_SECOND); 0 keeps every trace.')
+@minValue(0)
+param telemetryTracesPerSecond int = 5
 
 @description('Optional. Location for all resources.')
 param location string = resourceGroup().location
@@ -111,10 +121,15 @@ var appSettings = union(externalSettings, keyVaultReferences, topicSettings, {
   COSMOS__accountEndpoint: cosmosEndpoint
   COSMOS_DATABASE_NAME: cosmosDatabaseName
   AzureWebJobsStorage__accountName: storage.name
+  // The user-assigned identity, granted before the site exists: the host can start on its storage at once.
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
   // Allowed exception to "no connection strings": Application Insights has local auth disabled, so the
   // instrumentation key in it authorizes nothing; telemetry is accepted only with the app's Entra ID token.
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+  // host.json's samplingSettings are ignored in OpenTelemetry mode; the worker's exporter samples instead (telemetry.ts).
+  APPLICATIONINSIGHTS_TRACES_PER_SECOND: string(telemetryTracesPerSecond)
   // With authentication in front (below), the code checks app roles (the flows endpoint needs Flows.Read).
   APP_ROLES_ENFORCED: 'true'
 })
@@ -139,10 +154,16 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
   tags: union(tags, { 'azd-service-name': serviceName })
   kind: 'functionapp,linux'
   identity: {
-    type: 'SystemAssigned'
+    type: 'SystemAssigned, UserAssigned'
+    userAssignedIdentities: {
+      '${identityResourceId}': {}
+    }
   }
   properties: {
     serverFarmId: plan.id
+    // Key Vault references resolve with the identity granted before this site existed, not the system identity
+    // (granted only afterwards, in rbac.bicep): no reference is ever read before its role exists.
+    keyVaultReferenceIdentity: identityResourceId
     httpsOnly: true
     clientCertEnabled: false
     // Event Grid delivers over the public endpoint; the webhook is protected by the system key Event Grid holds.
@@ -159,7 +180,8 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
           type: 'blobContainer'
           value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
           authentication: {
-            type: 'SystemAssignedIdentity'
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityResourceId
           }
         }
       }

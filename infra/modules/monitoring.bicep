@@ -72,7 +72,7 @@ resource stalledFlowsAlert 'Microsoft.Insights/scheduledQueryRules@2026-03-01' =
   kind: 'LogAlert'
   properties: {
     displayName: 'Stalled business flows'
-    description: 'A flow passed its deadline without an outcome event: open the journal dashboard (/api/dashboard) to see what it waits for.'
+    description: 'A flow passed its deadline without an outcome event: open https://<journal app>/api/dashboard in a browser (it signs you in; needs the Flows.Read app role) to see what it waits for.'
     severity: 2
     enabled: true
     evaluationFrequency: 'PT5M'

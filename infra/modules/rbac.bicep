@@ -1,5 +1,5 @@
 metadata name = 'Role assignments'
-metadata description = 'Least-privilege data-plane roles: each app on its own Cosmos container, EventGrid Data Sender on the topics it publishes to only, host storage (blobs, queues, tables), telemetry, Key Vault Secrets User on its own secrets; each topic on the dead-letter container; the flow view (journal) reads every container\'s poison records and the dead letters.'
+metadata description = 'Least-privilege data-plane roles of the apps\' system identities (granted after the sites exist): each app on its own Cosmos container, EventGrid Data Sender on the topics it publishes to only, telemetry; each topic on the dead-letter container; the flow view (journal) reads every container\'s poison records and the dead letters. Host storage and Key Vault secrets belong to each app\'s user-assigned identity (app-identity.bicep).'
 
 @description('Required. One entry per Function App.')
 param apps appAccess[]
@@ -10,7 +10,7 @@ param topics topicRef[]
 @description('Required. One entry per Event Grid topic: its system-assigned identity, which writes dead letters.')
 param topicIdentities topicIdentity[]
 
-@description('Required. Name of the storage account holding host storage, deployment packages and dead letters.')
+@description('Required. Name of the storage account holding the dead letters.')
 param storageAccountName string
 
 @description('Required. Name of the dead-letter blob container.')
@@ -28,8 +28,6 @@ param cosmosDatabaseName string
 @description('Required. Name of the Application Insights component.')
 param applicationInsightsName string
 
-@description('Required. Name of the Key Vault holding the outside systems\' secrets.')
-param keyVaultName string
 
 type appAccess = {
   @description('Required. Service name.')
@@ -43,9 +41,6 @@ type appAccess = {
 
   @description('Required. Topic names (keys of `topics`) the service publishes to.')
   publishesTo: string[]
-
-  @description('Optional. Key Vault secrets the service reads through Key Vault references.')
-  secretNames: string[]?
 }
 
 type topicRef = {
@@ -67,11 +62,7 @@ type topicIdentity = {
 // Built-in role definition IDs (the same in every tenant).
 var roles = {
   eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
-  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
   cosmosDataReader: '00000000-0000-0000-0000-000000000001'
@@ -79,12 +70,6 @@ var roles = {
 }
 
 var topicKeys = map(topics, t => t.topic)
-
-// One (app, secret) pair per secret an app reads: Key Vault Secrets User on exactly those secrets.
-var secretReaders = flatten(map(
-  apps,
-  app => map(app.?secretNames ?? [], secret => { service: app.service, principalId: app.principalId, secretName: secret })
-))
 
 // One (app, topic) pair per topic an app publishes to: the sender role goes on exactly those topics.
 var senderGrants = flatten(map(
@@ -143,74 +128,6 @@ resource eventGridSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
       principalId: grant.principalId
       principalType: 'ServicePrincipal'
       description: '${grant.service} publishes to the ${grant.topic} topic'
-    }
-  }
-]
-
-// The Functions host keeps leases and timer state in blobs (AzureWebJobsStorage__accountName), and Flex Consumption
-// reads the deployment package with the same identity.
-resource hostStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for app in apps: {
-    name: guid(storage.id, app.principalId, roles.storageBlobDataOwner)
-    scope: storage
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
-      principalId: app.principalId
-      principalType: 'ServicePrincipal'
-      description: '${app.service} host storage and deployment package'
-    }
-  }
-]
-
-// The host's own bookkeeping with an identity-based AzureWebJobsStorage also uses queues and tables (as in the
-// official Flex Consumption samples), not only blobs.
-resource hostQueues 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for app in apps: {
-    name: guid(storage.id, app.principalId, roles.storageQueueDataContributor)
-    scope: storage
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
-      principalId: app.principalId
-      principalType: 'ServicePrincipal'
-      description: '${app.service} host storage (queues)'
-    }
-  }
-]
-
-resource hostTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for app in apps: {
-    name: guid(storage.id, app.principalId, roles.storageTableDataContributor)
-    scope: storage
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
-      principalId: app.principalId
-      principalType: 'ServicePrincipal'
-      description: '${app.service} host storage (tables)'
-    }
-  }
-]
-
-resource vault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
-  name: keyVaultName
-}
-
-resource secrets 'Microsoft.KeyVault/vaults/secrets@2025-05-01' existing = [
-  for reader in secretReaders: {
-    parent: vault
-    name: reader.secretName
-  }
-]
-
-// On the one secret, not the vault: the CRM app cannot read the payment gateway's key.
-resource secretReaderRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (reader, i) in secretReaders: {
-    name: guid(secrets[i].id, reader.principalId, roles.keyVaultSecretsUser)
-    scope: secrets[i]
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
-      principalId: reader.principalId
-      principalType: 'ServicePrincipal'
-      description: '${reader.service} reads the ${reader.secretName} secret'
     }
   }
 ]
@@ -294,4 +211,4 @@ output name string = deployment().name
 // No per-assignment resource ID outputs: Bicep 0.49 compiles `eventGridSender[i].id` in an output loop with the
 // scope of topics[i] instead of the grant's topic, which fails the deployment (caught by `bicep snapshot` in test/infra).
 @description('The number of role assignments this module makes.')
-output roleAssignmentCount int = length(senderGrants) + 5 * length(apps) + length(topicIdentities) + length(secretReaders) + length(flowViewers) + length(poisonReads)
+output roleAssignmentCount int = length(senderGrants) + 2 * length(apps) + length(topicIdentities) + length(flowViewers) + length(poisonReads)

@@ -28,6 +28,14 @@ param skuName string = 'Standard_LRS'
 @maxValue(365)
 param blobDeleteRetentionDays int = 7
 
+@description('Optional. Days after which a blob in `expiringContainerNames` is deleted by a lifecycle rule; 0 keeps blobs.')
+@minValue(0)
+@maxValue(3650)
+param deleteBlobsAfterDays int = 0
+
+@description('Optional. Containers whose blobs the lifecycle rule deletes after `deleteBlobsAfterDays`.')
+param expiringContainerNames string[] = []
+
 type resourceTags = { *: string }
 
 resource account 'Microsoft.Storage/storageAccounts@2026-06-01' = {
@@ -75,6 +83,42 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
     }
   }
 ]
+
+// Lifecycle management runs about once a day; a blob may outlive its limit by up to a day.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2026-06-01' = if (deleteBlobsAfterDays > 0 && !empty(expiringContainerNames)) {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'delete-after-${deleteBlobsAfterDays}-days'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+                'appendBlob'
+              ]
+              prefixMatch: map(expiringContainerNames, c => '${c}/')
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: deleteBlobsAfterDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+  dependsOn: [
+    containers
+  ]
+}
 
 @description('The name of the storage account.')
 output name string = account.name

@@ -6,7 +6,8 @@
 #   (or `azd env get-values > .env.smoke && set -a && . ./.env.smoke && set +a` first)
 #
 # The token is the signed-in Azure CLI user's, for api://<API_CLIENT_ID>: the API's app registration must list the Azure
-# CLI (04b07795-8ddb-461a-bbee-02f9e1bf7b46) as an authorized client application (infra/README.md, "Calling the API").
+# CLI (04b07795-8ddb-461a-bbee-02f9e1bf7b46) as an authorized client application, and the user needs the Orders.Write
+# and Inventory.Write app roles (infra/README.md, "Calling the API"). Calls without a token must get 401, or it fails.
 set -eu
 
 : "${AZURE_RESOURCE_GROUP:?set AZURE_RESOURCE_GROUP (azd env get-value AZURE_RESOURCE_GROUP)}"
@@ -40,7 +41,20 @@ call() { # method url [body]: prints the body, fails on a non-2xx status
     -H "Authorization: Bearer $token" -H "content-type: application/json" ${3:+--data "$3"}
 }
 
-echo "Without a token the API answers: $(curl --silent --output /dev/null --write-out '%{http_code}' "$orders/api/orders/none") (expected 401)"
+without_token() { # method url [body]: fails unless the API refuses the call without a token (401)
+  status=$(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 30 -X "$1" "$2" \
+    -H "content-type: application/json" ${3:+--data "$3"})
+  if [ "$status" != "401" ]; then
+    echo "$1 $2 answered $status without a token (expected 401): App Service authentication is not enforced" >&2
+    exit 1
+  fi
+  echo "$1 $2 without a token: 401"
+}
+
+# An API that serves anyone is a failed deployment, whatever the order does next: checked before anything is written.
+without_token GET "$orders/api/orders/none"
+without_token POST "$orders/api/orders" '{}'
+without_token PUT "$inventory/api/inventory/SMOKE-unauthenticated" '{"available": 1}'
 
 sku="SMOKE-$(date +%s)"
 call PUT "$inventory/api/inventory/$sku" '{"available": 1}' >/dev/null

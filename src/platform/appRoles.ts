@@ -10,6 +10,20 @@ import { AppError } from "./errors";
  */
 export const CLIENT_PRINCIPAL_HEADER = "x-ms-client-principal";
 
+/**
+ * The API's app roles (values of the app registration's `appRoles`, infra/README.md). Issuer and audience checks alone
+ * admit every principal of the tenant, so each write route and the flows endpoints require one of these.
+ */
+export const APP_ROLES = {
+  flowsRead: "Flows.Read",
+  ordersWrite: "Orders.Write",
+  inventoryWrite: "Inventory.Write",
+  usersWrite: "Users.Write",
+  walletsWrite: "Wallets.Write",
+} as const;
+
+export type AppRole = (typeof APP_ROLES)[keyof typeof APP_ROLES];
+
 const clientPrincipalSchema = z.object({
   auth_typ: z.string().optional(),
   role_typ: z.string().optional(),
@@ -35,7 +49,7 @@ export const appRolesOf = (principal: ClientPrincipal): string[] =>
 const isTrue = (value: string | undefined): boolean => value?.trim().toLowerCase() === "true";
 
 /** Throws 401 without an authenticated caller and 403 without `role`, when roles are enforced (Azure); else a no-op. */
-export const requireAppRole = (request: HttpRequest, role: string, env: NodeJS.ProcessEnv = process.env): void => {
+export const requireAppRole = (request: HttpRequest, role: AppRole, env: NodeJS.ProcessEnv = process.env): void => {
   if (!isTrue(env.APP_ROLES_ENFORCED)) return;
   // The platform sets WEBSITE_AUTH_ENABLED when authentication runs in front of the app; without it nothing strips a
   // client-sent x-ms-client-principal, so no header is trusted (fail closed).

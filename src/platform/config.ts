@@ -34,6 +34,13 @@ export class ConfigError extends Error {
  * `EVENTGRID_ORDERS__topicEndpointUri` (+ `EVENTGRID_ORDERS__key` for the local emulator only).
  */
 export const parseConfig = (env: NodeJS.ProcessEnv): AppConfig => {
+  const unresolved = unresolvedKeyVaultReferences(env);
+  if (unresolved.length > 0) {
+    throw new ConfigError(
+      `Key Vault reference not resolved for ${unresolved.join(", ")}: the app's identity (keyVaultReferenceIdentity) ` +
+        "cannot read the secret yet; restart the app once its Key Vault Secrets User role exists",
+    );
+  }
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
@@ -48,6 +55,16 @@ export const parseConfig = (env: NodeJS.ProcessEnv): AppConfig => {
   }
   return { ...parsed.data, topics };
 };
+
+/**
+ * App Service hands an app a Key Vault reference it could not resolve as its literal text, and retries only about
+ * once a day; a host that started with it would send `@Microsoft.KeyVault(...)` as an API key. Names the settings.
+ */
+export const unresolvedKeyVaultReferences = (env: NodeJS.ProcessEnv): string[] =>
+  Object.entries(env)
+    .filter(([, value]) => value?.trimStart().startsWith("@Microsoft.KeyVault(") === true)
+    .map(([name]) => name)
+    .sort();
 
 /** Reads a service-specific setting, failing fast with the setting's name when it is missing. */
 export const requireSetting = (env: NodeJS.ProcessEnv, name: string): string => {

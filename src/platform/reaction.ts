@@ -11,6 +11,7 @@ import { EventPublisher } from "./publisher";
 import { Act, Change, LoadSession, RecentWrites, SessionReader, openLoadSession } from "./loadSession";
 import { KeyedQueue } from "./partitionQueue";
 import { DocumentStore, StoredDocument } from "./store";
+import { redactPoisonEvent } from "./poisonRedaction";
 
 /** What a decision may read besides the event and the state: the clock and an id source, both injected. */
 export interface DecisionContext {
@@ -197,7 +198,7 @@ export const parkPoisonEvent = async (
   const rawId = (raw as { id?: unknown } | null)?.id;
   const id = `poison:${reaction}:${typeof rawId === "string" && rawId.length <= 200 ? rawId : deterministicId(JSON.stringify(raw) ?? "undefined")}`;
   await store.commit(POISON_PARTITION, [
-    { op: "upsert", document: { id, pk: POISON_PARTITION, kind: "poison", reaction, reason, event: raw ?? null, parkedAt: now.toISOString() } },
+    { op: "upsert", document: { id, pk: POISON_PARTITION, kind: "poison", reaction, reason, event: redactPoisonEvent(raw), parkedAt: now.toISOString() } },
   ]);
 };
 

@@ -1,6 +1,7 @@
-import type { PreInvocationContext, app as functionsApp } from "@azure/functions";
+import type { LogHookContext, LogLevel, PreInvocationContext, app as functionsApp } from "@azure/functions";
 import { DefaultAzureCredential } from "@azure/identity";
-import { ROOT_CONTEXT, context as otelContext, createTraceState, trace } from "@opentelemetry/api";
+import { ROOT_CONTEXT, context as otelContext, createTraceState, isSpanContextValid, trace } from "@opentelemetry/api";
+import { SeverityNumber, logs } from "@opentelemetry/api-logs";
 import { parseTraceparent } from "./tracing";
 
 /**
@@ -18,8 +19,47 @@ export const startTelemetry = (env: NodeJS.ProcessEnv): boolean => {
   // Loaded only when used: it is large, and must come before the SDK clients it instruments.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { useAzureMonitor } = require("@azure/monitor-opentelemetry") as typeof import("@azure/monitor-opentelemetry");
-  useAzureMonitor({ azureMonitorExporterOptions: { connectionString, credential: new DefaultAzureCredential() } });
+  // host.json's samplingSettings do not apply in OpenTelemetry mode: the exporter samples, by traces per second
+  // (APPLICATIONINSIGHTS_TRACES_PER_SECOND, set by function-app.bicep); 0 keeps every trace.
+  const tracesPerSecond = Number(env.APPLICATIONINSIGHTS_TRACES_PER_SECOND ?? "5");
+  const sampling = Number.isFinite(tracesPerSecond) && tracesPerSecond > 0 ? { tracesPerSecond } : { tracesPerSecond: 0, samplingRatio: 1 };
+  useAzureMonitor({ azureMonitorExporterOptions: { connectionString, credential: new DefaultAzureCredential() }, ...sampling });
   return true;
+};
+
+const severityOf: Readonly<Record<LogLevel, SeverityNumber | undefined>> = {
+  trace: SeverityNumber.TRACE,
+  debug: SeverityNumber.DEBUG,
+  information: SeverityNumber.INFO,
+  warning: SeverityNumber.WARN,
+  error: SeverityNumber.ERROR,
+  critical: SeverityNumber.FATAL,
+  none: undefined,
+};
+
+/**
+ * Log hook: sends each `context.log/warn/error` line of a function to the OpenTelemetry logs API (the Azure Monitor
+ * exporter in Azure), in the trace of the span it was written in, or else of the invocation. With
+ * WorkerOpenTelemetryEnabled the host no longer exports the worker's logs, so without this they are lost.
+ */
+export const forwardInvocationLog = (hook: LogHookContext): void => {
+  const severityNumber = severityOf[hook.level];
+  // System lines (the library's own) stay with the host; only what the app writes is forwarded.
+  if (severityNumber === undefined || hook.category !== "user") return;
+  const invocation = hook.invocationContext;
+  const active = trace.getSpanContext(otelContext.active());
+  let context = otelContext.active();
+  if (!active || !isSpanContextValid(active)) {
+    const parent = parseTraceparent(invocation?.traceContext?.traceParent);
+    context = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+  }
+  logs.getLogger("azure-choreography").emit({
+    body: hook.message,
+    severityNumber,
+    severityText: hook.level,
+    context,
+    attributes: invocation ? { "faas.name": invocation.functionName, "faas.invocation_id": invocation.invocationId } : {},
+  });
 };
 
 /**
@@ -39,11 +79,13 @@ export const continueInvocationTrace = (hook: PreInvocationContext): void => {
 
 /**
  * OpenTelemetry the way Functions documents it for Node v4 (host.json `telemetryMode: OpenTelemetry`): the worker
- * exports its own telemetry (WorkerOpenTelemetryEnabled, so the host does not send the worker's logs again) and each
- * invocation continues the host's trace. Nothing changes when telemetry is off (locally).
+ * exports its own telemetry (WorkerOpenTelemetryEnabled, so the host stops exporting the worker's logs), each
+ * invocation continues the host's trace, and every `context.log` line is forwarded as a log record (as Microsoft's
+ * @azure/functions-opentelemetry-instrumentation does with `app.hook.log`). Nothing changes when telemetry is off.
  */
 export const setupTelemetry = (app: Pick<typeof functionsApp, "setup" | "hook">, started: boolean): void => {
   if (!started) return;
   app.setup({ capabilities: { WorkerOpenTelemetryEnabled: true } });
   app.hook.preInvocation(continueInvocationTrace);
+  app.hook.log(forwardInvocationLog);
 };

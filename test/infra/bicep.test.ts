@@ -10,6 +10,9 @@ import { join, relative } from "node:path";
 import { buildInfraTopology, findRepoRoot } from "../../scripts/gen-infra";
 import { listSubscriptions, serviceNames, services, topicsPublishedBy } from "../../src/topology";
 import { topicNames } from "../../src/events/catalog";
+import { flowNames } from "../../src/flows";
+import { JOURNAL_COMPOSITE_INDEXES, flowSummaryQuery } from "../../src/services/journal/flowIndex";
+import { Deadlines, flowStatuses } from "../../src/services/journal/flowStatus";
 import {
   BicepCli,
   Diagnostic,
@@ -33,28 +36,11 @@ import {
   senderTopicsByService,
   subscriptionProblems,
 } from "./infraChecks";
+import { apiClientId, mainParams, secretValues, snapshotScope } from "./deploymentFixture";
 
 const root = findRepoRoot(__dirname);
-const scope = {
-  subscriptionId: "00000000-0000-0000-0000-0000000000aa",
-  resourceGroup: "rg-infra-test",
-  location: "westeurope",
-};
+const scope = snapshotScope;
 const abbrs = JSON.parse(readFileSync(join(root, "infra", "abbreviations.json"), "utf8")) as Record<string, string>;
-const secretValues = { bankApiKey: "bank-secret-value-123", crmApiKey: "crm-secret-value-456" };
-const apiClientId = "11111111-2222-3333-4444-555555555555";
-/** Every required parameter, one optional secret set (bank) and one left empty (payment gateway). */
-const mainParams = {
-  environmentName: "infra-test",
-  paymentGatewayUrl: "https://gateway.example/api",
-  bankApiUrl: "https://bank.example/api",
-  bankApiRequiresApiKey: true,
-  bankApiKey: secretValues.bankApiKey,
-  crmApiUrl: "https://crm.example/api",
-  crmApiKey: secretValues.crmApiKey,
-  email: { provider: "acs", endpoint: "https://acs-test.communication.azure.com", senderAddress: "noreply@example.com" },
-  apiClientId,
-};
 /** What azd would have in its environment for main.bicepparam. */
 const bicepparamEnv = {
   AZURE_ENV_NAME: "infra-test",
@@ -65,6 +51,7 @@ const bicepparamEnv = {
   CRM_API_KEY: secretValues.crmApiKey,
   ACS_EMAIL_ENDPOINT: mainParams.email.endpoint,
   EMAIL_SENDER_ADDRESS: mainParams.email.senderAddress,
+  ACS_RESOURCE_ID: mainParams.email.resourceId,
   API_CLIENT_ID: apiClientId,
 };
 
@@ -84,8 +71,10 @@ let names: DeployedNames;
 let subsWithoutOne: Snapshot;
 let mainWithExtraPublish: Snapshot;
 let missingRequired: string;
+let overQuota: string;
 let bicepparamBuilt: { status: number | null; output: string };
 let bicepparamWithoutCrmKey: { status: number | null; output: string };
+let bicepparamWithSecretReference: { status: number | null; output: string };
 
 const listBicepFiles = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -160,6 +149,14 @@ beforeAll(() => {
       return error instanceof Error ? error.message : String(error);
     }
   })();
+  overQuota = ((): string => {
+    try {
+      snapshotTemplate(cli, mainJson, { ...mainParams, instanceMemoryMB: 2048 }, scope);
+      return "deployed";
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  })();
   const buildParams = (env: Record<string, string>): { status: number | null; output: string } => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in bicepparamEnv)));
     const r = spawnSync(cli.path, ["build-params", join(root, "infra", "main.bicepparam"), "--stdout"], {
@@ -172,6 +169,8 @@ beforeAll(() => {
   bicepparamBuilt = buildParams(bicepparamEnv);
   const { CRM_API_KEY: _key, ...withoutCrmKey } = bicepparamEnv;
   bicepparamWithoutCrmKey = buildParams(withoutCrmKey);
+  // What `azd env set-secret CRM_API_KEY` leaves in azd's environment.
+  bicepparamWithSecretReference = buildParams({ ...bicepparamEnv, CRM_API_KEY: "akvs://00000000-0000-0000-0000-0000000000aa/kv-ops/crm-api-key" });
   subs = snapshotTemplate(cli, subsJson, { environmentName: "infra-test" }, scope);
   names = deployedNames(main, abbrs.eventGridTopics ?? "", topicNames);
 
@@ -234,6 +233,12 @@ describe("the generated manifest in the compiled templates", () => {
     expect(bicepparamWithoutCrmKey.output).toMatch(/Environment variable "CRM_API_KEY" does not exist/);
   });
 
+  it("main.bicepparam refuses an azd secret reference (azd does not resolve them for .bicepparam), naming the variable", () => {
+    expect(bicepparamWithSecretReference.status).not.toBe(0);
+    expect(bicepparamWithSecretReference.output).toMatch(/CRM_API_KEY is an azd secret reference \(akvs:\/\/, from azd env set-secret\)/);
+    expect(bicepparamWithSecretReference.output).not.toMatch(/"parametersJson"/);
+  });
+
   it("a deployment without a required outside-system or auth parameter fails validation, naming each", () => {
     expect(missingRequired).toMatch(/crmApiKey/);
     expect(missingRequired).toMatch(/apiClientId/);
@@ -254,6 +259,11 @@ describe("the generated manifest in the compiled templates", () => {
   });
 });
 
+const siteOf = (service: string) => ofType(main, "Microsoft.Web/sites").find((site) => appSettingsOf(site).SERVICES === service);
+/** Resource ID of the user-assigned identity a service's site carries. */
+const identityOf = (service: string): string => Object.keys((at(siteOf(service), "identity.userAssignedIdentities") ?? {}))[0] ?? `?${service}`;
+const appStorageOf = (service: string): string => String(appSettingsOf(siteOf(service) ?? ({} as never)).AzureWebJobsStorage__accountName);
+
 describe("what main.bicep deploys", () => {
   it("deploys one Flex Consumption Function App per service, whose SERVICES setting is that service", () => {
     const sites = ofType(main, "Microsoft.Web/sites");
@@ -264,10 +274,14 @@ describe("what main.bicep deploys", () => {
       expect(site.name).toBe(names.appByService[service]);
       expect(site.tags?.["azd-service-name"]).toBe(service);
       expect(site.kind).toBe("functionapp,linux");
-      expect(site.identity?.type).toBe("SystemAssigned");
+      expect(site.identity?.type).toBe("SystemAssigned, UserAssigned");
       expect(at(site, "properties.functionAppConfig.runtime")).toEqual({ name: "node", version: "22" });
-      const deployment = at(site, "properties.functionAppConfig.deployment.storage.authentication.type");
-      expect(deployment).toBe("SystemAssignedIdentity");
+      const identity = identityOf(service);
+      expect(Object.keys(at(site, "identity.userAssignedIdentities") as object)).toEqual([identity]);
+      expect(at(site, "properties.functionAppConfig.deployment.storage.authentication")).toEqual({
+        type: "UserAssignedIdentity",
+        userAssignedIdentityResourceId: identity,
+      });
       const planId = String(at(site, "properties.serverFarmId"));
       const plan = ofType(main, "Microsoft.Web/serverfarms").find((p) => planId.endsWith(`/${p.name}`));
       expect(plan?.sku).toEqual({ name: "FC1", tier: "FlexConsumption" });
@@ -287,7 +301,9 @@ describe("what main.bicep deploys", () => {
       }
       expect(settings.COSMOS__accountEndpoint).toMatch(/Microsoft\.DocumentDB\/databaseAccounts\/.*\)\.documentEndpoint\]$/);
       expect(settings.COSMOS_DATABASE_NAME).toBe("choreography");
-      expect(settings.AzureWebJobsStorage__accountName).toBe(main.outputs.STORAGE_ACCOUNT_NAME);
+      expect(settings.AzureWebJobsStorage__accountName).toBe(appStorageOf(service));
+      expect(settings.AzureWebJobsStorage__credential).toBe("managedidentity");
+      expect(String(settings.AzureWebJobsStorage__clientId)).toContain(`${identityOf(service)}'`);
       expect(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toBe("Authorization=AAD");
     }
   });
@@ -302,13 +318,16 @@ describe("what main.bicep deploys", () => {
     expect(settingsOf("payments")).not.toHaveProperty("PAYMENT_GATEWAY_API_KEY");
     expect(settingsOf("banking")).toMatchObject({ BANK_API_URL: mainParams.bankApiUrl, BANK_API_KEY: reference("bank-api-key") });
     expect(settingsOf("crm")).toMatchObject({ CRM_API_URL: mainParams.crmApiUrl, CRM_API_KEY: reference("crm-api-key") });
-    expect(settingsOf("email")).toMatchObject({
-      EMAIL_PROVIDER: "acs",
-      ACS_EMAIL__endpoint: mainParams.email.endpoint,
-      EMAIL_SENDER_ADDRESS: mainParams.email.senderAddress,
-    });
+    // Both services send through the shared email port (src/platform/email) and validate its settings at start.
+    for (const sender of ["email", "notifications"]) {
+      expect(settingsOf(sender)).toMatchObject({
+        EMAIL_PROVIDER: "acs",
+        ACS_EMAIL__endpoint: mainParams.email.endpoint,
+        EMAIL_SENDER_ADDRESS: mainParams.email.senderAddress,
+      });
+    }
     const holders = sites.filter((site) => Object.keys(appSettingsOf(site)).some((k) => /^(PAYMENT_|BANK_|CRM_|EMAIL_|ACS_)/.test(k)));
-    expect(holders.map((site) => appSettingsOf(site).SERVICES).sort()).toEqual(["banking", "crm", "email", "payments"]);
+    expect(holders.map((site) => appSettingsOf(site).SERVICES).sort()).toEqual(["banking", "crm", "email", "notifications", "payments"]);
   });
 
   it("stores the set secrets in a Key Vault in RBAC mode with purge protection, and nowhere else", () => {
@@ -323,16 +342,24 @@ describe("what main.bicep deploys", () => {
     for (const value of Object.values(secretValues)) expect(text).not.toContain(value);
   });
 
-  it("lets each app read exactly its own secrets (Key Vault Secrets User on the secret)", () => {
+  it("lets each app read exactly its own secrets, through a user-assigned identity granted before its site exists", () => {
     const grants = ofType(main, "Microsoft.Authorization/roleAssignments")
       .filter((a) => roleOf(a) === ROLE.keyVaultSecretsUser)
-      .map((a) => `${principalOf(a)?.name} -> ${scopeOf(a)?.split("/").slice(-3).join("/")}`)
+      .map((a) => `${principalOf(a)?.type}/${principalOf(a)?.name} -> ${scopeOf(a)?.split("/").slice(-3).join("/")}`)
       .sort();
     const vault = main.outputs.VAULT_NAME;
-    expect(grants).toEqual([
-      `${names.appByService.banking} -> ${vault}/secrets/bank-api-key`,
-      `${names.appByService.crm} -> ${vault}/secrets/crm-api-key`,
-    ]);
+    const uai = (service: string): string => `Microsoft.ManagedIdentity/userAssignedIdentities/${identityOf(service).split("/").pop()}`;
+    expect(grants).toEqual([`${uai("banking")} -> ${vault}/secrets/bank-api-key`, `${uai("crm")} -> ${vault}/secrets/crm-api-key`]);
+    // The site resolves references with that identity, not with its system identity (granted only after the site).
+    for (const site of ofType(main, "Microsoft.Web/sites")) {
+      expect(at(site, "properties.keyVaultReferenceIdentity")).toBe(identityOf(String(appSettingsOf(site).SERVICES)));
+    }
+    // Ordering: each app's deployment waits for its identity's deployment, which holds the role assignments.
+    const modules = (compiled["main.json"]?.resources ?? {}) as Record<string, { dependsOn?: string[]; properties?: { template?: { resources?: Record<string, { type?: string }> } } }>;
+    const identityTemplate = Object.values(modules.identities?.properties?.template?.resources ?? {}).map((r) => r.type);
+    expect(identityTemplate).toEqual(expect.arrayContaining(["Microsoft.ManagedIdentity/userAssignedIdentities", "Microsoft.Authorization/roleAssignments"]));
+    // (Symbolic names: app i depends on identities[i], the deployment of the same index.)
+    expect(modules.apps?.dependsOn ?? []).toContain("[format('identities[{0}]', copyIndex())]");
   });
 
   it("puts App Service authentication (Entra ID, 401) in front of every app, excluding only Event Grid's webhook", () => {
@@ -362,6 +389,61 @@ describe("what main.bicep deploys", () => {
     for (const site of ofType(main, "Microsoft.Web/sites")) {
       expect(Number(at(site, "properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount"))).toBeGreaterThanOrEqual(40);
     }
+  });
+
+  it("excludes Event Grid's webhook from authentication, and no function route, however excludedPaths is matched", () => {
+    // App Service authentication runs inside the Functions host on Flex/Linux Consumption (azure-functions-host:
+    // JobHostEasyAuthMiddleware wraps Microsoft.Azure.AppService.Middleware, whose path matching is not public), so the
+    // exclusion is checked under each reading: exact or prefix, case-sensitive or not.
+    const matchers = {
+      exact: (excluded: string, path: string) => path === excluded,
+      exactIgnoringCase: (excluded: string, path: string) => path.toLowerCase() === excluded.toLowerCase(),
+      prefix: (excluded: string, path: string) => path === excluded || path.startsWith(`${excluded}/`),
+      prefixIgnoringCase: (excluded: string, path: string) => path.toLowerCase() === excluded.toLowerCase() || path.toLowerCase().startsWith(`${excluded.toLowerCase()}/`),
+    };
+    // Both spellings Event Grid and the docs use: the extension's own URL (/runtime/webhooks/EventGrid) and the
+    // Functions docs' (/runtime/webhooks/eventgrid); an AzureFunction endpoint resolves the URL itself.
+    const webhook = ["/runtime/webhooks/EventGrid", "/runtime/webhooks/eventgrid"];
+    const routes = serviceNames.flatMap((s) => services[s].http.map((r) => `/api/${r.route.replace(/\{[^}]+\}/g, "x")}`));
+    expect(routes.length).toBeGreaterThan(5);
+    for (const c of ofType(main, "Microsoft.Web/sites/config").filter((x) => x.name.endsWith("/authsettingsV2"))) {
+      const excluded = at(c, "properties.globalValidation.excludedPaths") as string[];
+      for (const [name, matches] of Object.entries(matchers)) {
+        expect({ name, webhookCovered: webhook.every((w) => excluded.some((e) => matches(e, w))) }).toEqual({ name, webhookCovered: true });
+        expect({ name, exemptRoutes: routes.filter((r) => excluded.some((e) => matches(e, r))) }).toEqual({ name, exemptRoutes: [] });
+      }
+    }
+  });
+
+  it("fits every app at its maximum scale into the default regional Flex Consumption quota, and refuses a deployment that does not", () => {
+    const sites = ofType(main, "Microsoft.Web/sites");
+    const memory = sites.map((site) => Number(at(site, "properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount")) * Number(at(site, "properties.functionAppConfig.scaleAndConcurrency.instanceMemoryMB")));
+    const quota = (compiled["main.json"]?.parameters as Record<string, { defaultValue?: number }>).regionalFlexQuotaMB?.defaultValue;
+    // 250 cores = 512,000 MB per region and subscription unless raised (Flex Consumption plan docs, "Default quota").
+    expect(quota).toBe(512_000);
+    expect(memory.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(512_000);
+    // 12 apps × 40 × 2,048 MB = 983,040 MB: what the template used to deploy by default.
+    expect(overQuota).toMatch(/exceeds the regional Flex Consumption quota of 512000 MB/);
+  });
+
+  it("lets every app that sends email (the shared email port) send through Communication Services, and no other", () => {
+    const granted = ofType(main, "Microsoft.Authorization/roleAssignments")
+      .filter((a) => roleOf(a) === ROLE.communicationAndEmailServiceOwner)
+      .map((a) => `${principalOf(a)?.name} -> ${scopeOf(a)}`)
+      .sort();
+    expect(granted).toEqual(["email", "notifications"].map((s) => `${names.appByService[s]} -> ${mainParams.email.resourceId}`));
+  });
+
+  it("deletes dead letters after deadLetterRetentionInDays, in an account no app but the journal can read", () => {
+    const policies = ofType(main, "Microsoft.Storage/storageAccounts/managementPolicies");
+    expect(policies.map((p) => p.name)).toEqual([`${main.outputs.STORAGE_ACCOUNT_NAME}/default`]);
+    const [rule] = at(policies[0], "properties.policy.rules") as unknown[];
+    expect(at(rule, "definition.filters.prefixMatch")).toEqual(["dead-letters/"]);
+    expect(at(rule, "definition.actions.baseBlob.delete.daysAfterModificationGreaterThan")).toBe(14);
+    const onDeadLetters = ofType(main, "Microsoft.Authorization/roleAssignments").filter((a) => (scopeOf(a) ?? "").includes(`/storageAccounts/${main.outputs.STORAGE_ACCOUNT_NAME}`));
+    const apps = new Set(Object.values(names.appByService));
+    const appReaders = onDeadLetters.filter((a) => apps.has(principalOf(a)?.name ?? ""));
+    expect(appReaders.map((a) => `${principalOf(a)?.name}:${roleOf(a)}`)).toEqual([`${names.appByService.journal}:${ROLE.storageBlobDataReader}`]);
   });
 
   it("grants EventGrid Data Sender to each service on exactly the topics it publishes to", () => {
@@ -415,6 +497,24 @@ describe("what main.bicep deploys", () => {
     }
   });
 
+  it("serves every flow listing query (GET /api/flows) from a composite index of the journal container", () => {
+    const journal = ofType(main, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers").find((c) => c.name.endsWith(`/${services.journal.container}`));
+    const indexes = (at(journal, "properties.resource.indexingPolicy.compositeIndexes") as { path: string; order: string }[][]).map((index) =>
+      index.map((p) => `c.${p.path.slice(1)} ${p.order === "ascending" ? "ASC" : "DESC"}`).join(", "),
+    );
+    expect(at(journal, "properties.resource.indexingPolicy.compositeIndexes")).toEqual(JOURNAL_COMPOSITE_INDEXES);
+    const deadlines = Object.fromEntries(flowNames.map((f) => [f, 60_000])) as Deadlines;
+    const now = new Date("2026-01-01T00:00:00Z");
+    const variants = [undefined, ...flowNames].flatMap((flow) => [undefined, ...flowStatuses].map((status) => ({ flow, status, limit: 50, now })));
+    for (const variant of variants) {
+      const { query } = flowSummaryQuery(variant, deadlines);
+      const orderBy = /ORDER BY (.+)$/.exec(query)?.[1] ?? "";
+      expect({ variant: `${variant.flow ?? "*"}/${variant.status ?? "*"}`, orderBy, indexed: indexes.includes(orderBy) }).toMatchObject({ indexed: true });
+      // Equality filters lead: every ORDER BY property before the sort key is filtered with = in the query.
+      for (const key of orderBy.split(", ").slice(0, -1).map((k) => k.split(" ")[0])) expect(query).toMatch(new RegExp(`${key!.replace(".", "\\.")} = `));
+    }
+  });
+
   it("alerts on stalled business flows from the journal's metric, scoped to Application Insights", () => {
     const [insights] = ofType(main, "Microsoft.Insights/components");
     const alerts = ofType(main, "Microsoft.Insights/scheduledQueryRules");
@@ -436,9 +536,13 @@ describe("what main.bicep deploys", () => {
     const to = (scopes: readonly string[], target: string): string[] => scopes.map((p) => `${p} -> ${target}`).sort();
     const apps = Object.values(names.appByService);
     const account = `Microsoft.Storage/storageAccounts/${main.outputs.STORAGE_ACCOUNT_NAME}`;
-    expect(pairs(ROLE.storageBlobDataOwner)).toEqual(to(apps, account));
-    expect(pairs(ROLE.storageQueueDataContributor)).toEqual(to(apps, account));
-    expect(pairs(ROLE.storageTableDataContributor)).toEqual(to(apps, account));
+    // Host storage: each app's identity on its own account only; no two apps share one, none is the dead letters'.
+    const own = serviceNames.map((s) => `${identityOf(s).split("/").pop()} -> Microsoft.Storage/storageAccounts/${appStorageOf(s)}`).sort();
+    expect(pairs(ROLE.storageBlobDataOwner)).toEqual(own);
+    expect(pairs(ROLE.storageQueueDataContributor)).toEqual(own);
+    expect(pairs(ROLE.storageTableDataContributor)).toEqual(own);
+    expect(new Set(serviceNames.map(appStorageOf)).size).toBe(serviceNames.length);
+    expect(serviceNames.map(appStorageOf)).not.toContain(main.outputs.STORAGE_ACCOUNT_NAME);
     const insights = `Microsoft.Insights/components/${main.outputs.APPLICATIONINSIGHTS_NAME}`;
     expect(pairs(ROLE.monitoringMetricsPublisher)).toEqual(to(apps, insights));
     const deadLetters = `${account}/blobServices/default/containers/dead-letters`;
@@ -540,7 +644,7 @@ describe("security", () => {
       "properties.supportsHttpsTrafficOnly",
       "properties.allowBlobPublicAccess",
     ]);
-    expect(storage).toEqual([[false, "TLS1_2", true, false]]);
+    expect(storage).toEqual([...serviceNames, "dead letters"].map(() => [false, "TLS1_2", true, false]));
     const access = props("Microsoft.Storage/storageAccounts/blobServices/containers", ["properties.publicAccess"]);
     expect(access.length).toBeGreaterThan(0);
     expect(access.every(([a]) => a === "None")).toBe(true);

@@ -7,6 +7,7 @@ import type { PredictedResource, Snapshot } from "./bicepCli";
 export const ROLE = {
   eventGridDataSender: "d5a91429-5739-47e2-a06b-3470a27159e7",
   storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+  communicationAndEmailServiceOwner: "09976791-48a7-449e-bb21-39d1a415f350",
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
   storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
@@ -60,7 +61,9 @@ export const scopeOf = (r: PredictedResource): string | undefined => {
 export const principalOf = (r: PredictedResource): { type: string; name: string } | undefined => {
   const principal = at(r, "properties.principalId");
   if (typeof principal !== "string") return undefined;
-  const m = /providers\/(Microsoft\.[\w]+\/[\w]+)\/([^'/]+)'[^)]*\)\.identity\.principalId/.exec(principal);
+  // A site's system identity (`reference(<site>, …, 'full').identity.principalId`) or a user-assigned identity
+  // (`reference(<identity>, …).principalId`).
+  const m = /providers\/(Microsoft\.[\w]+\/[\w]+)\/([^'/]+)'[^)]*\)(?:\.identity)?\.principalId/.exec(principal);
   return m ? { type: m[1] ?? "", name: m[2] ?? "" } : undefined;
 };
 

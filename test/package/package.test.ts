@@ -10,34 +10,14 @@ import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import { findRepoRoot } from "../../scripts/gen-infra";
 import { PackageResult, buildPackage } from "../../scripts/package";
-import { topicNames } from "../../src/events/catalog";
 import { ServiceName, functionNameOf, serviceNames, services, timersOf } from "../../src/topology";
+import { compiledAppSettings } from "../infra/compiledAppSettings";
 import { ZipListing, unzip } from "./zipReader";
 
 const root = findRepoRoot(__dirname);
 // The local Functions host (packages/functions-host), standing in for Azure's host.
 const localHost = require.resolve("@azure-choreography/functions-host");
 const run = promisify(execFile);
-
-/** Settings an app of this service has in Azure (names as main.bicep sets them; values need only be well-formed). */
-const azureLikeSettings = (service: ServiceName): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH,
-  SERVICES: service,
-  COSMOS__accountEndpoint: "https://cosmos-package-test.documents.azure.com:443/",
-  COSMOS_DATABASE_NAME: "choreography",
-  ...Object.fromEntries(topicNames.map((t) => [`EVENTGRID_${t.toUpperCase()}__topicEndpointUri`, `https://${t}.westeurope-1.eventgrid.azure.net/api/events`])),
-  AzureWebJobsStorage__accountName: "stpackagetest",
-  // Loads the Azure Monitor exporter too, the module azd's old package could not resolve; nothing is sent before exit.
-  APPLICATIONINSIGHTS_CONNECTION_STRING: "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/",
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "Authorization=AAD",
-  PAYMENT_GATEWAY_URL: "https://gateway.example/api",
-  BANK_API_URL: "https://bank.example/api",
-  CRM_API_URL: "https://crm.example/api",
-  CRM_API_KEY: "package-test-crm-key",
-  EMAIL_PROVIDER: "acs",
-  ACS_EMAIL__endpoint: "https://acs-package-test.communication.azure.com",
-  EMAIL_SENDER_ADDRESS: "noreply@example.com",
-});
 
 // Runs in a fresh process per service (one host per process, as in Azure): starts the local host on the unzipped app,
 // prints what registered and every loaded module that came from outside the package and the host's own code.
@@ -61,6 +41,8 @@ interface Loaded {
   readonly service: ServiceName;
   readonly functions: string[];
   readonly outside: string[];
+  /** Why the app did not start (its stderr), when it did not. */
+  readonly failure?: string;
 }
 
 const manifestFunctions = (service: ServiceName): string[] => {
@@ -78,6 +60,7 @@ let result: PackageResult;
 let appRoot: string;
 let listing: ZipListing[];
 let loaded: Loaded[];
+let settingsBySite: Record<string, Record<string, string>>;
 
 beforeAll(async () => {
   if (!existsSync(localHost)) throw new Error(`${relative(root, localHost)} is missing: run \`npm run build\` first`);
@@ -89,14 +72,22 @@ beforeAll(async () => {
     `${relative(root, result.zipPath)}: ${(result.bytes / 1024 / 1024).toFixed(1)} MB compressed, ` +
       `${(total / 1024 / 1024).toFixed(1)} MB unpacked, ${listing.length} files`,
   );
-  loaded = await inBatches(serviceNames, 3, async (service) => {
-    const { stdout } = await run(process.execPath, ["-e", loader, localHost, appRoot], {
-      cwd: appRoot,
-      env: azureLikeSettings(service),
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { service, ...(JSON.parse(stdout) as Omit<Loaded, "service">) };
+  // Exactly what main.bicep gives each site (deploy-time values stubbed), plus PATH: nothing the code validates at start
+  // may come from anywhere else.
+  settingsBySite = compiledAppSettings(root);
+  loaded = await inBatches(serviceNames, 3, async (service): Promise<Loaded> => {
+    try {
+      const { stdout } = await run(process.execPath, ["-e", loader, localHost, appRoot], {
+        cwd: appRoot,
+        env: { PATH: process.env.PATH, ...settingsBySite[service] },
+        timeout: 120_000,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      return { service, ...(JSON.parse(stdout) as Omit<Loaded, "service">) };
+    } catch (error) {
+      const stderr = String((error as { stderr?: unknown }).stderr ?? error).trim().split("\n")[0] ?? "";
+      return { service, functions: [], outside: [], failure: stderr };
+    }
   });
 }, 900_000);
 
@@ -105,6 +96,11 @@ afterAll(() => {
 });
 
 describe("the deployment package", () => {
+  it("starts every service's app with exactly the settings the compiled main.bicep gives its site", () => {
+    expect(Object.keys(settingsBySite).sort()).toEqual([...serviceNames].sort());
+    expect(loaded.filter((l) => l.failure !== undefined).map((l) => `${l.service}: ${l.failure}`)).toEqual([]);
+  });
+
   it("loads in every service's app from an empty folder and registers exactly that service's manifest functions", () => {
     expect(loaded.map((l) => l.service)).toEqual(serviceNames);
     for (const l of loaded) expect({ service: l.service, functions: [...l.functions].sort() }).toEqual({ service: l.service, functions: manifestFunctions(l.service) });

@@ -1,3 +1,4 @@
+import { APP_ROLES, requireAppRole } from "../../platform/appRoles";
 import { z } from "zod";
 import { readValid } from "../../platform/documentSchema";
 import { ConcurrencyConflictError, NotFoundError } from "../../platform/errors";
@@ -13,6 +14,7 @@ const MAX_ATTEMPTS = 20;
 
 /** PUT /api/inventory/{sku}: sets the units free to reserve; units already reserved for orders stay reserved. */
 export const setStockLevel: HttpHandler<unknown> = async (request, { store }) => {
+  requireAppRole(request, APP_ROLES.inventoryWrite);
   const sku = readParam("sku", request.params.sku, skuSchema);
   const { available } = await readJsonBody(request, setStockLevelBody);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {

@@ -12,6 +12,22 @@ export interface FlowListQuery {
   readonly now: Date;
 }
 
+/**
+ * The journal container's composite indexes (infra/main.bicep declares the same; test/infra checks both against the
+ * queries below). A container that lacks them refuses the queries' ORDER BY, in Azure and in the local Cosmos server.
+ */
+export const JOURNAL_COMPOSITE_INDEXES = [
+  [
+    { path: "/kind", order: "ascending" },
+    { path: "/lastEventAt", order: "descending" },
+  ],
+  [
+    { path: "/kind", order: "ascending" },
+    { path: "/flow", order: "ascending" },
+    { path: "/lastEventAt", order: "descending" },
+  ],
+] as const;
+
 /** Lists flow summaries, newest activity first. */
 export interface FlowIndex {
   listFlowSummaries(query: FlowListQuery, options?: ReadOptions): Promise<FlowSummaryDocument[]>;
@@ -22,12 +38,14 @@ export interface FlowIndex {
  * flow's start time against its deadline, so no background job has to flip a stored status.
  *
  * At 1M flows: the query is cross-partition (each flow is its own logical partition) but Cosmos DB serves
- * `TOP n … ORDER BY c.lastEventAt DESC` from the index in each physical partition and merges n rows per physical
- * partition — the cost grows with the number of physical partitions (tens of GB each), not with the number of flows
- * or events. infra/main.bicep gives the journal container composite indexes (kind ASC, lastEventAt DESC) and (kind
- * ASC, flow ASC, lastEventAt DESC) for it; entries and summaries expire with JOURNAL_TTL_DAYS, which bounds the total.
+ * `TOP n … ORDER BY …` from the index in each physical partition and merges n rows per physical partition — the cost
+ * grows with the number of physical partitions (tens of GB each), not with the number of flows or events.
+ * infra/main.bicep gives the journal container composite indexes (kind ASC, lastEventAt DESC) and (kind ASC, flow ASC,
+ * lastEventAt DESC). Cosmos DB uses a composite index for a filtered ORDER BY only when the equality-filtered
+ * properties lead the ORDER BY, so they are named there too (a constant, they change no order); entries and summaries
+ * expire with JOURNAL_TTL_DAYS, which bounds the total.
  */
-export const flowSummaryQuery = (query: FlowListQuery, deadlines: Deadlines): SqlQuerySpec => {
+export const flowSummaryQuery = (query: FlowListQuery, deadlines: Deadlines, index: "composite" | "none" = "composite"): SqlQuerySpec => {
   const parameters: SqlParameter[] = [{ name: "@limit", value: query.limit }];
   const conditions = ["c.kind = 'flowSummary'", "NOT IS_NULL(c.flow)"];
   if (query.flow) {
@@ -60,14 +78,31 @@ export const flowSummaryQuery = (query: FlowListQuery, deadlines: Deadlines): Sq
       throw new Error(`Unknown status ${String(never)}`);
     }
   }
-  return { query: `SELECT TOP @limit * FROM c WHERE ${conditions.join(" AND ")} ORDER BY c.lastEventAt DESC`, parameters };
+  const orderBy = index === "none" ? "c.lastEventAt DESC" : query.flow ? "c.kind ASC, c.flow ASC, c.lastEventAt DESC" : "c.kind ASC, c.lastEventAt DESC";
+  return { query: `SELECT TOP @limit * FROM c WHERE ${conditions.join(" AND ")} ORDER BY ${orderBy}`, parameters };
 };
 
-export const createCosmosFlowIndex = (container: () => Container, deadlines: Deadlines): FlowIndex => ({
-  async listFlowSummaries(query, options) {
-    const { resources } = await container()
-      .items.query<StoredDocument>(flowSummaryQuery(query, deadlines), { abortSignal: options?.abortSignal })
-      .fetchAll();
-    return resources.map((summary) => parseDocument(flowSummaryDocumentSchema, summary));
-  },
-});
+/** Cosmos DB's (and the local server's) answer to an ORDER BY no composite index of the container serves. */
+const isMissingCompositeIndex = (error: unknown): boolean => error instanceof Error && /corresponding composite index/i.test(error.message);
+
+export const createCosmosFlowIndex = (container: () => Container, deadlines: Deadlines, warn: (line: string) => void = console.warn): FlowIndex => {
+  let index: "composite" | "none" = "composite";
+  const run = async (spec: SqlQuerySpec, options: ReadOptions | undefined) =>
+    (await container().items.query<StoredDocument>(spec, { abortSignal: options?.abortSignal }).fetchAll()).resources;
+  return {
+    async listFlowSummaries(query, options) {
+      let resources: StoredDocument[];
+      try {
+        resources = await run(flowSummaryQuery(query, deadlines, index), options);
+      } catch (error) {
+        if (index === "none" || !isMissingCompositeIndex(error)) throw error;
+        // A container created without JOURNAL_COMPOSITE_INDEXES (a local stack that does not declare them yet): the
+        // listing still works, ordered by lastEventAt alone, at a higher RU cost in Azure; said once per host.
+        index = "none";
+        warn("journal: the container has no composite index for the flow listing (JOURNAL_COMPOSITE_INDEXES); listing without it");
+        resources = await run(flowSummaryQuery(query, deadlines, index), options);
+      }
+      return resources.map((summary) => parseDocument(flowSummaryDocumentSchema, summary));
+    },
+  };
+};

@@ -1,4 +1,4 @@
-import { requireAppRole } from "../../platform/appRoles";
+import { APP_ROLES, requireAppRole } from "../../platform/appRoles";
 import { createHash } from "node:crypto";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { readParam, routeIdSchema } from "../../platform/http";
@@ -27,7 +27,7 @@ const withEtag = (request: HttpRequest, body: string): HttpResponseInit => {
  * poison records (`null` where they cannot be read).
  */
 export const getFlow: HttpHandler<JournalPorts> = async (request, { store, ports, clock }, context) => {
-  requireAppRole(request, "Flows.Read");
+  requireAppRole(request, APP_ROLES.flowsRead);
   const correlationId = readParam("correlationId", request.params.correlationId, routeIdSchema);
   const { events, summary, stored, eventsJson } = await readFlowCached(store, ports.flowViews, correlationId, ports.settings.entryTtlSeconds);
   const now = clock();

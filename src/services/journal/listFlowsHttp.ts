@@ -1,4 +1,4 @@
-import { requireAppRole } from "../../platform/appRoles";
+import { APP_ROLES, requireAppRole } from "../../platform/appRoles";
 import { z } from "zod";
 import { flowNames } from "../../flows";
 import { ValidationError } from "../../platform/errors";
@@ -25,7 +25,7 @@ const listFlowsQuerySchema = z.object({
 
 /** GET /api/flows?status=&flow=&limit=: flows, most recent activity first, from the per-flow summaries only. */
 export const listFlows: HttpHandler<JournalPorts> = async (request, { store, ports, clock }, context) => {
-  requireAppRole(request, "Flows.Read");
+  requireAppRole(request, APP_ROLES.flowsRead);
   const query = Object.fromEntries(["status", "flow", "limit"].flatMap((k) => (request.query.has(k) ? [[k, request.query.get(k)]] : [])));
   const parsed = listFlowsQuerySchema.safeParse(query);
   if (!parsed.success) {

@@ -1,3 +1,4 @@
+import { APP_ROLES, requireAppRole } from "../../platform/appRoles";
 import { z } from "zod";
 import { amountSchema, currencySchema, toCents } from "../../events/money";
 import { bankTokenSchema } from "../../events/wallet";
@@ -32,6 +33,7 @@ const accepted = (topUp: TopUpDocument) =>
  * a 409. The wallet must exist and the amount must be in its currency; otherwise nothing is written.
  */
 export const initiateTopUp: HttpHandler<unknown> = async (request, runtime, context) => {
+  requireAppRole(request, APP_ROLES.walletsWrite);
   const walletId = readParam("walletId", request.params.walletId, routeIdSchema);
   const body = await readJsonBody(request, initiateTopUpBody);
   const idempotencyKey = readIdempotencyKey(request);

@@ -1,3 +1,4 @@
+import { APP_ROLES, requireAppRole } from "../../platform/appRoles";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { currencySchema, fromCents, toCents } from "../../events/money";
@@ -40,6 +41,7 @@ const accepted = (order: OrderDocument) =>
  * returns the same order; the same key with a different body is a 409.
  */
 export const placeOrder: HttpHandler<unknown> = async (request, runtime, context) => {
+  requireAppRole(request, APP_ROLES.ordersWrite);
   const body = await readJsonBody(request, placeOrderBody);
   const idempotencyKey = readIdempotencyKey(request);
   const requestHash = requestHashOf(body);

@@ -1,3 +1,4 @@
+import { APP_ROLES, requireAppRole } from "../../platform/appRoles";
 import { z } from "zod";
 import { emailAddressSchema } from "../../events/users";
 import { ConflictError } from "../../platform/errors";
@@ -30,6 +31,7 @@ const emailTaken = (): never => {
  * A crash after the first commit may have left its event unsent; a retry of the sign-up nudges it out.
  */
 export const signUpUser: HttpHandler<unknown> = async (request, runtime, context) => {
+  requireAppRole(request, APP_ROLES.usersWrite);
   const { email, name } = await readJsonBody(request, signUpUserBody);
   const userId = userIdForEmail(email);
   const correlationId = deterministicId("flow", "user", userId);

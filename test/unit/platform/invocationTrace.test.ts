@@ -4,7 +4,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "
 import { InvocationContext, PreInvocationContext } from "@azure/functions";
 import type { FunctionHandler } from "@azure/functions";
 import { registerServices } from "../../../src/platform/registerServices";
-import { continueInvocationTrace, setupTelemetry } from "../../../src/platform/telemetry";
+import { continueInvocationTrace, forwardInvocationLog, setupTelemetry } from "../../../src/platform/telemetry";
 import { serviceModules } from "../../../src/services";
 import { anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
@@ -74,13 +74,14 @@ describe("the invocation's trace context", () => {
 });
 
 describe("setupTelemetry", () => {
-  it("declares the worker's OpenTelemetry capability and registers the hook only when telemetry started", () => {
-    const app = { setup: jest.fn(), hook: { preInvocation: jest.fn() } };
+  it("declares the worker's OpenTelemetry capability and registers the hooks only when telemetry started", () => {
+    const app = { setup: jest.fn(), hook: { preInvocation: jest.fn(), log: jest.fn() } };
     setupTelemetry(app as never, false);
     expect(app.setup).not.toHaveBeenCalled();
     expect(app.hook.preInvocation).not.toHaveBeenCalled();
     setupTelemetry(app as never, true);
     expect(app.setup).toHaveBeenCalledWith({ capabilities: { WorkerOpenTelemetryEnabled: true } });
     expect(app.hook.preInvocation).toHaveBeenCalledWith(continueInvocationTrace);
+    expect(app.hook.log).toHaveBeenCalledWith(forwardInvocationLog);
   });
 });

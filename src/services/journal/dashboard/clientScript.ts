@@ -34,8 +34,21 @@ export const dashboardScript = String.raw`
   function badge(status) { return el("span", { class: "badge " + String(status), text: String(status), "data-testid": "status" }); }
   function serviceOf(source) { var m = /^\/services\/([A-Za-z0-9-]+)$/.exec(String(source)); return m ? m[1] : "client"; }
 
+  // In Azure the journal app is behind App Service authentication: a browser without a session gets 401 from the API,
+  // signs in at the platform's login endpoint and comes back here; the session cookie then goes with every fetch
+  // (same origin), and the API still requires the Flows.Read role. At most once a minute, so a sign-in that does not
+  // help (no role, a misconfigured app registration) shows the error instead of looping.
+  function signIn() {
+    var last = Number(sessionStorage.getItem("dashboard-sign-in-at") || 0);
+    if (Date.now() - last < 60000) return false;
+    sessionStorage.setItem("dashboard-sign-in-at", String(Date.now()));
+    location.assign("/.auth/login/aad?post_login_redirect_uri=" + encodeURIComponent(location.pathname + location.search));
+    return true;
+  }
+
   async function getJson(url) {
-    var response = await fetch(url, { headers: { accept: "application/json" } });
+    var response = await fetch(url, { headers: { accept: "application/json" }, credentials: "same-origin" });
+    if (response.status === 401 && signIn()) throw new Error("signing in");
     if (!response.ok) throw new Error(url + " answered " + response.status);
     return response.json();
   }

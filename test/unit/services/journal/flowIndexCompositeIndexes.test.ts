@@ -1,0 +1,87 @@
+/**
+ * The flow listing against a Cosmos-protocol server that, like Cosmos DB, refuses an ORDER BY over several properties
+ * unless a composite index of the container serves it (@vercel/cosmosdb-server checks the container's indexing
+ * policy). With JOURNAL_COMPOSITE_INDEXES (what infra/main.bicep declares) every variant of the query is served as
+ * written; a container without them still lists, ordered by lastEventAt alone, and says so once.
+ */
+import { Agent } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { Container, CosmosClient } from "@azure/cosmos";
+import { default as cosmosServer } from "@vercel/cosmosdb-server";
+import { flowNames } from "../../../../src/flows";
+import { JOURNAL_COMPOSITE_INDEXES, createCosmosFlowIndex } from "../../../../src/services/journal/flowIndex";
+import { Deadlines, flowStatuses } from "../../../../src/services/journal/flowStatus";
+
+const deadlines = Object.fromEntries(flowNames.map((f) => [f, 60_000])) as Deadlines;
+const now = new Date("2026-01-01T01:00:00Z");
+
+let server: Server;
+let client: CosmosClient;
+let indexed: Container;
+let unindexed: Container;
+
+const summary = (i: number, flow: string) => ({
+  id: `summary-${i}`,
+  pk: `flow-${i}`,
+  kind: "flowSummary",
+  correlationId: `flow-${i}`,
+  flow,
+  startedAt: new Date(now.getTime() - 30 * 60_000 + i * 1_000).toISOString(),
+  lastEventAt: new Date(now.getTime() - 10 * 60_000 + i * 1_000).toISOString(),
+  lastEventType: "Orders.OrderPlaced.v1",
+  eventCount: 1,
+  ended: null,
+  steps: [],
+});
+
+beforeAll(async () => {
+  server = cosmosServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  client = new CosmosClient({
+    endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    key: "local",
+    // The test server's certificate is self-signed.
+    agent: new Agent({ rejectUnauthorized: false, keepAlive: true }),
+    connectionPolicy: { enableEndpointDiscovery: false },
+  });
+  const { database } = await client.databases.createIfNotExists({ id: "choreography" });
+  const partitionKey = { paths: ["/pk"] };
+  const compositeIndexes = JOURNAL_COMPOSITE_INDEXES.map((index) => index.map((p) => ({ ...p })));
+  ({ container: indexed } = await database.containers.createIfNotExists({ id: "journal", partitionKey, indexingPolicy: { compositeIndexes } }));
+  ({ container: unindexed } = await database.containers.createIfNotExists({ id: "journal-unindexed", partitionKey }));
+  for (const container of [indexed, unindexed]) {
+    for (let i = 0; i < 6; i++) await container.items.create(summary(i, flowNames[i % flowNames.length]!));
+  }
+}, 60_000);
+
+afterAll(async () => {
+  client?.dispose();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+describe("the flow listing and the journal's composite indexes", () => {
+  it("is served, for every flow and status filter, by a container with JOURNAL_COMPOSITE_INDEXES, newest activity first", async () => {
+    const warnings: string[] = [];
+    const index = createCosmosFlowIndex(() => indexed, deadlines, (line) => warnings.push(line));
+    for (const flow of [undefined, ...flowNames]) {
+      for (const status of [undefined, ...flowStatuses]) {
+        const listed = await index.listFlowSummaries({ flow, status, limit: 50, now });
+        const times = listed.map((s) => s.lastEventAt);
+        expect(times).toEqual([...times].sort().reverse());
+        if (flow && status === undefined) expect(listed.every((s) => s.flow === flow) && listed.length > 0).toBe(true);
+      }
+    }
+    expect(await index.listFlowSummaries({ limit: 50, now })).toHaveLength(6);
+    expect(warnings).toEqual([]);
+  });
+
+  it("still lists from a container without them, and says once that the index is missing", async () => {
+    const warnings: string[] = [];
+    const index = createCosmosFlowIndex(() => unindexed, deadlines, (line) => warnings.push(line));
+    const first = await index.listFlowSummaries({ limit: 50, now });
+    await index.listFlowSummaries({ flow: flowNames[0], limit: 50, now });
+    expect(first.map((s) => s.id)).toEqual(["summary-5", "summary-4", "summary-3", "summary-2", "summary-1", "summary-0"]);
+    expect(warnings).toEqual([expect.stringMatching(/no composite index for the flow listing/)]);
+  });
+});

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { topicNames } from "../src/events/catalog";
 import { ServiceName, listSubscriptions, serviceNames, services } from "../src/topology";
+import { JOURNAL_COMPOSITE_INDEXES } from "../src/services/journal/flowIndex";
 import { COSMOS_EMULATOR_KEY, localCosmosClient, restoreCosmos, startCosmosServer, startSnapshots } from "@azure-choreography/cosmos-server";
 import { functionsHostMain } from "@azure-choreography/functions-host";
 import { withHostsAdmin } from "./admin/hostsApi";
@@ -69,8 +70,10 @@ export const provisionCosmos = async (endpoint: string, key: string, databaseNam
   try {
     const { database } = await client.databases.createIfNotExists({ id: databaseName });
     for (const service of serviceNames) {
-      // defaultTtl -1 as infra/modules/cosmos.bicep sets it: only items with their own `ttl` expire.
-      await database.containers.createIfNotExists({ id: services[service].container, partitionKey: { paths: ["/pk"] }, defaultTtl: -1 });
+      // defaultTtl -1 as infra/modules/cosmos.bicep sets it: only items with their own `ttl` expire. The journal's
+      // composite indexes as main.bicep declares them, so its flow listing runs the query it runs in Azure.
+      const indexingPolicy = service === "journal" ? { indexingPolicy: { compositeIndexes: JOURNAL_COMPOSITE_INDEXES.map((index) => [...index]) } } : {};
+      await database.containers.createIfNotExists({ id: services[service].container, partitionKey: { paths: ["/pk"] }, defaultTtl: -1, ...indexingPolicy });
     }
   } finally {
     client.dispose();

@@ -230,11 +230,12 @@ export const createEventMapWindow = (coverageFromMs: number): EventMapWindow => 
     return cell;
   };
 
-  const addLatency = (cause: { type: string; timeMs: number; answeredBy?: Set<string> }, effect: MapEntry): boolean => {
+  const addLatency = (cause: { type: string; timeMs: number; answeredBy?: Set<string> }, effect: MapEntry, remembered: boolean): boolean => {
     const service = publishingService(effect.source);
     const edge = service ? answeringEdge(cause.type, service, effect.type) : undefined;
     if (!edge || cause.timeMs < coverageFromMs || cause.answeredBy?.has(edge.functionName)) return edge !== undefined;
-    cause.answeredBy?.add(edge.functionName);
+    // Created on a cause's first answer only: most events in memory are never a cause (the outcomes).
+    if (remembered) (cause.answeredBy ??= new Set()).add(edge.functionName);
     const cell = edgeMinute(cause.timeMs, edge.key);
     const bin = latencyBin(Math.max(0, effect.timeMs - cause.timeMs));
     cell.latencies.set(bin, (cell.latencies.get(bin) ?? 0) + 1);
@@ -265,7 +266,7 @@ export const createEventMapWindow = (coverageFromMs: number): EventMapWindow => 
       for (const entry of entries) {
         lastTs = Math.max(lastTs, entry.ts);
         if (entry.ts < readFrom || recent.has(entry.id) || !isEventType(entry.type)) continue;
-        recent.set(entry.id, { type: entry.type, timeMs: entry.timeMs, correlationId: entry.correlationId, insertedAt: nowMs, answeredBy: new Set() });
+        recent.set(entry.id, { type: entry.type, timeMs: entry.timeMs, correlationId: entry.correlationId, insertedAt: nowMs });
         fresh.push(entry);
         if (entry.timeMs < coverageFromMs) continue;
         for (const edge of edgesByType.get(entry.type) ?? []) {
@@ -282,7 +283,7 @@ export const createEventMapWindow = (coverageFromMs: number): EventMapWindow => 
       for (const effect of effects) {
         const cause = recent.get(effect.entry.causationId!);
         if (cause) {
-          addLatency(cause, effect.entry);
+          addLatency(cause, effect.entry, true);
           continue;
         }
         if (nowMs - effect.since < PENDING_CAUSE_MS) {
@@ -291,7 +292,7 @@ export const createEventMapWindow = (coverageFromMs: number): EventMapWindow => 
         }
         // Older than memory, or never recorded: one point read in the flow's partition settles it either way.
         const found = await lookupCause(effect.entry.causationId!, effect.entry.correlationId);
-        if (found) addLatency(found, effect.entry);
+        if (found) addLatency(found, effect.entry, false);
       }
       prune(nowMs);
     },

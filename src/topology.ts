@@ -155,6 +155,7 @@ export const services = {
       { name: "getFlow", methods: ["GET"], route: "flows/{correlationId}" },
       { name: "getFlowDiagram", methods: ["GET"], route: "flows/{correlationId}/diagram" },
       { name: "getDashboard", methods: ["GET"], route: "dashboard" },
+      { name: "getEventMap", methods: ["GET"], route: "event-map" },
     ],
     // Stalled flows raise their hand without anyone reading the flows: a warning and the stalled-flows metric, once.
     timers: [{ name: "warnStalledFlows", schedule: "0 * * * * *" }],

@@ -1,5 +1,6 @@
 import { ServiceModule } from "../../platform/serviceModule";
 import { getDashboard } from "./dashboard/dashboardHttp";
+import { getEventMap } from "./getEventMapHttp";
 import { getFlowDiagram } from "./getFlowDiagramHttp";
 import { getFlow } from "./getFlowHttp";
 import { listFlows } from "./listFlowsHttp";
@@ -10,7 +11,7 @@ import { warnStalledFlows } from "./warnStalledFlowsTimer";
 export const journalService: ServiceModule<"journal", JournalPorts> = {
   name: "journal",
   reactions: [recordEventInJournal],
-  http: { getFlow, listFlows, getFlowDiagram, getDashboard },
+  http: { getFlow, listFlows, getFlowDiagram, getDashboard, getEventMap },
   timers: { warnStalledFlows },
   createPorts: createJournalPorts,
 };

@@ -1,3 +1,5 @@
+import { eventMapScript } from "./eventMapScript";
+
 /**
  * The dashboard's browser code, shipped inline (no CDN, works offline). Every piece of event data reaches the page
  * through `textContent` or `dataset`, never through HTML parsing, so a hostile event type or id cannot run script;
@@ -173,6 +175,8 @@ export const dashboardScript = String.raw`
 
   document.getElementById("flow-filter").addEventListener("change", function (ev) { state.flow = ev.target.value; refresh(); });
   manifest.flows.forEach(function (f) { document.getElementById("flow-filter").appendChild(el("option", { value: f, text: f })); });
+  // The live event map (eventMapScript.ts).
+${eventMapScript}
   renderMap();
   render();
   loop();

@@ -41,6 +41,14 @@ tr.flow-row { cursor: pointer; } tr.flow-row:hover { background: #f0f4ff; } tr.s
 .step { background: #eef2ff; border-left: 3px solid #4f46e5; padding: .25em .4em; border-radius: 3px; }
 .step .type { font-weight: 600; } .step .id { color: #6b7280; font-size: .75em; }
 .hint, .meta { color: #6b7280; } .svc { font-weight: 700; }
+#event-map-graph { overflow: auto; }
+.node rect { fill: #eef2ff; stroke: #4f46e5; } .node text { font-weight: 700; fill: #1d2330; }
+.edge { cursor: pointer; } .edge .hit { fill: none; stroke: transparent; stroke-width: 12; }
+.edge .line { fill: none; stroke: #6b7280; } .edge.idle .line { stroke: #d0d7de; stroke-dasharray: 2 3; }
+.edge.trouble .line { stroke: #cf222e; stroke-dasharray: 7 3; } .edge.selected .line { stroke: #0969da; }
+.edge:hover .line, .edge:focus .line { stroke: #0969da; } .arrow { fill: #6b7280; } .arrow.trouble { fill: #cf222e; }
+.labels { pointer-events: none; } #edge-table { margin-top: .6em; font-size: .85em; } #edge-table tr.trouble td { color: #cf222e; }
+.edge-label { font-size: 10px; fill: #1d2330; paint-order: stroke; stroke: #fff; stroke-width: 3px; } .edge-label.trouble { fill: #cf222e; font-weight: 700; }
 `;
 
 const sha256 = (text: string): string => `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
@@ -69,6 +77,12 @@ const html = `<!doctype html>
   <p id="empty" class="hint">No flows yet: place an order, sign up a user or top up a wallet.</p>
 </section>
 <section id="flow"></section>
+<section id="event-map"><h2>Event map</h2>
+  <div class="filters"><span id="event-map-windows" class="filters"></span><span id="event-map-coverage" class="meta"></span></div>
+  <p class="meta">Per edge (event type → reaction): events, p50/p95 from an event to the reaction's answer, dead letters, poison, failed deliveries and stalled flows; red dashed edges have trouble.</p>
+  <div id="event-map-graph"></div>
+  <div id="edge-flows"></div>
+</section>
 <section id="map"><h2>Choreography map (from the manifest)</h2>
   <table><thead><tr><th>service</th><th>reacts to</th><th>publishes</th></tr></thead><tbody id="map-body"></tbody></table>
 </section>

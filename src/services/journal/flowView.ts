@@ -6,7 +6,7 @@ import { createLruMap } from "../../platform/lruMap";
 import { DocumentStore, Versioned } from "../../platform/store";
 import { causalOrder } from "./causalOrder";
 import { FLOW_SUMMARY_ID, FlowSummaryDocument, flowSummaryDocumentSchema, summaryOfEvents } from "./flowSummary";
-import { JournalEntryDocument, journalEntryDocumentSchema } from "./recordEventInJournal";
+import { JournalEntryDocument, journalEntryDocumentSchema } from "./documents";
 
 const flowDocumentSchema = z.discriminatedUnion("kind", [journalEntryDocumentSchema, flowSummaryDocumentSchema]);
 

@@ -1,21 +1,11 @@
-import { z } from "zod";
-import { CloudEventEnvelope, cloudEventEnvelopeSchema } from "../../events/envelope";
+import { CloudEventEnvelope } from "../../events/envelope";
 import { redactEvent } from "../../events/redaction";
 import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
 import { Change } from "../../platform/loadSession";
-import { documentSchema, readValid } from "../../platform/documentSchema";
+import { readValid } from "../../platform/documentSchema";
+import { JournalEntryDocument, journalEntryDocumentSchema, journalEntryId } from "./documents";
 import { FLOW_SUMMARY_ID, FlowSummaryDocument, MAX_FLOW_STEPS, addToSummary, flowSteps, flowSummaryDocumentSchema } from "./flowSummary";
 import { JournalPorts } from "./ports";
-
-/** One per event, in the partition of its business flow (the correlation id); the event is stored redacted. */
-export const journalEntryDocumentSchema = documentSchema("journalEntry", {
-  // Loose: an extension attribute the journal kept is shown as it was recorded.
-  event: cloudEventEnvelopeSchema.loose(),
-  recordedAt: z.string(),
-});
-export type JournalEntryDocument = z.infer<typeof journalEntryDocumentSchema>;
-
-export const journalEntryId = (eventId: string): string => `event:${eventId}`;
 
 export interface JournalState {
   /** Whether the event's entry is stored already (read, or known from the summary that lists it). */

@@ -19,7 +19,8 @@ export interface JournalState {
  * Writes the (redacted) entry and folds the event into the flow's summary; the runner replaces the summary at the
  * version `load` read, so concurrent events of one flow never overwrite each other (a lost race is re-read and decided
  * again).
- * Each half is decided on its own, so a flow journaled before summaries existed (entries, no summary) gets one.
+ * Each half is decided on its own: past the summary's step cap the entry alone records the event, and an entry whose
+ * summary a non-atomic batch (the local Cosmos server) left unwritten still gets its step.
  */
 export const recordEvent = (event: CloudEventEnvelope, state: JournalState, now: Date): Decision => {
   const { ttlSeconds } = state;
@@ -58,14 +59,14 @@ export const recordEventInJournal: Reaction<"journal", "recordEventInJournal", J
     if (summary && summary.steps.length < MAX_FLOW_STEPS) {
       // Every entry is committed in the same batch as its step in the summary: an event the summary lists has its
       // entry (a duplicate, nothing to do), and one it does not list has none yet. No read of the entry, which would
-      // miss on every first delivery. Without a summary (a flow's first event, or a flow journaled before summaries)
-      // or past the summary's step cap, the entry is looked for.
+      // miss on every first delivery. Without a summary (a flow's first event) or past the summary's step cap, the entry
+      // is looked for.
       const listed = flowSteps(summary).some((s) => s.id === event.id);
       if (!listed) store.expectAbsent(journalEntryId(event.id), event.correlationid);
       return { entryRecorded: listed, summary, ttlSeconds };
     }
     // The flow's first event, as a rule: its entry is as good as new (a first attempt does not read it; if it exists after
-    // all, a duplicate or a flow journaled before summaries, the commit conflicts and the next attempt reads it).
+    // all, a duplicate, the commit conflicts and the next attempt reads it).
     const entry = await readValid(store, journalEntryDocumentSchema, journalEntryId(event.id), event.correlationid, { likelyNew: true });
     return { entryRecorded: entry !== undefined, summary, ttlSeconds };
   },

@@ -1,11 +1,10 @@
 import { CloudEventEnvelope } from "../../events/envelope";
 import { redactEvent } from "../../events/redaction";
-import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
-import { Change } from "../../platform/loadSession";
-import { readValid } from "../../platform/documentSchema";
+import { Change, Decision, LoadContext, nothingToDo } from "../../platform/reactions";
+import { defineReaction } from "../../define";
 import { JournalEntryDocument, journalEntryDocumentSchema, journalEntryId } from "./documents";
 import { FLOW_SUMMARY_ID, FlowSummaryDocument, MAX_FLOW_STEPS, addToSummary, flowSteps, flowSummaryDocumentSchema } from "./flowSummary";
-import { JournalPorts } from "./ports";
+import type { JournalSettings } from "./settings";
 
 export interface JournalState {
   /** Whether the event's entry is stored already (read, or known from the summary that lists it). */
@@ -46,34 +45,38 @@ export const recordEvent = (event: CloudEventEnvelope, state: JournalState, now:
 };
 
 /** Subscribes to every event of every topic, so one flow can be read back across all services. */
-export const recordEventInJournal: Reaction<"journal", "recordEventInJournal", JournalState, JournalPorts> = {
-  service: "journal",
-  name: "recordEventInJournal",
+export const recordEventInJournal = defineReaction("journal", "recordEventInJournal", {
   partitionKey: (event) => event.correlationid,
-  load: async (event, { store, ports }) => {
-    const ttlSeconds = ports.settings.entryTtlSeconds;
-    // The summary only grows, and is replaced for every event new to it: the version this process wrote last serves a
-    // first attempt (an older one lists no event the newer one lacks; if it is older, the replace conflicts and the
-    // next attempt reads). Events of one flow reach the same process often, and each would read what it just wrote.
-    const summary = await readValid(store, flowSummaryDocumentSchema, FLOW_SUMMARY_ID, event.correlationid, { ownLatest: true });
+  load: async (event, { read, assumeAbsent, settings }: LoadContext<{ settings: JournalSettings }>): Promise<JournalState> => {
+    const ttlSeconds = settings.entryTtlSeconds;
+    const summary = await read(flowSummaryDocumentSchema, FLOW_SUMMARY_ID, event.correlationid);
     if (summary && summary.steps.length < MAX_FLOW_STEPS) {
       // Every entry is committed in the same batch as its step in the summary: an event the summary lists has its
       // entry (a duplicate, nothing to do), and one it does not list has none yet. No read of the entry, which would
       // miss on every first delivery. Without a summary (a flow's first event) or past the summary's step cap, the entry
       // is looked for.
       const listed = flowSteps(summary).some((s) => s.id === event.id);
-      if (!listed) store.expectAbsent(journalEntryId(event.id), event.correlationid);
+      if (!listed) assumeAbsent(journalEntryId(event.id), event.correlationid);
       return { entryRecorded: listed, summary, ttlSeconds };
     }
-    // The flow's first event, as a rule: its entry is as good as new (a first attempt does not read it; if it exists after
-    // all, a duplicate, the commit conflicts and the next attempt reads it).
-    const entry = await readValid(store, journalEntryDocumentSchema, journalEntryId(event.id), event.correlationid, { likelyNew: true });
+    const entry = await read(journalEntryDocumentSchema, journalEntryId(event.id), event.correlationid);
     return { entryRecorded: entry !== undefined, summary, ttlSeconds };
   },
   decide: (event, state, context) => recordEvent(event, state, context.now),
-  // The entry (keyed by the event id) and the summary's steps are the record: no inbox write per event.
-  dedupe: "ownRecord",
-  // A flow's events often arrive together (stock ∥ payment, invoice ∥ confirmation, or in one batch): in turn, the
-  // second takes the summary the first committed from memory instead of losing on its ETag and reading it.
-  oneAtATimePerPartition: true,
-};
+  tuning: {
+    // The entry (keyed by the event id) and the summary's steps are the record: no inbox write per event.
+    dedupe: "ownRecord",
+    // A flow's events often arrive together (stock ∥ payment, invoice ∥ confirmation, or in one batch): in turn, the
+    // second takes the summary the first committed from memory instead of losing on its ETag and reading it.
+    oneAtATimePerPartition: true,
+    readHints: [
+      // The summary only grows, and is replaced for every event new to it: the version this process wrote last serves
+      // a first attempt (an older one lists no event the newer one lacks; if it is older, the replace conflicts and the
+      // next attempt reads). Events of one flow reach the same process often, and each would read what it just wrote.
+      [flowSummaryDocumentSchema, "ownLatest"],
+      // Read only for a flow's first event, as a rule: its entry is as good as new (if it exists after all, a
+      // duplicate, the commit conflicts and the next attempt reads it).
+      [journalEntryDocumentSchema, "likelyNew"],
+    ],
+  },
+});

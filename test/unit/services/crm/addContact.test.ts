@@ -1,5 +1,5 @@
 import { TransientError } from "../../../../src/platform/errors";
-import { runReaction } from "../../../../src/platform/reaction";
+import { runReaction } from "../../../../src/platform/reactions";
 import { ContactDocument, addContactWhenUserSignedUp, recordContact } from "../../../../src/services/crm/addContactWhenUserSignedUp";
 import { CrmClient } from "../../../../src/services/crm/crmClient";
 import { anEvent, decisionContext, fixedNow } from "../../../support/events";

@@ -1,7 +1,6 @@
 import { CloudEventEnvelope } from "../../../../src/events/envelope";
-import { createRecentWrites } from "../../../../src/platform/loadSession";
+import { createRecentWrites, runReaction } from "../../../../src/platform/reactions";
 import { createKeyedQueue } from "../../../../src/platform/partitionQueue";
-import { runReaction } from "../../../../src/platform/reaction";
 import { FLOW_SUMMARY_ID, FlowSummaryDocument, MAX_FLOW_STEPS, flowSteps } from "../../../../src/services/journal/flowSummary";
 import { JournalPorts } from "../../../../src/services/journal/ports";
 import { JournalEntryDocument } from "../../../../src/services/journal/documents";

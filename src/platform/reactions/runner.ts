@@ -5,10 +5,10 @@ import { KeyedQueue } from "../partitionQueue";
 import { EventPublisher } from "../publisher";
 import { DocumentStore } from "../store";
 import { commitDecision } from "./commitDecision";
-import { Reaction, ReactionOutcome, SettingsOf } from "./contract";
+import { Decision, Reaction, ReactionOutcome, SettingsOf } from "./contract";
 import { inboxDocumentId, inboxRecord, republishRecorded } from "./inbox";
 import { parseOrPark } from "./poison";
-import { RecentWrites, openSession } from "./session";
+import { RecentWrites, Session, openSession } from "./session";
 
 const MAX_CONFLICT_RETRIES = 25;
 
@@ -30,6 +30,25 @@ const defaultBackoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random())));
 
 const settingsOf = <P>(ports: P): SettingsOf<P> => (ports as { settings?: unknown } | undefined)?.settings as SettingsOf<P>;
+
+/**
+ * One attempt's load → act → decide over `session`: what the reaction decides now, and when. The runner commits it;
+ * a spec checks it (test/support/given.ts).
+ */
+export const decideOnce = async <E extends CloudEventEnvelope, L, A, P>(
+  reaction: Reaction<E, L, A, P>,
+  event: E,
+  session: Session,
+  deps: Pick<ReactionDependencies<P>, "ports" | "clock">,
+): Promise<{ readonly decision: Decision; readonly now: Date }> => {
+  const loaded = await reaction.load(event, { read: session.read, query: session.query, assumeAbsent: session.assumeAbsent, settings: settingsOf(deps.ports) });
+  // Without an `act` part, what `load` found is the state `decide` takes (A is L).
+  const state = reaction.act ? await reaction.act(event, loaded, { ports: deps.ports, idempotencyKey: event.id, call: session.call }) : (loaded as unknown as A);
+  const now = deps.clock();
+  let idCounter = 0;
+  const decision = reaction.decide(event, state, { now, newId: () => deterministicId(event.id, reaction.name, "id", String(idCounter++)) });
+  return { decision, now };
+};
 
 /**
  * Runs one delivery: parse (poison → park and succeed), load, act, decide, commit state + inbox record (carrying the
@@ -70,13 +89,7 @@ const handleDelivery = async <E extends CloudEventEnvelope, L, A, P>(
   for (let attempt = 1; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
     const session = openSession(deps.store, { firstAttempt: attempt === 1, recentWrites: deps.recentWrites, readHints: reaction.tuning?.readHints });
     try {
-      const loaded = await reaction.load(event, { read: session.read, query: session.query, assumeAbsent: session.assumeAbsent, settings: settingsOf(deps.ports) });
-      const state = reaction.act
-        ? await reaction.act(event, loaded, { ports: deps.ports, idempotencyKey: event.id, call: session.call })
-        : (loaded as unknown as A);
-      const now = deps.clock();
-      let idCounter = 0;
-      const decision = reaction.decide(event, state, { now, newId: () => deterministicId(event.id, reaction.name, "id", String(idCounter++)) });
+      const { decision, now } = await decideOnce(reaction, event, session, deps);
 
       // A reaction that dedupes by its state, with nothing to publish: the state alone is the record.
       const commitStateAlone = async (): Promise<ReactionOutcome> => {

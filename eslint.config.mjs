@@ -47,7 +47,7 @@ export default defineConfig(
       "@typescript-eslint/prefer-promise-reject-errors": "off",
     },
   },
-  // Import boundaries. A service is its own Function App: it may import platform, events, topology, flows and its own
+  // Import boundaries. A service is its own Function App: it may import platform, events, topology, flows, define and its own
   // folder, never another service (that would couple two deployments through code instead of events). Relative paths
   // differ with the depth of the file inside its service, hence one block per depth.
   ...[0, 1, 2, 3].map((depth) => ({
@@ -62,8 +62,8 @@ export default defineConfig(
               message: "A service imports no other service: publish or consume an event instead.",
             },
             {
-              regex: `^(\\.\\./){${depth + 2}}(?!(platform|events|topology|flows)(/|$))`,
-              message: "A service imports only platform, events, topology, flows and its own folder.",
+              regex: `^(\\.\\./){${depth + 2}}(?!(platform|events|topology|flows|define)(/|$))`,
+              message: "A service imports only platform, events, topology, flows, define and its own folder.",
             },
             { regex: "^@azure-choreography/", message: localStack.message },
           ],

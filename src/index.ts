@@ -10,7 +10,7 @@ import { guardInvocationsAgainstDeepNesting } from "./platform/nestingGuard";
 import { createRuntimeProvider } from "./platform/runtime";
 import { registerServices, validateAppSettings } from "./platform/registerServices";
 import { serviceModules } from "./services";
-import { selectServices } from "./topology";
+import { manifest, selectServices } from "./topology";
 
 // Before anything can set the programming model: a hostile event must be cut down before the library's recursive
 // conversion of trigger data, or it fails every delivery instead of being parked as poison.
@@ -22,4 +22,4 @@ setupTelemetry(app, telemetryStarted);
 const selected = selectServices(process.env.SERVICES);
 // A bad setting stops the host here, naming it, instead of failing every invocation later.
 validateAppSettings(process.env, selected, serviceModules);
-registerServices(app, selected, serviceModules, createRuntimeProvider(process.env));
+registerServices(app, manifest, selected, serviceModules, createRuntimeProvider(process.env, (service) => manifest.services[service]!.container));

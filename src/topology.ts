@@ -1,74 +1,10 @@
 import { EventType, TopicName, eventCatalog, topicNames } from "./events/catalog";
 import { flowNames, flows } from "./flows";
+import { DeliveryPolicy, Manifest, ReactionSpec, ServiceSpec, TimerSpec, defaultDelivery, functionNameOf, outboxRelay } from "./platform/manifest";
 
-/**
- * The manifest: which reaction of which service listens to which event types. Everything else is derived from it —
- * the `app.eventGrid(...)` / `app.http(...)` registrations, the Bicep subscriptions (infra/generated/*.json), the local
- * Event Grid emulator's routing and the event catalog in the README. Tests fail when any of them drifts.
- */
-export interface ReactionSpec {
-  /** `<verb><Thing>When<Event>`: the Function is registered as `<service>-<name>`. */
-  readonly name: string;
-  /** Event types this reaction receives; `"all"` subscribes to every event of every topic (the journal). */
-  readonly on: readonly EventType[] | "all";
-  /**
-   * Events per Event Grid delivery (default 1, so a failing event is retried alone). Worth raising only for a reaction
-   * whose every event succeeds or fails with the store, and that dedupes itself: the Functions extension invokes the
-   * batch's events one by one, and a failure retries the whole batch.
-   */
-  readonly maxEventsPerBatch?: number;
-  /**
-   * Event types this reaction's decisions may publish (all owned by its service). The choreography lint builds the
-   * reaction graph from it; a test checks it against the types the reaction's code builds.
-   */
-  readonly publishes: readonly EventType[];
-  /** Why a cycle of reactions through this one ends. Without a reason here, a cycle fails the choreography lint. */
-  readonly boundsCycle?: string;
-  /** Its subscriptions' delivery, where it differs from `defaultDelivery`; the choreography lint checks the result. */
-  readonly delivery?: Partial<DeliveryPolicy>;
-}
-
-/**
- * How Event Grid delivers to a subscription: retried on its schedule (10 s, 30 s, 1 m, 5 m … 12 h) until
- * `maxDeliveryAttempts` or `eventTimeToLiveInMinutes` runs out, then dead-lettered to blob storage when `deadLetter`.
- */
-export interface DeliveryPolicy {
-  readonly maxDeliveryAttempts: number;
-  readonly eventTimeToLiveInMinutes: number;
-  readonly deadLetter: boolean;
-}
-
-/** Event Grid's own defaults (30 attempts, 24 h), said explicitly, with dead-lettering on (Event Grid's default is off). */
-export const defaultDelivery: DeliveryPolicy = { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440, deadLetter: true };
-
-export interface HttpRouteSpec {
-  readonly name: string;
-  readonly methods: readonly ("GET" | "POST" | "PUT" | "DELETE" | "PATCH")[];
-  /** Route under `/api`, Functions template syntax (`orders/{orderId}`). */
-  readonly route: string;
-}
-
-export interface TimerSpec {
-  readonly name: string;
-  /** NCRONTAB, six fields (seconds first), as Azure Functions expects. */
-  readonly schedule: string;
-}
-
-export interface ServiceSpec {
-  readonly description: string;
-  /** Its own Cosmos container; every document has a `pk` property (partition key path `/pk`). */
-  readonly container: string;
-  readonly reactions: readonly ReactionSpec[];
-  readonly http: readonly HttpRouteSpec[];
-  /** The service's own timers. The outbox relay is not listed: `timersOf` adds it to every service that publishes. */
-  readonly timers?: readonly TimerSpec[];
-}
-
-/**
- * Every service that publishes re-publishes outbox entries that a crash left unsent (see src/platform/outbox.ts). Every
- * 5 minutes: on Flex Consumption each run wakes an instance, and a redelivery of the causing event republishes sooner.
- */
-export const outboxRelay: TimerSpec = { name: "publishPendingOutbox", schedule: "0 */5 * * * *" };
+export { functionNameOf, outboxRelay };
+export type { DeliveryPolicy, HttpRouteSpec, ReactionSpec, ServiceSpec, TimerSpec } from "./platform/manifest";
+export { defaultDelivery } from "./platform/manifest";
 
 /**
  * Services that move money compare their records with the outside system's on this schedule and repair what a crash
@@ -76,6 +12,11 @@ export const outboxRelay: TimerSpec = { name: "publishPendingOutbox", schedule: 
  */
 const reconciliationSchedule = "0 */10 * * * *";
 
+/**
+ * The manifest: which reaction of which service listens to which event types. Everything else is derived from it —
+ * the `app.eventGrid(...)` / `app.http(...)` registrations, the Bicep subscriptions (infra/generated/*.json), the local
+ * Event Grid emulator's routing and the event catalog in the README. Tests fail when any of them drifts.
+ */
 export const services = {
   orders: {
     description: "Takes orders over HTTP and keeps each order's status from the events of the other services.",
@@ -231,26 +172,32 @@ export const serviceNames = Object.keys(services) as ServiceName[];
 /** A reaction's Function name, `<service>-<reaction>`, as the manifest lists it: a misspelt one does not compile. */
 export type ReactionFunctionName = { [S in ServiceName]: `${S}-${(typeof services)[S]["reactions"][number]["name"]}` }[ServiceName];
 
+/** The manifest as plain specs, for code that walks every service alike (the literal types stay on `services`). */
+const specs: Readonly<Record<ServiceName, ServiceSpec>> = services;
+
+/** A service's reactions as plain specs. */
+export const reactionSpecsOf = (service: ServiceName): readonly ReactionSpec[] => specs[service].reactions;
+
 /**
  * Whether a service publishes: a reaction whose decisions publish (a reconciliation timer publishes on behalf of such a
  * reaction), or an HTTP command starting a flow whose first event the service owns (src/flows.ts). Such a service gets
- * the outbox relay. Today only flow starts and timers write outbox documents (a reaction's events ride in its delivery's
- * record, which Event Grid's redelivery publishes again), but reactions wrote them before: the relay still publishes
- * any such document a crash left unsent. A service that never published (the journal) needs no relay.
+ * the outbox relay. Only flow starts and timers write outbox documents (a reaction's events ride in its delivery's
+ * inbox record, which Event Grid's redelivery publishes again), so for a service whose reactions alone publish the
+ * relay is a cheap query that finds nothing; the rule is kept simple rather than exact. A service that never publishes
+ * (the journal) gets none.
  */
 export const publishesEvents = (service: ServiceName): boolean =>
-  (services[service].reactions as readonly ReactionSpec[]).some((r) => r.publishes.length > 0) ||
+  reactionSpecsOf(service).some((r) => r.publishes.length > 0) ||
   flowNames.some((f) => eventCatalog[flows[f].startedBy].publisher === service);
 
 /** The timers registered for a service: the outbox relay when it publishes, then its own. */
 export const timersOf = (service: ServiceName): readonly TimerSpec[] => [
   ...(publishesEvents(service) ? [outboxRelay] : []),
-  ...((services[service] as ServiceSpec).timers ?? []),
+  ...(specs[service].timers ?? []),
 ];
 
-export interface ReactionBinding {
+export interface ReactionBinding extends ReactionSpec {
   readonly service: ServiceName;
-  readonly name: string;
   /** Function name as registered with the Functions host: `<service>-<reaction>`. */
   readonly functionName: string;
   /** `undefined` = every event type. */
@@ -258,16 +205,14 @@ export interface ReactionBinding {
   readonly topics: readonly TopicName[];
 }
 
-export const functionNameOf = (service: string, name: string): string => `${service}-${name}`;
-
 export const topicsOfEventTypes = (types: readonly EventType[] | "all"): TopicName[] =>
   types === "all" ? [...topicNames] : topicNames.filter((t) => types.some((type) => eventCatalog[type].topic === t));
 
 export const listReactions = (): ReactionBinding[] =>
   serviceNames.flatMap((service) =>
-    (services[service].reactions as readonly ReactionSpec[]).map((r) => ({
+    reactionSpecsOf(service).map((r) => ({
+      ...r,
       service,
-      name: r.name,
       functionName: functionNameOf(service, r.name),
       eventTypes: r.on === "all" ? undefined : r.on,
       topics: topicsOfEventTypes(r.on),
@@ -295,12 +240,10 @@ export const listSubscriptions = (): SubscriptionBinding[] =>
       service: r.service,
       functionName: r.functionName,
       includedEventTypes: r.eventTypes?.filter((t) => eventCatalog[t].topic === topic),
-      maxEventsPerBatch: specOf(r).maxEventsPerBatch ?? 1,
-      delivery: { ...defaultDelivery, ...specOf(r).delivery },
+      maxEventsPerBatch: r.maxEventsPerBatch ?? 1,
+      delivery: { ...defaultDelivery, ...r.delivery },
     })),
   );
-
-const specOf = (r: ReactionBinding): ReactionSpec => (services[r.service].reactions as readonly ReactionSpec[]).find((x) => x.name === r.name)!;
 
 const subscriptionNameOf = (functionName: string, topic: string): string => {
   const name = `${topic}-${functionName}`.replace(/[^A-Za-z0-9-]/g, "-");
@@ -319,6 +262,9 @@ export const topicsPublishedBy = (service: ServiceName): TopicName[] =>
   topicNames.filter((t) =>
     Object.values(eventCatalog).some((d: { topic: string; publisher: string }) => d.publisher === service && d.topic === t),
   );
+
+/** The manifest as the platform takes it (registerServices). */
+export const manifest: Manifest = { services, timersOf: (service) => timersOf(service as ServiceName) };
 
 /** Parses the `SERVICES` app setting: empty or `*` selects every service; an unknown name is a startup error. */
 export const selectServices = (setting: string | undefined): ServiceName[] => {

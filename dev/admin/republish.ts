@@ -1,8 +1,8 @@
 import type { Database } from "@azure/cosmos";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import { TopicName, eventCatalog, isEventType } from "../../src/events/catalog";
-import { StoredOutboxDocument, eventsOfOutbox, outboxDocumentId } from "../../src/platform/outbox";
-import type { InboxDocument } from "../../src/platform/reaction";
+import { type OutboxDocument as StoredOutboxDocument, eventsOfOutbox, outboxDocumentId } from "../../src/platform/publishing/outbox";
+import type { InboxDocument } from "../../src/platform/reactions/inbox";
 import { services } from "../../src/topology";
 
 /** A CloudEvent as the journal stored it: context attributes, `data` and flat extension attributes. */

@@ -1,7 +1,7 @@
 import type { Container } from "@azure/cosmos";
 import type { CloudEventEnvelope } from "../../src/events/envelope";
 import type { EventPublisher } from "../../src/platform/publisher";
-import { POISON_PARTITION, type PoisonDocument } from "../../src/platform/reaction";
+import { POISON_PARTITION, type PoisonDocument } from "../../src/platform/reactions/poison";
 import type { ServiceName } from "../../src/topology";
 import { recheckEvent } from "./recheck";
 

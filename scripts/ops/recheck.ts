@@ -2,7 +2,7 @@ import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import type { TokenCredential } from "@azure/identity";
 import { TopicName, isEventType, topicNames } from "../../src/events/catalog";
 import { CloudEventEnvelope } from "../../src/events/envelope";
-import { eventsOf } from "../../src/platform/eventParsing";
+import { eventsOf } from "../../src/platform/reactions/parsing";
 import { EventPublisher, TopicSender, createEventGridPublisher, sdkTopicSender } from "../../src/platform/publisher";
 
 export type Recheck = { readonly ok: true; readonly event: CloudEventEnvelope } | { readonly ok: false; readonly reason: string };

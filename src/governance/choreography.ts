@@ -1,6 +1,6 @@
 import { eventCatalog, eventTypes } from "../events/catalog";
 import { flowNames, flows, outcomeEventTypes } from "../flows";
-import { ReactionSpec, serviceNames, services } from "../topology";
+import { reactionSpecsOf, serviceNames } from "../topology";
 
 /**
  * The choreography as a graph: event → reaction (it listens to it) → event (it may publish it). Nobody orchestrates
@@ -30,7 +30,7 @@ export interface ChoreographyModel {
 export const systemChoreography = (): ChoreographyModel => ({
   services: [...serviceNames],
   reactions: serviceNames.flatMap((service) =>
-    (services[service].reactions as readonly ReactionSpec[]).map((r) => ({
+    reactionSpecsOf(service).map((r) => ({
       service,
       name: r.name,
       on: r.on,

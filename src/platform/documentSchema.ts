@@ -1,7 +1,6 @@
 import type { SqlParameter } from "@azure/cosmos";
 import { z } from "zod";
 import { CorruptDocumentError } from "./errors";
-import type { SessionReader } from "./loadSession";
 import { DocumentReader, DocumentStore, ReadOptions, StoredDocument, Versioned } from "./store";
 
 /**
@@ -29,30 +28,21 @@ export const parseDocument = <S extends DocumentSchema>(schema: S, raw: StoredDo
   );
 };
 
-const isSessionReader = (reader: DocumentReader): reader is SessionReader => "readLikelyNew" in reader;
-
 /** What a read through `R` gives: a DocumentStore's reads carry the ETag (a loose schema passes `_etag` through). */
 type ReadThrough<R extends DocumentReader, T> = R extends DocumentStore ? Versioned<T> : T;
 
 /**
- * Point read, parsed: undefined when missing. `likelyNew` (through a load session): a document named after the event
- * being handled, taken as missing without a read on a delivery's first attempt (see SessionReader.readLikelyNew).
- * `ownLatest` (through a load session): a growing document the reaction always writes, answered from the version this
- * process committed last on a first attempt (see SessionReader.readOwnLatest).
+ * Point read, parsed: undefined when missing. For HTTP handlers and timers; a reaction's `load` reads through its
+ * context's `read`, which remembers versions for the commit.
  */
 export const readValid = async <R extends DocumentReader, S extends DocumentSchema>(
   reader: R,
   schema: S,
   id: string,
   pk: string,
-  options?: ReadOptions & { readonly likelyNew?: boolean; readonly ownLatest?: boolean },
+  options?: ReadOptions,
 ): Promise<ReadThrough<R, z.infer<S>> | undefined> => {
-  const session = isSessionReader(reader) ? reader : undefined;
-  const found = options?.likelyNew && session
-    ? await session.readLikelyNew(id, pk)
-    : options?.ownLatest && session
-      ? await session.readOwnLatest(id, pk)
-      : await reader.readDocument(id, pk, options);
+  const found = await reader.readDocument(id, pk, options);
   return found && (parseDocument(schema, found) as ReadThrough<R, z.infer<S>>);
 };
 

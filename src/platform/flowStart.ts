@@ -3,20 +3,19 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import { z } from "zod";
 import { CloudEventEnvelope } from "../events/envelope";
 import { EventType } from "../events/catalog";
-import { ServiceName } from "../topology";
 import { readValid } from "./documentSchema";
 import { ConcurrencyConflictError, ConflictError } from "./errors";
 import { idempotencyKeySchema, readParam } from "./http";
 import { parseTraceparent } from "./tracing";
-import { outboxDocumentId, publishOutbox, publishPendingOutboxOfPartition, toOutboxDocument } from "./outbox";
-import { rememberCommitted } from "./loadSession";
-import { EventPublisher } from "./publisher";
-import { NewEvent, assertPublishable, newEnvelope } from "./reaction";
+import { commitAndPublish } from "./publishing/commit";
+import { NewEvent, assertPublishable, newEnvelope } from "./publishing/envelope";
+import { outboxDocumentId, publishPendingOutboxOfPartition } from "./publishing/outbox";
+import { rememberCommitted } from "./reactions/session";
 import { ServiceRuntime } from "./runtime";
-import { CommittedVersions, DocumentStore, DocumentWrite, StoredDocument } from "./store";
+import { StoredDocument } from "./store";
 
 export interface FlowStart {
-  readonly service: ServiceName;
+  readonly service: string;
   readonly event: NewEvent & { readonly type: EventType };
   readonly eventId: string;
   readonly correlationId: string;
@@ -37,28 +36,6 @@ export const flowStartingEvent = (start: FlowStart): CloudEventEnvelope => {
     correlationId: start.correlationId,
     parentTraceparent: parseTraceparent(caller) ? caller : undefined,
   });
-};
-
-/**
- * Commits the command's writes together with its event (outbox), then publishes. When publishing fails the command
- * still succeeded: the event is safe in the outbox and the relay timer publishes it, so the caller gets its 202.
- * Throws ConcurrencyConflictError when the commit loses a race (e.g. the same idempotency key twice at once).
- */
-export const commitAndPublish = async (
-  deps: { readonly store: DocumentStore; readonly publisher: EventPublisher },
-  pk: string,
-  writes: readonly DocumentWrite[],
-  event: CloudEventEnvelope,
-  warn: (message: string, error: unknown) => void,
-): Promise<CommittedVersions> => {
-  const outbox = toOutboxDocument(outboxDocumentId(event.id), pk, [event]);
-  const versions = await deps.store.commit(pk, [...writes, { op: "create", document: outbox }]);
-  try {
-    await publishOutbox(deps.store, deps.publisher, pk, [outbox], new Date(event.time));
-  } catch (error) {
-    warn(`${event.type} ${event.id} committed but not yet published; the outbox relay will publish it`, error);
-  }
-  return versions.slice(0, writes.length);
 };
 
 /** The request's `Idempotency-Key` header, checked (400 when malformed); `undefined` when there is none. */
@@ -84,7 +61,7 @@ export const replayWhenSameRequest =
   };
 
 export interface HttpFlowStart<D extends StoredDocument> {
-  readonly service: ServiceName;
+  readonly service: string;
   /** Where the flow's record lives. Its id is derived from what identifies the request (an idempotency key, an email). */
   readonly pk: string;
   readonly recordId: string;
@@ -109,7 +86,7 @@ export interface HttpFlowStart<D extends StoredDocument> {
 
 /**
  * Starts a business flow from an HTTP command, once per record id: the record and the flow's first event are committed
- * together (outbox) and published. When the record exists already (a retried request, a taken email, or the loser of
+ * together (the one commit path, publishing/commit.ts, with an outbox document) and published. When the record exists already (a retried request, a taken email, or the loser of
  * two racing requests) the create is refused; then the existing record answers with `whenExists`, after its first
  * event is re-published if a crash left it unsent.
  */
@@ -133,8 +110,12 @@ export const startFlowFromHttp = async <D extends StoredDocument>(
     callerTraceparent: request.headers.get("traceparent"),
   });
   try {
-    const [version] = await commitAndPublish({ store, publisher }, flow.pk, [{ op: "create", document: record }], envelope, (m, e) => context.warn(m, e));
-    // The flow's next reactions in this process may take the record from memory (readOwnLatest) instead of reading it.
+    // When publishing fails the command still succeeded: its event is safe in the outbox and the relay timer publishes
+    // it, so the caller gets its 202.
+    const [version] = await commitAndPublish({ store, publisher }, flow.pk, [{ op: "create", document: record }], [envelope], {
+      onPublishFailure: (error) => context.warn(`${envelope.type} ${envelope.id} committed but not yet published; the outbox relay will publish it`, error),
+    });
+    // The flow's next reactions in this process may take the record from memory (an `ownLatest` read) instead of reading it.
     rememberCommitted(runtime.recentWrites, record, version);
   } catch (error) {
     if (!(error instanceof ConcurrencyConflictError)) throw error;

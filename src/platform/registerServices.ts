@@ -1,14 +1,18 @@
 import type { app as functionsApp, HttpRequest, InvocationContext } from "@azure/functions";
-import { ServiceName, functionNameOf, outboxRelay, services, timersOf } from "../topology";
 import { trace } from "@opentelemetry/api";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { ConfigError, parseConfig } from "./config";
 import { problemFromError } from "./http";
 import { SpanKind, inSpan } from "./tracing";
-import { relayPendingOutbox } from "./outbox";
-import { Reaction, runReaction } from "./reaction";
+import { Manifest, functionNameOf, outboxRelay } from "./manifest";
+import { relayPendingOutbox } from "./publishing/outbox";
+import { runReaction } from "./reactions/runner";
 import { RuntimeProvider } from "./runtime";
-import { ServiceModules } from "./serviceModule";
+import { ServiceCode } from "./serviceModule";
+
+/** Each selected service's code, keyed by its manifest name. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the ports type differs per service; each module is checked against its own where it is declared
+export type ServiceCodes = Readonly<Record<string, ServiceCode<any>>>;
 
 type App = Pick<typeof functionsApp, "http" | "eventGrid" | "timer">;
 
@@ -28,20 +32,22 @@ const flowTag = (raw: unknown): string => {
 };
 
 /**
- * Registers the functions of the selected services exactly as the manifest lists them, and fails at startup when a
+ * Registers the functions of the selected services exactly as `manifest` lists them, and fails at startup when a
  * service's code and the manifest disagree (a reaction without code, code without a manifest entry). A reaction's
- * event types are the manifest's own: runReaction parses with the parser derived from its entry.
+ * event types are the manifest's own: its parser was built from its entry when it was defined.
  */
 export const registerServices = (
   app: App,
-  selected: readonly ServiceName[],
-  modules: ServiceModules,
+  manifest: Manifest,
+  selected: readonly string[],
+  modules: ServiceCodes,
   runtimeOf: RuntimeProvider,
 ): string[] => {
   const registered: string[] = [];
   for (const service of selected) {
-    const spec = services[service];
+    const spec = manifest.services[service];
     const module = modules[service];
+    if (!spec || !module) throw new Error(`${service} is not a service of the manifest, or has no code`);
     const runtime = () => runtimeOf(service, module.createPorts);
 
     const codeNames = module.reactions.map((r) => r.name).sort();
@@ -49,8 +55,7 @@ export const registerServices = (
     if (codeNames.join() !== specNames.join()) {
       throw new Error(`${service}: reactions in code [${codeNames}] differ from the manifest [${specNames}]`);
     }
-    for (const reactionSpec of spec.reactions) {
-      const reaction = module.reactions.find((r) => r.name === reactionSpec.name) as Reaction;
+    for (const reaction of module.reactions) {
       const functionName = functionNameOf(service, reaction.name);
       app.eventGrid(functionName, {
         handler: async (event: unknown, context: InvocationContext) => {
@@ -114,7 +119,7 @@ export const registerServices = (
     const extraHandlers = Object.keys(module.http).filter((name) => !spec.http.some((r) => r.name === name));
     if (extraHandlers.length > 0) throw new Error(`${service}: HTTP handlers not in the manifest: ${extraHandlers.join(", ")}`);
 
-    const timers = timersOf(service);
+    const timers = manifest.timersOf(service);
     for (const timer of timers) {
       const own = module.timers?.[timer.name];
       // A manifest timer without code would never run: refuse it at startup rather than register something else.
@@ -148,8 +153,8 @@ export const registerServices = (
  */
 export const validateAppSettings = (
   env: NodeJS.ProcessEnv,
-  selected: readonly ServiceName[],
-  modules: ServiceModules,
+  selected: readonly string[],
+  modules: ServiceCodes,
 ): void => {
   const problems: string[] = [];
   const check = (label: string, run: () => unknown): void => {
@@ -162,6 +167,6 @@ export const validateAppSettings = (
   };
   check("platform", () => parseConfig(env));
   let credential: TokenCredential | undefined;
-  for (const service of selected) check(service, () => modules[service].createPorts(env, () => (credential ??= new DefaultAzureCredential())));
+  for (const service of selected) check(service, () => modules[service]?.createPorts(env, () => (credential ??= new DefaultAzureCredential())));
   if (problems.length > 0) throw new ConfigError(problems.join(" | ").replace(/\s*\n\s*/g, " "));
 };

@@ -27,7 +27,7 @@ export interface ReadOptions {
   readonly abortSignal?: AbortSignal;
 }
 
-/** Reading only: what a reaction's `load` gets (see `openLoadSession`), and what read helpers need. */
+/** Reading only: what read helpers and timers need (a reaction's `load` reads through its session, reactions/session.ts). */
 export interface DocumentReader {
   readDocument<T extends StoredDocument>(id: string, pk: string, options?: ReadOptions): Promise<T | undefined>;
   /** Query one logical partition; `where` is a SQL condition on `c`, parameters named `@x`. */

@@ -1,4 +1,4 @@
-import { ServiceModule } from "../platform/serviceModule";
+import { ServiceModule } from "../define";
 import { ServiceName } from "../topology";
 import { inventoryService } from "./inventory";
 import { invoicingService } from "./invoicing";

@@ -1,6 +1,5 @@
 import { EventData, EventType } from "../../src/events/catalog";
-import { EventOf } from "../../src/platform/eventParsing";
-import { DecisionContext } from "../../src/platform/reaction";
+import { DecisionContext, EventOf } from "../../src/platform/reactions";
 
 let counter = 0;
 

@@ -2,7 +2,7 @@ import { eventCatalog, eventTypes } from "../../src/events/catalog";
 import { registerServices } from "../../src/platform/registerServices";
 import { serviceModules } from "../../src/services";
 import { LOCAL_TOPIC_KEY } from "../../dev/stack";
-import { functionNameOf, listSubscriptions, outboxRelay, selectServices, serviceNames, services, timersOf, topicsPublishedBy } from "../../src/topology";
+import { functionNameOf, listSubscriptions, manifest, outboxRelay, selectServices, serviceNames, services, timersOf, topicsPublishedBy } from "../../src/topology";
 import sample from "../../local.settings.sample.json";
 import { eventTypesBuiltByService } from "./governance/eventTypesBuiltByCode";
 
@@ -19,7 +19,7 @@ const noRuntime = (() => {
 describe("the manifest and what is derived from it", () => {
   it("registers exactly the manifest's functions for all services, with their routes and methods", () => {
     const { app, registered } = fakeApp();
-    registerServices(app, serviceNames, serviceModules, noRuntime);
+    registerServices(app, manifest, serviceNames, serviceModules, noRuntime);
     const expected = serviceNames.flatMap((s) => [
       ...services[s].reactions.map((r) => `eventGrid:${functionNameOf(s, r.name)}`),
       ...services[s].http.map((h) => `http:${functionNameOf(s, h.name)}`),
@@ -32,7 +32,7 @@ describe("the manifest and what is derived from it", () => {
 
   it("registers only the selected service when SERVICES names one (one Function App per service)", () => {
     const { app, registered } = fakeApp();
-    registerServices(app, selectServices("inventory"), serviceModules, noRuntime);
+    registerServices(app, manifest, selectServices("inventory"), serviceModules, noRuntime);
     expect(new Set(registered.map((r) => r.name.split("-")[0]))).toEqual(new Set(["inventory"]));
     expect(() => selectServices("inventory,nope")).toThrow(/unknown service\(s\): nope/);
     expect(selectServices(" ")).toEqual(serviceNames);
@@ -43,10 +43,10 @@ describe("the manifest and what is derived from it", () => {
     // Both compile errors in typed code (ServiceModule's reactions are typed by the manifest); the startup check
     // still catches a module built around the types, e.g. from plain JavaScript.
     const missing = { ...serviceModules, inventory: { ...serviceModules.inventory, reactions: serviceModules.inventory.reactions.slice(1) } };
-    expect(() => registerServices(app, ["inventory"], missing, noRuntime)).toThrow(/differ from the manifest/);
+    expect(() => registerServices(app, manifest, ["inventory"], missing, noRuntime)).toThrow(/differ from the manifest/);
     const stray = { ...serviceModules.inventory.reactions[0]!, name: "reserveStockTwice" };
     const extra = { ...serviceModules, inventory: { ...serviceModules.inventory, reactions: [...serviceModules.inventory.reactions, stray] } } as any;
-    expect(() => registerServices(app, ["inventory"], extra, noRuntime)).toThrow(/reserveStockTwice.*differ from the manifest/);
+    expect(() => registerServices(app, manifest, ["inventory"], extra, noRuntime)).toThrow(/reserveStockTwice.*differ from the manifest/);
   });
 
   it("gives the outbox relay to exactly the services whose code builds events, and only their own timers besides", () => {

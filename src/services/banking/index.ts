@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseSettings } from "../../platform/config";
-import { ServiceModule } from "../../platform/serviceModule";
+import { ServiceModule } from "../../define";
 import { BankClient, createHttpBankClient } from "./bankClient";
 import { reconcileBankPayments } from "./reconcileBankPayments";
 import { requestBankPaymentWhenTopUpInitiated } from "./requestBankPaymentWhenTopUpInitiated";

@@ -1,7 +1,6 @@
 import { ConcurrencyConflictError } from "../../platform/errors";
 import { queryValid } from "../../platform/documentSchema";
-import { openLoadSession } from "../../platform/loadSession";
-import { commitDecision } from "../../platform/reaction";
+import { commitDecision, openSession } from "../../platform/reactions";
 import { ServiceRuntime } from "../../platform/runtime";
 import { BankClient } from "./bankClient";
 import { settleBankPayment, bankPaymentDocumentSchema } from "./requestBankPaymentWhenTopUpInitiated";
@@ -18,7 +17,7 @@ export const reconcileBankPayments = async (
 ): Promise<{ examined: number; repaired: number }> => {
   const now = rt.clock();
   const cutoff = new Date(now.getTime() - options.graceInMs).toISOString();
-  const session = openLoadSession(rt.store);
+  const session = openSession(rt.store);
   const stuck = await queryValid(
     session.store,
     bankPaymentDocumentSchema,

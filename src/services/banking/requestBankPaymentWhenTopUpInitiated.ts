@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { currencySchema } from "../../events/money";
-import { documentSchema, readValid } from "../../platform/documentSchema";
-import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
+import { documentSchema } from "../../platform/documentSchema";
+import { Decision, Outside, nothingToDo } from "../../platform/reactions";
+import { defineReaction } from "../../define";
 import { BankClient, BankPaymentOutcome } from "./bankClient";
 
 /**
@@ -55,13 +56,12 @@ export const settleBankPayment = (state: BankPaymentState, now: Date): Decision 
   };
 };
 
-export const requestBankPaymentWhenTopUpInitiated: Reaction<"banking", "requestBankPaymentWhenTopUpInitiated", BankPaymentState, { bank: BankClient }> = {
-  service: "banking",
-  name: "requestBankPaymentWhenTopUpInitiated",
+export const requestBankPaymentWhenTopUpInitiated = defineReaction("banking", "requestBankPaymentWhenTopUpInitiated", {
   partitionKey: (event) => event.data.topUpId,
-  async load(event, { store, ports, idempotencyKey, act }) {
+  load: (event, { read }) => read(bankPaymentDocumentSchema, bankPaymentDocumentId(event.data.topUpId), event.data.topUpId),
+  async act(event, stored, outside: Outside<{ bank: BankClient }>): Promise<BankPaymentState> {
     const { topUpId, walletId, amount, currency, bankToken } = event.data;
-    const payment: BankPaymentDocument = (await readValid(store, bankPaymentDocumentSchema, bankPaymentDocumentId(topUpId), topUpId)) ?? {
+    const payment: BankPaymentDocument = stored ?? {
       id: bankPaymentDocumentId(topUpId),
       pk: topUpId,
       kind: "bankPayment",
@@ -70,21 +70,21 @@ export const requestBankPaymentWhenTopUpInitiated: Reaction<"banking", "requestB
       status: "Requested",
       amount,
       currency,
-      paymentKey: idempotencyKey,
+      paymentKey: outside.idempotencyKey,
       correlationId: event.correlationid,
       causationId: event.id,
       updatedAt: event.time,
     };
     if (payment.status !== "Requested") return { payment, outcome: undefined };
-    // Intent first (`act` creates it when it is not stored yet), so a payment the bank makes always has a record to
+    // Intent first (`call` creates it when it is not stored yet), so a payment the bank makes always has a record to
     // reconcile; no token is kept. The intent's key: a redelivery gets the bank's first answer back (a timeout throws
     // TransientError and retries).
-    const outcome = await act({
+    const outcome = await outside.call({
       intent: payment,
-      idempotencyKey: payment.paymentKey ?? idempotencyKey,
-      call: (key) => ports.bank.createPayment({ amount, currency, bankToken, reference: topUpId }, { idempotencyKey: key }),
+      idempotencyKey: payment.paymentKey ?? outside.idempotencyKey,
+      call: (key) => outside.ports.bank.createPayment({ amount, currency, bankToken, reference: topUpId }, { idempotencyKey: key }),
     });
     return { payment, outcome };
   },
   decide: (_event, state, context) => settleBankPayment(state, context.now),
-};
+});

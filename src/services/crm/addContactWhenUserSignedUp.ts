@@ -1,7 +1,7 @@
-import { ReactionEvent } from "../../platform/eventParsing";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { ReactionEvent, defineReaction } from "../../define";
+import { Decision, DecisionContext, Outside, nothingToDo } from "../../platform/reactions";
 import { z } from "zod";
-import { documentSchema, readValid } from "../../platform/documentSchema";
+import { documentSchema } from "../../platform/documentSchema";
 import { CrmClient, UpsertContactOutcome } from "./crmClient";
 
 type UserSignedUp = ReactionEvent<"crm", "addContactWhenUserSignedUp">;
@@ -42,17 +42,19 @@ export const recordContact = (event: UserSignedUp, state: AddContactState, conte
   };
 };
 
-export const addContactWhenUserSignedUp: Reaction<"crm", "addContactWhenUserSignedUp", AddContactState, { crm: CrmClient }> = {
-  service: "crm",
-  name: "addContactWhenUserSignedUp",
+export const addContactWhenUserSignedUp = defineReaction("crm", "addContactWhenUserSignedUp", {
   partitionKey: (event) => event.data.userId,
-  async load(event, { store, ports, idempotencyKey }) {
-    const { userId, email, name } = event.data;
-    const contact = await readValid(store, contactDocumentSchema, contactDocumentId(userId), userId);
+  load: (event, { read }) => read(contactDocumentSchema, contactDocumentId(event.data.userId), event.data.userId),
+  async act(event, contact, outside: Outside<{ crm: CrmClient }>): Promise<AddContactState> {
     if (contact) return { contact, outcome: undefined };
-    // A CRM outage throws TransientError here: nothing is written and Event Grid redelivers later.
-    const outcome = await ports.crm.upsertContact({ contactId: userId, email, name }, { idempotencyKey });
+    const { userId, email, name } = event.data;
+    // An upsert under the event's key: the CRM answers a repeat alike. An outage throws TransientError here: nothing
+    // is written and Event Grid redelivers later.
+    const outcome = await outside.call({
+      idempotencyKey: outside.idempotencyKey,
+      call: (idempotencyKey) => outside.ports.crm.upsertContact({ contactId: userId, email, name }, { idempotencyKey }),
+    });
     return { contact: undefined, outcome };
   },
   decide: recordContact,
-};
+});

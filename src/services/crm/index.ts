@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseSettings } from "../../platform/config";
-import { ServiceModule } from "../../platform/serviceModule";
+import { ServiceModule } from "../../define";
 import { addContactWhenUserSignedUp } from "./addContactWhenUserSignedUp";
 import { CrmClient, createHttpCrmClient } from "./crmClient";
 

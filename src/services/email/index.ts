@@ -1,4 +1,4 @@
-import { ServiceModule } from "../../platform/serviceModule";
+import { ServiceModule } from "../../define";
 import { EmailSender } from "../../platform/email/emailSender";
 import { createEmailSenderFromSettings } from "../../platform/email/emailSettings";
 import { sendWelcomeEmailWhenUserSignedUp } from "./sendWelcomeEmailWhenUserSignedUp";

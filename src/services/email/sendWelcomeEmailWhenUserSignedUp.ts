@@ -1,8 +1,8 @@
-import { ReactionEvent } from "../../platform/eventParsing";
+import { ReactionEvent, defineReaction } from "../../define";
 import { deterministicId } from "../../platform/ids";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { Decision, DecisionContext, Outside, nothingToDo } from "../../platform/reactions";
 import { z } from "zod";
-import { documentSchema, readValid } from "../../platform/documentSchema";
+import { documentSchema } from "../../platform/documentSchema";
 import { EmailSender } from "../../platform/email/emailSender";
 import { welcomeEmail } from "./welcomeEmail";
 
@@ -38,16 +38,17 @@ export const recordWelcomeEmail = (event: UserSignedUp, state: WelcomeEmailState
   };
 };
 
-export const sendWelcomeEmailWhenUserSignedUp: Reaction<"email", "sendWelcomeEmailWhenUserSignedUp", WelcomeEmailState, { emailSender: EmailSender }> = {
-  service: "email",
-  name: "sendWelcomeEmailWhenUserSignedUp",
+export const sendWelcomeEmailWhenUserSignedUp = defineReaction("email", "sendWelcomeEmailWhenUserSignedUp", {
   partitionKey: (event) => event.data.userId,
-  async load(event, { store, ports }) {
-    const alreadySent = await readValid(store, welcomeEmailDocumentSchema, welcomeEmailDocumentId(event.data.userId), event.data.userId);
+  load: (event, { read }) => read(welcomeEmailDocumentSchema, welcomeEmailDocumentId(event.data.userId), event.data.userId),
+  async act(event, alreadySent, outside: Outside<{ emailSender: EmailSender }>): Promise<WelcomeEmailState> {
     if (alreadySent) return { alreadySent, sent: undefined };
     // Sent before the commit: a crash in between resends under the same message id, which the provider dedupes.
-    const sent = await ports.emailSender.sendEmail(welcomeEmail(event.data, welcomeMessageId(event.id)));
+    const sent = await outside.call({
+      idempotencyKey: welcomeMessageId(event.id),
+      call: (messageId) => outside.ports.emailSender.sendEmail(welcomeEmail(event.data, messageId)),
+    });
     return { alreadySent: undefined, sent };
   },
   decide: recordWelcomeEmail,
-};
+});

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { documentSchema, readValid } from "../../platform/documentSchema";
-import { DocumentReader } from "../../platform/store";
+import { documentSchema } from "../../platform/documentSchema";
+import { Reads } from "../../platform/reactions";
 
 /**
  * All stock lives in one logical partition so that reserving several SKUs is one transactional batch with an ETag
@@ -64,9 +64,10 @@ export const stockFields = (doc: StockDocument): StockDocument => ({
   reserved: doc.reserved,
 });
 
-export const loadStock = async (store: DocumentReader, skus: Iterable<string>): Promise<Map<string, StockDocument>> => {
+/** The stock of these SKUs (those that have any), read through a reaction's session. */
+export const loadStock = async (read: Reads["read"], skus: Iterable<string>): Promise<Map<string, StockDocument>> => {
   const entries = await Promise.all(
-    [...skus].map(async (sku) => [sku, await readValid(store, stockDocumentSchema, stockDocumentId(sku), STOCK_PARTITION)] as const),
+    [...skus].map(async (sku) => [sku, await read(stockDocumentSchema, stockDocumentId(sku), STOCK_PARTITION)] as const),
   );
   return new Map(entries.filter((e): e is readonly [string, StockDocument] => e[1] !== undefined));
 };

@@ -1,4 +1,5 @@
-import { ServiceModule, noPorts } from "../../platform/serviceModule";
+import { noPorts } from "../../platform/serviceModule";
+import { ServiceModule } from "../../define";
 import { releaseStockWhenOrderCancelled } from "./releaseStockWhenOrderCancelled";
 import { reserveStockWhenOrderPlaced } from "./reserveStockWhenOrderPlaced";
 import { getStockLevel, setStockLevel } from "./stockLevelHttp";

@@ -1,6 +1,5 @@
-import { ReactionEvent } from "../../platform/eventParsing";
-import { readValid } from "../../platform/documentSchema";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { ReactionEvent, defineReaction } from "../../define";
+import { Decision, DecisionContext, nothingToDo } from "../../platform/reactions";
 import {
   ReservationDocument,
   STOCK_PARTITION,
@@ -55,14 +54,12 @@ export const releaseStock = (event: OrderCancelled, state: ReleaseStockState, co
   };
 };
 
-export const releaseStockWhenOrderCancelled: Reaction<"inventory", "releaseStockWhenOrderCancelled", ReleaseStockState> = {
-  service: "inventory",
-  name: "releaseStockWhenOrderCancelled",
+export const releaseStockWhenOrderCancelled = defineReaction("inventory", "releaseStockWhenOrderCancelled", {
   partitionKey: () => STOCK_PARTITION,
-  async load(event, { store }) {
-    const reservation = await readValid(store, reservationDocumentSchema, reservationDocumentId(event.data.orderId), STOCK_PARTITION);
-    const stock = reservation?.status === "Reserved" ? await loadStock(store, reservation.items.map((i) => i.sku)) : new Map();
+  async load(event, { read }) {
+    const reservation = await read(reservationDocumentSchema, reservationDocumentId(event.data.orderId), STOCK_PARTITION);
+    const stock = reservation?.status === "Reserved" ? await loadStock(read, reservation.items.map((i) => i.sku)) : new Map<string, StockDocument>();
     return { reservation, stock };
   },
   decide: releaseStock,
-};
+});

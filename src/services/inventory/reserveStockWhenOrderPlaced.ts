@@ -1,6 +1,5 @@
-import { ReactionEvent } from "../../platform/eventParsing";
-import { readValid } from "../../platform/documentSchema";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { ReactionEvent, defineReaction } from "../../define";
+import { Decision, DecisionContext, nothingToDo } from "../../platform/reactions";
 import {
   ReservationDocument,
   STOCK_PARTITION,
@@ -59,17 +58,16 @@ export const reserveStock = (event: OrderPlaced, state: ReserveStockState, conte
   };
 };
 
-export const reserveStockWhenOrderPlaced: Reaction<"inventory", "reserveStockWhenOrderPlaced", ReserveStockState> = {
-  service: "inventory",
-  name: "reserveStockWhenOrderPlaced",
+export const reserveStockWhenOrderPlaced = defineReaction("inventory", "reserveStockWhenOrderPlaced", {
   partitionKey: () => STOCK_PARTITION,
-  async load(event, { store }) {
+  async load(event, { read }) {
     const [reservation, stock] = await Promise.all([
-      // Named after the order: nearly always new on a first delivery (see readLikelyNew).
-      readValid(store, reservationDocumentSchema, reservationDocumentId(event.data.orderId), STOCK_PARTITION, { likelyNew: true }),
-      loadStock(store, quantitiesBySku(event.data.items).keys()),
+      read(reservationDocumentSchema, reservationDocumentId(event.data.orderId), STOCK_PARTITION),
+      loadStock(read, quantitiesBySku(event.data.items).keys()),
     ]);
     return { reservation, stock };
   },
   decide: reserveStock,
-};
+  // The reservation is named after the order: nearly always new on a first delivery.
+  tuning: { readHints: [[reservationDocumentSchema, "likelyNew"]] },
+});

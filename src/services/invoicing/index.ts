@@ -1,4 +1,5 @@
-import { ServiceModule, noPorts } from "../../platform/serviceModule";
+import { noPorts } from "../../platform/serviceModule";
+import { ServiceModule } from "../../define";
 import { sendInvoiceWhenPaymentConfirmed } from "./sendInvoiceWhenPaymentConfirmed";
 import { voidInvoiceWhenOrderCancelled } from "./voidInvoiceWhenOrderCancelled";
 

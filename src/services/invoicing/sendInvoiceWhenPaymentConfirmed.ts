@@ -1,6 +1,5 @@
-import { ReactionEvent } from "../../platform/eventParsing";
-import { readValid } from "../../platform/documentSchema";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { ReactionEvent, defineReaction } from "../../define";
+import { Decision, DecisionContext, nothingToDo } from "../../platform/reactions";
 import { InvoiceDocument, invoiceDocumentId, invoiceDocumentSchema } from "./documents";
 
 type PaymentConfirmed = ReactionEvent<"invoicing", "sendInvoiceWhenPaymentConfirmed">;
@@ -34,10 +33,10 @@ export const sendInvoice = (event: PaymentConfirmed, invoice: InvoiceDocument | 
   };
 };
 
-export const sendInvoiceWhenPaymentConfirmed: Reaction<"invoicing", "sendInvoiceWhenPaymentConfirmed", InvoiceDocument | undefined> = {
-  service: "invoicing",
-  name: "sendInvoiceWhenPaymentConfirmed",
+export const sendInvoiceWhenPaymentConfirmed = defineReaction("invoicing", "sendInvoiceWhenPaymentConfirmed", {
   partitionKey: (event) => event.data.orderId,
-  load: (event, { store }) => readValid(store, invoiceDocumentSchema, invoiceDocumentId(event.data.orderId), event.data.orderId, { likelyNew: true }),
+  load: (event, { read }) => read(invoiceDocumentSchema, invoiceDocumentId(event.data.orderId), event.data.orderId),
   decide: sendInvoice,
-};
+  // The invoice is named after the order: nearly always new on a first delivery.
+  tuning: { readHints: [[invoiceDocumentSchema, "likelyNew"]] },
+});

@@ -1,6 +1,5 @@
-import { ReactionEvent } from "../../platform/eventParsing";
-import { readValid } from "../../platform/documentSchema";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { ReactionEvent, defineReaction } from "../../define";
+import { Decision, DecisionContext, nothingToDo } from "../../platform/reactions";
 import { InvoiceDocument, invoiceDocumentId, invoiceDocumentSchema } from "./documents";
 
 type OrderCancelled = ReactionEvent<"invoicing", "voidInvoiceWhenOrderCancelled">;
@@ -30,10 +29,8 @@ export const voidInvoice = (
   };
 };
 
-export const voidInvoiceWhenOrderCancelled: Reaction<"invoicing", "voidInvoiceWhenOrderCancelled", InvoiceDocument | undefined> = {
-  service: "invoicing",
-  name: "voidInvoiceWhenOrderCancelled",
+export const voidInvoiceWhenOrderCancelled = defineReaction("invoicing", "voidInvoiceWhenOrderCancelled", {
   partitionKey: (event) => event.data.orderId,
-  load: (event, { store }) => readValid(store, invoiceDocumentSchema, invoiceDocumentId(event.data.orderId), event.data.orderId),
+  load: (event, { read }) => read(invoiceDocumentSchema, invoiceDocumentId(event.data.orderId), event.data.orderId),
   decide: voidInvoice,
-};
+});

@@ -1,11 +1,11 @@
 import type { Container, Database } from "@azure/cosmos";
-import { POISON_PARTITION } from "../../platform/reaction";
+import { POISON_PARTITION } from "../../platform/reactions/poison";
 import { DocumentStore } from "../../platform/store";
 import { EventMapWindow, LATE_COMMIT_SECONDS, MapEntry, MapIncident, MapWindowView, createEventMapWindow, edgeOfPoison, edgeOfSubscription, stalledEdgesOf } from "./eventMap";
 import { sharedSnapshot } from "./flowIncidents";
 import { waitingFor } from "./flowStatus";
 import { FlowSummaryDocument, flowSteps } from "./flowSummary";
-import { journalEntryId } from "./recordEventInJournal";
+import { journalEntryId } from "./documents";
 
 /**
  * Where the event map's numbers come from, and what they cost.

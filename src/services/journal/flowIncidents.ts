@@ -1,5 +1,5 @@
 import type { Database } from "@azure/cosmos";
-import { POISON_PARTITION } from "../../platform/reaction";
+import { POISON_PARTITION } from "../../platform/reactions/poison";
 
 /** A delivery Event Grid gave up on, without the event's data. */
 export interface DeadLetterView {

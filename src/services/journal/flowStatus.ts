@@ -1,5 +1,5 @@
 import { FlowName, QuietReaction, flowNames, flows } from "../../flows";
-import { ReactionSpec, ServiceName, functionNameOf, listReactions, listSubscriptions, serviceNames, services } from "../../topology";
+import { ServiceName, functionNameOf, listReactions, listSubscriptions, serviceNames, services } from "../../topology";
 import { DeadLetterView, PoisonView } from "./flowIncidents";
 import { FlowSummaryDocument, flowSteps } from "./flowSummary";
 
@@ -24,8 +24,7 @@ export const statusOf = (summary: Pick<FlowSummaryDocument, "ended" | "flow" | "
  */
 const owingReactions = listReactions().filter(
   (r): r is typeof r & { eventTypes: readonly string[] } =>
-    r.eventTypes !== undefined &&
-    ((services[r.service].reactions as readonly ReactionSpec[]).find((spec) => spec.name === r.name)?.publishes.length ?? 0) > 0,
+    r.eventTypes !== undefined && r.publishes.length > 0,
 );
 
 const functionNameBySubscription = new Map(listSubscriptions().map((s) => [s.name.toLowerCase(), s.functionName]));

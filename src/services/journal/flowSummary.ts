@@ -33,23 +33,12 @@ const compactStepSchema = z.union([
 ]);
 type CompactStep = z.infer<typeof compactStepSchema>;
 
-/**
- * Steps as summaries stored them before (`{id, type, service?, causationid?}`, some with a `time` nothing reads): kept
- * as they are through every rewrite (a loose object keeps unknown fields), and read like compact ones.
- */
-const objectStepSchema = z.looseObject({
-  id: z.string(),
-  type: z.string(),
-  service: z.string().optional(),
-  causationid: z.string().optional(),
-});
-
 const storedStepsSchema = z
-  .array(z.union([compactStepSchema, objectStepSchema]))
+  .array(compactStepSchema)
   .readonly()
   .superRefine((steps, ctx) => {
     steps.forEach((step, index) => {
-      const cause = Array.isArray(step) ? step[2] : undefined;
+      const cause = step[2];
       // A cause is listed before its effect: an index that is not is no step of this summary.
       if (typeof cause === "number" && cause >= index) ctx.addIssue({ code: "custom", path: [index, 2], message: "cause is not an earlier step" });
     });
@@ -59,7 +48,7 @@ type StoredStep = z.infer<typeof storedStepsSchema>[number];
 /**
  * One per flow, next to its events in the flow's partition (pk = correlation id), kept with ETags by the journal.
  * Listing flows reads these only, never the events: see listFlowSummaries for the cost at scale. The correlation id
- * is `pk` (summaries written before also hold it as `correlationId`, which nothing reads).
+ * is `pk`.
  */
 export const flowSummaryDocumentSchema = documentSchema("flowSummary", {
   /** Null until the flow's starting event has been journaled (deliveries are unordered), or for unknown flows. */
@@ -83,14 +72,10 @@ export const MAX_FLOW_STEPS = 500;
 
 export const publishingService = (source: string): string | undefined => /^\/services\/([a-z][a-zA-Z0-9-]*)$/.exec(source)?.[1];
 
-const stepId = (step: StoredStep): string => (Array.isArray(step) ? step[0] : step.id);
-const stepType = (step: StoredStep): string => (Array.isArray(step) ? step[1] : step.type);
+const stepId = (step: StoredStep): string => step[0];
+const stepType = (step: StoredStep): string => step[1];
 
 const readStep = (step: StoredStep, steps: readonly StoredStep[]): FlowStep => {
-  if (!Array.isArray(step)) {
-    const { id, type, service, causationid } = step;
-    return { id, type, ...(service !== undefined ? { service } : {}), ...(causationid !== undefined ? { causationid } : {}) };
-  }
   const [id, type, cause = null] = step;
   // Three elements or fewer: the catalog's publisher published it.
   const service = step.length === 4 ? step[3] : catalogPublisher(type);
@@ -99,7 +84,7 @@ const readStep = (step: StoredStep, steps: readonly StoredStep[]): FlowStep => {
   return { id, type, ...(service != null ? { service } : {}), ...(causationid !== null ? { causationid } : {}) };
 };
 
-/** The summary's steps, whichever shape they were stored in: the only way to read them. */
+/** The summary's steps as a reader wants them: the only way to read them. */
 export const flowSteps = (summary: Pick<FlowSummaryDocument, "steps">): FlowStep[] =>
   summary.steps.map((step) => readStep(step, summary.steps));
 
@@ -152,7 +137,7 @@ export const addToSummary = (summary: FlowSummaryDocument | undefined, event: Cl
   };
 };
 
-/** The summary of a flow rebuilt from its events (for flows journaled before summaries existed, and for checks). */
+/** The summary of a flow rebuilt from its events (for checks and tests). */
 export const summaryOfEvents = (events: readonly CloudEventEnvelope[], ttlSeconds: number): FlowSummaryDocument | undefined =>
   events.reduce<FlowSummaryDocument | undefined>((summary, event) => addToSummary(summary, event, ttlSeconds), undefined);
 

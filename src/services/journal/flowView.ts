@@ -6,7 +6,7 @@ import { createLruMap } from "../../platform/lruMap";
 import { DocumentStore, Versioned } from "../../platform/store";
 import { causalOrder } from "./causalOrder";
 import { FLOW_SUMMARY_ID, FlowSummaryDocument, flowSummaryDocumentSchema, summaryOfEvents } from "./flowSummary";
-import { JournalEntryDocument, journalEntryDocumentSchema } from "./recordEventInJournal";
+import { JournalEntryDocument, journalEntryDocumentSchema } from "./documents";
 
 const flowDocumentSchema = z.discriminatedUnion("kind", [journalEntryDocumentSchema, flowSummaryDocumentSchema]);
 
@@ -30,7 +30,8 @@ export const readFlow = async (
   const stored = documents.find((d): d is Versioned<FlowSummaryDocument> => d.kind === "flowSummary");
   if (entries.length === 0) throw new NotFoundError("FLOW.NOT_FOUND", `No events are recorded for correlation id ${correlationId}`);
   const events = causalOrder(entries.map((e) => e.event));
-  // Flows journaled before summaries existed have none; their events say the same.
+  // Every entry is committed with its flow's summary; only a batch the local Cosmos server did not apply atomically
+  // leaves entries without one, and their events say the same.
   const summary = stored ?? summaryOfEvents(events, ttlSeconds)!;
   return { events, summary, stored };
 };
@@ -84,7 +85,7 @@ export const readFlowCached = async (
   }
   const flow = await readFlow(store, correlationId, ttlSeconds);
   const eventsJson = JSON.stringify(flow.events);
-  // Flows journaled before summaries have nothing to check the entries by: they are read every time.
+  // Without a stored summary there is nothing to check the entries by: such a flow is read every time.
   if (cache && flow.stored) cache.set(correlationId, { events: flow.events, summary: flow.stored, eventsJson });
   return { ...flow, eventsJson };
 };

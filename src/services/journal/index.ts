@@ -1,4 +1,4 @@
-import { ServiceModule } from "../../platform/serviceModule";
+import { ServiceModule } from "../../define";
 import { getDashboard } from "./dashboard/dashboardHttp";
 import { getEventMap } from "./getEventMapHttp";
 import { getFlowDiagram } from "./getFlowDiagramHttp";

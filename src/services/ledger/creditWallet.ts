@@ -1,8 +1,8 @@
 import { CreditReason } from "../../events/wallet";
 import { Currency, fromCents } from "../../events/money";
 import { AppError } from "../../platform/errors";
-import { Change } from "../../platform/loadSession";
-import { NewEvent } from "../../platform/reaction";
+import { Change } from "../../platform/reactions";
+import { NewEvent } from "../../platform/publishing";
 import { LedgerEntryDocument, WalletDocument, entryDocumentId, newWallet } from "./documents";
 
 export interface Credit {

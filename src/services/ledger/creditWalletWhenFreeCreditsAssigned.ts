@@ -1,8 +1,7 @@
 import { toCents } from "../../events/money";
-import { readValid } from "../../platform/documentSchema";
-import { ReactionEvent } from "../../platform/eventParsing";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { LedgerEntryDocument, WalletDocument, entryDocumentId, entryIdFor, readWallet, ledgerEntryDocumentSchema } from "./documents";
+import { ReactionEvent, defineReaction } from "../../define";
+import { Decision, DecisionContext, nothingToDo } from "../../platform/reactions";
+import { LedgerEntryDocument, WALLET_DOCUMENT_ID, WalletDocument, entryDocumentId, entryIdFor, ledgerEntryDocumentSchema, walletDocumentSchema } from "./documents";
 import { creditWallet } from "./creditWallet";
 
 type FreeCreditsAssigned = ReactionEvent<"ledger", "creditWalletWhenFreeCreditsAssigned">;
@@ -23,18 +22,17 @@ export const creditGrant = (event: FreeCreditsAssigned, state: CreditGrantState,
   return credit ? { changes: credit.changes, publish: [credit.event] } : nothingToDo;
 };
 
-export const creditWalletWhenFreeCreditsAssigned: Reaction<"ledger", "creditWalletWhenFreeCreditsAssigned", CreditGrantState> = {
-  service: "ledger",
-  name: "creditWalletWhenFreeCreditsAssigned",
+export const creditWalletWhenFreeCreditsAssigned = defineReaction("ledger", "creditWalletWhenFreeCreditsAssigned", {
   partitionKey: (event) => event.data.walletId,
-  async load(event, { store }) {
+  async load(event, { read }) {
     const { walletId, grantId } = event.data;
     const [wallet, entry] = await Promise.all([
-      readWallet(store, walletId),
-      // Named after the grant: new on a first delivery as a rule (a conflict makes the next attempt read it).
-      readValid(store, ledgerEntryDocumentSchema, entryDocumentId(entryIdFor("FreeCredits", grantId)), walletId, { likelyNew: true }),
+      read(walletDocumentSchema, WALLET_DOCUMENT_ID, walletId),
+      read(ledgerEntryDocumentSchema, entryDocumentId(entryIdFor("FreeCredits", grantId)), walletId),
     ]);
     return { wallet, entry };
   },
   decide: creditGrant,
-};
+  // The entry is named after the grant: new on a first delivery as a rule (a conflict makes the next attempt read it).
+  tuning: { readHints: [[ledgerEntryDocumentSchema, "likelyNew"]] },
+});

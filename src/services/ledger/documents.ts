@@ -58,8 +58,14 @@ export const topUpDocumentId = (topUpId: string): string => `topUp:${topUpId}`;
 /** The entry id comes from the cause (a grant, a top-up), never from the delivery: a cause is credited at most once. */
 export const entryIdFor = (reason: CreditReason, causeId: string): string => deterministicId("ledger-entry", reason, causeId);
 
-export const readWallet = (store: DocumentReader, walletId: string, options?: { readonly likelyNew?: boolean }): Promise<WalletDocument | undefined> =>
-  readValid(store, walletDocumentSchema, WALLET_DOCUMENT_ID, walletId, options);
+/** A wallet, read outside a reaction (HTTP); a reaction's `load` reads it through its context's `read`. */
+export const readWallet = (store: DocumentReader, walletId: string): Promise<WalletDocument | undefined> =>
+  readValid(store, walletDocumentSchema, WALLET_DOCUMENT_ID, walletId);
+
+/** What the ledger's ports carry: its settings, which `load` reads (see LoadContext.settings). */
+export interface LedgerPorts {
+  readonly settings: { readonly walletCurrency: Currency };
+}
 
 export const newWallet = (walletId: string, currency: Currency, now: Date): WalletDocument => ({
   id: WALLET_DOCUMENT_ID,

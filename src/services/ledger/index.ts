@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { Currency, currencySchema } from "../../events/money";
+import { currencySchema } from "../../events/money";
+import { LedgerPorts } from "./documents";
 import { parseSettings } from "../../platform/config";
-import { ServiceModule } from "../../platform/serviceModule";
+import { ServiceModule } from "../../define";
 import { creditWalletWhenFreeCreditsAssigned } from "./creditWalletWhenFreeCreditsAssigned";
 import { initiateTopUp } from "./initiateTopUpHttp";
 import { openWalletWhenUserSignedUp } from "./openWalletWhenUserSignedUp";
@@ -12,11 +13,11 @@ const settings = z.object({
   WALLET_CURRENCY: z.string().trim().optional().transform((s) => s || "EUR").pipe(currencySchema),
 });
 
-export const ledgerService: ServiceModule<"ledger", { walletCurrency: Currency }> = {
+export const ledgerService: ServiceModule<"ledger", LedgerPorts> = {
   name: "ledger",
   reactions: [openWalletWhenUserSignedUp, creditWalletWhenFreeCreditsAssigned, settleTopUpWhenBankPaymentSettled],
   http: { initiateTopUp, getTopUp, getWallet },
   createPorts(env) {
-    return { walletCurrency: parseSettings(settings, env, "ledger").WALLET_CURRENCY };
+    return { settings: { walletCurrency: parseSettings(settings, env, "ledger").WALLET_CURRENCY } };
   },
 };

@@ -1,7 +1,7 @@
 import { Currency } from "../../events/money";
-import { ReactionEvent } from "../../platform/eventParsing";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
-import { WalletDocument, newWallet, readWallet } from "./documents";
+import { ReactionEvent, defineReaction } from "../../define";
+import { Decision, DecisionContext, LoadContext, nothingToDo } from "../../platform/reactions";
+import { LedgerPorts, WalletDocument, newWallet, walletDocumentSchema, WALLET_DOCUMENT_ID } from "./documents";
 
 type UserSignedUp = ReactionEvent<"ledger", "openWalletWhenUserSignedUp">;
 
@@ -14,13 +14,17 @@ export interface OpenWalletState {
 export const openWallet = (event: UserSignedUp, state: OpenWalletState, context: DecisionContext): Decision =>
   state.wallet ? nothingToDo : { changes: [{ put: newWallet(event.data.userId, state.currency, context.now) }], publish: [] };
 
-export const openWalletWhenUserSignedUp: Reaction<"ledger", "openWalletWhenUserSignedUp", OpenWalletState, { walletCurrency: Currency }> = {
-  service: "ledger",
-  name: "openWalletWhenUserSignedUp",
+export const openWalletWhenUserSignedUp = defineReaction("ledger", "openWalletWhenUserSignedUp", {
   partitionKey: (event) => event.data.userId,
-  // The signed-up user's wallet: new on a first delivery as a rule (a conflict makes the next attempt read it).
-  load: async (event, { store, ports }) => ({ wallet: await readWallet(store, event.data.userId, { likelyNew: true }), currency: ports.walletCurrency }),
+  load: async (event, { read, settings }: LoadContext<LedgerPorts>) => ({
+    wallet: await read(walletDocumentSchema, WALLET_DOCUMENT_ID, event.data.userId),
+    currency: settings.walletCurrency,
+  }),
   decide: openWallet,
-  // Publishes nothing, and a wallet once open decides nothing again: no inbox record.
-  dedupe: "idempotentState",
-};
+  tuning: {
+    // Publishes nothing, and a wallet once open decides nothing again: no inbox record.
+    dedupe: "idempotentState",
+    // The signed-up user's wallet: new on a first delivery as a rule (a conflict makes the next attempt read it).
+    readHints: [[walletDocumentSchema, "likelyNew"]],
+  },
+});

@@ -1,17 +1,17 @@
 import { TransientError } from "../../platform/errors";
-import { readValid } from "../../platform/documentSchema";
-import { ReactionEvent } from "../../platform/eventParsing";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { ReactionEvent, defineReaction } from "../../define";
+import { Decision, DecisionContext, nothingToDo } from "../../platform/reactions";
 import {
   LedgerEntryDocument,
   TopUpDocument,
+  WALLET_DOCUMENT_ID,
   WalletDocument,
   entryDocumentId,
   entryIdFor,
-  readWallet,
   topUpDocumentId,
   topUpDocumentSchema,
   ledgerEntryDocumentSchema,
+  walletDocumentSchema,
 } from "./documents";
 import { creditWallet } from "./creditWallet";
 
@@ -57,16 +57,14 @@ export const settleTopUp = (event: BankPaymentSettled, state: SettleTopUpState, 
   }
 };
 
-export const settleTopUpWhenBankPaymentSettled: Reaction<"ledger", "settleTopUpWhenBankPaymentSettled", SettleTopUpState> = {
-  service: "ledger",
-  name: "settleTopUpWhenBankPaymentSettled",
+export const settleTopUpWhenBankPaymentSettled = defineReaction("ledger", "settleTopUpWhenBankPaymentSettled", {
   partitionKey: (event) => event.data.walletId,
-  async load(event, { store }) {
+  async load(event, { read }) {
     const { walletId, topUpId } = event.data;
     const [topUp, wallet, entry] = await Promise.all([
-      readValid(store, topUpDocumentSchema, topUpDocumentId(topUpId), walletId),
-      readWallet(store, walletId),
-      readValid(store, ledgerEntryDocumentSchema, entryDocumentId(entryIdFor("TopUp", topUpId)), walletId),
+      read(topUpDocumentSchema, topUpDocumentId(topUpId), walletId),
+      read(walletDocumentSchema, WALLET_DOCUMENT_ID, walletId),
+      read(ledgerEntryDocumentSchema, entryDocumentId(entryIdFor("TopUp", topUpId)), walletId),
     ]);
     // The bank was paid for a top-up committed before it was published; a replica that does not show it yet must not
     // make us drop the credit. An event for a top-up that never existed dead-letters in the end.
@@ -74,4 +72,4 @@ export const settleTopUpWhenBankPaymentSettled: Reaction<"ledger", "settleTopUpW
     return { topUp, wallet, entry };
   },
   decide: settleTopUp,
-};
+});

@@ -1,8 +1,7 @@
-import { ReactionEvent } from "../../platform/eventParsing";
-import { readValid } from "../../platform/documentSchema";
+import { ReactionEvent, defineReaction } from "../../define";
 import { TransientError } from "../../platform/errors";
 import { deterministicId } from "../../platform/ids";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { Decision, DecisionContext, Outside, nothingToDo } from "../../platform/reactions";
 import { EmailSender } from "../../platform/email/emailSender";
 import {
   NotificationDocument,
@@ -66,25 +65,31 @@ export const recordNotification = (event: TopUpSettled, state: NotifyState, cont
   };
 };
 
-export const notifyUserWhenTopUpSettled: Reaction<"notifications", "notifyUserWhenTopUpSettled", NotifyState, { emailSender: EmailSender }> = {
-  service: "notifications",
-  name: "notifyUserWhenTopUpSettled",
+export const notifyUserWhenTopUpSettled = defineReaction("notifications", "notifyUserWhenTopUpSettled", {
   // A user's wallet id is their user id: the recipient and the notifications live in the same partition.
   partitionKey: (event) => event.data.walletId,
-  async load(event, { store, ports }) {
+  async load(event, { read }) {
     const outcome = topUpOutcomeOf(event);
-    if (!outcome) return { notified: undefined, sent: undefined };
+    if (!outcome) return { outcome, notified: undefined, recipient: undefined };
     const userId = event.data.walletId;
-    const notified = await readValid(store, notificationDocumentSchema, notificationDocumentId(outcome.topUpId), userId);
-    if (notified) return { notified, sent: undefined };
-    const recipient = await readValid(store, recipientDocumentSchema, RECIPIENT_DOCUMENT_ID, userId);
+    const notified = await read(notificationDocumentSchema, notificationDocumentId(outcome.topUpId), userId);
+    if (notified) return { outcome, notified, recipient: undefined };
+    const recipient = await read(recipientDocumentSchema, RECIPIENT_DOCUMENT_ID, userId);
     // Events are unordered: the sign-up that tells us the address may still be on its way. Retry, do not drop.
     if (!recipient) throw new TransientError(`No recipient known yet for user ${userId}`);
-    const sent = await ports.emailSender.sendEmail(topUpEmail(recipient, outcome, notificationMessageId(event.id)));
+    return { outcome, notified: undefined, recipient };
+  },
+  async act(event, { outcome, notified, recipient }, outside: Outside<{ emailSender: EmailSender }>): Promise<NotifyState> {
+    if (!outcome || !recipient) return { notified, sent: undefined };
+    // Sent before the commit: a crash in between resends under the same message id, which the provider dedupes.
+    const sent = await outside.call({
+      idempotencyKey: notificationMessageId(event.id),
+      call: (messageId) => outside.ports.emailSender.sendEmail(topUpEmail(recipient, outcome, messageId)),
+    });
     return { notified: undefined, sent };
   },
   decide: recordNotification,
   // Once notified (or for free credits, never), it decides nothing: only the delivery that notifies keeps a record,
   // carrying UserNotified; the free credits of every sign-up cost no write.
-  dedupe: "idempotentState",
-};
+  tuning: { dedupe: "idempotentState" },
+});

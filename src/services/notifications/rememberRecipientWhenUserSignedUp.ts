@@ -1,6 +1,5 @@
-import { ReactionEvent } from "../../platform/eventParsing";
-import { readValid } from "../../platform/documentSchema";
-import { Decision, Reaction, nothingToDo } from "../../platform/reaction";
+import { ReactionEvent, defineReaction } from "../../define";
+import { Decision, nothingToDo } from "../../platform/reactions";
 import { RECIPIENT_DOCUMENT_ID, RecipientDocument, recipientDocumentSchema } from "./documents";
 
 type UserSignedUp = ReactionEvent<"notifications", "rememberRecipientWhenUserSignedUp">;
@@ -15,13 +14,14 @@ export const rememberRecipient = (event: UserSignedUp, existing: RecipientDocume
   };
 };
 
-export const rememberRecipientWhenUserSignedUp: Reaction<"notifications", "rememberRecipientWhenUserSignedUp", RecipientDocument | undefined> = {
-  service: "notifications",
-  name: "rememberRecipientWhenUserSignedUp",
+export const rememberRecipientWhenUserSignedUp = defineReaction("notifications", "rememberRecipientWhenUserSignedUp", {
   partitionKey: (event) => event.data.userId,
-  // The signed-up user's recipient record: new on a first delivery as a rule (a conflict makes the next attempt read it).
-  load: (event, { store }) => readValid(store, recipientDocumentSchema, RECIPIENT_DOCUMENT_ID, event.data.userId, { likelyNew: true }),
+  load: (event, { read }) => read(recipientDocumentSchema, RECIPIENT_DOCUMENT_ID, event.data.userId),
   decide: (event, existing) => rememberRecipient(event, existing),
-  // Publishes nothing, and a recipient once remembered decides nothing again: no inbox record.
-  dedupe: "idempotentState",
-};
+  tuning: {
+    // Publishes nothing, and a recipient once remembered decides nothing again: no inbox record.
+    dedupe: "idempotentState",
+    // The signed-up user's recipient record: new on a first delivery as a rule (a conflict makes the next attempt read it).
+    readHints: [[recipientDocumentSchema, "likelyNew"]],
+  },
+});

@@ -1,4 +1,5 @@
-import { ServiceModule, noPorts } from "../../platform/serviceModule";
+import { noPorts } from "../../platform/serviceModule";
+import { ServiceModule } from "../../define";
 import { getOrder } from "./getOrderHttp";
 import { placeOrder } from "./placeOrderHttp";
 import { updateOrderWhenStockOrPaymentSettled } from "./updateOrderWhenStockOrPaymentSettled";

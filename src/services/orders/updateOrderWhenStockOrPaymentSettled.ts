@@ -1,7 +1,7 @@
-import { ReactionEvent } from "../../platform/eventParsing";
-import { readValid } from "../../platform/documentSchema";
+import { ReactionEvent, defineReaction } from "../../define";
 import { TransientError } from "../../platform/errors";
-import { Decision, DecisionContext, NewEvent, Reaction, nothingToDo } from "../../platform/reaction";
+import { Decision, DecisionContext, nothingToDo } from "../../platform/reactions";
+import { NewEvent } from "../../platform/publishing";
 import { InventoryStatus, OrderDocument, PaymentStatus, orderDocumentId, orderDocumentSchema } from "./documents";
 
 type Settlement = ReactionEvent<"orders", "updateOrderWhenStockOrPaymentSettled">;
@@ -63,23 +63,24 @@ export const settleOrder = (event: Settlement, order: OrderDocument, context: De
   };
 };
 
-export const updateOrderWhenStockOrPaymentSettled: Reaction<"orders", "updateOrderWhenStockOrPaymentSettled", OrderDocument> = {
-  service: "orders",
-  name: "updateOrderWhenStockOrPaymentSettled",
+export const updateOrderWhenStockOrPaymentSettled = defineReaction("orders", "updateOrderWhenStockOrPaymentSettled", {
   partitionKey: (event) => event.data.orderId,
-  async load(event, { store }) {
-    // From this process's memory when it committed the order last (placed it, or settled it): an older version makes
-    // the commit conflict, or decides nothing for an event it has taken in already, which the newer one has too.
-    const order = await readValid(store, orderDocumentSchema, orderDocumentId(event.data.orderId), event.data.orderId, { ownLatest: true });
+  async load(event, { read }) {
+    const order = await read(orderDocumentSchema, orderDocumentId(event.data.orderId), event.data.orderId);
     // The order is committed before OrderPlaced is published, so this only happens for an event about an order
     // of another deployment; retrying lets Event Grid dead-letter it after its retry budget.
     if (!order) throw new TransientError(`Order ${event.data.orderId} not found for ${event.type}`);
     return order;
   },
   decide: settleOrder,
-  // Settlements only move the order forward and confirm or cancel it once (see settleOrder's idempotence test), so
-  // only the one that publishes needs an inbox record.
-  dedupe: "idempotentState",
-  // Stock and payment settle at about the same time: in turn, the second takes the order from memory, no conflict.
-  oneAtATimePerPartition: true,
-};
+  tuning: {
+    // Settlements only move the order forward and confirm or cancel it once (see settleOrder's idempotence test), so
+    // only the one that publishes needs an inbox record.
+    dedupe: "idempotentState",
+    // Stock and payment settle at about the same time: in turn, the second takes the order from memory, no conflict.
+    oneAtATimePerPartition: true,
+    // From this process's memory when it committed the order last (placed it, or settled it): an older version makes
+    // the commit conflict, or decides nothing for an event it has taken in already, which the newer one has too.
+    readHints: [[orderDocumentSchema, "ownLatest"]],
+  },
+});

@@ -1,22 +1,22 @@
-import { Reaction } from "../../platform/reaction";
-import { readValid } from "../../platform/documentSchema";
+import { defineReaction } from "../../define";
+import { Outside } from "../../platform/reactions";
 import { PaymentDocument, paymentDocumentId, paymentDocumentSchema } from "./documents";
 import { PaymentGateway } from "./paymentGateway";
 import { PaymentFacts, decidePayment, factsAfterCancellation } from "./settlePayment";
 
-export const chargePaymentWhenOrderPlaced: Reaction<"payments", "chargePaymentWhenOrderPlaced", PaymentFacts, { gateway: PaymentGateway }> = {
-  service: "payments",
-  name: "chargePaymentWhenOrderPlaced",
+export const chargePaymentWhenOrderPlaced = defineReaction("payments", "chargePaymentWhenOrderPlaced", {
   partitionKey: (event) => event.data.orderId,
-  async load(event, { store, ports, idempotencyKey, act }) {
+  load: (event, { read }) => read(paymentDocumentSchema, paymentDocumentId(event.data.orderId), event.data.orderId),
+  async act(event, stored, outside: Outside<{ gateway: PaymentGateway }>): Promise<PaymentFacts> {
     const { orderId, customerId, total, currency, paymentToken } = event.data;
-    const payment: PaymentDocument = (await readValid(store, paymentDocumentSchema, paymentDocumentId(orderId), orderId, { likelyNew: true })) ?? {
+    const { gateway } = outside.ports;
+    const payment: PaymentDocument = stored ?? {
       id: paymentDocumentId(orderId),
       pk: orderId,
       kind: "payment",
       orderId,
       status: "Charging",
-      chargeKey: idempotencyKey,
+      chargeKey: outside.idempotencyKey,
       correlationId: event.correlationid,
       causationId: event.id,
       customerId,
@@ -26,20 +26,20 @@ export const chargePaymentWhenOrderPlaced: Reaction<"payments", "chargePaymentWh
     };
     switch (payment.status) {
       case "Charging": {
-        // Intent first (`act` creates it when it is not stored yet). A cancellation that got here first holds the id:
+        // Intent first (`call` creates it when it is not stored yet). A cancellation that got here first holds the id:
         // the create conflicts and the runner decides again, from the marker. The key is the recorded intent's: a
         // redelivery, or a concurrent duplicate, gets the first answer back.
-        const outcome = await act({
+        const outcome = await outside.call({
           intent: payment,
-          idempotencyKey: payment.chargeKey ?? idempotencyKey,
-          call: (key) => ports.gateway.charge({ amount: total, currency, token: paymentToken, reference: orderId }, { idempotencyKey: key }),
+          idempotencyKey: payment.chargeKey ?? outside.idempotencyKey,
+          call: (key) => gateway.charge({ amount: total, currency, token: paymentToken, reference: orderId }, { idempotencyKey: key }),
         });
         return { kind: "charged", payment, outcome };
       }
       case "CancelledBeforeCharge":
       case "NotCharged":
         // The cancellation got here first; an earlier attempt of ours may still have charged: find it and refund it.
-        return factsAfterCancellation(payment, ports.gateway, act);
+        return factsAfterCancellation(payment, gateway, outside.call);
       case "Charged":
       case "Declined":
       case "Refunded":
@@ -51,4 +51,7 @@ export const chargePaymentWhenOrderPlaced: Reaction<"payments", "chargePaymentWh
     }
   },
   decide: (_event, facts, context) => decidePayment(facts, context.now),
-};
+  // The payment is named after the order: nearly always new on a first delivery (a cancellation's marker or a
+  // redelivery makes the intent's create conflict, and the next attempt reads it).
+  tuning: { readHints: [[paymentDocumentSchema, "likelyNew"]] },
+});

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseSettings } from "../../platform/config";
-import { ServiceModule } from "../../platform/serviceModule";
+import { ServiceModule } from "../../define";
 import { chargePaymentWhenOrderPlaced } from "./chargePaymentWhenOrderPlaced";
 import { PaymentGateway, createHttpPaymentGateway } from "./paymentGateway";
 import { ReconciliationOptions, defaultReconciliationOptions, reconcilePaymentsWithGateway } from "./reconcilePaymentsWithGateway";

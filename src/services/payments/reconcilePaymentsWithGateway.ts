@@ -1,7 +1,6 @@
 import { ConcurrencyConflictError } from "../../platform/errors";
 import { queryValid, readValid } from "../../platform/documentSchema";
-import { LoadSession, openLoadSession } from "../../platform/loadSession";
-import { commitDecision } from "../../platform/reaction";
+import { Session, commitDecision, openSession } from "../../platform/reactions";
 import { ServiceRuntime } from "../../platform/runtime";
 import { DocumentReader } from "../../platform/store";
 import { PaymentDocument, paymentDocumentId, paymentDocumentSchema } from "./documents";
@@ -28,7 +27,7 @@ export const defaultReconciliationOptions: ReconciliationOptions = { graceInMs: 
 
 const settleFromFacts = async (
   rt: ServiceRuntime<{ gateway: PaymentGateway }>,
-  session: LoadSession,
+  session: Session,
   payment: PaymentDocument,
   facts: PaymentFacts,
 ): Promise<boolean> => {
@@ -67,7 +66,7 @@ export const reconcilePaymentsWithGateway = async (
   let examined = 0;
   let repaired = 0;
   // Every read goes through the session, so each settlement replaces the payment with the version it was read at.
-  const session = openLoadSession(rt.store);
+  const session = openSession(rt.store);
 
   const stuck = await queryValid(
     session.store,
@@ -86,7 +85,7 @@ export const reconcilePaymentsWithGateway = async (
       // No charge yet: the OrderPlaced delivery is still being retried (or was dead-lettered: replay it).
       facts = charge ? { kind: "charged", payment, outcome: outcomeOf(charge) } : { kind: "nothingToDo" };
     } else {
-      facts = await factsAfterCancellation(payment, gateway, session.act);
+      facts = await factsAfterCancellation(payment, gateway, session.call);
     }
     if (await settleFromFacts(rt, session, payment, facts)) repaired++;
   }
@@ -102,7 +101,7 @@ export const reconcilePaymentsWithGateway = async (
       continue;
     }
     if (payment.status === "NotCharged" || payment.status === "CancelledBeforeCharge") {
-      if (await settleFromFacts(rt, session, payment, await factsAfterCancellation(payment, gateway, session.act))) repaired++;
+      if (await settleFromFacts(rt, session, payment, await factsAfterCancellation(payment, gateway, session.call))) repaired++;
     } else if (payment.status === "Charging") {
       if (await settleFromFacts(rt, session, payment, { kind: "charged", payment, outcome: outcomeOf(charge) })) repaired++;
     }

@@ -1,5 +1,5 @@
-import { Reaction } from "../../platform/reaction";
-import { readValid } from "../../platform/documentSchema";
+import { defineReaction } from "../../define";
+import { Outside } from "../../platform/reactions";
 import { paymentDocumentId, paymentDocumentSchema } from "./documents";
 import { PaymentGateway } from "./paymentGateway";
 import { PaymentFacts, decidePayment, factsAfterCancellation } from "./settlePayment";
@@ -9,23 +9,21 @@ import { PaymentFacts, decidePayment, factsAfterCancellation } from "./settlePay
  * Refunded (a charge was found and refunded), Declined, or NotCharged — published here, or by the charge itself when
  * it was still in flight.
  */
-export const refundPaymentWhenOrderCancelled: Reaction<"payments", "refundPaymentWhenOrderCancelled", PaymentFacts, { gateway: PaymentGateway }> = {
-  service: "payments",
-  name: "refundPaymentWhenOrderCancelled",
+export const refundPaymentWhenOrderCancelled = defineReaction("payments", "refundPaymentWhenOrderCancelled", {
   partitionKey: (event) => event.data.orderId,
-  async load(event, { store, ports, act }) {
-    const { orderId } = event.data;
-    const payment = await readValid(store, paymentDocumentSchema, paymentDocumentId(orderId), orderId);
-    if (!payment) return { kind: "cancelledBeforeIntent", orderId };
+  load: (event, { read }) => read(paymentDocumentSchema, paymentDocumentId(event.data.orderId), event.data.orderId),
+  async act(event, payment, outside: Outside<{ gateway: PaymentGateway }>): Promise<PaymentFacts> {
+    const { gateway } = outside.ports;
+    if (!payment) return { kind: "cancelledBeforeIntent", orderId: event.data.orderId };
     switch (payment.status) {
       case "Charging": {
-        const facts = await factsAfterCancellation(payment, ports.gateway, act);
+        const facts = await factsAfterCancellation(payment, gateway, outside.call);
         // Nothing at the gateway yet: the charge may be in flight. Mark the cancellation; that charge's commit then
         // fails on the ETag, and its retry finds the charge and refunds it.
         return facts.kind === "cancelled" && facts.charge === undefined ? { kind: "markCancelled", payment } : facts;
       }
       case "Charged":
-        return factsAfterCancellation(payment, ports.gateway, act);
+        return factsAfterCancellation(payment, gateway, outside.call);
       case "CancelledBeforeCharge":
       case "NotCharged":
       case "Declined":
@@ -38,4 +36,4 @@ export const refundPaymentWhenOrderCancelled: Reaction<"payments", "refundPaymen
     }
   },
   decide: (_event, facts, context) => decidePayment(facts, context.now),
-};
+});

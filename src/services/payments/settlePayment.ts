@@ -1,5 +1,5 @@
-import { Act } from "../../platform/loadSession";
-import { NewEvent, Decision, nothingToDo } from "../../platform/reaction";
+import { CallOutside, Decision, nothingToDo } from "../../platform/reactions";
+import { NewEvent } from "../../platform/publishing";
 import { PaymentDocument, paymentDocumentId } from "./documents";
 import { ChargeOutcome, GatewayCharge, PaymentGateway, refundKeyOf } from "./paymentGateway";
 
@@ -107,12 +107,12 @@ export const decidePayment = (facts: PaymentFacts, now: Date): Decision => {
  * For a cancelled order: asks the gateway what it did under the payment's key — an earlier attempt may have charged and
  * crashed before recording it — and refunds a succeeded charge. Every path refunds under the same key, so the gateway
  * refunds a charge once however many paths find it. The refund's intent is the payment record as read: it already
- * holds the charge key that finds the charge (and so its refund) again, so `act` writes nothing before the call.
+ * holds the charge key that finds the charge (and so its refund) again, so `call` writes nothing before the call.
  */
-export const factsAfterCancellation = async (payment: PaymentDocument, gateway: PaymentGateway, act: Act): Promise<PaymentFacts> => {
+export const factsAfterCancellation = async (payment: PaymentDocument, gateway: PaymentGateway, call: CallOutside): Promise<PaymentFacts> => {
   const charge = payment.chargeKey ? await gateway.findCharge(payment.chargeKey) : undefined;
   if (charge?.status === "succeeded" && payment.status !== "Refunded") {
-    const { refundId } = await act({
+    const { refundId } = await call({
       intent: payment,
       idempotencyKey: refundKeyOf(charge.chargeId),
       call: (idempotencyKey) => gateway.refund({ chargeId: charge.chargeId, amount: charge.amount }, { idempotencyKey }),

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { Currency, currencySchema } from "../../events/money";
-import { documentSchema, readValid } from "../../platform/documentSchema";
-import { ReactionEvent } from "../../platform/eventParsing";
+import { documentSchema } from "../../platform/documentSchema";
+import { ReactionEvent, defineReaction } from "../../define";
 import { deterministicId } from "../../platform/ids";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { Decision, DecisionContext, LoadContext, nothingToDo } from "../../platform/reactions";
 
 type UserSignedUp = ReactionEvent<"rewards", "assignFreeCreditsWhenUserSignedUp">;
 
@@ -57,14 +57,18 @@ export const assignFreeCredits = (event: UserSignedUp, state: AssignFreeCreditsS
   };
 };
 
-export const assignFreeCreditsWhenUserSignedUp: Reaction<"rewards", "assignFreeCreditsWhenUserSignedUp", AssignFreeCreditsState, { freeCredits: FreeCreditsOffer }> = {
-  service: "rewards",
-  name: "assignFreeCreditsWhenUserSignedUp",
+/** What the rewards service's ports carry: its settings, which `load` reads. */
+export interface RewardsPorts {
+  readonly settings: { readonly freeCredits: FreeCreditsOffer };
+}
+
+export const assignFreeCreditsWhenUserSignedUp = defineReaction("rewards", "assignFreeCreditsWhenUserSignedUp", {
   partitionKey: (event) => event.data.userId,
-  async load(event, { store, ports }) {
-    // Named after the user the event signed up: new on a first delivery as a rule (a conflict makes the next attempt read it).
-    const grant = await readValid(store, freeCreditsGrantDocumentSchema, grantDocumentId(event.data.userId), event.data.userId, { likelyNew: true });
-    return { grant, offer: ports.freeCredits };
+  async load(event, { read, settings }: LoadContext<RewardsPorts>) {
+    const grant = await read(freeCreditsGrantDocumentSchema, grantDocumentId(event.data.userId), event.data.userId);
+    return { grant, offer: settings.freeCredits };
   },
   decide: assignFreeCredits,
-};
+  // The grant is named after the user the event signed up: new on a first delivery as a rule.
+  tuning: { readHints: [[freeCreditsGrantDocumentSchema, "likelyNew"]] },
+});

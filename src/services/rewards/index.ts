@@ -1,10 +1,10 @@
-import { ServiceModule } from "../../platform/serviceModule";
-import { FreeCreditsOffer, assignFreeCreditsWhenUserSignedUp } from "./assignFreeCreditsWhenUserSignedUp";
+import { ServiceModule } from "../../define";
+import { RewardsPorts, assignFreeCreditsWhenUserSignedUp } from "./assignFreeCreditsWhenUserSignedUp";
 import { freeCreditsOfferFromSettings } from "./settings";
 
-export const rewardsService: ServiceModule<"rewards", { freeCredits: FreeCreditsOffer }> = {
+export const rewardsService: ServiceModule<"rewards", RewardsPorts> = {
   name: "rewards",
   reactions: [assignFreeCreditsWhenUserSignedUp],
   http: {},
-  createPorts: (env) => ({ freeCredits: freeCreditsOfferFromSettings(env) }),
+  createPorts: (env) => ({ settings: { freeCredits: freeCreditsOfferFromSettings(env) } }),
 };

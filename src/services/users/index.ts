@@ -1,4 +1,5 @@
-import { ServiceModule, noPorts } from "../../platform/serviceModule";
+import { noPorts } from "../../platform/serviceModule";
+import { ServiceModule } from "../../define";
 import { getUser } from "./getUserHttp";
 import { signUpUser } from "./signUpUserHttp";
 import { trackOnboardingWhenStepCompleted } from "./trackOnboardingWhenStepCompleted";

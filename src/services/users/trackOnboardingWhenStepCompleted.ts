@@ -1,7 +1,6 @@
 import { TransientError } from "../../platform/errors";
-import { readValid } from "../../platform/documentSchema";
-import { ReactionEvent } from "../../platform/eventParsing";
-import { Decision, DecisionContext, Reaction, nothingToDo } from "../../platform/reaction";
+import { ReactionEvent, defineReaction } from "../../define";
+import { Decision, DecisionContext, nothingToDo } from "../../platform/reactions";
 import { OnboardingSteps, UserDocument, isOnboardingComplete, userDocumentId, userDocumentSchema } from "./documents";
 
 type StepCompleted = ReactionEvent<"users", "trackOnboardingWhenStepCompleted">;
@@ -49,22 +48,24 @@ export const trackOnboarding = (event: StepCompleted, user: UserDocument, contex
   };
 };
 
-export const trackOnboardingWhenStepCompleted: Reaction<"users", "trackOnboardingWhenStepCompleted", UserDocument> = {
-  service: "users",
-  name: "trackOnboardingWhenStepCompleted",
+export const trackOnboardingWhenStepCompleted = defineReaction("users", "trackOnboardingWhenStepCompleted", {
   partitionKey: (event) => event.data.userId,
-  async load(event, { store }) {
-    // From this process's memory when it committed the user last (signed up, or a step): the user only moves forward,
-    // so an older version makes the commit conflict or decides nothing for a step it has taken in, as the newer would.
-    const user = await readValid(store, userDocumentSchema, userDocumentId(event.data.userId), event.data.userId, { ownLatest: true });
+  async load(event, { read }) {
+    const user = await read(userDocumentSchema, userDocumentId(event.data.userId), event.data.userId);
     // Steps only follow a committed sign-up, but a replica may not show it yet (session consistency across
     // instances): retry rather than drop the step. An event for a user that never existed dead-letters in the end.
     if (!user) throw new TransientError(`User ${event.data.userId} not found (yet)`);
     return user;
   },
   decide: trackOnboarding,
-  // A step's first outcome stands and the user is announced once, when the set completes (see the idempotence test):
-  // only that step needs an inbox record. The three steps arrive together: in turn, each takes the user from memory.
-  dedupe: "idempotentState",
-  oneAtATimePerPartition: true,
-};
+  tuning: {
+    // A step's first outcome stands and the user is announced once, when the set completes (see the idempotence
+    // test): only that step needs an inbox record.
+    dedupe: "idempotentState",
+    // The three steps arrive together: in turn, each takes the user from memory.
+    oneAtATimePerPartition: true,
+    // From this process's memory when it committed the user last (signed up, or a step): the user only moves forward,
+    // so an older version makes the commit conflict or decides nothing for a step it has taken in, as the newer would.
+    readHints: [[userDocumentSchema, "ownLatest"]],
+  },
+});

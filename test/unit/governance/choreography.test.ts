@@ -7,10 +7,10 @@ import {
   lintChoreography,
   systemChoreography,
 } from "../../../src/governance/choreography";
-import { runReaction } from "../../../src/platform/reaction";
+import { runReaction } from "../../../src/platform/reactions";
 import { sendInvoiceWhenPaymentConfirmed } from "../../../src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
 import { flowNames, flows } from "../../../src/flows";
-import { ReactionSpec, serviceNames, services } from "../../../src/topology";
+import { reactionSpecsOf, serviceNames, services } from "../../../src/topology";
 import { anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 import { eventTypesBuiltByReaction, eventTypesBuiltByService } from "./eventTypesBuiltByCode";
@@ -92,7 +92,7 @@ describe("choreography lint", () => {
 });
 
 describe("what the manifest says a reaction publishes is what its code builds", () => {
-  const reactions = serviceNames.flatMap((service) => (services[service].reactions as readonly ReactionSpec[]).map((r) => ({ service, ...r })));
+  const reactions = serviceNames.flatMap((service) => reactionSpecsOf(service).map((r) => ({ service, ...r })));
 
   it.each(reactions.map((r) => [`${r.service}-${r.name}`, r] as const))("%s", (_, r) => {
     expect(eventTypesBuiltByReaction(r.service, r.name)).toEqual([...r.publishes].sort());
@@ -101,7 +101,7 @@ describe("what the manifest says a reaction publishes is what its code builds", 
   it.each([...serviceNames])("%s builds only event types it owns, and outside its reactions only the flows it starts", (service) => {
     const built = eventTypesBuiltByService(service);
     expect(built.filter((t) => eventCatalog[t as EventType].publisher !== service)).toEqual([]);
-    const byReactions = new Set((services[service].reactions as readonly ReactionSpec[]).flatMap((r) => r.publishes));
+    const byReactions = new Set(reactionSpecsOf(service).flatMap((r) => r.publishes));
     const flowStarts = new Set<string>(flowNames.map((f) => flows[f].startedBy));
     expect(built.filter((t) => !byReactions.has(t as EventType) && !flowStarts.has(t))).toEqual([]);
   });

@@ -31,7 +31,7 @@ describe("import boundaries (eslint.config.mjs, run by npm run lint)", () => {
     ["src/probe.ts", "@azure-choreography/functions-host", /never imports the local stack/],
     ["src/events/probe.ts", "../../packages/eventgrid-emulator/src", /never imports the local stack/],
     ["src/services/orders/probe.ts", "./documents", undefined],
-    ["src/services/orders/probe.ts", "../../platform/reaction", undefined],
+    ["src/services/orders/probe.ts", "../../platform/reactions", undefined],
     ["src/services/orders/probe.ts", "../../events/catalog", undefined],
     ["src/services/orders/probe.ts", "../../topology", undefined],
     ["src/services/orders/probe.ts", "../../flows", undefined],

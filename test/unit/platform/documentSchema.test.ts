@@ -2,7 +2,7 @@ import { z } from "zod";
 import { documentSchema, queryValid, readValid } from "../../../src/platform/documentSchema";
 import { CorruptDocumentError } from "../../../src/platform/errors";
 import { problemFromError } from "../../../src/platform/http";
-import { openLoadSession } from "../../../src/platform/loadSession";
+import { openSession } from "../../../src/platform/reactions";
 import { createInMemoryStore } from "../../support/inMemoryStore";
 
 const parcelSchema = documentSchema("parcel", { status: z.enum(["Packed", "Shipped"]), weightGrams: z.number().int() });
@@ -49,7 +49,7 @@ describe("readValid / queryValid: stored documents parsed with their schema", ()
   });
 
   it("reads through a load session (no system properties) as through the store", async () => {
-    const session = openLoadSession(createInMemoryStore([parcel]));
+    const session = openSession(createInMemoryStore([parcel]));
     await expect(readValid(session.store, parcelSchema, "parcel:p-1", "p-1")).resolves.toEqual(parcel);
   });
 

@@ -1,5 +1,5 @@
-import { createRecentWrites, rememberCommitted } from "../../../src/platform/loadSession";
-import { Reaction, runReaction } from "../../../src/platform/reaction";
+import { defineReaction } from "../../../src/define";
+import { createRecentWrites, rememberCommitted, runReaction } from "../../../src/platform/reactions";
 import { OrderDocument } from "../../../src/services/orders/documents";
 import { updateOrderWhenStockOrPaymentSettled } from "../../../src/services/orders/updateOrderWhenStockOrPaymentSettled";
 import { anEvent, fixedNow } from "../../support/events";
@@ -84,7 +84,7 @@ describe("idempotentState dedupe: a reaction whose decision is idempotent on its
     const event = charged();
     const confirmedEvent = { ...anEvent("Orders.OrderConfirmed.v1", { orderId: "o-1" }), id: "confirmed-1" };
     const d = setup(order({ inventory: "Reserved", payment: "Charged", status: "Confirmed" }));
-    await d.store.commit("o-1", [{ op: "create", document: { id: `inbox:updateOrderWhenStockOrPaymentSettled:${event.id}`, pk: "o-1", kind: "inbox", processedAt: "t", events: [confirmedEvent] } }]);
+    await d.store.commit("o-1", [{ op: "create", document: { id: `inbox:updateOrderWhenStockOrPaymentSettled:${event.id}`, pk: "o-1", kind: "inbox", events: [confirmedEvent] } }]);
     await expect(runReaction(updateOrderWhenStockOrPaymentSettled, event, d)).resolves.toEqual({ outcome: "duplicate", republished: 1 });
     expect(d.publisher.published.map((e) => e.id)).toEqual(["confirmed-1"]);
   });
@@ -98,11 +98,12 @@ describe("idempotentState dedupe: a reaction whose decision is idempotent on its
 
   it("refuses a decision that publishes without changing its state: a redelivery could not tell it was handled", async () => {
     const d = setup();
-    const publishesOnly: Reaction<"orders", "updateOrderWhenStockOrPaymentSettled", undefined> = {
-      ...updateOrderWhenStockOrPaymentSettled,
+    const publishesOnly = defineReaction("orders", "updateOrderWhenStockOrPaymentSettled", {
+      partitionKey: updateOrderWhenStockOrPaymentSettled.partitionKey,
       load: async () => undefined,
       decide: () => ({ changes: [], publish: [{ type: "Orders.OrderConfirmed.v1", data: { orderId: "o-1" } }] }),
-    } as unknown as Reaction<"orders", "updateOrderWhenStockOrPaymentSettled", undefined>;
+      tuning: updateOrderWhenStockOrPaymentSettled.tuning,
+    });
     await expect(runReaction(publishesOnly, reserved(), d)).rejects.toThrow(/publishes without changing its state/);
     expect(d.publisher.published).toEqual([]);
   });

@@ -7,6 +7,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "
 import { InvocationContext, LogHookContext, PreInvocationContext } from "@azure/functions";
 import type { FunctionHandler, LogHookHandler, LogLevel, PreInvocationHandler } from "@azure/functions";
 import { registerServices } from "../../../src/platform/registerServices";
+import { manifest } from "../../../src/topology";
 import { setupTelemetry } from "../../../src/platform/telemetry";
 import { serviceModules } from "../../../src/services";
 import { anEvent, fixedNow } from "../../support/events";
@@ -38,7 +39,7 @@ describe("a reaction's context.log line in Azure (telemetry on)", () => {
     const app = { http: record, eventGrid: record, timer: record } as never;
     const store = createInMemoryStore();
     const runtime = (service: string) => ({ service, store, publisher: recordingPublisher(), ports: {}, clock: () => fixedNow, ids: { newId: () => "x" } }) as never;
-    registerServices(app, ["invoicing"], serviceModules, runtime);
+    registerServices(app, manifest, ["invoicing"], serviceModules, runtime);
   });
   afterAll(() => {
     logs.disable();

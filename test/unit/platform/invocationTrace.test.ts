@@ -4,6 +4,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "
 import { InvocationContext, PreInvocationContext } from "@azure/functions";
 import type { FunctionHandler } from "@azure/functions";
 import { registerServices } from "../../../src/platform/registerServices";
+import { manifest } from "../../../src/topology";
 import { continueInvocationTrace, forwardInvocationLog, setupTelemetry } from "../../../src/platform/telemetry";
 import { serviceModules } from "../../../src/services";
 import { anEvent, fixedNow } from "../../support/events";
@@ -36,7 +37,7 @@ describe("the invocation's trace context", () => {
     const app = { http: record, eventGrid: record, timer: record } as never;
     const store = createInMemoryStore();
     const runtime = (service: string) => ({ service, store, publisher, ports: {}, clock: () => fixedNow, ids: { newId: () => "x" } }) as never;
-    registerServices(app, ["invoicing"], serviceModules, runtime);
+    registerServices(app, manifest, ["invoicing"], serviceModules, runtime);
   });
   afterAll(() => {
     trace.disable();

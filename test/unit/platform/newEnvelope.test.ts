@@ -1,7 +1,6 @@
 import { traceparentFields } from "../../../src/events/traceparent";
 import { flowStartingEvent } from "../../../src/platform/flowStart";
-import { openLoadSession } from "../../../src/platform/loadSession";
-import { commitDecision } from "../../../src/platform/reaction";
+import { commitDecision, openSession } from "../../../src/platform/reactions";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 
 const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -35,7 +34,7 @@ describe("one envelope builder for flow starts and caused events", () => {
     const decision = { changes: [], publish: [{ type: "Orders.OrderConfirmed.v1" as const, data: { orderId: "o-1" } }] };
     const store = createInMemoryStore();
     const deps = { store, publisher: recordingPublisher() };
-    const [caused] = await commitDecision(deps, { service: "orders", name: "updateOrderWhenStockOrPaymentSettled" }, "o-1", cause, decision, openLoadSession(store), now);
+    const [caused] = await commitDecision(deps, { service: "orders", name: "updateOrderWhenStockOrPaymentSettled" }, "o-1", cause, decision, openSession(store), now);
     expect(caused).toMatchObject({ correlationid: "flow-1", causationid: "cause-1", source: "/services/orders", type: "Orders.OrderConfirmed.v1" });
     expect(traceparentFields(caused?.traceparent)?.traceId).toBe(traceId);
   });

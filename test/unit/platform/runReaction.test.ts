@@ -1,5 +1,5 @@
 import { ConcurrencyConflictError } from "../../../src/platform/errors";
-import { runReaction } from "../../../src/platform/reaction";
+import { runReaction } from "../../../src/platform/reactions";
 import { sendInvoiceWhenPaymentConfirmed } from "../../../src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
 import { reserveStockWhenOrderPlaced } from "../../../src/services/inventory/reserveStockWhenOrderPlaced";
 import { STOCK_PARTITION } from "../../../src/services/inventory/documents";
@@ -93,24 +93,6 @@ describe("runReaction: the consistency machinery around a pure decision", () => 
     await expect(runReaction(sendInvoiceWhenPaymentConfirmed, structuredClone(event), d)).resolves.toEqual({ outcome: "duplicate", republished: 1 });
     expect(d.store.commits).toHaveLength(commitsBefore);
     expect(d.store.all().filter((x) => x.kind === "inbox")).toHaveLength(1);
-  });
-
-  it("on a redelivery, re-publishes what an inbox record written before records carried events points to", async () => {
-    const event = confirmed();
-    const legacyOutbox = {
-      id: "outbox:legacy-1", pk: "o-1", kind: "outbox",
-      event: { ...anEvent("Invoicing.InvoiceSent.v1", { orderId: "o-1", invoiceId: "i", customerId: "c-1", total: 30, currency: "EUR" }), id: "legacy-1" },
-    };
-    const store = createInMemoryStore([
-      { id: `inbox:sendInvoiceWhenPaymentConfirmed:${event.id}`, pk: "o-1", kind: "inbox", eventId: event.id, eventType: event.type,
-        reaction: "sendInvoiceWhenPaymentConfirmed", outboxIds: ["outbox:legacy-1"], processedAt: fixedNow.toISOString() },
-      legacyOutbox,
-      { id: "invoice:o-1", pk: "o-1", kind: "invoice", orderId: "o-1", status: "Sent", updatedAt: fixedNow.toISOString() },
-    ]);
-    const d = deps(store);
-    await expect(runReaction(sendInvoiceWhenPaymentConfirmed, event, d)).resolves.toEqual({ outcome: "duplicate", republished: 1 });
-    expect(d.publisher.published.map((e) => e.id)).toEqual(["legacy-1"]);
-    expect(await store.readDocument("outbox:legacy-1", "o-1")).toMatchObject({ sentAt: fixedNow.toISOString() });
   });
 
   it("parks a schema-invalid event as poison and reports success, so Event Grid does not retry it", async () => {

@@ -1,4 +1,4 @@
-import { createRecentWrites } from "../../../src/platform/loadSession";
+import { createRecentWrites } from "../../../src/platform/reactions";
 import { placeOrder } from "../../../src/services/orders/placeOrderHttp";
 import { signUpUser } from "../../../src/services/users/signUpUserHttp";
 import { createInMemoryStore } from "../../support/inMemoryStore";

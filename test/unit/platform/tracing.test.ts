@@ -3,6 +3,7 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { HttpRequest, InvocationContext } from "@azure/functions";
 import { registerServices } from "../../../src/platform/registerServices";
+import { manifest } from "../../../src/topology";
 import { serviceModules } from "../../../src/services";
 import { anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
@@ -22,7 +23,7 @@ describe("tracing across reactions", () => {
     const record = (name: string, options: { handler: (input: unknown, ctx: InvocationContext) => Promise<unknown> }) => void handlers.set(name, options.handler);
     const app = { http: record, eventGrid: record, timer: record } as any;
     const runtime = (service: string) => ({ service, store, publisher, ports: {}, clock: () => fixedNow, ids: { newId: () => "x" } }) as any;
-    registerServices(app, ["invoicing", "orders"], serviceModules, runtime);
+    registerServices(app, manifest, ["invoicing", "orders"], serviceModules, runtime);
   });
   afterAll(() => {
     trace.disable();

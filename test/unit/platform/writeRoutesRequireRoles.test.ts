@@ -3,7 +3,7 @@ import type { HttpHandler, HttpResponseInit } from "@azure/functions";
 import { APP_ROLES, CLIENT_PRINCIPAL_HEADER } from "../../../src/platform/appRoles";
 import { registerServices } from "../../../src/platform/registerServices";
 import { serviceModules } from "../../../src/services";
-import { functionNameOf, serviceNames, services } from "../../../src/topology";
+import { functionNameOf, manifest, serviceNames, services } from "../../../src/topology";
 import { fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 
@@ -42,7 +42,7 @@ beforeAll(() => {
   const store = createInMemoryStore();
   let n = 0;
   const runtime = (service: string) => ({ service, store, publisher: recordingPublisher(), ports: {}, clock: () => fixedNow, ids: { newId: () => `id-${++n}` } }) as never;
-  registerServices(app, serviceNames, serviceModules, runtime);
+  registerServices(app, manifest, serviceNames, serviceModules, runtime);
 });
 
 afterAll(() => {

@@ -1,5 +1,5 @@
 import { CorruptDocumentError } from "../../../src/platform/errors";
-import { LoadContext } from "../../../src/platform/reaction";
+import { LoadContext } from "../../../src/platform/reactions";
 import { DocumentStore, StoredDocument } from "../../../src/platform/store";
 import { requestBankPaymentWhenTopUpInitiated } from "../../../src/services/banking/requestBankPaymentWhenTopUpInitiated";
 import { addContactWhenUserSignedUp } from "../../../src/services/crm/addContactWhenUserSignedUp";

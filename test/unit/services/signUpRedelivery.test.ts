@@ -1,4 +1,4 @@
-import { runReaction } from "../../../src/platform/reaction";
+import { runReaction } from "../../../src/platform/reactions";
 import { openWalletWhenUserSignedUp } from "../../../src/services/ledger/openWalletWhenUserSignedUp";
 import { rememberRecipientWhenUserSignedUp } from "../../../src/services/notifications/rememberRecipientWhenUserSignedUp";
 import { assignFreeCreditsWhenUserSignedUp } from "../../../src/services/rewards/assignFreeCreditsWhenUserSignedUp";
@@ -14,8 +14,8 @@ describe("UserSignedUp delivered again: one grant, one wallet, one recipient", (
   const copies = () => [signedUp, structuredClone(signedUp), { ...structuredClone(signedUp), id: `${signedUp.id}-republished` }];
 
   it.each([
-    ["rewards", assignFreeCreditsWhenUserSignedUp, { freeCredits: { amount: 10, currency: "EUR" as const } }, "freeCreditsGrant", 1],
-    ["ledger", openWalletWhenUserSignedUp, { walletCurrency: "EUR" as const }, "wallet", 0],
+    ["rewards", assignFreeCreditsWhenUserSignedUp, { settings: { freeCredits: { amount: 10, currency: "EUR" as const } } }, "freeCreditsGrant", 1],
+    ["ledger", openWalletWhenUserSignedUp, { settings: { walletCurrency: "EUR" as const } }, "wallet", 0],
     ["notifications", rememberRecipientWhenUserSignedUp, {}, "recipient", 0],
   ] as const)("%s: concurrently, then once more after the others", async (_service, reaction, ports, kind, events) => {
     const store = createInMemoryStore();

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { eventCatalog, eventTypes } from "../../../events/catalog";
 import { flowNames } from "../../../flows";
-import { ReactionSpec, serviceNames, services } from "../../../topology";
+import { reactionSpecsOf, serviceNames } from "../../../topology";
 import { dashboardScript } from "./clientScript";
 
 /** The choreography as the manifest states it: who listens to what, who publishes what. */
@@ -9,7 +9,7 @@ export const choreographyMap = () => ({
   flows: [...flowNames],
   services: serviceNames.map((name) => ({
     name,
-    reactions: (services[name].reactions as readonly ReactionSpec[]).map((r) => ({ name: r.name, on: r.on === "all" ? "all" : [...r.on] })),
+    reactions: reactionSpecsOf(name).map((r) => ({ name: r.name, on: r.on === "all" ? "all" : [...r.on] })),
     publishes: eventTypes.filter((t) => eventCatalog[t].publisher === name),
   })),
 });

@@ -1,5 +1,5 @@
 import { TransientError } from "../../../../src/platform/errors";
-import { runReaction } from "../../../../src/platform/reaction";
+import { runReaction } from "../../../../src/platform/reactions";
 import { ServiceRuntime } from "../../../../src/platform/runtime";
 import { BankClient, BankPaymentOutcome } from "../../../../src/services/banking/bankClient";
 import { reconcileBankPayments } from "../../../../src/services/banking/reconcileBankPayments";

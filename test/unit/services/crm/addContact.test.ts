@@ -1,30 +1,42 @@
 import { TransientError } from "../../../../src/platform/errors";
-import { runReaction } from "../../../../src/platform/reaction";
-import { ContactDocument, addContactWhenUserSignedUp, recordContact } from "../../../../src/services/crm/addContactWhenUserSignedUp";
-import { CrmClient } from "../../../../src/services/crm/crmClient";
-import { anEvent, decisionContext, fixedNow } from "../../../support/events";
+import { runReaction } from "../../../../src/platform/reactions";
+import { ContactDocument, addContactWhenUserSignedUp } from "../../../../src/services/crm/addContactWhenUserSignedUp";
+import { CrmClient, UpsertContactOutcome } from "../../../../src/services/crm/crmClient";
+import { anEvent, fixedNow } from "../../../support/events";
+import { specFor } from "../../../support/given";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 
 const signedUp = anEvent("Users.UserSignedUp.v1", { userId: "u-1", email: "ada@example.com", name: "Ada" });
 
+/** A CRM that answers every upsert with `outcome`, and counts the calls. */
+const crmAnswering = (outcome: UpsertContactOutcome) => {
+  const calls: string[] = [];
+  const crm: CrmClient = { upsertContact: async (_contact, { idempotencyKey }) => (calls.push(idempotencyKey), outcome) };
+  return { crm, calls };
+};
+
 describe("crm: add the contact when a user signs up", () => {
-  it("given the CRM upserted it, records the contact and publishes ContactAdded", () => {
-    const decision = recordContact(signedUp, { contact: undefined, outcome: { status: "added", contactId: "u-1" } }, decisionContext());
-    expect(decision.changes).toEqual([
-      { put: { id: "contact:u-1", pk: "u-1", kind: "contact", userId: "u-1", status: "Added", contactId: "u-1", updatedAt: fixedNow.toISOString() } },
-    ]);
-    expect(decision.publish).toEqual([{ type: "Crm.ContactAdded.v1", subject: "users/u-1", data: { userId: "u-1", contactId: "u-1" } }]);
+  it("given the CRM upserts it, records the contact and publishes ContactAdded", async () => {
+    const given = specFor(addContactWhenUserSignedUp, { ports: crmAnswering({ status: "added", contactId: "u-1" }) });
+    await given()
+      .when(signedUp)
+      .thenPuts({ id: "contact:u-1", pk: "u-1", kind: "contact", userId: "u-1", status: "Added", contactId: "u-1", updatedAt: fixedNow.toISOString() })
+      .thenPublishes({ type: "Crm.ContactAdded.v1", subject: "users/u-1", data: { userId: "u-1", contactId: "u-1" } });
   });
 
-  it("given the CRM rejected it, records the failure and publishes ContactAddFailed with the reason", () => {
-    const decision = recordContact(signedUp, { contact: undefined, outcome: { status: "rejected", reason: "CRM rejected the contact (422): no" } }, decisionContext());
-    expect(decision.changes).toEqual([{ put: expect.objectContaining({ status: "Failed", reason: "CRM rejected the contact (422): no" }) }]);
-    expect(decision.publish).toEqual([{ type: "Crm.ContactAddFailed.v1", subject: "users/u-1", data: { userId: "u-1", reason: "CRM rejected the contact (422): no" } }]);
+  it("given the CRM rejects it, records the failure and publishes ContactAddFailed with the reason", async () => {
+    const given = specFor(addContactWhenUserSignedUp, { ports: crmAnswering({ status: "rejected", reason: "CRM rejected the contact (422): no" }) });
+    await given()
+      .when(signedUp)
+      .thenPuts({ status: "Failed", reason: "CRM rejected the contact (422): no" })
+      .thenPublishes({ type: "Crm.ContactAddFailed.v1", subject: "users/u-1", data: { userId: "u-1", reason: "CRM rejected the contact (422): no" } });
   });
 
-  it("given the contact is already recorded, does nothing", () => {
+  it("given the contact is already recorded, does nothing, and does not call the CRM", async () => {
     const contact: ContactDocument = { id: "contact:u-1", pk: "u-1", kind: "contact", userId: "u-1", status: "Added", contactId: "u-1", updatedAt: "t" };
-    expect(recordContact(signedUp, { contact, outcome: undefined }, decisionContext())).toEqual({ changes: [], publish: [] });
+    const ports = crmAnswering({ status: "added", contactId: "u-1" });
+    await specFor(addContactWhenUserSignedUp, { ports })(contact).when(signedUp).thenNothingHappens();
+    expect(ports.calls).toEqual([]);
   });
 });
 

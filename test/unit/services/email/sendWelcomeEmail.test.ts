@@ -1,4 +1,4 @@
-import { runReaction } from "../../../../src/platform/reaction";
+import { runReaction } from "../../../../src/platform/reactions";
 import { OutgoingEmail } from "../../../../src/platform/email/emailSender";
 import {
   WelcomeEmailDocument,

@@ -1,7 +1,8 @@
 import { STOCK_PARTITION, StockDocument, reservationDocument } from "../../../../src/services/inventory/documents";
-import { reserveStock } from "../../../../src/services/inventory/reserveStockWhenOrderPlaced";
+import { reserveStockWhenOrderPlaced } from "../../../../src/services/inventory/reserveStockWhenOrderPlaced";
 import { releaseStock } from "../../../../src/services/inventory/releaseStockWhenOrderCancelled";
 import { anEvent, decisionContext } from "../../../support/events";
+import { specFor } from "../../../support/given";
 
 const stock = (sku: string, available: number, reserved = 0): StockDocument => ({
   id: `stock:${sku}`, pk: STOCK_PARTITION, kind: "stock", sku, available, reserved,
@@ -13,47 +14,47 @@ const orderPlaced = (items: { sku: string; quantity: number }[]) =>
   });
 
 describe("inventory: reserve stock when an order is placed", () => {
-  it("given enough stock of every item, takes every item out of the available stock, records the reservation and publishes StockReserved", () => {
-    const state = { reservation: undefined, stock: new Map([["A", stock("A", 5)], ["B", stock("B", 1)]]) };
-    const decision = reserveStock(orderPlaced([{ sku: "A", quantity: 2 }, { sku: "B", quantity: 1 }]), state, decisionContext());
-    expect(decision.changes).toEqual([
-      { put: expect.objectContaining({ sku: "A", available: 3, reserved: 2 }) },
-      { put: expect.objectContaining({ sku: "B", available: 0, reserved: 1 }) },
-      { put: expect.objectContaining({ id: "reservation:o-1", status: "Reserved" }) },
-    ]);
-    expect(decision.publish).toEqual([
-      { type: "Inventory.StockReserved.v1", subject: "orders/o-1", data: { orderId: "o-1", items: [{ sku: "A", quantity: 2 }, { sku: "B", quantity: 1 }] } },
-    ]);
+  const given = specFor(reserveStockWhenOrderPlaced);
+
+  it("given enough stock of every item, takes every item out of the available stock, records the reservation and publishes StockReserved", async () => {
+    await given(stock("A", 5), stock("B", 1))
+      .when(orderPlaced([{ sku: "A", quantity: 2 }, { sku: "B", quantity: 1 }]))
+      .thenPuts({ sku: "A", available: 3, reserved: 2 }, { sku: "B", available: 0, reserved: 1 }, { id: "reservation:o-1", status: "Reserved" })
+      .thenPublishes({
+        type: "Inventory.StockReserved.v1",
+        subject: "orders/o-1",
+        data: { orderId: "o-1", items: [{ sku: "A", quantity: 2 }, { sku: "B", quantity: 1 }] },
+      });
   });
 
-  it("given one item short, reserves nothing at all and publishes StockReservationFailed naming the shortage", () => {
-    const state = { reservation: undefined, stock: new Map([["A", stock("A", 5)], ["B", stock("B", 1)]]) };
-    const decision = reserveStock(orderPlaced([{ sku: "A", quantity: 2 }, { sku: "B", quantity: 2 }]), state, decisionContext());
-    expect(decision.changes.filter((c) => c.put.kind === "stock")).toEqual([]);
-    expect(decision.changes).toEqual([{ put: expect.objectContaining({ status: "Rejected" }) }]);
-    expect(decision.publish[0]).toMatchObject({
-      type: "Inventory.StockReservationFailed.v1",
-      data: { orderId: "o-1", shortages: [{ sku: "B", requested: 2, available: 1 }] },
-    });
+  it("given one item short, reserves nothing at all and publishes StockReservationFailed naming the shortage", async () => {
+    await given(stock("A", 5), stock("B", 1))
+      .when(orderPlaced([{ sku: "A", quantity: 2 }, { sku: "B", quantity: 2 }]))
+      .thenPuts({ kind: "reservation", status: "Rejected" })
+      .thenPublishes({
+        type: "Inventory.StockReservationFailed.v1",
+        data: expect.objectContaining({ orderId: "o-1", shortages: [{ sku: "B", requested: 2, available: 1 }] }),
+      });
   });
 
-  it("given an unknown SKU, treats it as zero available", () => {
-    const decision = reserveStock(orderPlaced([{ sku: "GHOST", quantity: 1 }]), { reservation: undefined, stock: new Map() }, decisionContext());
-    expect(decision.publish[0]).toMatchObject({ data: { shortages: [{ sku: "GHOST", requested: 1, available: 0 }] } });
+  it("given an unknown SKU, treats it as zero available", async () => {
+    await given()
+      .when(orderPlaced([{ sku: "GHOST", quantity: 1 }]))
+      .thenPuts({ status: "Rejected" })
+      .thenPublishes({ data: expect.objectContaining({ shortages: [{ sku: "GHOST", requested: 1, available: 0 }] }) });
   });
 
-  it("given the same SKU twice in one order, reserves the sum", () => {
-    const state = { reservation: undefined, stock: new Map([["A", stock("A", 3)]]) };
-    const decision = reserveStock(orderPlaced([{ sku: "A", quantity: 2 }, { sku: "A", quantity: 2 }]), state, decisionContext());
-    expect(decision.publish[0]?.type).toBe("Inventory.StockReservationFailed.v1");
+  it("given the same SKU twice in one order, reserves the sum", async () => {
+    await given(stock("A", 3))
+      .when(orderPlaced([{ sku: "A", quantity: 2 }, { sku: "A", quantity: 2 }]))
+      .thenPuts({ status: "Rejected" })
+      .thenPublishes({ type: "Inventory.StockReservationFailed.v1" });
   });
 
-  it("given the order was cancelled before it arrived, reserves nothing", () => {
-    const state = {
-      reservation: reservationDocument("o-1", "CancelledBeforeReservation", [], "t"),
-      stock: new Map([["A", stock("A", 5)]]),
-    };
-    expect(reserveStock(orderPlaced([{ sku: "A", quantity: 1 }]), state, decisionContext())).toEqual({ changes: [], publish: [] });
+  it("given the order was cancelled before it arrived, reserves nothing", async () => {
+    await given(reservationDocument("o-1", "CancelledBeforeReservation", [], "t"), stock("A", 5))
+      .when(orderPlaced([{ sku: "A", quantity: 1 }]))
+      .thenNothingHappens();
   });
 });
 
@@ -86,10 +87,9 @@ describe("inventory: release stock when an order is cancelled", () => {
     });
   });
 
-  it("given the marker, a late OrderPlaced reserves nothing and publishes nothing more (the outcome is out)", () => {
+  it("given the marker, a late OrderPlaced reserves nothing and publishes nothing more (the outcome is out)", async () => {
     const marker = reservationDocument("o-1", "CancelledBeforeReservation", [], "t");
-    const state = { reservation: marker, stock: new Map([["A", stock("A", 5)]]) };
-    expect(reserveStock(orderPlaced([{ sku: "A", quantity: 1 }]), state, decisionContext())).toEqual({ changes: [], publish: [] });
+    await specFor(reserveStockWhenOrderPlaced)(marker, stock("A", 5)).when(orderPlaced([{ sku: "A", quantity: 1 }])).thenNothingHappens();
   });
 
   it("given a rejected reservation, has nothing to give back", () => {

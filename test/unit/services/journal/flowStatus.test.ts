@@ -2,7 +2,7 @@ import { CloudEventEnvelope } from "../../../../src/events/envelope";
 import { summaryOfEvents } from "../../../../src/services/journal/flowSummary";
 import { statusOf, waitingFor } from "../../../../src/services/journal/flowStatus";
 import { QuietReaction, flowNames, flows } from "../../../../src/flows";
-import { ReactionSpec, listReactions, listSubscriptions, services } from "../../../../src/topology";
+import { listReactions, listSubscriptions } from "../../../../src/topology";
 
 const deadlines = { order: 60_000, onboarding: 60_000, topUp: 60_000 };
 const t0 = Date.parse("2026-01-01T00:00:00Z");
@@ -240,8 +240,7 @@ describe("the flows' quiet-reaction declarations", () => {
     (_flow, name, quiet) => {
       const reaction = reactions.get(name);
       expect(reaction?.eventTypes?.length).toBeGreaterThan(0);
-      const spec = (services[reaction!.service].reactions as readonly ReactionSpec[]).find((r) => r.name === reaction!.name)!;
-      expect(spec.publishes.length).toBeGreaterThan(0);
+      expect(reaction!.publishes.length).toBeGreaterThan(0);
       expect(quiet.reason.length).toBeGreaterThan(10);
       expect(quiet.owedOnceFlowHolds !== undefined || quiet.settledBy !== undefined).toBe(true);
     },

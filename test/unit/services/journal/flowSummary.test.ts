@@ -1,6 +1,6 @@
 import { CloudEventEnvelope } from "../../../../src/events/envelope";
 import { addToSummary, flowSteps, flowSummaryDocumentSchema, summaryOfEvents } from "../../../../src/services/journal/flowSummary";
-import { toFlowListItem, waitingFor } from "../../../../src/services/journal/flowStatus";
+import { waitingFor } from "../../../../src/services/journal/flowStatus";
 
 const event = (id: string, type: string, source: string, causationid?: string): CloudEventEnvelope => ({
   specversion: "1.0",
@@ -127,59 +127,5 @@ describe("the flow summary's size", () => {
       published("Rewards.FreeCreditsAssigned.v1", "rewards", signedUp),
     ];
     expect(storedBytes(events)).toBeLessThanOrEqual(ONE_KB);
-  });
-});
-
-describe("a flow summary stored before steps were compact", () => {
-  // As summaries were stored before: object steps (older ones with a `time`), and the correlation id besides `pk`.
-  const legacy = {
-    id: "flowSummary",
-    pk: "flow-1",
-    kind: "flowSummary",
-    correlationId: "flow-1",
-    flow: "order",
-    startedAt: "2026-01-01T00:00:00.000Z",
-    lastEventAt: "2026-01-01T00:00:01.000Z",
-    lastEventType: "Inventory.StockReserved.v1",
-    eventCount: 2,
-    ended: null,
-    steps: [
-      { id: "e-1", type: "Orders.OrderPlaced.v1", service: "orders", time: "2026-01-01T00:00:00.000Z" },
-      { id: "e-2", type: "Inventory.StockReserved.v1", service: "inventory", causationid: "e-1" },
-    ],
-    ttl: 100,
-    _etag: "etag-1",
-  };
-
-  it("parses, lists its steps and the flow as before, and waits for the same reactions", () => {
-    const summary = flowSummaryDocumentSchema.parse(legacy);
-    expect(flowSteps(summary)).toEqual([
-      { id: "e-1", type: "Orders.OrderPlaced.v1", service: "orders" },
-      { id: "e-2", type: "Inventory.StockReserved.v1", service: "inventory", causationid: "e-1" },
-    ]);
-    expect(waitingFor(summary)).toEqual(["payments-chargePaymentWhenOrderPlaced"]);
-    expect(toFlowListItem(summary, { order: 60_000, onboarding: 60_000, topUp: 60_000 }, new Date("2026-01-01T00:00:02.000Z"))).toEqual({
-      correlationId: "flow-1",
-      flow: "order",
-      status: "running",
-      startedAt: "2026-01-01T00:00:00.000Z",
-      lastEventAt: "2026-01-01T00:00:01.000Z",
-      lastEventType: "Inventory.StockReserved.v1",
-      eventCount: 2,
-      waitingFor: ["payments-chargePaymentWhenOrderPlaced"],
-    });
-  });
-
-  it("keeps its old steps as they were, unknown fields included, and adds new ones compact, caused by old ones", () => {
-    const summary = flowSummaryDocumentSchema.parse(legacy);
-    const paid = event("e-3", "Payments.PaymentConfirmed.v1", "/services/payments", "e-1");
-    const next = flowSummaryDocumentSchema.parse(addToSummary(summary, paid, 100));
-    expect(next.steps.slice(0, 2)).toEqual(legacy.steps);
-    expect(next.steps[2]).toEqual(["e-3", "Payments.PaymentConfirmed.v1", 0]);
-    expect(flowSteps(next)[2]).toEqual({ id: "e-3", type: "Payments.PaymentConfirmed.v1", service: "payments", causationid: "e-1" });
-    // The same as for the flow journaled today.
-    const today = summaryOfEvents([event("e-1", "Orders.OrderPlaced.v1", "/services/orders"), event("e-2", "Inventory.StockReserved.v1", "/services/inventory", "e-1"), paid], 100)!;
-    expect(waitingFor(next)).toEqual(waitingFor(today));
-    expect(waitingFor(next)).not.toContain("payments-chargePaymentWhenOrderPlaced");
   });
 });

@@ -1,7 +1,7 @@
 import { HttpRequest, InvocationContext } from "@azure/functions";
 import { AppConfig } from "../../../../src/platform/config";
 import { randomIds } from "../../../../src/platform/ids";
-import { runReaction } from "../../../../src/platform/reaction";
+import { runReaction } from "../../../../src/platform/reactions";
 import { ServiceRuntime } from "../../../../src/platform/runtime";
 import { createFlowViewCache } from "../../../../src/services/journal/flowView";
 import { getFlow } from "../../../../src/services/journal/getFlowHttp";

@@ -3,7 +3,7 @@ import { problemFromError } from "../../../../src/platform/http";
 import { ServiceRuntime } from "../../../../src/platform/runtime";
 import { AppConfig } from "../../../../src/platform/config";
 import { randomIds } from "../../../../src/platform/ids";
-import { runReaction } from "../../../../src/platform/reaction";
+import { runReaction } from "../../../../src/platform/reactions";
 import { Versioned } from "../../../../src/platform/store";
 import { FlowSummaryDocument } from "../../../../src/services/journal/flowSummary";
 import { FlowListQuery } from "../../../../src/services/journal/flowIndex";

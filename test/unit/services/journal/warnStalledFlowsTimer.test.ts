@@ -1,4 +1,4 @@
-import { runReaction } from "../../../../src/platform/reaction";
+import { runReaction } from "../../../../src/platform/reactions";
 import { ServiceRuntime } from "../../../../src/platform/runtime";
 import { FlowSummaryDocument } from "../../../../src/services/journal/flowSummary";
 import { JournalPorts } from "../../../../src/services/journal/ports";

@@ -6,7 +6,7 @@ import { fixedNow } from "../../../support/events";
 import { createInMemoryStore } from "../../../support/inMemoryStore";
 import { callHttp, testRuntime } from "../users/httpHarness";
 
-const withWallet = () => testRuntime("ledger", { walletCurrency: "EUR" as const }, createInMemoryStore([newWallet("w-1", "EUR", fixedNow)]));
+const withWallet = () => testRuntime("ledger", { settings: { walletCurrency: "EUR" as const } }, createInMemoryStore([newWallet("w-1", "EUR", fixedNow)]));
 const topUp = (rt: ReturnType<typeof withWallet>, body: unknown, headers: Record<string, string> = {}, walletId = "w-1") =>
   callHttp(initiateTopUp, { method: "POST", url: `http://localhost/api/wallets/${walletId}/top-ups`, body, headers, params: { walletId } }, rt.runtime);
 const good = { amount: 25.5, currency: "EUR", bankToken: "bank_ok" };

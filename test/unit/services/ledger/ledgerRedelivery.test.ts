@@ -1,5 +1,5 @@
 import { EventData } from "../../../../src/events/catalog";
-import { runReaction } from "../../../../src/platform/reaction";
+import { runReaction } from "../../../../src/platform/reactions";
 import { creditWalletWhenFreeCreditsAssigned } from "../../../../src/services/ledger/creditWalletWhenFreeCreditsAssigned";
 import { LedgerEntryDocument, TopUpDocument, WalletDocument, newWallet } from "../../../../src/services/ledger/documents";
 import { settleTopUpWhenBankPaymentSettled } from "../../../../src/services/ledger/settleTopUpWhenBankPaymentSettled";

@@ -1,5 +1,5 @@
 import { TransientError } from "../../../../src/platform/errors";
-import { runReaction } from "../../../../src/platform/reaction";
+import { runReaction } from "../../../../src/platform/reactions";
 import { OutgoingEmail } from "../../../../src/platform/email/emailSender";
 import { NotificationDocument, RecipientDocument } from "../../../../src/services/notifications/documents";
 import { notifyUserWhenTopUpSettled, recordNotification } from "../../../../src/services/notifications/notifyUserWhenTopUpSettled";

@@ -1,4 +1,4 @@
-import { ReactionDependencies, runReaction } from "../../../../src/platform/reaction";
+import { ReactionDependencies, runReaction } from "../../../../src/platform/reactions";
 import { ServiceRuntime } from "../../../../src/platform/runtime";
 import { chargePaymentWhenOrderPlaced } from "../../../../src/services/payments/chargePaymentWhenOrderPlaced";
 import { PaymentsPorts } from "../../../../src/services/payments";

@@ -41,11 +41,11 @@ describe("rewards settings", () => {
   });
 
   it("defaults to 10.00 EUR", () => {
-    expect(create({}).freeCredits).toEqual({ amount: 10, currency: "EUR" });
+    expect(create({}).settings.freeCredits).toEqual({ amount: 10, currency: "EUR" });
   });
 
   it("reads FREE_CREDITS_AMOUNT and FREE_CREDITS_CURRENCY", () => {
-    expect(create({ FREE_CREDITS_AMOUNT: "5.50", FREE_CREDITS_CURRENCY: "GBP" }).freeCredits).toEqual({ amount: 5.5, currency: "GBP" });
+    expect(create({ FREE_CREDITS_AMOUNT: "5.50", FREE_CREDITS_CURRENCY: "GBP" }).settings.freeCredits).toEqual({ amount: 5.5, currency: "GBP" });
   });
 
   it.each([["FREE_CREDITS_AMOUNT", "ten"], ["FREE_CREDITS_AMOUNT", "1.234"], ["FREE_CREDITS_AMOUNT", "-1"], ["FREE_CREDITS_CURRENCY", "XXX"]])(

@@ -1,4 +1,4 @@
-import { runReaction } from "../../../../src/platform/reaction";
+import { runReaction } from "../../../../src/platform/reactions";
 import { UserDocument, userDocumentId } from "../../../../src/services/users/documents";
 import { TransientError } from "../../../../src/platform/errors";
 import { trackOnboarding, trackOnboardingWhenStepCompleted } from "../../../../src/services/users/trackOnboardingWhenStepCompleted";

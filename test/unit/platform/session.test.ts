@@ -1,8 +1,8 @@
 import { ConcurrencyConflictError } from "../../../src/platform/errors";
-import { createRecentWrites, openLoadSession } from "../../../src/platform/loadSession";
-import { Reaction, runReaction } from "../../../src/platform/reaction";
-import { STOCK_PARTITION, StockDocument } from "../../../src/services/inventory/documents";
-import { ReserveStockState, reserveStockWhenOrderPlaced } from "../../../src/services/inventory/reserveStockWhenOrderPlaced";
+import { documentSchema } from "../../../src/platform/documentSchema";
+import { createRecentWrites, openSession, runReaction } from "../../../src/platform/reactions";
+import { STOCK_PARTITION, StockDocument, stockDocumentSchema } from "../../../src/services/inventory/documents";
+import { reserveStockWhenOrderPlaced } from "../../../src/services/inventory/reserveStockWhenOrderPlaced";
 import { anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 
@@ -10,26 +10,28 @@ const placed = () =>
   anEvent("Orders.OrderPlaced.v1", {
     orderId: "o-1", customerId: "c", currency: "EUR", total: 1, paymentToken: "t", items: [{ sku: "A", quantity: 1, unitPrice: 1 }],
   });
+const reservationSchema = documentSchema("reservation", {});
+const ownLatest = [[stockDocumentSchema, "ownLatest"]] as const;
 const stockA = (available: number, reserved = 0): StockDocument => ({ id: "stock:A", pk: STOCK_PARTITION, kind: "stock", sku: "A", available, reserved });
 
-describe("load session: decisions put documents, the session knows their versions", () => {
+describe("session: decisions put documents, the session knows their versions", () => {
   it("turns a put of a document load read into a replace with the ETag it was read with", async () => {
     const store = createInMemoryStore([stockA(5)]);
     const etag = (await store.readDocument("stock:A", STOCK_PARTITION))?._etag;
-    const session = openLoadSession(store);
+    const session = openSession(store);
     const read = await session.store.readDocument<StockDocument>("stock:A", STOCK_PARTITION);
     expect(session.writesFor([{ put: { ...read!, available: 4 } }])).toEqual([{ op: "replace", ifMatch: etag, document: { ...stockA(4) } }]);
   });
 
   it("turns a put of a document load found missing into a create", async () => {
-    const session = openLoadSession(createInMemoryStore());
+    const session = openSession(createInMemoryStore());
     expect(await session.store.readDocument("stock:A", STOCK_PARTITION)).toBeUndefined();
     expect(session.writesFor([{ put: stockA(1) }])).toEqual([{ op: "create", document: stockA(1) }]);
   });
 
   it("remembers the versions of what a query returned", async () => {
     const store = createInMemoryStore([stockA(5)]);
-    const session = openLoadSession(store);
+    const session = openSession(store);
     const [found] = await session.store.queryDocuments<StockDocument>(STOCK_PARTITION, "c.kind = 'stock'");
     expect(session.writesFor([{ put: { ...found!, available: 0 } }])).toEqual([
       { op: "replace", ifMatch: (await store.readDocument("stock:A", STOCK_PARTITION))?._etag, document: stockA(0) },
@@ -37,26 +39,26 @@ describe("load session: decisions put documents, the session knows their version
   });
 
   it("refuses a put of a document load never looked at: it could only guess between create and a blind overwrite", () => {
-    const session = openLoadSession(createInMemoryStore([stockA(5)]));
+    const session = openSession(createInMemoryStore([stockA(5)]));
     expect(() => session.writesFor([{ put: stockA(0) }])).toThrow(/never read/);
   });
 
   it("hands load plain documents, without the store's system properties", async () => {
-    const session = openLoadSession(createInMemoryStore([stockA(5)]));
+    const session = openSession(createInMemoryStore([stockA(5)]));
     expect(await session.store.readDocument("stock:A", STOCK_PARTITION)).toEqual(stockA(5));
     expect(await session.store.queryDocuments(STOCK_PARTITION, "c.kind = 'stock'")).toEqual([stockA(5)]);
   });
 });
 
-describe("load session: outside calls under a durable intent", () => {
+describe("session: outside calls under a durable intent", () => {
   const intent = { id: "payment:o-1", pk: "o-1", kind: "payment", status: "Charging", chargeKey: "key-1" };
 
   it("records the intent before the call, calls under the step's key, and lets the decision replace the intent", async () => {
     const store = createInMemoryStore();
-    const session = openLoadSession(store);
+    const session = openSession(store);
     expect(await session.store.readDocument("payment:o-1", "o-1")).toBeUndefined();
     const seen: unknown[] = [];
-    const result = await session.act({
+    const result = await session.call({
       intent,
       idempotencyKey: "key-1",
       call: async (key) => {
@@ -73,10 +75,10 @@ describe("load session: outside calls under a durable intent", () => {
 
   it("takes the recorded intent's version from the commit's answer: no read after the create", async () => {
     const store = createInMemoryStore();
-    const session = openLoadSession(store);
+    const session = openSession(store);
     await session.store.readDocument("payment:o-1", "o-1");
     const reads = jest.spyOn(store, "readDocument");
-    await session.act({ intent, idempotencyKey: "key-1", call: async () => "charged" });
+    await session.call({ intent, idempotencyKey: "key-1", call: async () => "charged" });
     expect(reads).not.toHaveBeenCalled();
     expect(session.writesFor([{ put: { ...intent, status: "Charged" } }])[0]).toMatchObject({
       op: "replace",
@@ -84,44 +86,45 @@ describe("load session: outside calls under a durable intent", () => {
     });
   });
 
-  it("expectAbsent: a put of a document load knows is new creates it, and conflicts if it exists after all", async () => {
+  it("assumeAbsent: a put of a document load knows is new creates it, and conflicts if it exists after all", async () => {
     const store = createInMemoryStore([{ id: "entry:1", pk: "f", kind: "entry" }]);
-    const session = openLoadSession(store);
-    session.store.expectAbsent("entry:2", "f");
-    session.store.expectAbsent("entry:1", "f");
+    const session = openSession(store);
+    session.assumeAbsent("entry:2", "f");
+    session.assumeAbsent("entry:1", "f");
     const writes = session.writesFor([{ put: { id: "entry:2", pk: "f", kind: "entry" } }, { put: { id: "entry:1", pk: "f", kind: "entry" } }]);
     expect(writes.map((w) => w.op)).toEqual(["create", "create"]);
     await expect(store.commit("f", writes)).rejects.toBeInstanceOf(ConcurrencyConflictError);
   });
 
-  it("readLikelyNew: the first attempt of a delivery takes the document as new without a read; later attempts read", async () => {
+  it("a likelyNew hint: the first attempt of a delivery takes the document as new without a read; later attempts read", async () => {
     const store = createInMemoryStore([{ id: "reservation:o-1", pk: "stock", kind: "reservation" }]);
     const reads = jest.spyOn(store, "readDocument");
-    const first = openLoadSession(store, { firstAttempt: true });
-    expect(await first.store.readLikelyNew("reservation:o-1", "stock")).toBeUndefined();
+    const readHints = [[reservationSchema, "likelyNew"]] as const;
+    const first = openSession(store, { firstAttempt: true, readHints });
+    expect(await first.read(reservationSchema, "reservation:o-1", "stock")).toBeUndefined();
     expect(reads).not.toHaveBeenCalled();
     // It existed after all (a redelivery): the create conflicts, and the runner's next attempt reads it.
     await expect(store.commit("stock", first.writesFor([{ put: { id: "reservation:o-1", pk: "stock", kind: "reservation" } }]))).rejects.toBeInstanceOf(ConcurrencyConflictError);
-    const retry = openLoadSession(store, { firstAttempt: false });
-    expect(await retry.store.readLikelyNew("reservation:o-1", "stock")).toMatchObject({ id: "reservation:o-1" });
+    const retry = openSession(store, { firstAttempt: false, readHints });
+    expect(await retry.read(reservationSchema, "reservation:o-1", "stock")).toMatchObject({ id: "reservation:o-1" });
     expect(reads).toHaveBeenCalledTimes(1);
   });
 
   it("writes nothing before the call when load found the intent recorded", async () => {
     const store = createInMemoryStore([intent]);
-    const session = openLoadSession(store);
+    const session = openSession(store);
     const recorded = await session.store.readDocument<typeof intent & { kind: string }>("payment:o-1", "o-1");
-    await session.act({ intent: recorded!, idempotencyKey: "key-1", call: async () => "again" });
+    await session.call({ intent: recorded!, idempotencyKey: "key-1", call: async () => "again" });
     expect(store.commits).toEqual([]);
   });
 
   it("conflicts, without calling, when someone recorded the intent's id since load looked", async () => {
     const store = createInMemoryStore();
-    const session = openLoadSession(store);
+    const session = openSession(store);
     await session.store.readDocument("payment:o-1", "o-1");
     await store.commit("o-1", [{ op: "create", document: { ...intent, status: "CancelledBeforeCharge" } }]);
     const call = jest.fn(async () => "charged");
-    await expect(session.act({ intent, idempotencyKey: "key-1", call })).rejects.toBeInstanceOf(ConcurrencyConflictError);
+    await expect(session.call({ intent, idempotencyKey: "key-1", call })).rejects.toBeInstanceOf(ConcurrencyConflictError);
     expect(call).not.toHaveBeenCalled();
   });
 });
@@ -131,7 +134,7 @@ describe("runReaction: a concurrent change between load and commit", () => {
     const store = createInMemoryStore([stockA(2)]);
     const decided: number[] = [];
     let raced = false;
-    const racing: Reaction<"inventory", "reserveStockWhenOrderPlaced", ReserveStockState> = {
+    const racing: typeof reserveStockWhenOrderPlaced = {
       ...reserveStockWhenOrderPlaced,
       async load(event, context) {
         const state = await reserveStockWhenOrderPlaced.load(event, context);
@@ -177,41 +180,41 @@ describe("runReaction: a first delivery skips the read that would miss, a redeli
     expect(await store.readDocument("stock:A", STOCK_PARTITION)).toMatchObject({ available: 2, reserved: 0 });
   });
 
-  describe("readOwnLatest: the version this process committed last", () => {
+  describe("an ownLatest hint: the version this process committed last", () => {
     it("answers a first attempt from memory with the committed ETag, and a later attempt with a read", async () => {
       const store = createInMemoryStore([stockA(5)]);
       const recentWrites = createRecentWrites();
-      const first = openLoadSession(store, { firstAttempt: true, recentWrites });
-      const read = await first.store.readOwnLatest<StockDocument>("stock:A", STOCK_PARTITION);
+      const first = openSession(store, { firstAttempt: true, recentWrites, readHints: ownLatest });
+      const read = await first.read(stockDocumentSchema, "stock:A", STOCK_PARTITION);
       const writes = first.writesFor([{ put: { ...read!, available: 4 } }]);
       first.committed(writes, await store.commit(STOCK_PARTITION, writes));
 
       const reads: string[] = [];
       const counting = { ...store, readDocument: (id: string, pk: string) => (reads.push(id), store.readDocument(id, pk)) } as typeof store;
-      const again = openLoadSession(counting, { firstAttempt: true, recentWrites });
-      expect(await again.store.readOwnLatest<StockDocument>("stock:A", STOCK_PARTITION)).toMatchObject({ available: 4 });
+      const again = openSession(counting, { firstAttempt: true, recentWrites, readHints: ownLatest });
+      expect(await again.read(stockDocumentSchema, "stock:A", STOCK_PARTITION)).toMatchObject({ available: 4 });
       expect(reads).toEqual([]);
       expect(again.writesFor([{ put: stockA(3) }])).toEqual([
         { op: "replace", ifMatch: (await store.readDocument("stock:A", STOCK_PARTITION))?._etag, document: stockA(3) },
       ]);
-      await again.store.readOwnLatest("stock:A", STOCK_PARTITION);
-      const retry = openLoadSession(counting, { firstAttempt: false, recentWrites });
-      await retry.store.readOwnLatest("stock:A", STOCK_PARTITION);
+      await again.read(stockDocumentSchema, "stock:A", STOCK_PARTITION);
+      const retry = openSession(counting, { firstAttempt: false, recentWrites, readHints: ownLatest });
+      await retry.read(stockDocumentSchema, "stock:A", STOCK_PARTITION);
       expect(reads).toEqual(["stock:A"]);
     });
 
     it("forgets what a conflicting commit shows to be stale, and reads without a memory", async () => {
       const store = createInMemoryStore([stockA(5)]);
       const recentWrites = createRecentWrites();
-      const session = openLoadSession(store, { firstAttempt: true, recentWrites });
-      await session.store.readOwnLatest("stock:A", STOCK_PARTITION);
+      const session = openSession(store, { firstAttempt: true, recentWrites, readHints: ownLatest });
+      await session.read(stockDocumentSchema, "stock:A", STOCK_PARTITION);
       const writes = session.writesFor([{ put: stockA(4) }]);
       session.committed(writes, await store.commit(STOCK_PARTITION, writes));
       expect(recentWrites.get(`${STOCK_PARTITION}\u0000stock:A`)).toBeDefined();
       session.conflicted();
       expect(recentWrites.get(`${STOCK_PARTITION}\u0000stock:A`)).toBeUndefined();
-      const plain = openLoadSession(store, { firstAttempt: true });
-      expect(await plain.store.readOwnLatest<StockDocument>("stock:A", STOCK_PARTITION)).toMatchObject({ available: 4 });
+      const plain = openSession(store, { firstAttempt: true, readHints: ownLatest });
+      expect(await plain.read(stockDocumentSchema, "stock:A", STOCK_PARTITION)).toMatchObject({ available: 4 });
     });
 
     it("keeps at most its capacity, least recently used out first", () => {

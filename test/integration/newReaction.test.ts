@@ -1,0 +1,96 @@
+/**
+ * A new dancer joins without touching the others, end to end on a copy of this repository: `npm run new:reaction`
+ * scaffolds a new service's reaction, the copy builds and passes its gates and the generated spec, `npm start`'s stack
+ * delivers the event to the new function live, `npm run replay` delivers the archived events to it alone (a second
+ * replay nothing new), and `npm run verify` still passes every flow.
+ */
+import { execFile } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { CosmosClient } from "@azure/cosmos";
+import { repoRoot, waitFor } from "./support/localStack";
+
+const run = promisify(execFile);
+
+/** A command in the copy; never throws, whatever the exit code. */
+const inCopy = async (copy: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> => {
+  try {
+    const { stdout, stderr } = await run(command, [...args], { cwd: copy, env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, out: stdout + stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : -1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
+  }
+};
+
+const SKIPPED = new Set(["node_modules", "dist", ".tools", ".local-data", ".artifacts", ".git", "coverage"]);
+
+describe("npm run new:reaction → npm start → npm run replay → npm run verify", () => {
+  let copy: string;
+  let stack: { apiUrl: string; cosmos: { endpoint: string; key: string; databaseName: string }; functionsUrls: Record<string, string>; devUrl: string; stop(): Promise<void> } | undefined;
+  const node = process.execPath;
+
+  beforeAll(async () => {
+    copy = mkdtempSync(path.join(tmpdir(), "new-dancer-"));
+    // A clone for the history the breaking-change gate reads, then the working tree over it (uncommitted work included).
+    await run("git", ["clone", "--quiet", "--no-checkout", repoRoot, copy]);
+    cpSync(repoRoot, copy, { recursive: true, filter: (src) => !path.relative(repoRoot, src).split(path.sep).some((part) => SKIPPED.has(part)) });
+    symlinkSync(path.join(repoRoot, "node_modules"), path.join(copy, "node_modules"));
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+    rmSync(copy, { recursive: true, force: true });
+  });
+
+  it("refuses, in one line, what cannot become a reaction", async () => {
+    const built = await inCopy(copy, node, [require.resolve("typescript/bin/tsc"), "-b", "tsconfig.build.json"]);
+    expect(built).toEqual({ code: 0, out: "" });
+    const scaffold = (...args: string[]) => inCopy(copy, node, ["dist/scripts/new-reaction.js", ...args]);
+    expect(await scaffold("--service", "shipping", "--name", "bookCourierWhenOrderConfirmed", "--on", "Orders.OrderShipped.v1")).toEqual({ code: 2, out: "new:reaction: --on Orders.OrderShipped.v1: not in the event catalog (src/events/catalog.ts)\n" });
+    expect(await scaffold("--service", "shipping", "--name", "courierBooker", "--on", "Orders.OrderConfirmed.v1")).toEqual({ code: 2, out: "new:reaction: --name courierBooker: not <verb>…When<Event>-shaped (e.g. bookCourierWhenOrderConfirmed)\n" });
+    expect(await scaffold("--service", "shipping", "--name", "reserveStockWhenOrderPlaced", "--on", "Orders.OrderPlaced.v1")).toEqual({ code: 2, out: "new:reaction: --name reserveStockWhenOrderPlaced: already taken by inventory-reserveStockWhenOrderPlaced\n" });
+    expect(await scaffold("--service", "Shipping_EU", "--name", "bookCourierWhenOrderConfirmed", "--on", "Orders.OrderConfirmed.v1")).toMatchObject({ code: 2, out: expect.stringMatching(/^new:reaction: --service Shipping_EU: not a valid service name/) });
+  }, 600_000);
+
+  it("scaffolds a new service's reaction that builds, passes the gates and its generated spec", async () => {
+    const scaffolded = await inCopy(copy, node, ["dist/scripts/new-reaction.js", "--service", "shipping", "--name", "bookCourierWhenOrderConfirmed", "--on", "Orders.OrderConfirmed.v1"]);
+    expect(scaffolded).toMatchObject({ code: 0, out: expect.stringContaining("wrote src/services/shipping/bookCourierWhenOrderConfirmed.ts") });
+    expect(await inCopy(copy, "npm", ["run", "gates", "--silent"])).toMatchObject({ code: 0 });
+    expect(await inCopy(copy, node, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json", "--noEmit"])).toEqual({ code: 0, out: "" });
+    const specs = await inCopy(copy, node, [require.resolve("jest/bin/jest"), "--selectProjects", "app", "--", "test/unit/services/shipping", "test/unit/topology", "test/unit/governance/choreography", "test/infra/genInfra"]);
+    expect(specs).toMatchObject({ code: 0, out: expect.stringMatching(/Tests:\s+\d+ passed, \d+ total/) });
+  }, 900_000);
+
+  it("runs it on the stack: an OrderConfirmed reaches it live; replay delivers the archive to it alone, then nothing new; verify passes", async () => {
+    expect(existsSync(path.join(copy, "dist/src/services/shipping/index.js"))).toBe(true);
+    // The copy's own stack, its own manifest with shipping in it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { startLocalStack } = require(path.join(copy, "dist/dev/stack.js")) as typeof import("../../dev/stack");
+    stack = await startLocalStack({ appRoot: copy, ports: { cosmos: 0, functions: 0, eventGrid: 0, dev: 0 }, retryScale: 0.005, disableTimers: true, log: () => undefined });
+    const dataDir = path.join(copy, ".local-data");
+    mkdirSync(dataDir, { recursive: true });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { writeStackInfo } = require(path.join(copy, "dist/dev/stackInfo.js")) as typeof import("../../dev/stackInfo");
+    writeStackInfo(dataDir, { functionsUrls: stack.functionsUrls, topicEndpoints: {}, topicKey: "", cosmosEndpoint: stack.cosmos.endpoint, devUrl: stack.devUrl });
+    const since = new Date(Date.now() - 1000).toISOString();
+
+    const verify = await inCopy(copy, node, ["dist/scripts/verify.js", "--flow", "order", "--timeout-ms", "30000"], { LOCAL_DATA_DIR: dataDir });
+    expect(verify).toMatchObject({ code: 0, out: expect.stringContaining("3 passed, 0 failed") });
+
+    const client = new CosmosClient({ endpoint: stack.cosmos.endpoint, key: stack.cosmos.key, connectionPolicy: { enableEndpointDiscovery: false } });
+    const couriers = async () =>
+      (await client.database(stack!.cosmos.databaseName).container("shipping").items.query("SELECT c.eventId FROM c WHERE c.kind = 'courier'").fetchAll()).resources.length;
+    try {
+      // verify's one confirmed order reached the new function live.
+      await waitFor(async () => ((await couriers()) === 1 ? true : undefined), { description: "the confirmed order's courier record", timeoutInMs: 30_000 });
+      const replay = (...args: string[]) => inCopy(copy, node, ["dist/scripts/replay.js", "--to", "shipping-bookCourierWhenOrderConfirmed", "--since", since, ...args], { LOCAL_DATA_DIR: dataDir });
+      expect(await replay()).toMatchObject({ code: 0, out: expect.stringContaining("done: found 1  delivered 1  already seen 0") });
+      expect(await couriers()).toBe(1);
+      expect(await replay()).toMatchObject({ code: 0, out: expect.stringContaining("done: found 1  delivered 0  already seen 1") });
+    } finally {
+      client.dispose();
+    }
+  }, 300_000);
+});

@@ -1,7 +1,11 @@
 import { ChildProcess, spawn } from "node:child_process";
+import { existsSync, renameSync } from "node:fs";
+import path from "node:path";
 import { topicNames } from "../src/events/catalog";
 import { ServiceName, listSubscriptions, serviceNames, services } from "../src/topology";
-import { COSMOS_EMULATOR_KEY, localCosmosClient, restoreCosmos, startCosmosServer, startSnapshots } from "@azure-choreography/cosmos-server";
+import {
+  COSMOS_EMULATOR_KEY, type StoreFaults, deleteJournal, deleteSnapshot, localCosmosClient, restoreCosmos, startCosmosServer, startSnapshots,
+} from "@azure-choreography/cosmos-server";
 import { functionsHostMain } from "@azure-choreography/functions-host";
 import { withHostsAdmin } from "./admin/hostsApi";
 import { DeadLetterStorage, startDeadLetterStorage } from "./deadLetterStorage";
@@ -37,8 +41,12 @@ export interface LocalStackOptions {
   readonly disableTimers?: boolean;
   /** Runs Azurite with its data in `location` and dead-letters into its `dead-letters` container, as Event Grid does. */
   readonly deadLetterStorage?: { readonly port: number; readonly location: string };
-  /** Keeps Cosmos documents in `file` across restarts (loaded on start, saved while running and on stop). */
-  readonly persistence?: { readonly file: string; readonly snapshotIntervalInMs?: number };
+  /**
+   * Keeps the stack's data in `directory` across restarts, even a `kill -9`: Cosmos documents in an append-only
+   * journal (`cosmos/`, each write on disk before it is answered). `store: "snapshot"` is the older design, kept
+   * for `npm run bench` to compare: the documents saved to `cosmos.json` every few seconds (a crash loses the last ones).
+   */
+  readonly persistence?: { readonly directory: string; readonly store?: "journal" | "snapshot"; readonly snapshotIntervalInMs?: number };
   /** Called with the stack's own settings once its parts' URLs are known; returns settings laid over them. */
   readonly resolveAppSettings?: (stackDefaults: Readonly<Record<string, string>>) => Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
@@ -55,8 +63,10 @@ export interface LocalStack {
   readonly hosts: HostSupervisor;
   /** Present when the stack runs Azurite: where the dead-letter blobs are. */
   readonly deadLetterStorage?: Pick<DeadLetterStorage, "connectionString" | "blobEndpoint" | "containerName">;
-  /** Documents loaded from the persistence file at start (undefined without persistence). */
+  /** Documents loaded from the data directory at start (undefined without persistence). */
   readonly restored?: { readonly restored: number; readonly expired: number };
+  /** The store's faults on demand (also at `{devUrl}/admin/store/faults`). */
+  readonly storeFaults: StoreFaults;
   stop(): Promise<void>;
 }
 
@@ -91,19 +101,32 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
   };
   try {
     const cosmosPort = options.ports?.cosmos ?? portSettings.cosmos.fallback;
-    const cosmos = await startCosmosServer({ port: cosmosPort }).catch((e: unknown) => Promise.reject(explainListenError(e, "cosmos", cosmosPort)));
+    const persistence = options.persistence;
+    const journaled = persistence !== undefined && persistence.store !== "snapshot";
+    const cosmos = await startCosmosServer({ port: cosmosPort, ...(journaled ? { dataDirectory: cosmosJournalDir(persistence.directory) } : {}) }).catch(
+      (e: unknown) => Promise.reject(explainListenError(e, "cosmos", cosmosPort)),
+    );
     stops.push(() => cosmos.close());
     await provisionCosmos(cosmos.endpoint, cosmos.key ?? COSMOS_EMULATOR_KEY, LOCAL_DATABASE_NAME);
     tagged("cosmos")(`Cosmos-protocol server on ${cosmos.endpoint} (database ${LOCAL_DATABASE_NAME}, ${serviceNames.length} containers)`);
     let restored: { restored: number; expired: number } | undefined;
-    if (options.persistence) {
-      const where = { file: options.persistence.file, endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME };
+    if (persistence && journaled) {
+      restored = { restored: cosmos.durability?.restoredDocuments ?? 0, expired: 0 };
+      // Data of the snapshot design, from before the journal: loaded once (into the journal), then set aside.
+      const legacy = snapshotFile(persistence.directory);
+      if (restored.restored === 0 && existsSync(legacy)) {
+        restored = await restoreCosmos({ file: legacy, endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME });
+        renameSync(legacy, `${legacy}.imported`);
+        tagged("cosmos")(`imported ${restored.restored} document(s) from ${legacy} into the journal (the file is now ${legacy}.imported)`);
+      }
+    } else if (persistence) {
+      const where = { file: snapshotFile(persistence.directory), endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME };
       restored = await restoreCosmos(where);
       const snapshots = startSnapshots({
         ...where,
         containers: serviceNames.map((s) => services[s].container),
         writeCount: () => cosmos.writeCount(),
-        ...(options.persistence.snapshotIntervalInMs === undefined ? {} : { intervalInMs: options.persistence.snapshotIntervalInMs }),
+        ...(persistence.snapshotIntervalInMs === undefined ? {} : { intervalInMs: persistence.snapshotIntervalInMs }),
         log: tagged("cosmos"),
       });
       stops.push(() => snapshots.stop());
@@ -195,6 +218,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       cosmos: { endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME },
       appSettings,
       hosts,
+      storeFaults: cosmos.faults,
       ...(restored ? { restored } : {}),
       ...(deadLetterStorage
         ? { deadLetterStorage: { connectionString: deadLetterStorage.connectionString, blobEndpoint: deadLetterStorage.blobEndpoint, containerName: deadLetterStorage.containerName } }
@@ -205,6 +229,16 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
+};
+
+/** Where the parts of the stack keep their data inside the stack's data directory. */
+export const cosmosJournalDir = (dataDir: string): string => path.join(dataDir, "cosmos");
+export const snapshotFile = (dataDir: string): string => path.join(dataDir, "cosmos.json");
+
+/** Removes what the stack keeps (`npm start --fresh`); Azurite's dead letters and anything else in the folder stay. */
+export const deleteStackData = (dataDir: string): void => {
+  deleteJournal(cosmosJournalDir(dataDir));
+  deleteSnapshot(snapshotFile(dataDir));
 };
 
 /** Where each service's outside systems live locally: the simulators on the dev server. */

@@ -5,9 +5,8 @@ import { startLocalTraceViewer } from "./aspireDashboard";
 import { renderBanner } from "./banner";
 import { readLocalSettingsValues, resolveAppSettings } from "./localSettings";
 import { exitWithParent } from "@azure-choreography/server-kit";
-import { deleteSnapshot } from "@azure-choreography/cosmos-server";
 import { parsePorts } from "./ports";
-import { LOCAL_TOPIC_KEY, startLocalStack } from "./stack";
+import { LOCAL_TOPIC_KEY, deleteStackData, startLocalStack } from "./stack";
 import { localDataDir, removeStackInfo, writeStackInfo } from "./stackInfo";
 import { topicNames } from "../src/events/catalog";
 
@@ -31,8 +30,7 @@ const main = async () => {
   const fresh = flags.has("--fresh");
   const ports = parsePorts(argv, process.env, { hostPerService });
   const dataDir = localDataDir(appRoot);
-  const snapshotFile = path.join(dataDir, "cosmos.json");
-  if (fresh) deleteSnapshot(snapshotFile);
+  if (fresh) deleteStackData(dataDir);
   const localValues = readLocalSettingsValues(settingsFile);
   const sampleValues = readLocalSettingsValues(path.join(appRoot, "local.settings.sample.json"));
   let settingsNotes: string[] = [];
@@ -50,7 +48,7 @@ const main = async () => {
     hostPerService,
     ports,
     deadLetterStorage: { port: ports.azurite, location: path.join(dataDir, "azurite") },
-    persistence: { file: snapshotFile },
+    persistence: { directory: dataDir },
     resolveAppSettings: (stackDefaults) => {
       const resolved = resolveAppSettings({ stackDefaults, localValues, sampleValues, env: process.env });
       settingsNotes = resolved.notes;
@@ -97,7 +95,7 @@ const main = async () => {
   const dataLine = fresh
     ? `fresh start (--fresh): empty; kept from now on in ${dataDir}`
     : restored && restored.restored > 0
-      ? `restored ${restored.restored} document(s) from ${snapshotFile}${restored.expired > 0 ? ` (${restored.expired} expired by ttl)` : ""}; --fresh starts empty`
+      ? `restored ${restored.restored} document(s) from ${dataDir}${restored.expired > 0 ? ` (${restored.expired} expired by ttl)` : ""}; --fresh starts empty`
       : `empty (nothing saved yet); kept in ${dataDir}`;
   console.log(
     renderBanner({

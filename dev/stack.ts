@@ -4,18 +4,19 @@ import path from "node:path";
 import { topicNames } from "../src/events/catalog";
 import { ServiceName, listSubscriptions, serviceNames, services } from "../src/topology";
 import {
-  COSMOS_EMULATOR_KEY, type StoreFaults, deleteJournal, deleteSnapshot, localCosmosClient, restoreCosmos, startCosmosServer, startSnapshots,
+  COSMOS_EMULATOR_KEY, type StoreFaults, deleteCosmosData, deleteSnapshot, localCosmosClient, restoreCosmos, startCosmosServer, startSnapshots,
 } from "@azure-choreography/cosmos-server";
 import { functionsHostMain } from "@azure-choreography/functions-host";
 import { withHostsAdmin } from "./admin/hostsApi";
 import { DeadLetterStorage, startDeadLetterStorage } from "./deadLetterStorage";
 import { PortInUseError, explainListenError, portSettings } from "./ports";
 import { startDevServer } from "./devServer";
-import { startEventGridEmulator, type EmulatorSubscription, type EventGridEmulator } from "@azure-choreography/eventgrid-emulator";
+import { deleteDeliveryState, startEventGridEmulator, type EmulatorSubscription, type EventGridEmulator } from "@azure-choreography/eventgrid-emulator";
 import { createDeliveryTracing } from "./eventGridTracing";
 import { localJournalSettings } from "./journalSettings";
 import { HostSupervisor, StartedHostProcess, createHostSupervisor } from "./hostSupervisor";
 import { LOCAL_BANK_TIMEOUT_MS, createSimulators } from "./simulators";
+import { deleteSimulatorData, journaledStore } from "./simulators/store";
 import { stopChildProcess } from "./stopChildProcess";
 
 /** The local topic key: the emulator checks it like Event Grid checks `aeg-sas-key`. Local only, never in Azure. */
@@ -43,7 +44,9 @@ export interface LocalStackOptions {
   readonly deadLetterStorage?: { readonly port: number; readonly location: string };
   /**
    * Keeps the stack's data in `directory` across restarts, even a `kill -9`: Cosmos documents in an append-only
-   * journal (`cosmos/`, each write on disk before it is answered). `store: "snapshot"` is the older design, kept
+   * journal (`cosmos/`, each write on disk before it is answered), the Event Grid emulator's accepted deliveries and
+   * their retry schedule (`eventgrid/`, each publish on disk before it is answered), and the simulators' records
+   * (`simulators/`: charges, payments, contacts, emails, each on disk before the simulator answers). `store: "snapshot"` is the older design, kept
    * for `npm run bench` to compare: the documents saved to `cosmos.json` every few seconds (a crash loses the last ones).
    */
   readonly persistence?: { readonly directory: string; readonly store?: "journal" | "snapshot"; readonly snapshotIntervalInMs?: number };
@@ -134,7 +137,9 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
 
     const hosts = createHostSupervisor({ log: tagged("stack") });
     const devPort = options.ports?.dev ?? portSettings.dev.fallback;
-    const dev = await startDevServer({ port: devPort, simulators: withHostsAdmin(createSimulators(), hosts), log: tagged("dev") }).catch(
+    const simulatorStore = persistence && journaled ? journaledStore(simulatorsFile(persistence.directory)) : undefined;
+    if (simulatorStore) stops.push(() => simulatorStore.close());
+    const dev = await startDevServer({ port: devPort, simulators: withHostsAdmin(createSimulators(simulatorStore), hosts), log: tagged("dev") }).catch(
       (e: unknown) => Promise.reject(explainListenError(e, "dev", devPort)),
     );
     stops.push(() => dev.close());
@@ -161,6 +166,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       maxDeliveryAttempts: options.maxDeliveryAttempts,
       ...(deadLetterStorage ? { deadLetterSink: deadLetterStorage.sink } : {}),
       ...(deliveryTracing ? { onAttempt: deliveryTracing.onAttempt } : {}),
+      ...(persistence && journaled ? { stateDirectory: eventGridStateDir(persistence.directory) } : {}),
       log: tagged("eventgrid"),
     }).catch((e: unknown) => Promise.reject(explainListenError(e, "eventGrid", eventGridPort)));
     stops.push(() => eventGrid.close());
@@ -234,11 +240,15 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
 /** Where the parts of the stack keep their data inside the stack's data directory. */
 export const cosmosJournalDir = (dataDir: string): string => path.join(dataDir, "cosmos");
 export const snapshotFile = (dataDir: string): string => path.join(dataDir, "cosmos.json");
+export const eventGridStateDir = (dataDir: string): string => path.join(dataDir, "eventgrid");
+export const simulatorsFile = (dataDir: string): string => path.join(dataDir, "simulators", "simulators.log");
 
 /** Removes what the stack keeps (`npm start --fresh`); Azurite's dead letters and anything else in the folder stay. */
 export const deleteStackData = (dataDir: string): void => {
-  deleteJournal(cosmosJournalDir(dataDir));
+  deleteCosmosData(cosmosJournalDir(dataDir));
   deleteSnapshot(snapshotFile(dataDir));
+  deleteDeliveryState(eventGridStateDir(dataDir));
+  deleteSimulatorData(simulatorsFile(dataDir));
 };
 
 /** Where each service's outside systems live locally: the simulators on the dev server. */

@@ -11,7 +11,7 @@ import { installCosmosTtl } from "./cosmosTtl";
 import { closeServer, listen } from "@azure-choreography/server-kit";
 import { cosmosServerModules } from "./cosmosServerModules";
 import { openDurableAccount } from "./durableStore";
-import type { Journal, JournalStats } from "./journal";
+import type { Journal, JournalStats } from "@azure-choreography/server-kit";
 import { createStoreFaults, type StoreFaults } from "./storeFaults";
 
 /** The Cosmos DB emulator's well-known key; the local server accepts any key, clients need one to sign requests. */

@@ -1,6 +1,13 @@
 import type Account from "@vercel/cosmosdb-server/lib/account";
 import { cosmosServerModules } from "./cosmosServerModules";
-import { Journal, type JournalRecord } from "./journal";
+import path from "node:path";
+import { Journal, deleteJournal, type JournalRecord } from "@azure-choreography/server-kit";
+
+/** The store's log in its data folder. */
+export const COSMOS_JOURNAL_FILE = "cosmos.log";
+
+/** Removes the store's data in `directory` (the journal), for a fresh start. */
+export const deleteCosmosData = (directory: string): void => deleteJournal(path.join(directory, COSMOS_JOURNAL_FILE));
 
 /**
  * Ties `@vercel/cosmosdb-server`'s in-memory account to a Journal: every database, container and document stored or
@@ -166,7 +173,8 @@ export const openDurableAccount = (
   const sink: Owner["sink"] = { replaying: true };
   (account as unknown as ItemLike)[OWNER] = { sink };
   let records = 0;
-  const journal = new Journal(options, (record) => {
+  const { directory, ...thresholds } = options;
+  const journal = new Journal({ file: path.join(directory, COSMOS_JOURNAL_FILE), ...thresholds }, (record) => {
     records++;
     apply(account, record);
   });

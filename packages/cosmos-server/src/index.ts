@@ -2,4 +2,4 @@ export * from "./cosmosServer";
 export * from "./persistence";
 export { localCosmosClient } from "./localCosmosClient";
 export * from "./storeFaults";
-export { deleteJournal, journalSize, JOURNAL_FILE, type JournalStats } from "./journal";
+export { COSMOS_JOURNAL_FILE, deleteCosmosData } from "./durableStore";

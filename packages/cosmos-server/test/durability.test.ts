@@ -5,7 +5,7 @@ import path from "node:path";
 import { CosmosClient, type Container, ErrorResponse } from "@azure/cosmos";
 import { startCosmosServer, type CosmosServer } from "../src/cosmosServer";
 import { setTtlClock } from "../src/cosmosTtl";
-import { JOURNAL_FILE } from "../src/journal";
+import { COSMOS_JOURNAL_FILE as JOURNAL_FILE } from "../src/durableStore";
 
 interface Doc {
   id: string;

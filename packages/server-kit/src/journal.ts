@@ -1,11 +1,12 @@
-import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, write, writeSync } from "node:fs";
+import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, truncateSync, write, writeSync } from "node:fs";
 import path from "node:path";
 
 /**
- * An append-only log of the store's writes, for a server that answers only once what it answered is on disk.
+ * An append-only log of a local server's state changes, for a server that answers only once what it answered is on
+ * disk (the Cosmos server's writes, the Event Grid emulator's accepted events and retry schedule, the simulators).
  *
- * One line per synchronous section of the server (an atomic batch is one line, so it is replayed whole or not at all):
- * a JSON array of records. A crash can leave the last line torn; no proper prefix of a JSON array parses, so replay
+ * One line per synchronous section of the caller (so what one request changes together, such as an atomic batch, is
+ * replayed whole or not at all): a JSON array of records. A crash can leave the last line torn; no proper prefix of a JSON array parses, so replay
  * stops at the first line that does not, and the file is cut back to the lines before it.
  *
  * Group commit: lines closed while a write and its fdatasync are under way wait and go together in the next one; a
@@ -17,8 +18,8 @@ import path from "node:path";
 export type JournalRecord = readonly unknown[];
 
 export interface JournalOptions {
-  /** The folder of the log (`cosmos.log`); created if missing. */
-  readonly directory: string;
+  /** The log file; its folder is created if missing. */
+  readonly file: string;
   /** Compact while running once the log is this many times the live data (and at least `compactMinBytes`). Default 4. */
   readonly compactFactor?: number;
   /** Default 8 MiB: below it a log is left to grow. */
@@ -32,8 +33,6 @@ export interface JournalStats {
   readonly linesWritten: number;
   readonly compactions: number;
 }
-
-export const JOURNAL_FILE = "cosmos.log";
 
 export class Journal {
   private readonly file: string;
@@ -58,8 +57,8 @@ export class Journal {
 
   /** Opens the log, handing every record it holds to `apply` in order; a torn last line is cut off. */
   constructor(options: JournalOptions, apply: (record: JournalRecord) => void) {
-    mkdirSync(options.directory, { recursive: true });
-    this.file = path.join(options.directory, JOURNAL_FILE);
+    mkdirSync(path.dirname(options.file), { recursive: true });
+    this.file = options.file;
     this.factor = options.compactFactor ?? 4;
     this.minBytes = options.compactMinBytes ?? 8 * 1024 * 1024;
     this.logBytes = replay(this.file, apply);
@@ -85,7 +84,10 @@ export class Journal {
     }
   }
 
-  /** Adds a record to the line of the current synchronous section; `key` says which earlier record it supersedes. */
+  /**
+   * Adds a record to the line of the current synchronous section. `key` names what it describes, so the journal knows
+   * how much of the log is live: a later record with the same key supersedes it, one with `removes` ends it.
+   */
   append(key: string, record: JournalRecord, removes = false): void {
     if (this.closed) throw new Error("the journal is closed");
     const text = JSON.stringify(record);
@@ -273,17 +275,8 @@ function fsyncDirectory(directory: string): void {
   }
 }
 
-/** Removes the log (and a compaction's leftover), for a fresh start. */
-export const deleteJournal = (directory: string): void => {
-  rmSync(path.join(directory, JOURNAL_FILE), { force: true });
-  rmSync(path.join(directory, `${JOURNAL_FILE}.tmp`), { force: true });
-};
-
-/** The log's size in bytes, 0 when there is none. */
-export const journalSize = (directory: string): number => {
-  try {
-    return statSync(path.join(directory, JOURNAL_FILE)).size;
-  } catch {
-    return 0;
-  }
+/** Removes a log (and a compaction's leftover), for a fresh start. */
+export const deleteJournal = (file: string): void => {
+  rmSync(file, { force: true });
+  rmSync(`${file}.tmp`, { force: true });
 };

@@ -7,6 +7,7 @@ import {
   COSMOS_EMULATOR_KEY, type StoreFaults, deleteCosmosData, deleteSnapshot, localCosmosClient, restoreCosmos, startCosmosServer, startSnapshots,
 } from "@azure-choreography/cosmos-server";
 import { functionsHostMain } from "@azure-choreography/functions-host";
+import { createFaultsAdminApi } from "./admin/faultsApi";
 import { withHostsAdmin } from "./admin/hostsApi";
 import { DeadLetterStorage, startDeadLetterStorage } from "./deadLetterStorage";
 import { PortInUseError, explainListenError, portSettings } from "./ports";
@@ -139,7 +140,9 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     const devPort = options.ports?.dev ?? portSettings.dev.fallback;
     const simulatorStore = persistence && journaled ? journaledStore(simulatorsFile(persistence.directory)) : undefined;
     if (simulatorStore) stops.push(() => simulatorStore.close());
-    const dev = await startDevServer({ port: devPort, simulators: withHostsAdmin(createSimulators(simulatorStore), hosts), log: tagged("dev") }).catch(
+    const started: { eventGrid?: EventGridEmulator } = {};
+    const simulators = [...withHostsAdmin(createSimulators(simulatorStore), hosts), createFaultsAdminApi(cosmos.faults, () => started.eventGrid)];
+    const dev = await startDevServer({ port: devPort, simulators, log: tagged("dev") }).catch(
       (e: unknown) => Promise.reject(explainListenError(e, "dev", devPort)),
     );
     stops.push(() => dev.close());
@@ -170,6 +173,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       log: tagged("eventgrid"),
     }).catch((e: unknown) => Promise.reject(explainListenError(e, "eventGrid", eventGridPort)));
     stops.push(() => eventGrid.close());
+    started.eventGrid = eventGrid;
 
     const stackDefaults: Record<string, string> = {
       COSMOS__accountEndpoint: cosmos.endpoint,

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { existsSync, renameSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
 import { topicNames } from "../src/events/catalog";
 import { ServiceName, listSubscriptions, serviceNames, services } from "../src/topology";
@@ -170,6 +171,9 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       ...(deadLetterStorage ? { deadLetterSink: deadLetterStorage.sink } : {}),
       ...(deliveryTracing ? { onAttempt: deliveryTracing.onAttempt } : {}),
       ...(persistence && journaled ? { stateDirectory: eventGridStateDir(persistence.directory) } : {}),
+      // Deliveries start once every host is up: after a restart, what was pending does not back off against hosts
+      // that are still starting (Event Grid's next retry can be minutes away at any scale).
+      startPaused: true,
       log: tagged("eventgrid"),
     }).catch((e: unknown) => Promise.reject(explainListenError(e, "eventGrid", eventGridPort)));
     stops.push(() => eventGrid.close());
@@ -198,9 +202,28 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     const hosted = options.services ?? serviceNames;
     const groups: (readonly ServiceName[])[] = options.hostPerService ? hosted.map((s) => [s]) : [hosted];
     const functionsUrls: Partial<Record<ServiceName, string>> = {};
-    let port = options.ports?.functions ?? portSettings.functions.fallback;
+    // Each host's port is known before any host starts, and so is every subscription's endpoint: an event published
+    // while a later host is still starting (a relay, a client retrying through a restart) is delivered once that host
+    // is up, after Event Grid's retries, not dropped for want of a subscription.
+    const firstPort = options.ports?.functions ?? portSettings.functions.fallback;
+    const groupPorts: number[] = [];
+    for (const [i] of groups.entries()) groupPorts.push(firstPort === 0 ? await freeLoopbackPort(groupPorts) : firstPort + i);
+    const subscriptionsFor = (urlOf: (service: ServiceName) => string | undefined): EmulatorSubscription[] =>
+      listSubscriptions().filter((s) => urlOf(s.service) !== undefined).map((s) => ({
+        name: s.name,
+        topic: s.topic,
+        includedEventTypes: s.includedEventTypes,
+        endpointUrl: `${urlOf(s.service)}/runtime/webhooks/EventGrid?functionName=${encodeURIComponent(s.functionName)}`,
+        // As infra/subscriptions.bicep sets it (the journal takes batches); the Bicep's preferred size is the default 64 KB.
+        maxEventsPerBatch: s.maxEventsPerBatch,
+      }));
+    subscriptions = subscriptionsFor((service) => {
+      const i = groups.findIndex((g) => g.includes(service));
+      return i < 0 ? undefined : `http://127.0.0.1:${groupPorts[i]}`;
+    });
     stops.push(() => hosts.stop());
-    for (const group of groups) {
+    for (const [i, group] of groups.entries()) {
+      const port = groupPorts[i]!;
       const host = await hosts.add(group, port, (hostPort) => startHostProcess({
         appRoot: options.appRoot,
         port: hostPort,
@@ -210,16 +233,9 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         label: group.length === 1 ? `Functions host (${group[0]})` : "Functions host",
       }));
       for (const s of group) functionsUrls[s] = host.url;
-      if (port !== 0) port++;
     }
-    subscriptions = listSubscriptions().filter((s) => functionsUrls[s.service] !== undefined).map((s) => ({
-      name: s.name,
-      topic: s.topic,
-      includedEventTypes: s.includedEventTypes,
-      endpointUrl: `${functionsUrls[s.service]}/runtime/webhooks/EventGrid?functionName=${encodeURIComponent(s.functionName)}`,
-      // As infra/subscriptions.bicep sets it (the journal takes batches); the Bicep's preferred size is the default 64 KB.
-      maxEventsPerBatch: s.maxEventsPerBatch,
-    }));
+    subscriptions = subscriptionsFor((service) => functionsUrls[service]);
+    eventGrid.resumeDeliveries();
     return {
       apiUrl: `${functionsUrls.orders ?? Object.values(functionsUrls)[0]}/api`,
       functionsUrls,
@@ -238,6 +254,21 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
   } catch (error) {
     await stop();
     throw error;
+  }
+};
+
+/** A free loopback port, not one of `taken`. */
+const freeLoopbackPort = async (taken: readonly number[]): Promise<number> => {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        const { port: picked } = server.address() as { port: number };
+        server.close(() => resolve(picked));
+      });
+    });
+    if (!taken.includes(port)) return port;
   }
 };
 

@@ -21,6 +21,8 @@ export interface DeliverySchedulerConfig {
   now?: () => number;
   /** Keeps accepted deliveries, their retry schedule and the dead letters across a restart; see deliveryJournal.ts. */
   journal?: DeliveryJournal;
+  /** Accept and keep deliveries but attempt none until `resume()`. */
+  startPaused?: boolean;
   /** Finds a restored delivery's subscription by name (it may be known only once its endpoint is). */
   resolveSubscription?: (topic: string, name: string) => EmulatorSubscription | undefined;
 }
@@ -79,11 +81,14 @@ export class DeliveryScheduler {
   /** Deliveries restored from the journal whose subscription is not known yet. */
   private parked: StoredDelivery[] = [];
   private parkedTimer: NodeJS.Timeout | undefined;
+  /** While paused, deliveries are accepted and kept but none is attempted (see EventGridEmulatorOptions.startPaused). */
+  private paused: boolean;
 
   constructor(private readonly config: DeliverySchedulerConfig) {
     this.now = config.now ?? Date.now;
     // Every in-flight delivery listens on the one close signal; more than Node's default 10 is expected, not a leak.
     setMaxListeners(0, this.abort.signal);
+    this.paused = config.startPaused ?? false;
     const restored = config.journal?.restored;
     config.journal?.setLiveSource(() => this.liveDeliveries());
     if (restored) {
@@ -92,7 +97,7 @@ export class DeliveryScheduler {
       this.parked = [...restored.deliveries.values()];
       if (this.parked.length > 0) {
         config.log(`eventgrid: ${this.parked.length} delivery(ies) restored from the journal; each resumes once its subscription is known`);
-        this.resumeParked();
+        if (!this.paused) this.resumeParked();
       }
     }
   }
@@ -103,6 +108,14 @@ export class DeliveryScheduler {
     this.live.set(job.id, job);
     this.config.journal?.accepted(stored(job));
     this.queue.push(job);
+    this.pump();
+  }
+
+  /** Starts delivering (what was accepted while paused, and what was restored). */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.parked.length > 0) this.resumeParked();
     this.pump();
   }
 
@@ -219,7 +232,7 @@ export class DeliveryScheduler {
   }
 
   private pump(): void {
-    while (!this.closed && this.inFlight < this.config.maxConcurrentDeliveries && this.queueHead < this.queue.length) {
+    while (!this.paused && !this.closed && this.inFlight < this.config.maxConcurrentDeliveries && this.queueHead < this.queue.length) {
       const job = this.queue[this.queueHead];
       this.queue[this.queueHead] = undefined;
       this.queueHead += 1;
@@ -419,7 +432,7 @@ export class DeliveryScheduler {
     for (const waiter of [...this.idleWaiters]) waiter();
   }
 
-  private describeBusy(): string {
+  describeBusy(): string {
     const queued = this.queue.slice(this.queueHead).filter((job) => job !== undefined).length;
     const parked = this.parked.length > 0 ? `, ${this.parked.length} restored waiting for their subscription` : "";
     return `${queued} queued, ${this.inFlight} in flight, ${this.timers.size} waiting to retry, ${this.pendingWrites.size} dead letter(s) being written${parked}`;

@@ -51,6 +51,7 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
     ...(options.deadLetterSink === undefined ? {} : { deadLetterSink: options.deadLetterSink }),
     ...(options.onAttempt === undefined ? {} : { onAttempt: options.onAttempt }),
     ...(journal ? { journal } : {}),
+    ...(options.startPaused ? { startPaused: true } : {}),
     resolveSubscription: (topic, name) =>
       currentSubscriptions().find((s) => s.name === name && s.topic.toLowerCase() === topic.toLowerCase()),
     log,
@@ -121,6 +122,10 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
       if (req.method === "GET" && url.pathname === "/") {
         return { status: 200, body: describe() };
       }
+      if (req.method === "GET" && url.pathname.replace(/\/$/, "") === "/status") {
+        // For a client in another process (a test harness): what idle() waits for.
+        return { status: 200, body: { idle: scheduler.isIdle(), busy: scheduler.describeBusy() } };
+      }
       const allowed = allowedMethods(url.pathname);
       if (allowed) {
         return { status: 405, problem: { code: "MethodNotAllowed", detail: `${url.pathname} answers ${allowed}, not ${req.method}.` }, allow: allowed };
@@ -157,6 +162,7 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
     topicEndpoint,
     deadLetters: () => scheduler.deadLetters(),
     deliveries: () => scheduler.deliveries(),
+    resumeDeliveries: () => scheduler.resume(),
     setPublishOutage: (topic: string, forMs: number) => {
       const known = topics.get(topic.toLowerCase());
       if (!known) throw new EventGridEmulatorError(404, "NotFound", `Topic '${topic}' does not exist.`);
@@ -230,7 +236,7 @@ function send(res: http.ServerResponse, status: number, body?: unknown): void {
 /** The methods a known path answers, for a 405; undefined for a path that is not the emulator's. */
 function allowedMethods(pathname: string): string | undefined {
   const path = pathname.replace(/\/$/, "");
-  if (path === "/dead-letters" || path === "/deliveries" || path === "") return "GET";
+  if (path === "/dead-letters" || path === "/deliveries" || path === "/status" || path === "") return "GET";
   if (REDELIVER_PATH.test(pathname)) return "POST";
   return undefined;
 }

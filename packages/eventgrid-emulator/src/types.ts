@@ -59,6 +59,11 @@ export interface EventGridEmulatorOptions {
    * folder (even after `kill -9`) resumes what was pending, as Event Grid retries for 24 h whatever happens to it.
    */
   stateDirectory?: string;
+  /**
+   * Accepts publishes but attempts no delivery until `resumeDeliveries()`: for a stack whose subscribers start after
+   * the emulator (after a restart, the deliveries restored would otherwise fail and back off while they start).
+   */
+  startPaused?: boolean;
   /** When set, every dead letter is also handed to it (e.g. written to blob storage in Event Grid's layout). */
   deadLetterSink?: DeadLetterSink;
   /** Told of every delivery attempt once it ended, with the event it carried (the stack traces the hop with it). */
@@ -140,6 +145,8 @@ export interface EventGridEmulator {
    * as a topic briefly unavailable in Azure does. Deliveries already accepted go on.
    */
   setPublishOutage(topic: string, forMs: number): { topic: string; endsAt: string };
+  /** Starts delivering, when started with `startPaused`. */
+  resumeDeliveries(): void;
   /** Resolves once nothing is in flight, queued or waiting for a retry; rejects after `timeoutInMs` (default 30 000). */
   idle(timeoutInMs?: number): Promise<void>;
   close(): Promise<void>;

@@ -524,12 +524,16 @@ describe("Event Grid emulator", () => {
         receiver.script.set("pending", () => 200);
 
         const eg = await start([sub("pending")], { stateDirectory: dir, retryScheduleInMs: [50, 1500] });
-        await until("the delivery after the restart", () => receiver.forFunction("pending").length === 3);
-        const third = receiver.forFunction("pending")[2]!;
-        expect(third.body).toMatchObject({ id: "o-durable", type: PLACED });
-        expect(third.headers["aeg-delivery-count"]).toBe("2");
+        await until("the delivery after the restart", () => receiver.forFunction("pending").some((r) => r.functionName === "pending" && receiver.forFunction("pending").indexOf(r) >= 2));
         await eg.idle(5000);
-        expect(eg.deliveries().map((d) => [d.attempt, d.outcome])).toEqual([[3, "Succeeded"]]);
+        const third = receiver.forFunction("pending").at(-1)!;
+        expect(third.body).toMatchObject({ id: "o-durable", type: PLACED });
+        // The count carries on: 2 (or 1 when the kill came before the second failure's record was written: that
+        // attempt is made again, at least once as always).
+        const count = Number(third.headers["aeg-delivery-count"]);
+        expect([1, 2]).toContain(count);
+        await eg.idle(5000);
+        expect(eg.deliveries().map((d) => [d.attempt, d.outcome]).at(-1)).toEqual([count + 1, "Succeeded"]);
         expect(logs.some((line) => /1 delivery\(ies\) restored from the journal/.test(line))).toBe(true);
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -576,6 +580,14 @@ describe("Event Grid emulator", () => {
         await rm(dir, { recursive: true, force: true });
       }
     });
+  });
+
+  it("says over HTTP whether it is idle, for a client in another process", async () => {
+    const eg = await start([sub("status")]);
+    receiver.script.set("status", () => "hang");
+    expect(await (await fetch(`${eg.url}/status`)).json()).toEqual({ idle: true, busy: expect.any(String) });
+    await client(eg).send([placed("o-status")]);
+    expect(await (await fetch(`${eg.url}/status`)).json()).toMatchObject({ idle: false, busy: expect.stringContaining("1 in flight") });
   });
 
   it("answers 503 while a topic's publish endpoint is down, accepts again after the window, and delivers only what it accepted", async () => {

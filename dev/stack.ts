@@ -217,14 +217,15 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         // As infra/subscriptions.bicep sets it (the journal takes batches); the Bicep's preferred size is the default 64 KB.
         maxEventsPerBatch: s.maxEventsPerBatch,
       }));
-    subscriptions = subscriptionsFor((service) => {
+    const plannedUrlOf = (service: ServiceName): string | undefined => {
       const i = groups.findIndex((g) => g.includes(service));
       return i < 0 ? undefined : `http://127.0.0.1:${groupPorts[i]}`;
-    });
+    };
+    subscriptions = subscriptionsFor(plannedUrlOf);
     stops.push(() => hosts.stop());
     // A few hosts start at once (each loads the whole app, CPU-bound): with one host per service, a stack's start (and
     // its restart after a crash) took 40 s one after the other on 2 cores.
-    const startGroup = async (i: number): Promise<void> => {
+    const startGroup = async (i: number, attempt = 1): Promise<void> => {
       const group = groups[i]!;
       const host = await hosts.add(group, groupPorts[i]!, (hostPort) => startHostProcess({
         appRoot: options.appRoot,
@@ -233,7 +234,14 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         env: { ...appSettings, SERVICES: group.join(","), ...(options.disableTimers ? { FUNCTIONS_HOST_DISABLE_TIMERS: "1" } : {}) },
         log: tagged(group.length === 1 ? group[0]! : "functions"),
         label: group.length === 1 ? `Functions host (${group[0]})` : "Functions host",
-      }));
+      })).catch(async (error: unknown) => {
+        // A port picked free a moment ago, taken meanwhile by another process on the machine: pick another.
+        if (firstPort !== 0 || !(error instanceof PortInUseError) || attempt >= 3) throw error;
+        groupPorts[i] = await freeLoopbackPort(groupPorts);
+        subscriptions = subscriptionsFor(plannedUrlOf);
+        return undefined;
+      });
+      if (!host) return startGroup(i, attempt + 1);
       for (const s of group) functionsUrls[s] = host.url;
     };
     let next = 0;

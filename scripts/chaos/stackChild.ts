@@ -35,6 +35,6 @@ const main = async (): Promise<void> => {
 };
 
 main().catch((error: unknown) => {
-  process.stdout.write(`stack failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  // Exit once the line is out: a pipe's writes are asynchronous, and the parent names the failure with it.
+  process.stdout.write(`stack failed to start: ${error instanceof Error ? error.message : String(error)}\n`, () => process.exit(1));
 });

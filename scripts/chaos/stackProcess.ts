@@ -48,16 +48,6 @@ export interface RemoteStack {
   stop(): Promise<void>;
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
 const isFree = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
     const server = createServer();
@@ -65,10 +55,14 @@ const isFree = (port: number): Promise<boolean> =>
     server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 
-/** A run of `count` free ports (the split hosts take consecutive ports from the first). */
+/**
+ * A run of `count` free ports (the split hosts take consecutive ports from the first), below Linux's ephemeral range
+ * (32768 up), where ports picked by the OS for other stacks on the machine (port 0) cannot land between the check and
+ * the listen.
+ */
 const freeRun = async (count: number): Promise<number> => {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
     const all = await Promise.all(Array.from({ length: count }, (_, i) => isFree(base + i)));
     if (all.every(Boolean)) return base;
   }
@@ -81,7 +75,8 @@ export const startRemoteStack = async (args: {
   retryScale: number;
   log: (line: string) => void;
 }): Promise<RemoteStack> => {
-  const ports = { cosmos: await freePort(), eventGrid: await freePort(), dev: await freePort(), functions: await freeRun(serviceNames.length) };
+  const base = await freeRun(serviceNames.length + 3);
+  const ports = { cosmos: base, eventGrid: base + 1, dev: base + 2, functions: base + 3 };
   const options: StackChildOptions = { appRoot: args.appRoot, dataDir: args.dataDir, retryScale: args.retryScale, ports };
   let child: ChildProcess | undefined;
   let ready: StackChildReady | undefined;
@@ -90,7 +85,8 @@ export const startRemoteStack = async (args: {
   const launch = (): Promise<StackChildReady> =>
     new Promise((resolve, reject) => {
       let up = false;
-      const started = spawn(process.execPath, [path.join(__dirname, "stackChild.js")], {
+      // The compiled child, also when this module runs from its TypeScript source (jest).
+      const started = spawn(process.execPath, [path.join(args.appRoot, "dist/scripts/chaos/stackChild.js")], {
         cwd: args.appRoot,
         env: { ...process.env, CHAOS_STACK: JSON.stringify(options) },
         stdio: ["ignore", "pipe", "inherit"],

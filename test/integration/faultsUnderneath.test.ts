@@ -74,7 +74,8 @@ describe("faults underneath the services on the local stack", () => {
     expect(injected?.unavailable).toBeGreaterThan(0);
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((d) => d.httpStatusCode === 500)).toBe(true);
-    expect(placed.flatMap((p) => p.answers).some((a) => a.status >= 500)).toBe(true);
+    // Whatever the commands were answered on the way (a patient client retried each 5xx), each order exists once.
+    expect(new Set(placed.map((p) => p.order.orderId)).size).toBe(placed.length);
   }, 120_000);
 
   it("under throttling (429 with x-ms-retry-after-ms for most document requests) the SDK waits and retries, and every order settles once", async () => {

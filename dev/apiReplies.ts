@@ -36,6 +36,10 @@ export const apiReplies = {
   bankPayments: z.array(
     z.looseObject({ paymentId: z.string(), reference: z.string().optional(), status: z.string(), amount: z.number() }),
   ),
+  /** `GET /admin/faults`: the store's fault plan under way and what it did so far. */
+  storeFaults: z.looseObject({
+    store: z.looseObject({ throttled: z.number(), unavailable: z.number(), delayed: z.number() }).nullable(),
+  }),
   /** `POST /admin/hosts/{service}/kill`: the host killed now, or armed to die during its next outside call. */
   killedHost: z.union([
     z.looseObject({ killed: host }).transform((answer) => answer.killed),

@@ -1,18 +1,25 @@
 import { ChildProcess, spawn } from "node:child_process";
+import { existsSync, renameSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
 import { topicNames } from "../src/events/catalog";
 import { ServiceName, listSubscriptions, serviceNames, services } from "../src/topology";
 import { JOURNAL_COMPOSITE_INDEXES } from "../src/services/journal/flowIndex";
-import { COSMOS_EMULATOR_KEY, localCosmosClient, restoreCosmos, startCosmosServer, startSnapshots } from "@azure-choreography/cosmos-server";
+import {
+  COSMOS_EMULATOR_KEY, type StoreFaults, deleteCosmosData, deleteSnapshot, localCosmosClient, restoreCosmos, startCosmosServer, startSnapshots,
+} from "@azure-choreography/cosmos-server";
 import { functionsHostMain } from "@azure-choreography/functions-host";
+import { createFaultsAdminApi } from "./admin/faultsApi";
 import { withHostsAdmin } from "./admin/hostsApi";
 import { DeadLetterStorage, startDeadLetterStorage } from "./deadLetterStorage";
 import { PortInUseError, explainListenError, portSettings } from "./ports";
 import { startDevServer } from "./devServer";
-import { startEventGridEmulator, type EmulatorSubscription, type EventGridEmulator } from "@azure-choreography/eventgrid-emulator";
+import { deleteDeliveryState, startEventGridEmulator, type EmulatorSubscription, type EventGridEmulator } from "@azure-choreography/eventgrid-emulator";
 import { createDeliveryTracing } from "./eventGridTracing";
 import { localJournalSettings } from "./journalSettings";
 import { HostSupervisor, StartedHostProcess, createHostSupervisor } from "./hostSupervisor";
 import { LOCAL_BANK_TIMEOUT_MS, createSimulators } from "./simulators";
+import { deleteSimulatorData, journaledStore } from "./simulators/store";
 import { stopChildProcess } from "./stopChildProcess";
 
 /** The local topic key: the emulator checks it like Event Grid checks `aeg-sas-key`. Local only, never in Azure. */
@@ -38,8 +45,14 @@ export interface LocalStackOptions {
   readonly disableTimers?: boolean;
   /** Runs Azurite with its data in `location` and dead-letters into its `dead-letters` container, as Event Grid does. */
   readonly deadLetterStorage?: { readonly port: number; readonly location: string };
-  /** Keeps Cosmos documents in `file` across restarts (loaded on start, saved while running and on stop). */
-  readonly persistence?: { readonly file: string; readonly snapshotIntervalInMs?: number };
+  /**
+   * Keeps the stack's data in `directory` across restarts, even a `kill -9`: Cosmos documents in an append-only
+   * journal (`cosmos/`, each write on disk before it is answered), the Event Grid emulator's accepted deliveries and
+   * their retry schedule (`eventgrid/`, each publish on disk before it is answered), and the simulators' records
+   * (`simulators/`: charges, payments, contacts, emails, each on disk before the simulator answers). `store: "snapshot"` is the older design, kept
+   * for `npm run bench` to compare: the documents saved to `cosmos.json` every few seconds (a crash loses the last ones).
+   */
+  readonly persistence?: { readonly directory: string; readonly store?: "journal" | "snapshot"; readonly snapshotIntervalInMs?: number };
   /** Called with the stack's own settings once its parts' URLs are known; returns settings laid over them. */
   readonly resolveAppSettings?: (stackDefaults: Readonly<Record<string, string>>) => Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
@@ -56,8 +69,10 @@ export interface LocalStack {
   readonly hosts: HostSupervisor;
   /** Present when the stack runs Azurite: where the dead-letter blobs are. */
   readonly deadLetterStorage?: Pick<DeadLetterStorage, "connectionString" | "blobEndpoint" | "containerName">;
-  /** Documents loaded from the persistence file at start (undefined without persistence). */
+  /** Documents loaded from the data directory at start (undefined without persistence). */
   readonly restored?: { readonly restored: number; readonly expired: number };
+  /** The store's faults on demand (also at `{devUrl}/admin/store/faults`). */
+  readonly storeFaults: StoreFaults;
   stop(): Promise<void>;
 }
 
@@ -94,19 +109,32 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
   };
   try {
     const cosmosPort = options.ports?.cosmos ?? portSettings.cosmos.fallback;
-    const cosmos = await startCosmosServer({ port: cosmosPort }).catch((e: unknown) => Promise.reject(explainListenError(e, "cosmos", cosmosPort)));
+    const persistence = options.persistence;
+    const journaled = persistence !== undefined && persistence.store !== "snapshot";
+    const cosmos = await startCosmosServer({ port: cosmosPort, ...(journaled ? { dataDirectory: cosmosJournalDir(persistence.directory) } : {}) }).catch(
+      (e: unknown) => Promise.reject(explainListenError(e, "cosmos", cosmosPort)),
+    );
     stops.push(() => cosmos.close());
     await provisionCosmos(cosmos.endpoint, cosmos.key ?? COSMOS_EMULATOR_KEY, LOCAL_DATABASE_NAME);
     tagged("cosmos")(`Cosmos-protocol server on ${cosmos.endpoint} (database ${LOCAL_DATABASE_NAME}, ${serviceNames.length} containers)`);
     let restored: { restored: number; expired: number } | undefined;
-    if (options.persistence) {
-      const where = { file: options.persistence.file, endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME };
+    if (persistence && journaled) {
+      restored = { restored: cosmos.durability?.restoredDocuments ?? 0, expired: 0 };
+      // Data of the snapshot design, from before the journal: loaded once (into the journal), then set aside.
+      const legacy = snapshotFile(persistence.directory);
+      if (restored.restored === 0 && existsSync(legacy)) {
+        restored = await restoreCosmos({ file: legacy, endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME });
+        renameSync(legacy, `${legacy}.imported`);
+        tagged("cosmos")(`imported ${restored.restored} document(s) from ${legacy} into the journal (the file is now ${legacy}.imported)`);
+      }
+    } else if (persistence) {
+      const where = { file: snapshotFile(persistence.directory), endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME };
       restored = await restoreCosmos(where);
       const snapshots = startSnapshots({
         ...where,
         containers: serviceNames.map((s) => services[s].container),
         writeCount: () => cosmos.writeCount(),
-        ...(options.persistence.snapshotIntervalInMs === undefined ? {} : { intervalInMs: options.persistence.snapshotIntervalInMs }),
+        ...(persistence.snapshotIntervalInMs === undefined ? {} : { intervalInMs: persistence.snapshotIntervalInMs }),
         log: tagged("cosmos"),
       });
       stops.push(() => snapshots.stop());
@@ -114,7 +142,11 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
 
     const hosts = createHostSupervisor({ log: tagged("stack") });
     const devPort = options.ports?.dev ?? portSettings.dev.fallback;
-    const dev = await startDevServer({ port: devPort, simulators: withHostsAdmin(createSimulators(), hosts), log: tagged("dev") }).catch(
+    const simulatorStore = persistence && journaled ? journaledStore(simulatorsFile(persistence.directory)) : undefined;
+    if (simulatorStore) stops.push(() => simulatorStore.close());
+    const started: { eventGrid?: EventGridEmulator } = {};
+    const simulators = [...withHostsAdmin(createSimulators(simulatorStore), hosts), createFaultsAdminApi(cosmos.faults, () => started.eventGrid)];
+    const dev = await startDevServer({ port: devPort, simulators, log: tagged("dev") }).catch(
       (e: unknown) => Promise.reject(explainListenError(e, "dev", devPort)),
     );
     stops.push(() => dev.close());
@@ -141,9 +173,14 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       maxDeliveryAttempts: options.maxDeliveryAttempts,
       ...(deadLetterStorage ? { deadLetterSink: deadLetterStorage.sink } : {}),
       ...(deliveryTracing ? { onAttempt: deliveryTracing.onAttempt } : {}),
+      ...(persistence && journaled ? { stateDirectory: eventGridStateDir(persistence.directory) } : {}),
+      // Deliveries start once every host is up: after a restart, what was pending does not back off against hosts
+      // that are still starting (Event Grid's next retry can be minutes away at any scale).
+      startPaused: true,
       log: tagged("eventgrid"),
     }).catch((e: unknown) => Promise.reject(explainListenError(e, "eventGrid", eventGridPort)));
     stops.push(() => eventGrid.close());
+    started.eventGrid = eventGrid;
 
     const stackDefaults: Record<string, string> = {
       COSMOS__accountEndpoint: cosmos.endpoint,
@@ -168,28 +205,57 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     const hosted = options.services ?? serviceNames;
     const groups: (readonly ServiceName[])[] = options.hostPerService ? hosted.map((s) => [s]) : [hosted];
     const functionsUrls: Partial<Record<ServiceName, string>> = {};
-    let port = options.ports?.functions ?? portSettings.functions.fallback;
+    // Each host's port is known before any host starts, and so is every subscription's endpoint: an event published
+    // while a later host is still starting (a relay, a client retrying through a restart) is delivered once that host
+    // is up, after Event Grid's retries, not dropped for want of a subscription.
+    const firstPort = options.ports?.functions ?? portSettings.functions.fallback;
+    const groupPorts: number[] = [];
+    for (const [i] of groups.entries()) groupPorts.push(firstPort === 0 ? await freeLoopbackPort(groupPorts) : firstPort + i);
+    const subscriptionsFor = (urlOf: (service: ServiceName) => string | undefined): EmulatorSubscription[] =>
+      listSubscriptions().filter((s) => urlOf(s.service) !== undefined).map((s) => ({
+        name: s.name,
+        topic: s.topic,
+        includedEventTypes: s.includedEventTypes,
+        endpointUrl: `${urlOf(s.service)}/runtime/webhooks/EventGrid?functionName=${encodeURIComponent(s.functionName)}`,
+        // As infra/subscriptions.bicep sets it (the journal takes batches); the Bicep's preferred size is the default 64 KB.
+        maxEventsPerBatch: s.maxEventsPerBatch,
+      }));
+    const plannedUrlOf = (service: ServiceName): string | undefined => {
+      const i = groups.findIndex((g) => g.includes(service));
+      return i < 0 ? undefined : `http://127.0.0.1:${groupPorts[i]}`;
+    };
+    subscriptions = subscriptionsFor(plannedUrlOf);
     stops.push(() => hosts.stop());
-    for (const group of groups) {
-      const host = await hosts.add(group, port, (hostPort) => startHostProcess({
+    // A few hosts start at once (each loads the whole app, CPU-bound): with one host per service, a stack's start (and
+    // its restart after a crash) took 40 s one after the other on 2 cores.
+    const startGroup = async (i: number, attempt = 1): Promise<void> => {
+      const group = groups[i]!;
+      const host = await hosts.add(group, groupPorts[i]!, (hostPort) => startHostProcess({
         appRoot: options.appRoot,
         port: hostPort,
         kind: options.functionsHost ?? "builtin",
         env: { ...appSettings, SERVICES: group.join(","), ...(options.disableTimers ? { FUNCTIONS_HOST_DISABLE_TIMERS: "1" } : {}) },
         log: tagged(group.length === 1 ? group[0]! : "functions"),
         label: group.length === 1 ? `Functions host (${group[0]})` : "Functions host",
-      }));
+      })).catch(async (error: unknown) => {
+        // A port picked free a moment ago, taken meanwhile by another process on the machine: pick another.
+        if (firstPort !== 0 || !(error instanceof PortInUseError) || attempt >= 3) throw error;
+        groupPorts[i] = await freeLoopbackPort(groupPorts);
+        subscriptions = subscriptionsFor(plannedUrlOf);
+        return undefined;
+      });
+      if (!host) return startGroup(i, attempt + 1);
       for (const s of group) functionsUrls[s] = host.url;
-      if (port !== 0) port++;
-    }
-    subscriptions = listSubscriptions().filter((s) => functionsUrls[s.service] !== undefined).map((s) => ({
-      name: s.name,
-      topic: s.topic,
-      includedEventTypes: s.includedEventTypes,
-      endpointUrl: `${functionsUrls[s.service]}/runtime/webhooks/EventGrid?functionName=${encodeURIComponent(s.functionName)}`,
-      // As infra/subscriptions.bicep sets it (the journal takes batches); the Bicep's preferred size is the default 64 KB.
-      maxEventsPerBatch: s.maxEventsPerBatch,
-    }));
+    };
+    let next = 0;
+    const starters = Array.from({ length: Math.min(HOSTS_STARTING_AT_ONCE, groups.length) }, async () => {
+      while (next < groups.length) await startGroup(next++);
+    });
+    // Every starter settles before a failure is reported, so no host is left starting unseen by stop().
+    const failed = (await Promise.allSettled(starters)).find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    subscriptions = subscriptionsFor((service) => functionsUrls[service]);
+    eventGrid.resumeDeliveries();
     return {
       apiUrl: `${functionsUrls.orders ?? Object.values(functionsUrls)[0]}/api`,
       functionsUrls,
@@ -198,6 +264,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       cosmos: { endpoint: cosmos.endpoint, key: cosmos.key, databaseName: LOCAL_DATABASE_NAME },
       appSettings,
       hosts,
+      storeFaults: cosmos.faults,
       ...(restored ? { restored } : {}),
       ...(deadLetterStorage
         ? { deadLetterStorage: { connectionString: deadLetterStorage.connectionString, blobEndpoint: deadLetterStorage.blobEndpoint, containerName: deadLetterStorage.containerName } }
@@ -208,6 +275,37 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
+};
+
+const HOSTS_STARTING_AT_ONCE = 3;
+
+/** A free loopback port, not one of `taken`. */
+const freeLoopbackPort = async (taken: readonly number[]): Promise<number> => {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        const { port: picked } = server.address() as { port: number };
+        server.close(() => resolve(picked));
+      });
+    });
+    if (!taken.includes(port)) return port;
+  }
+};
+
+/** Where the parts of the stack keep their data inside the stack's data directory. */
+export const cosmosJournalDir = (dataDir: string): string => path.join(dataDir, "cosmos");
+export const snapshotFile = (dataDir: string): string => path.join(dataDir, "cosmos.json");
+export const eventGridStateDir = (dataDir: string): string => path.join(dataDir, "eventgrid");
+export const simulatorsFile = (dataDir: string): string => path.join(dataDir, "simulators", "simulators.log");
+
+/** Removes what the stack keeps (`npm start --fresh`); Azurite's dead letters and anything else in the folder stay. */
+export const deleteStackData = (dataDir: string): void => {
+  deleteCosmosData(cosmosJournalDir(dataDir));
+  deleteSnapshot(snapshotFile(dataDir));
+  deleteDeliveryState(eventGridStateDir(dataDir));
+  deleteSimulatorData(simulatorsFile(dataDir));
 };
 
 /** Where each service's outside systems live locally: the simulators on the dev server. */

@@ -5,8 +5,7 @@ import { startLocalTraceViewer } from "./aspireDashboard";
 import { renderBanner } from "./banner";
 import { readLocalSettingsValues, resolveAppSettings } from "./localSettings";
 import { exitWithParent } from "@azure-choreography/server-kit";
-import { deleteSnapshot } from "@azure-choreography/cosmos-server";
-import { LOCAL_TOPIC_KEY, startLocalStack } from "./stack";
+import { LOCAL_TOPIC_KEY, deleteStackData, startLocalStack } from "./stack";
 import { StartArgs, USAGE, parseStartArgs } from "./startArgs";
 import { localDataDir, removeStackInfo, writeStackInfo } from "./stackInfo";
 import { topicNames } from "../src/events/catalog";
@@ -25,8 +24,7 @@ const main = async (args: StartArgs) => {
   }
   const { hostPerService, fresh, ports } = args;
   const dataDir = localDataDir(appRoot);
-  const snapshotFile = path.join(dataDir, "cosmos.json");
-  if (fresh) deleteSnapshot(snapshotFile);
+  if (fresh) deleteStackData(dataDir);
   const localValues = readLocalSettingsValues(settingsFile);
   const sampleValues = readLocalSettingsValues(path.join(appRoot, "local.settings.sample.json"));
   let settingsNotes: string[] = [];
@@ -44,7 +42,7 @@ const main = async (args: StartArgs) => {
     hostPerService,
     ports,
     deadLetterStorage: { port: ports.azurite, location: path.join(dataDir, "azurite") },
-    persistence: { file: snapshotFile },
+    persistence: { directory: dataDir },
     resolveAppSettings: (stackDefaults) => {
       const resolved = resolveAppSettings({ stackDefaults, localValues, sampleValues, env: process.env });
       settingsNotes = resolved.notes;
@@ -91,7 +89,7 @@ const main = async (args: StartArgs) => {
   const dataLine = fresh
     ? `fresh start (--fresh): empty; kept from now on in ${dataDir}`
     : restored && restored.restored > 0
-      ? `restored ${restored.restored} document(s) from ${snapshotFile}${restored.expired > 0 ? ` (${restored.expired} expired by ttl)` : ""}; --fresh starts empty`
+      ? `restored ${restored.restored} document(s) from ${dataDir}${restored.expired > 0 ? ` (${restored.expired} expired by ttl)` : ""}; --fresh starts empty`
       : `empty (nothing saved yet); kept in ${dataDir}`;
   console.log(
     renderBanner({

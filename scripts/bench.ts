@@ -1,7 +1,7 @@
-import { writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { startCosmosServer } from "@azure-choreography/cosmos-server";
+import { startCosmosServer, startSnapshots } from "@azure-choreography/cosmos-server";
 import { startEventGridEmulator } from "@azure-choreography/eventgrid-emulator";
 import { LOCAL_DATABASE_NAME, LocalStack, provisionCosmos, startLocalStack } from "../dev/stack";
 import type { PublisherKind } from "../src/platform/publisher";
@@ -346,27 +346,109 @@ interface StoreRate {
   serverCpuMsPerOp: number;
 }
 
-/** The local Cosmos-protocol server alone, loaded through the real client from another process, one op kind at a time. */
-const measureStore = async (options: BenchOptions, shape: { opsPerBatch: number; docBytes: number; docsPerQuery: number }): Promise<StoreRate[]> => {
-  const server = await startCosmosServer({ port: 0 });
+type DurableStore = "journal" | "snapshot";
+
+/**
+ * The local Cosmos-protocol server alone, loaded through the real client from another process, one op kind at a time;
+ * with `store`, keeping its data as `npm start` does (the journal, or the older 5-second snapshots, whose reads of
+ * every container run in this process too, so they count in the server's CPU).
+ */
+const measureStore = async (
+  options: BenchOptions,
+  shape: { opsPerBatch: number; docBytes: number; docsPerQuery: number },
+  how: { store?: DurableStore; ops?: readonly StoreOp[]; durationMs?: number } = {},
+): Promise<StoreRate[]> => {
+  const dataDir = how.store ? mkdtempSync(path.join(tmpdir(), `bench-${how.store}-`)) : undefined;
+  const server = await startCosmosServer({ port: 0, ...(how.store === "journal" ? { dataDirectory: dataDir } : {}) });
+  const snapshots = how.store === "snapshot"
+    ? startSnapshots({
+      file: path.join(dataDir!, "cosmos.json"), endpoint: server.endpoint, key: server.key, databaseName: LOCAL_DATABASE_NAME,
+      containers: Object.values(STORE_CONTAINERS), writeCount: () => server.writeCount(), log,
+    })
+    : undefined;
   try {
     await provisionCosmos(server.endpoint, server.key, LOCAL_DATABASE_NAME);
     const rates: StoreRate[] = [];
-    for (const op of ["readHit", "readMiss", "batch", "query"] as const) {
+    for (const op of how.ops ?? (["readHit", "readMiss", "batch", "query"] as const)) {
       const cpu0 = ownCpuMs();
       const result = await runWorker<{ ops: number; wallMs: number }>("storeWorker.js", {
         // Each kind in its own container: the local server scans a whole container for a query (it ignores the
         // partition key), so a query after the batch run would measure the batch run's leftovers.
         endpoint: server.endpoint, key: server.key, database: LOCAL_DATABASE_NAME, container: STORE_CONTAINERS[op],
-        op, durationMs: options.microS * 1000, concurrency: 16, ...shape,
+        op, durationMs: how.durationMs ?? options.microS * 1000, concurrency: 16, ...shape,
       });
       // The server's CPU includes the worker's warm-up; charge it all to the measured ops (a slight overestimate).
       rates.push({ op, opsPerS: (result.ops / result.wallMs) * 1000, serverCpuMsPerOp: (ownCpuMs() - cpu0) / result.ops });
     }
     return rates;
   } finally {
+    await snapshots?.stop();
     await server.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
+};
+
+interface DurabilityAb {
+  concurrency: number;
+  flows: Record<DurableStore, { flowsPerS: number; p99: number; runs: number[] }>;
+  store: Record<DurableStore, StoreRate[]>;
+  storeSeconds: number;
+}
+
+/**
+ * What durability costs, in one run: the order flow through one host on a stack keeping its data in the journal and
+ * on one keeping the 5-second snapshots (both up at once, runs alternating, as the publisher A/B), and the store
+ * alone under writes and reads in each mode. The snapshot runs last long enough for a snapshot or two: its cost comes
+ * every 5 s and grows with the data, the journal's with each write.
+ */
+const measureDurability = async (options: BenchOptions, shape: { opsPerBatch: number; docBytes: number; docsPerQuery: number }): Promise<DurabilityAb> => {
+  const concurrency = Math.min(16, Math.max(...options.steps));
+  const dirs = { journal: mkdtempSync(path.join(tmpdir(), "bench-journal-")), snapshot: mkdtempSync(path.join(tmpdir(), "bench-snapshot-")) };
+  const start = (store: DurableStore) =>
+    startLocalStack({
+      appRoot: path.resolve(__dirname, "../.."),
+      ports: { cosmos: 0, functions: 0, eventGrid: 0, dev: 0 },
+      disableTimers: true,
+      persistence: { directory: dirs[store], store },
+      log: noteHostLine,
+    });
+  const stacks = { journal: await start("journal"), snapshot: await start("snapshot") };
+  const observers = {
+    journal: observeCosmosServer(Number(new URL(stacks.journal.cosmos.endpoint).port)),
+    snapshot: observeCosmosServer(Number(new URL(stacks.snapshot.cosmos.endpoint).port)),
+  };
+  const runs: Record<DurableStore, Omit<StepResult, "runs">[]> = { journal: [], snapshot: [] };
+  try {
+    const drivers = { journal: orderFlow(stacks.journal, observers.journal), snapshot: orderFlow(stacks.snapshot, observers.snapshot) };
+    for (const store of ["journal", "snapshot"] as const) {
+      await seedStock(stacks[store]);
+      await Promise.all(Array.from({ length: 4 }, (_, w) => drivers[store].run(w)));
+    }
+    for (let r = 0; r < Math.max(options.repeats, 2); r++) {
+      for (const store of (r % 2 === 0 ? ["snapshot", "journal"] : ["journal", "snapshot"]) as DurableStore[]) {
+        runs[store].push(await closedLoop(stacks[store], observers[store], drivers[store], concurrency, Math.max(options.durationS, 6) * 1000));
+        log(`durability A/B: order c=${concurrency} ${store}: ${runs[store].at(-1)!.flowsPerS.toFixed(1)} flows/s`);
+      }
+    }
+    for (const d of Object.values(drivers)) d.close();
+  } finally {
+    for (const o of Object.values(observers)) o.close();
+    await stacks.journal.stop();
+    await stacks.snapshot.stop();
+    for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
+  }
+  const storeSeconds = Math.max(10, options.microS * 2);
+  const store = { snapshot: [] as StoreRate[], journal: [] as StoreRate[] };
+  for (const kind of ["snapshot", "journal"] as const) {
+    store[kind] = await measureStore(options, shape, { store: kind, ops: ["batch", "readHit"], durationMs: storeSeconds * 1000 });
+    log(`durability: store (${kind}) ${store[kind].map((s) => `${s.op} ${s.opsPerS.toFixed(0)}/s, ${s.serverCpuMsPerOp.toFixed(3)} ms CPU/op`).join("; ")}`);
+  }
+  const summary = (kind: DurableStore) => ({
+    flowsPerS: median(runs[kind].map((x) => x.flowsPerS)),
+    p99: median(runs[kind].map((x) => x.p99)),
+    runs: runs[kind].map((x) => x.flowsPerS),
+  });
+  return { concurrency, flows: { journal: summary("journal"), snapshot: summary("snapshot") }, store, storeSeconds };
 };
 
 interface PublisherAb {
@@ -493,6 +575,7 @@ const main = async (options: BenchOptions) => {
   };
   const store = await measureStore(options, shape);
   log(`store: ${store.map((s) => `${s.op} ${s.opsPerS.toFixed(0)}/s`).join(", ")}`);
+  const durability = options.flows.includes("order") ? await measureDurability(options, shape) : undefined;
 
   const flowsReport = options.flows.map((flow) => {
     const counted = single.counted[flow]!;
@@ -517,9 +600,9 @@ const main = async (options: BenchOptions) => {
       steps: Object.fromEntries(modes.map((m) => [m.mode, m.steps[flow]!])) as Record<HostMode, StepResult[]> };
   });
 
-  printTable(options, publishers, publisherAb, store, shape, flowsReport, single.flowReads);
+  printTable(options, publishers, publisherAb, store, shape, flowsReport, single.flowReads, durability);
   if (options.json) {
-    writeFileSync(options.json, JSON.stringify({ startedAt: started.toISOString(), options, prices: PRICES, publishers, publisherAb, store, shape, flows: flowsReport, flowReads: single.flowReads }, null, 2));
+    writeFileSync(options.json, JSON.stringify({ startedAt: started.toISOString(), options, prices: PRICES, publishers, publisherAb, store, shape, flows: flowsReport, flowReads: single.flowReads, durability }, null, 2));
     log(`figures written to ${options.json}`);
   }
 };
@@ -556,6 +639,7 @@ const printTable = (
   shape: { opsPerBatch: number; docBytes: number; docsPerQuery: number },
   flows: FlowReport[],
   flowReads: readonly FlowReads[],
+  durability: DurabilityAb | undefined,
 ) => {
   const out: string[] = [];
   const line = (s = "") => out.push(s);
@@ -578,6 +662,22 @@ const printTable = (
     line(`| EventGridPublisherClient | ${fmt(k.flowsPerS)} | ${fmt(k.hostCpuMsPerFlow)} | ${fmt(k.p99, 0)} | ${k.runs.map((r) => r.toFixed(0)).join(" / ")} |`);
     line(`| thin (node:http) | ${fmt(t.flowsPerS)} | ${fmt(t.hostCpuMsPerFlow)} | ${fmt(t.p99, 0)} | ${t.runs.map((r) => r.toFixed(0)).join(" / ")} |`);
     line(`thin ÷ SDK: flows/s ${fmt(t.flowsPerS / k.flowsPerS, 2)}, host CPU per flow ${fmt((t.hostCpuMsPerFlow ?? NaN) / (k.hostCpuMsPerFlow ?? NaN), 2)}`);
+  }
+  if (durability) {
+    const { flows: f, store: st, concurrency, storeSeconds } = durability;
+    const rate = (kind: DurableStore, op: StoreOp) => st[kind].find((r) => r.op === op);
+    line();
+    line(`What durability costs (same run): order flow through one host at concurrency ${concurrency}, two stacks keeping their data (runs alternating); the store alone for ${storeSeconds} s per op:`);
+    line("| store | flows/s | p99 ms | runs (flows/s) | batch ops/s | store CPU ms per batch | point reads/s | store CPU ms per read |");
+    line("|---|---:|---:|---|---:|---:|---:|---:|");
+    for (const kind of ["snapshot", "journal"] as const) {
+      const label = kind === "journal" ? "journal (each write fsync'd before the answer)" : "snapshot every 5 s (the old design)";
+      line(`| ${label} | ${fmt(f[kind].flowsPerS)} | ${fmt(f[kind].p99, 0)} | ${f[kind].runs.map((r) => r.toFixed(0)).join(" / ")} | ${fmt(rate(kind, "batch")?.opsPerS, 0)} | ${fmt(rate(kind, "batch")?.serverCpuMsPerOp, 3)} | ${fmt(rate(kind, "readHit")?.opsPerS, 0)} | ${fmt(rate(kind, "readHit")?.serverCpuMsPerOp, 3)} |`);
+    }
+    line(
+      `journal ÷ snapshot: flows/s ${fmt(f.journal.flowsPerS / f.snapshot.flowsPerS, 2)}, store CPU per batch ${fmt((rate("journal", "batch")?.serverCpuMsPerOp ?? NaN) / (rate("snapshot", "batch")?.serverCpuMsPerOp ?? NaN), 2)}, ` +
+        `per read ${fmt((rate("journal", "readHit")?.serverCpuMsPerOp ?? NaN) / (rate("snapshot", "readHit")?.serverCpuMsPerOp ?? NaN), 2)}`,
+    );
   }
   line();
   line(`Store alone (local Cosmos-protocol server, real @azure/cosmos client in another process, 16 concurrent; batch = ${shape.opsPerBatch} creates of ${shape.docBytes} B, query returns ${shape.docsPerQuery} docs):`);

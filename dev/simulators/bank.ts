@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendJson, type Simulator } from "./types";
 import { canonicalJson, parseObject } from "./json";
+import { memoryStore, type SimulatorStore } from "./store";
 
 const BASE_PATH = "/dev/bank";
 
@@ -13,6 +14,8 @@ export interface BankSimulatorOptions {
    * (1000 on the local stack) so the adapter times out while the bank has already executed the payment.
    */
   slowResponseInMs?: number;
+  /** Where the payments and idempotency keys are kept (default: memory). */
+  store?: SimulatorStore;
 }
 
 /** One payment the bank really executed (a replayed idempotent request adds none). */
@@ -33,7 +36,7 @@ interface StoredAnswer {
   fingerprint: string;
   status: number;
   body: unknown;
-  payment?: BankPayment;
+  paymentId?: string;
 }
 
 /**
@@ -46,15 +49,14 @@ export function createBankSimulator(options: BankSimulatorOptions = {}): Simulat
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? (() => `bp_${randomUUID().replace(/-/g, "").slice(0, 24)}`);
   const slowResponseInMs = options.slowResponseInMs ?? 1500;
-  let payments: BankPayment[] = [];
-  let answers = new Map<string, StoredAnswer>();
+  const store = options.store ?? memoryStore();
+  const payments = store.table<BankPayment>("bank.payments");
+  const answers = store.table<StoredAnswer>("bank.answers");
   // Keys whose first attempt flaked, with the body they came with.
-  let flaked = new Map<string, string>();
+  const flaked = store.table<string>("bank.flaked");
 
   const reset = (): void => {
-    payments = [];
-    answers = new Map();
-    flaked = new Map();
+    for (const table of [payments, answers, flaked]) table.clear();
   };
 
   const pay = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
@@ -77,7 +79,8 @@ export function createBankSimulator(options: BankSimulatorOptions = {}): Simulat
       return;
     }
     if (stored) {
-      if (stored.payment) stored.payment.attempts += 1;
+      const payment = stored.paymentId === undefined ? undefined : payments.get(stored.paymentId);
+      if (payment) payments.set(payment.paymentId, { ...payment, attempts: payment.attempts + 1 });
       sendJson(res, stored.status, stored.body, { "idempotent-replayed": "true" });
       return;
     }
@@ -106,12 +109,12 @@ export function createBankSimulator(options: BankSimulatorOptions = {}): Simulat
       attempts: 1,
       time: now().toISOString(),
     };
-    payments.push(payment);
+    payments.set(payment.paymentId, payment);
     const answer = declined
       ? { status: 402, body: { status: "declined", code: "insufficient_funds", message: "Insufficient funds.", paymentId: payment.paymentId } }
       : { status: 201, body: { paymentId: payment.paymentId, status: "succeeded", amount, currency, ...(reference ? { reference } : {}) } };
     // Stored before a slow answer goes out: the bank has executed the payment even if the caller gives up waiting.
-    answers.set(key, { fingerprint, ...answer, payment });
+    answers.set(key, { fingerprint, ...answer, paymentId: payment.paymentId });
     if (bankToken === "bank_slow") await delay(slowResponseInMs);
     if (!res.destroyed && !res.writableEnded) sendJson(res, answer.status, answer.body);
   };
@@ -141,13 +144,14 @@ export function createBankSimulator(options: BankSimulatorOptions = {}): Simulat
       else if (path === "/payments" && method === "GET") {
         // What a bank offers for reconciliation: the payment made under an idempotency key.
         const key = url.searchParams.get("idempotencyKey");
-        sendJson(res, 200, key === null ? payments : payments.filter((p) => p.idempotencyKey === key));
+        const all = [...payments.values()];
+        sendJson(res, 200, key === null ? all : all.filter((p) => p.idempotencyKey === key));
       }
       else if (path === "/reset" && method === "POST") {
         reset();
         sendJson(res, 200, { reset: true });
       } else if (path.startsWith("/payments/") && method === "GET") {
-        const found = payments.find((p) => p.paymentId === decodeURIComponent(path.slice("/payments/".length)));
+        const found = payments.get(decodeURIComponent(path.slice("/payments/".length)));
         if (found) sendJson(res, 200, found);
         else sendJson(res, 404, { code: "payment_not_found", message: "No such payment." });
       } else if (["/payments", "/reset"].includes(path)) {

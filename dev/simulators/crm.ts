@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendJson, type Simulator } from "./types";
 import { parseObject } from "./json";
+import { memoryStore, type SimulatorStore } from "./store";
 
 const BASE_PATH = "/dev/crm";
 /** Addresses at this domain are refused with 422, to exercise Crm.ContactAddFailed.v1. */
@@ -8,6 +9,8 @@ export const CRM_REJECTED_DOMAIN = "crm-reject.example";
 
 export interface CrmSimulatorOptions {
   now?: () => Date;
+  /** Where the contacts are kept (default: memory); an outage is not kept. */
+  store?: SimulatorStore;
 }
 
 export interface CrmContact {
@@ -26,12 +29,12 @@ export interface CrmContact {
  */
 export function createCrmSimulator(options: CrmSimulatorOptions = {}): Simulator {
   const now = options.now ?? (() => new Date());
-  let contacts = new Map<string, CrmContact>();
+  const contacts = (options.store ?? memoryStore()).table<CrmContact>("crm.contacts");
   let down = false;
   let refusedWhileDown = 0;
 
   const reset = (): void => {
-    contacts = new Map();
+    contacts.clear();
     down = false;
     refusedWhileDown = 0;
   };

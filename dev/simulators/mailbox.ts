@@ -1,11 +1,14 @@
 import type { ServerResponse } from "node:http";
 import { sendJson, type Simulator } from "./types";
 import { parseObject } from "./json";
+import { memoryStore, type SimulatorStore } from "./store";
 
 const BASE_PATH = "/dev/mailbox";
 
 export interface MailboxSimulatorOptions {
   now?: () => Date;
+  /** Where the messages are kept (default: memory). */
+  store?: SimulatorStore;
 }
 
 export interface CapturedEmail {
@@ -25,9 +28,9 @@ export interface CapturedEmail {
  */
 export function createMailboxSimulator(options: MailboxSimulatorOptions = {}): Simulator {
   const now = options.now ?? (() => new Date());
-  let messages = new Map<string, CapturedEmail>();
+  const messages = (options.store ?? memoryStore()).table<CapturedEmail>("mailbox.messages");
   const reset = (): void => {
-    messages = new Map();
+    messages.clear();
   };
 
   const list = (res: ServerResponse, url: URL): void => {
@@ -50,6 +53,7 @@ export function createMailboxSimulator(options: MailboxSimulatorOptions = {}): S
         return;
       }
       existing.submissions += 1;
+      messages.set(existing.messageId, existing);
       sendJson(res, 200, { messageId: existing.messageId, duplicate: true });
       return;
     }

@@ -2,12 +2,15 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendJson, type Simulator } from "./types";
 import { canonicalJson, parseObject } from "./json";
+import { memoryStore, type SimulatorStore, type Table } from "./store";
 
 const BASE_PATH = "/dev/payments";
 
 export interface PaymentGatewaySimulatorOptions {
   now?: () => Date;
   newId?: (prefix: "ch" | "re") => string;
+  /** Where the charges, refunds and idempotency keys are kept (default: memory). */
+  store?: SimulatorStore;
 }
 
 /** One charge the gateway really executed (a replayed idempotent request adds none). */
@@ -62,19 +65,16 @@ const searchCharges = (charges: readonly ExecutedCharge[], query: URLSearchParam
 export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOptions = {}): Simulator {
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? ((prefix: string) => `${prefix}_${randomUUID().replace(/-/g, "").slice(0, 24)}`);
-  let charges: ExecutedCharge[] = [];
-  let refunds: ExecutedRefund[] = [];
-  let chargeAnswers = new Map<string, StoredAnswer>();
-  let refundAnswers = new Map<string, StoredAnswer>();
+  const store = options.store ?? memoryStore();
+  const charges = store.table<ExecutedCharge>("payments.charges");
+  const refunds = store.table<ExecutedRefund>("payments.refunds");
+  const chargeAnswers = store.table<StoredAnswer>("payments.chargeAnswers");
+  const refundAnswers = store.table<StoredAnswer>("payments.refundAnswers");
   // Keys whose first attempt already failed on tok_flaky, with the body they came with.
-  let flaked = new Map<string, string>();
+  const flaked = store.table<string>("payments.flaked");
 
   const reset = (): void => {
-    charges = [];
-    refunds = [];
-    chargeAnswers = new Map();
-    refundAnswers = new Map();
-    flaked = new Map();
+    for (const table of [charges, refunds, chargeAnswers, refundAnswers, flaked]) table.clear();
   };
 
   const charge = (key: string, fingerprint: string, input: Record<string, unknown>): Answer => {
@@ -105,7 +105,7 @@ export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOp
       refundedAmount: 0,
       time: now().toISOString(),
     };
-    charges.push(executed);
+    charges.set(executed.chargeId, executed);
     if (declined) {
       return {
         status: 402,
@@ -128,7 +128,7 @@ export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOp
     if (typeof amount !== "number" || !Number.isFinite(amount) || amount <= 0) {
       return { status: 400, body: { code: "invalid_request", message: "amount must be a positive number." }, store: false };
     }
-    const original = charges.find((c) => c.chargeId === chargeId);
+    const original = charges.get(chargeId);
     if (!original || original.status !== "succeeded") {
       return { status: 404, body: { code: "charge_not_found", message: `No succeeded charge ${chargeId}.` }, store: true };
     }
@@ -137,6 +137,7 @@ export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOp
       return { status: 400, body: { code: "amount_too_large", message: `Only ${left} is left to refund.` }, store: true };
     }
     original.refundedAmount += amount;
+    charges.set(original.chargeId, original);
     const executed: ExecutedRefund = {
       refundId: newId("re"),
       chargeId,
@@ -145,7 +146,7 @@ export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOp
       currency: original.currency,
       time: now().toISOString(),
     };
-    refunds.push(executed);
+    refunds.set(executed.refundId, executed);
     return { status: 201, body: { refundId: executed.refundId, status: "succeeded", chargeId, amount }, store: true };
   };
 
@@ -153,7 +154,7 @@ export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOp
     req: IncomingMessage,
     res: ServerResponse,
     body: Buffer,
-    answers: Map<string, StoredAnswer>,
+    answers: Table<StoredAnswer>,
     run: (key: string, fingerprint: string, input: Record<string, unknown>) => Answer,
   ): void => {
     const key = req.headers["idempotency-key"];
@@ -208,16 +209,16 @@ export function createPaymentGatewaySimulator(options: PaymentGatewaySimulatorOp
       else if (path === "/refunds" && method === "POST")
         idempotent(req, res, body, refundAnswers, (key, _fingerprint, input) => refund(key, input));
       else if (path === "/charges" && method === "GET") {
-        const filtered = searchCharges(charges, url.searchParams);
+        const filtered = searchCharges([...charges.values()], url.searchParams);
         if (typeof filtered === "string") sendJson(res, 400, { code: "invalid_request", message: filtered });
         else sendJson(res, 200, filtered);
       }
-      else if (path === "/refunds" && method === "GET") sendJson(res, 200, refunds);
+      else if (path === "/refunds" && method === "GET") sendJson(res, 200, [...refunds.values()]);
       else if (path === "/reset" && method === "POST") {
         reset();
         sendJson(res, 200, { reset: true });
       } else if (path.startsWith("/charges/") && method === "GET") {
-        const found = charges.find((c) => c.chargeId === decodeURIComponent(path.slice("/charges/".length)));
+        const found = charges.get(decodeURIComponent(path.slice("/charges/".length)));
         if (found) sendJson(res, 200, found);
         else sendJson(res, 404, { code: "charge_not_found", message: "No such charge." });
       } else if (["/charges", "/refunds", "/reset"].includes(path)) {

@@ -23,6 +23,15 @@ export interface ChaosOptions {
   readonly concurrency: number;
   /** Bound on waiting for quiescence after the chaos window. */
   readonly quiescenceTimeoutMs: number;
+  /** Two services killed together (a bad deploy of both), for this long while orders keep coming; 0 skips it. */
+  readonly pairOutageMs: number;
+  readonly pairServices: readonly [ServiceName, ServiceName];
+  /** The store answering 503 for a share and 429 for another share of its document requests, for this long. */
+  readonly brownoutMs: number;
+  /** The orders topic's publish endpoint down for this long. */
+  readonly publishOutageMs: number;
+  /** The whole stack SIGKILLed (store, broker, simulators, hosts), then started again on its data after this long; 0 skips it. */
+  readonly stackDownMs: number;
 }
 
 export const EVENT_GRID_FIRST_RETRY_MS = 10_000;
@@ -39,6 +48,11 @@ export const defaultChaosOptions: ChaosOptions = {
   crmOutages: 2,
   concurrency: 16,
   quiescenceTimeoutMs: 240_000,
+  pairOutageMs: 30_000,
+  pairServices: ["payments", "inventory"],
+  brownoutMs: 10_000,
+  publishOutageMs: 5_000,
+  stackDownMs: 2_000,
 };
 
 /** `--short`: what `npm test` runs: fewer flows, one kill of payments for a few seconds, a small retry scale. */
@@ -52,12 +66,19 @@ export const shortChaosOptions: ChaosOptions = {
   // cancellation that can overtake its OrderPlaced.
   kills: 2,
   killServices: ["inventory", "payments"],
-  retryScale: 0.02,
+  // 0.01: Event Grid's schedule at 1 % (first retry 100 ms, the 7th 36 s, the 8th 108 s): a delivery that failed
+  // through several outages in a row still comes back within the quiescence bound.
+  retryScale: 0.01,
   duplicateRounds: 1,
   // Few flows: a larger share, so each round really publishes something again.
   duplicateShare: 0.3,
   crmOutages: 1,
-  quiescenceTimeoutMs: 60_000,
+  quiescenceTimeoutMs: 120_000,
+  // Each still many times Event Grid's first retry at this scale (100 ms).
+  pairOutageMs: 3_000,
+  brownoutMs: 2_000,
+  publishOutageMs: 1_500,
+  stackDownMs: 500,
 };
 
 export const paymentTokens = ["tok_visa", "tok_decline", "tok_flaky"] as const;
@@ -97,7 +118,12 @@ export interface PlannedFault {
     /** `duringCall`: the host dies in its next call to an outside system that moves money, after that system acted. */
     | { readonly kind: "kill"; readonly service: ServiceName; readonly downForMs: number; readonly duringCall: boolean }
     | { readonly kind: "duplicate"; readonly round: number }
-    | { readonly kind: "crm"; readonly down: boolean };
+    | { readonly kind: "crm"; readonly down: boolean }
+    /** Both hosts killed at once and kept down together. */
+    | { readonly kind: "pairOutage"; readonly services: readonly [ServiceName, ServiceName]; readonly downForMs: number }
+    | { readonly kind: "storeBrownout"; readonly unavailableShare: number; readonly throttledShare: number; readonly forMs: number }
+    | { readonly kind: "publishOutage"; readonly topic: string; readonly downForMs: number }
+    | { readonly kind: "stackKill"; readonly downForMs: number };
 }
 
 export interface ChaosPlan {
@@ -179,7 +205,15 @@ export const buildChaosPlan = (options: ChaosOptions): ChaosPlan => {
   // Outages overlap a little (each starts at 0.8 of the previous one's length) so two services are sometimes down at once.
   const firstKillAtMs = 2_000;
   const spacingMs = Math.round(options.outageMs * 0.8);
-  const windowMs = options.kills > 0 ? firstKillAtMs + (options.kills - 1) * spacingMs + options.outageMs : Math.max(5_000, options.flows * 100);
+  const singlesEndMs = options.kills > 0 ? firstKillAtMs + (options.kills - 1) * spacingMs + options.outageMs : Math.max(5_000, options.flows * 100);
+  // Then the faults underneath, one after the other, with flows still coming: two services down together, the store
+  // browning out, the orders topic refusing publishes, and the whole stack killed and started again on its data.
+  const gapMs = 1_000;
+  const pairAtMs = singlesEndMs;
+  const brownoutAtMs = pairAtMs + (options.pairOutageMs > 0 ? options.pairOutageMs + gapMs : 0);
+  const publishAtMs = brownoutAtMs + (options.brownoutMs > 0 ? options.brownoutMs + gapMs : 0);
+  const stackKillAtMs = publishAtMs + (options.publishOutageMs > 0 ? options.publishOutageMs + gapMs : 0);
+  const windowMs = stackKillAtMs + (options.stackDownMs > 0 ? options.stackDownMs + 2 * gapMs : 0);
   const flows = unordered.map((flow, i) => ({ ...flow, startAtMs: Math.round((i / Math.max(1, unordered.length)) * windowMs * 0.9) }));
 
   const faults: PlannedFault[] = [];
@@ -188,6 +222,10 @@ export const buildChaosPlan = (options: ChaosOptions): ChaosPlan => {
     const duringCall = crashableCalls.some((c) => c.service === service);
     faults.push({ atMs: firstKillAtMs + k * spacingMs, action: { kind: "kill", service, downForMs: options.outageMs, duringCall } });
   }
+  if (options.pairOutageMs > 0) faults.push({ atMs: pairAtMs, action: { kind: "pairOutage", services: options.pairServices, downForMs: options.pairOutageMs } });
+  if (options.brownoutMs > 0) faults.push({ atMs: brownoutAtMs, action: { kind: "storeBrownout", unavailableShare: 0.2, throttledShare: 0.2, forMs: options.brownoutMs } });
+  if (options.publishOutageMs > 0) faults.push({ atMs: publishAtMs, action: { kind: "publishOutage", topic: "orders", downForMs: options.publishOutageMs } });
+  if (options.stackDownMs > 0) faults.push({ atMs: stackKillAtMs, action: { kind: "stackKill", downForMs: options.stackDownMs } });
   for (let r = 0; r < options.duplicateRounds; r++) {
     faults.push({ atMs: Math.round((windowMs * (r + 1)) / (options.duplicateRounds + 1)), action: { kind: "duplicate", round: r + 1 } });
   }

@@ -3,7 +3,12 @@ import type { z } from "zod";
 import { deterministicId } from "../../src/platform/ids";
 import { userIdForEmail } from "../../src/services/users/documents";
 import type { ServiceName } from "../../src/topology";
-import { LOCAL_TOPIC_KEY, LocalStack, startLocalStack } from "../../dev/stack";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { DeliveryRecord } from "@azure-choreography/eventgrid-emulator";
+import { LOCAL_TOPIC_KEY } from "../../dev/stack";
+import { RemoteStack, startRemoteStack } from "./stackProcess";
 import { eventsAsPublished, republishEvents, type StoredCloudEvent } from "../../dev/admin/republish";
 import { apiReplies, parseReply } from "../../dev/apiReplies";
 import { ChaosObservation, InvariantResult, checkInvariants } from "./invariants";
@@ -33,6 +38,13 @@ export interface ChaosFigures {
   readonly failedDeliveries: Readonly<Record<string, number>>;
   /** When the last failed delivery attempt started, after the end of the chaos window: what kept the stack from quiescence. */
   readonly lastFailedDeliveryAfterChaosMs: number | null;
+  /** Faults underneath: two hosts down together, the store browning out, a topic refusing publishes, the whole stack killed. */
+  readonly pairOutages: readonly { readonly services: readonly string[]; readonly atMs: number; readonly downForMs: number }[];
+  readonly storeBrownouts: readonly { readonly atMs: number; readonly forMs: number; readonly unavailable: number; readonly throttled: number }[];
+  readonly publishOutages: readonly { readonly topic: string; readonly atMs: number; readonly downForMs: number }[];
+  readonly stackKills: readonly { readonly atMs: number; readonly pid: number | null; readonly downMs: number; readonly restartedInMs: number; readonly restoredDocuments: number }[];
+  /** Outbox relay timers the suite ran after the window (instead of waiting for their 5-minute schedule). */
+  readonly relayRuns: number;
 }
 
 export interface ChaosResult {
@@ -124,34 +136,37 @@ export const runChaos = async (
   }
   const plan = buildChaosPlan(options);
   const started = Date.now();
-  const stack = await startLocalStack({
+  // The stack runs in a process of its own, keeping its data here, so it can be killed as a whole and started again.
+  const dataDir = mkdtempSync(path.join(tmpdir(), "chaos-"));
+  const stack = await startRemoteStack({
     appRoot,
-    ports: { cosmos: 0, functions: 0, eventGrid: 0, dev: 0 },
-    hostPerService: true,
+    dataDir,
     retryScale: options.retryScale,
     log: (line) => {
       if (stackLog) stackLog(line);
       else if (line.startsWith("[stack]")) log(line);
     },
   });
-  const cosmos = localCosmosClient(stack.cosmos.endpoint, stack.cosmos.key);
+  const cosmos = localCosmosClient(stack.info().cosmos.endpoint, stack.info().cosmos.key);
   try {
     return await drive(stack, cosmos, plan, { log, started, firstRetryMs });
   } finally {
     cosmos.dispose();
     await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 };
 
 const drive = async (
-  stack: LocalStack,
+  stack: RemoteStack,
   cosmos: CosmosClient,
   plan: ChaosPlan,
   { log, started, firstRetryMs }: { log: (line: string) => void; started: number; firstRetryMs: number },
 ): Promise<ChaosResult> => {
   const { options } = plan;
-  const api = (service: ServiceName) => `${stack.functionsUrls[service]}/api`;
-  const database = cosmos.database(stack.cosmos.databaseName);
+  const api = (service: ServiceName) => stack.apiUrl(service);
+  const devUrl = stack.info().devUrl;
+  const database = cosmos.database(stack.info().cosmos.databaseName);
   // Every command and read gets long enough to outlast two overlapping outages and the retries after them.
   const patience = () => Date.now() + 2 * options.outageMs + 60_000;
 
@@ -254,6 +269,13 @@ const drive = async (
   })();
 
   const kills: { service: string; when: "now" | "nextCall"; atMs: number; downForMs: number; pid: number | null; backUpAtMs: number | null }[] = [];
+  const pairOutages: ChaosFigures["pairOutages"][number][] = [];
+  const storeBrownouts: ChaosFigures["storeBrownouts"][number][] = [];
+  const publishOutages: ChaosFigures["publishOutages"][number][] = [];
+  const stackKills: ChaosFigures["stackKills"][number][] = [];
+  const deliveriesBefore: DeliveryRecord[] = [];
+  let publishOutageEndedAt = 0;
+  let relayed = 0;
   let duplicatedEvents = 0;
   let crmOutages = 0;
   const duplicate = async (round: number, share: number): Promise<number> => {
@@ -268,7 +290,7 @@ const drive = async (
         .fetchAll();
       events = events.concat(resources.map((r) => r.event));
     }
-    await republishEvents((t) => stack.eventGrid.topicEndpoint(t), LOCAL_TOPIC_KEY, await eventsAsPublished(database, events));
+    await republishEvents((t) => stack.topicEndpoint(t), LOCAL_TOPIC_KEY, await eventsAsPublished(database, events));
     return events.length;
   };
   const faults = (async () => {
@@ -278,7 +300,7 @@ const drive = async (
       try {
         if (action.kind === "kill") {
           const when: "now" | "nextCall" = action.duringCall ? "nextCall" : "now";
-          const reply = await callWithRetry("POST", `${stack.devUrl}/admin/hosts/${action.service}/kill?downForMs=${action.downForMs}&when=${when}`, { deadlineMs: Date.now() + 5_000 });
+          const reply = await callWithRetry("POST", `${devUrl}/admin/hosts/${action.service}/kill?downForMs=${action.downForMs}&when=${when}`, { deadlineMs: Date.now() + 5_000 });
           const atMs = Date.now() - t0;
           if (reply.status !== 202) {
             log(`[chaos] t=${at()}s kill ${action.service} refused: ${reply.status} ${apiReplies.problem.safeParse(reply.body).data?.detail ?? ""}`);
@@ -290,7 +312,7 @@ const drive = async (
           log(`[chaos] t=${at()}s ${when === "now" ? "killed" : "will kill during its next outside call:"} ${action.service} (pid ${record.pid}) for ${action.downForMs} ms`);
           // An armed kill fires on the service's next call; waitUntilUp must not see the host still up before that.
           if (when === "nextCall") await waitForExit(stack, action.service, record.pid, Date.now() + 10_000);
-          void stack.hosts.waitUntilUp(action.service, { timeoutInMs: action.downForMs + 120_000 }).then(
+          void stack.waitUntilUp(action.service, action.downForMs + 120_000).then(
             () => (record.backUpAtMs = Date.now() - t0),
             () => undefined,
           );
@@ -298,8 +320,41 @@ const drive = async (
           const n = await duplicate(action.round, options.duplicateShare);
           duplicatedEvents += n;
           log(`[chaos] t=${at()}s duplicate round ${action.round}: published ${n} journaled event(s) again`);
+        } else if (action.kind === "pairOutage") {
+          // Both at once, as a bad deploy of both would: each kill answers at once, the hosts stay down together. Both
+          // must be up first (an earlier kill's restart may still be under way), or one kill would be refused.
+          for (const service of action.services) await stack.waitUntilUp(service, 120_000).catch(() => undefined);
+          const atMs = Date.now() - t0;
+          const replies = await Promise.all(
+            action.services.map((service) => callWithRetry("POST", `${devUrl}/admin/hosts/${service}/kill?downForMs=${action.downForMs}`, { deadlineMs: Date.now() + 5_000 })),
+          );
+          pairOutages.push({ services: action.services, atMs, downForMs: action.downForMs });
+          log(`[chaos] t=${at()}s killed ${action.services.join(" and ")} together for ${action.downForMs} ms (${replies.map((r) => r.status).join(", ")})`);
+        } else if (action.kind === "storeBrownout") {
+          const atMs = Date.now() - t0;
+          const { kind: _kind, ...plan } = action;
+          await callWithRetry("POST", `${devUrl}/admin/faults/store`, { body: plan, deadlineMs: Date.now() + 5_000 });
+          log(`[chaos] t=${at()}s store brownout for ${action.forMs} ms: ${action.unavailableShare * 100}% 503, ${action.throttledShare * 100}% 429`);
+          await sleep(action.forMs - 200);
+          const seen = apiReplies.storeFaults.safeParse((await callWithRetry("GET", `${devUrl}/admin/faults`, { deadlineMs: Date.now() + 5_000 })).body).data;
+          storeBrownouts.push({ atMs, forMs: action.forMs, unavailable: seen?.store?.unavailable ?? 0, throttled: seen?.store?.throttled ?? 0 });
+        } else if (action.kind === "publishOutage") {
+          await callWithRetry("POST", `${devUrl}/admin/faults/topics/${action.topic}?downForMs=${action.downForMs}`, { deadlineMs: Date.now() + 5_000 });
+          publishOutages.push({ topic: action.topic, atMs: Date.now() - t0, downForMs: action.downForMs });
+          publishOutageEndedAt = Math.max(publishOutageEndedAt, Date.now() + action.downForMs);
+          log(`[chaos] t=${at()}s publish endpoint of ${action.topic} down for ${action.downForMs} ms`);
+        } else if (action.kind === "stackKill") {
+          const atMs = Date.now() - t0;
+          deliveriesBefore.push(...(await stack.deliveries().catch(() => [])));
+          const { pid } = await stack.killWholeStack();
+          log(`[chaos] t=${at()}s killed the whole stack (pid ${pid}) with SIGKILL: store, broker, simulators and hosts`);
+          await sleep(action.downForMs);
+          const restarting = Date.now();
+          const ready = await stack.restart();
+          stackKills.push({ atMs, pid: pid ?? null, downMs: Date.now() - atMs - t0, restartedInMs: Date.now() - restarting, restoredDocuments: ready.restoredDocuments });
+          log(`[chaos] t=${at()}s stack started again on its data: ${ready.restoredDocuments} document(s) restored`);
         } else {
-          await callWithRetry("PUT", `${stack.devUrl}/dev/crm/outage`, { body: { down: action.down }, deadlineMs: Date.now() + 5_000 });
+          await callWithRetry("PUT", `${devUrl}/dev/crm/outage`, { body: { down: action.down }, deadlineMs: Date.now() + 5_000 });
           if (action.down) crmOutages++;
           log(`[chaos] t=${at()}s CRM ${action.down ? "down" : "up again"}`);
         }
@@ -320,9 +375,16 @@ const drive = async (
   } finally {
     clearInterval(progress);
     // Whatever happened above, the CRM must be up and every host back before quiescence can mean anything.
-    await fetch(`${stack.devUrl}/dev/crm/outage`, { method: "PUT", headers: { "content-type": "application/json" }, body: '{"down":false}' }).catch(() => undefined);
+    await fetch(`${devUrl}/dev/crm/outage`, { method: "PUT", headers: { "content-type": "application/json" }, body: '{"down":false}' }).catch(() => undefined);
   }
-  for (const host of stack.hosts.list()) await stack.hosts.waitUntilUp(host.services[0]!, { timeoutInMs: 120_000 });
+  for (const host of await stack.hosts()) await stack.waitUntilUp(host.services[0]!, 120_000);
+  // Commands accepted while their topic was down left their event in the outbox, for the relay timer (every 5 min,
+  // entries older than 10 s): the suite runs the relay itself once they are old enough, as time compressed.
+  if (publishOutageEndedAt > 0) {
+    await sleep(publishOutageEndedAt + RELAY_GRACE_MS - Date.now());
+    relayed += await runOutboxRelay(stack);
+    log(`[chaos] t=${at()}s outbox relay run on every host that has one (${relayed})`);
+  }
   const chaosEnd = Date.now();
   const acceptedCount = accepted.order.size + accepted.signUp.size + accepted.topUp.size;
   log(`[chaos] t=${at()}s chaos window over: ${acceptedCount} flows accepted; waiting for quiescence (at most ${options.quiescenceTimeoutMs / 1000} s)`);
@@ -331,10 +393,10 @@ const drive = async (
     try {
       // Twice, apart: a reaction answering its delivery may publish the next event a moment after the queue drained.
       for (let i = 0; i < 2; i++) {
-        await stack.eventGrid.idle(Math.max(1, deadline - Date.now()));
+        await stack.idle(Math.max(1, deadline - Date.now()));
         await sleep(500);
       }
-      await stack.eventGrid.idle(Math.max(1, deadline - Date.now()));
+      await stack.idle(Math.max(1, deadline - Date.now()));
       return { reached: true };
     } catch (error) {
       return { reached: false, detail: error instanceof Error ? error.message : String(error) };
@@ -355,6 +417,7 @@ const drive = async (
   sampling = false;
   await sampler;
 
+  const deliveries = [...deliveriesBefore, ...(await stack.deliveries())];
   const observation = await observe(stack, database, plan, accepted, rejected, negativeStockSeen, quiescence, api);
   const invariants = checkInvariants(observation);
   const count = <T>(values: readonly T[], key: (v: T) => string) =>
@@ -374,10 +437,15 @@ const drive = async (
       kills,
       duplicatedEvents,
       crmOutages,
-      deliveries: stack.eventGrid.deliveries().length,
-      deadLetters: stack.eventGrid.deadLetters().length,
+      deliveries: deliveries.length,
+      deadLetters: (await stack.deadLetters()).length,
       firstRetryMs,
-      ...deliveryFailures(stack, chaosEnd),
+      ...deliveryFailures(deliveries, chaosEnd),
+      pairOutages,
+      storeBrownouts,
+      publishOutages,
+      stackKills,
+      relayRuns: relayed,
     },
     outcomes: {
       orders: count(observation.orders, (o) => (o.view ? `${o.view.status}` : "missing")),
@@ -391,7 +459,7 @@ const drive = async (
 };
 
 const observe = async (
-  stack: LocalStack,
+  stack: RemoteStack,
   database: ReturnType<CosmosClient["database"]>,
   plan: ChaosPlan,
   accepted: Accepted,
@@ -440,27 +508,43 @@ const observe = async (
   return {
     plan,
     // The hosts read the rewards setting from their app settings, which fall back to this process's environment.
-    freeCreditsAmount: Number(stack.appSettings.FREE_CREDITS_AMOUNT ?? process.env.FREE_CREDITS_AMOUNT ?? 10),
+    freeCreditsAmount: stack.info().freeCreditsAmount,
     rejected,
     quiescence,
     orders,
     stock,
     negativeStockSeen,
-    charges: await readList(`${stack.devUrl}/dev/payments/charges`, apiReplies.charges),
-    refunds: await readList(`${stack.devUrl}/dev/payments/refunds`, apiReplies.refunds),
+    charges: await readList(`${stack.info().devUrl}/dev/payments/charges`, apiReplies.charges),
+    refunds: await readList(`${stack.info().devUrl}/dev/payments/refunds`, apiReplies.refunds),
     invoices: await query<{ orderId: string; status: string }>("invoicing", "c.kind = 'invoice'"),
     users,
-    emails: await readList(`${stack.devUrl}/dev/mailbox`, apiReplies.emails),
-    contacts: await readList(`${stack.devUrl}/dev/crm/contacts`, apiReplies.contacts),
+    emails: await readList(`${stack.info().devUrl}/dev/mailbox`, apiReplies.emails),
+    contacts: await readList(`${stack.info().devUrl}/dev/crm/contacts`, apiReplies.contacts),
     wallets,
     topUps,
-    bankPayments: await readList(`${stack.devUrl}/dev/bank/payments`, apiReplies.bankPayments),
+    bankPayments: await readList(`${stack.info().devUrl}/dev/bank/payments`, apiReplies.bankPayments),
     journal,
   };
 };
 
-const deliveryFailures = (stack: LocalStack, chaosEnd: number): Pick<ChaosFigures, "failedDeliveries" | "lastFailedDeliveryAfterChaosMs"> => {
-  const failed = stack.eventGrid.deliveries().filter((d) => d.outcome !== "Succeeded");
+/** The relay's grace (src/platform/registerServices.ts): it leaves entries younger than this to their own publish. */
+const RELAY_GRACE_MS = 11_000;
+
+/** Runs every host's outbox relay timer through the host's admin API, as Functions' `POST /admin/functions/{name}` does. */
+const runOutboxRelay = async (stack: RemoteStack): Promise<number> => {
+  let invoked = 0;
+  for (const host of await stack.hosts()) {
+    const functions = (await (await fetch(`${host.url}/admin/functions`)).json()) as { name: string }[];
+    for (const f of functions.filter((x) => x.name.endsWith("-publishPendingOutbox"))) {
+      const reply = await fetch(`${host.url}/admin/functions/${f.name}`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"input":""}' });
+      if (reply.status < 300) invoked++;
+    }
+  }
+  return invoked;
+};
+
+const deliveryFailures = (deliveries: readonly DeliveryRecord[], chaosEnd: number): Pick<ChaosFigures, "failedDeliveries" | "lastFailedDeliveryAfterChaosMs"> => {
+  const failed = deliveries.filter((d) => d.outcome !== "Succeeded");
   const counts = new Map<string, number>();
   for (const d of failed) {
     const key = `${d.subscription} ${d.outcome}${d.httpStatusCode ? ` ${d.httpStatusCode}` : ""}`;
@@ -474,10 +558,10 @@ const deliveryFailures = (stack: LocalStack, chaosEnd: number): Pick<ChaosFigure
 };
 
 /** Waits until the host of `service` no longer runs `pid` (an armed kill fired), or the deadline passes. */
-const waitForExit = async (stack: LocalStack, service: string, pid: number | null, deadlineMs: number): Promise<void> => {
+const waitForExit = async (stack: RemoteStack, service: string, pid: number | null, deadlineMs: number): Promise<void> => {
   while (Date.now() < deadlineMs) {
-    const host = stack.hosts.get(service);
-    if (host.state !== "up" || host.pid !== pid) return;
+    const host = (await stack.hosts().catch(() => [])).find((h) => h.services.includes(service as ServiceName));
+    if (!host || host.state !== "up" || host.pid !== pid) return;
     await sleep(20);
   }
 };

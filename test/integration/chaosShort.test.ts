@@ -10,8 +10,10 @@ import { repoRoot } from "./support/localStack";
  * Split mode (one Functions host per service), 80 mixed flows (orders with limited stock and tok_visa / tok_decline /
  * tok_flaky, sign-ups, top-ups with bank_ok / bank_decline / bank_flaky / bank_slow), inventory killed for 3 s, then
  * payments killed during a gateway charge (after the gateway charged, before payments could record it) for 3 s, while
- * Event Grid's first retry comes after 200 ms (retry scale 0.02), events re-published from the journal during the run
- * and after quiescence, the CRM down for 1.5 s. Each invariant below must hold with zero breaches:
+ * Event Grid's first retry comes after 100 ms (retry scale 0.01), events re-published from the journal during the run
+ * and after quiescence, the CRM down for 1.5 s; then payments and inventory down together for 3 s, the store answering
+ * 503 or 429 to 40 % of its document requests for 2 s, the orders topic refusing publishes for 1.5 s, and the whole
+ * stack SIGKILLed and started again on its data. Each invariant below must hold with zero breaches:
  */
 const CHECKED_INVARIANTS = [
   "commands accepted",
@@ -34,7 +36,7 @@ const CHECKED_INVARIANTS = [
   "every flow ended with its outcome event",
 ];
 
-describe("chaos, short run: inventory and payments killed mid-flow, deliveries duplicated, CRM down", () => {
+describe("chaos, short run: hosts killed mid-flow, two at once, the store browning out, a topic down, the whole stack killed", () => {
   let result: ChaosResult;
   let report = "";
 
@@ -44,7 +46,7 @@ describe("chaos, short run: inventory and payments killed mid-flow, deliveries d
     result = await runChaos(shortChaosOptions, { appRoot: repoRoot, log: (line) => lines.push(line) });
     report = `${lines.join("\n")}\n${formatChaosReport(result)}`;
     if (process.env.CHAOS_REPORT === "1" || result.breaches > 0) process.stdout.write(`${report}\n`);
-  }, 150_000);
+  }, 420_000);
 
   it("really killed inventory and payments mid-charge, re-published events and took the CRM down", () => {
     expect(result.figures.kills.map((k) => k.service)).toEqual(["inventory", "payments"]);
@@ -54,6 +56,17 @@ describe("chaos, short run: inventory and payments killed mid-flow, deliveries d
     expect(result.figures.crmOutages).toBe(1);
     // The outage must outlast Event Grid's first retry, or it tests nothing.
     expect(result.figures.firstRetryMs).toBeLessThan(shortChaosOptions.outageMs);
+  });
+
+  it("really took payments and inventory down together, browned the store out, took the orders topic down and killed the whole stack", () => {
+    expect(result.figures.pairOutages).toEqual([expect.objectContaining({ services: ["payments", "inventory"], downForMs: shortChaosOptions.pairOutageMs })]);
+    expect(result.figures.firstRetryMs).toBeLessThan(shortChaosOptions.pairOutageMs);
+    const [brownout] = result.figures.storeBrownouts;
+    expect(brownout!.unavailable + brownout!.throttled).toBeGreaterThan(0);
+    expect(result.figures.publishOutages).toEqual([expect.objectContaining({ topic: "orders" })]);
+    // Killed with SIGKILL and started again on its data: what it had acknowledged was there.
+    expect(result.figures.stackKills).toHaveLength(1);
+    expect(result.figures.stackKills[0]!.restoredDocuments).toBeGreaterThan(0);
   });
 
   it("checks exactly the invariants listed here", () => {

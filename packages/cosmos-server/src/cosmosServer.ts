@@ -1,4 +1,5 @@
-import type * as http from "node:http";
+import * as http from "node:http";
+import { randomUUID } from "node:crypto";
 import type Account from "@vercel/cosmosdb-server/lib/account";
 import type Collection from "@vercel/cosmosdb-server/lib/account/collection";
 import type ItemObject from "@vercel/cosmosdb-server/lib/account/item-object";
@@ -9,6 +10,9 @@ import { installPartitionQueries } from "./cosmosPartitionQueries";
 import { installCosmosTtl } from "./cosmosTtl";
 import { closeServer, listen } from "@azure-choreography/server-kit";
 import { cosmosServerModules } from "./cosmosServerModules";
+import { openDurableAccount } from "./durableStore";
+import type { Journal, JournalStats } from "@azure-choreography/server-kit";
+import { createStoreFaults, type StoreFaults } from "./storeFaults";
 
 /** The Cosmos DB emulator's well-known key; the local server accepts any key, clients need one to sign requests. */
 export const COSMOS_EMULATOR_KEY =
@@ -19,6 +23,13 @@ export interface CosmosServerOptions {
   port?: number;
   /** Default 127.0.0.1. */
   bind?: string;
+  /**
+   * Keeps the data in an append-only journal in this folder (journal.ts): replayed at start, and every write on disk
+   * before the request that made it is answered. Without it the data lives in memory only.
+   */
+  dataDirectory?: string;
+  /** Compaction thresholds of the journal (tests); see JournalOptions. */
+  journal?: { compactFactor?: number; compactMinBytes?: number };
 }
 
 export interface CosmosServer {
@@ -31,6 +42,10 @@ export interface CosmosServer {
    * detector, as in "nothing was written since the count read N" (persistence.ts skips its snapshot then).
    */
   writeCount(): number;
+  /** Faults of the store on demand (429, 503, slow answers) for a window; see storeFaults.ts. */
+  readonly faults: StoreFaults;
+  /** Present with `dataDirectory`: documents replayed at start, and the journal's figures so far. */
+  readonly durability?: { readonly restoredDocuments: number; stats(): JournalStats };
   close(): Promise<void>;
 }
 
@@ -74,24 +89,133 @@ export async function startCosmosServer(options: CosmosServerOptions = {}): Prom
   installPartitionQueries();
   installLinearQueries();
   installWriteCounter();
-  // Loaded only now: its routes capture the batch handler when they load, so the patch has to come first.
+  // Loaded only now: the routes capture the batch handler when they load, so the patch has to come first.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createHttpServer } = require("@vercel/cosmosdb-server") as typeof import("@vercel/cosmosdb-server");
-  const server = createHttpServer({ keepAlive: true });
+  const routes = (require(cosmosServerModules.routes) as { default: (req: http.IncomingMessage) => [Record<string, string>, RouteHandler] | undefined }).default;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const AccountClass = (require(cosmosServerModules.account) as { default: new (host: string, port: number) => Account }).default;
+  const faults = createStoreFaults();
+  const bind = options.bind ?? "127.0.0.1";
+  let account: Account | undefined;
+  let journal: Journal | undefined;
+  const server = http.createServer({ keepAlive: true }, (req, res) => {
+    void handleRequest(account!, journal, faults, routes, req, res);
+  });
   // Idle keep-alive connections stay open until the client closes them. With Node's default (closed after 5 s idle)
   // a client could pick a pooled connection just as the server closed it, and @azure/cosmos retries a reset
   // connection for reads and queries only: the write (a reaction's batch, an HTTP start's commit) failed. The clients
   // are the stack's own hosts, each with one pooled agent, so the connections stay few.
   server.keepAliveTimeout = 0;
-  const { port, baseUrl } = await listen(server, options.port ?? 8081, options.bind ?? "127.0.0.1");
+  // The account (and the journal's replay into it) before the first request: requests wait for the listen callback.
+  server.once("listening", () => {
+    const address = server.address() as { address: string; port: number };
+    account = new AccountClass(address.address === "0.0.0.0" || address.address === "::" ? "localhost" : address.address, address.port);
+  });
+  const { port, baseUrl } = await listen(server, options.port ?? 8081, bind);
+  let durability: CosmosServer["durability"];
+  if (options.dataDirectory) {
+    try {
+      const opened = openDurableAccount(account!, { directory: options.dataDirectory, ...options.journal });
+      journal = opened.journal;
+      const j = opened.journal;
+      durability = { restoredDocuments: opened.restoredDocuments, stats: () => j.getStats() };
+    } catch (error) {
+      await closeServer(server);
+      throw error;
+    }
+  }
   return {
     endpoint: `${baseUrl}/`,
     key: COSMOS_EMULATOR_KEY,
     port,
     writeCount: () => writes.count,
-    close: () => closeServer(server),
+    faults,
+    ...(durability ? { durability } : {}),
+    close: async () => {
+      await closeServer(server);
+      await journal?.close();
+    },
   };
 }
+
+/**
+ * `@vercel/cosmosdb-server`'s request handler (lib/index.js), owned here for two reasons: with a journal, the answer
+ * leaves only once every write made so far is on disk (a read that saw a write waits for it too, so nothing a
+ * client was shown can vanish in a crash); and a fault plan can refuse or slow a data-plane request before it runs.
+ */
+async function handleRequest(
+  account: Account,
+  journal: Journal | undefined,
+  faults: StoreFaults,
+  routes: (req: http.IncomingMessage) => [Record<string, string>, RouteHandler] | undefined,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  try {
+    const route = routes(req);
+    let body: Record<string, unknown> | undefined;
+    const decision = route && isDataPlane(req) ? faults.decide() : undefined;
+    if (decision && decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+    if (decision?.fault?.kind === "throttled") {
+      req.resume();
+      res.statusCode = 429;
+      res.setHeader("x-ms-retry-after-ms", String(decision.fault.retryAfterMs));
+      res.setHeader("x-ms-substatus", "3200");
+      body = { code: "429", message: "Request rate is large. More Request Units may be needed, so no changes were made. (local fault injection)" };
+    } else if (decision?.fault?.kind === "unavailable") {
+      req.resume();
+      res.statusCode = 503;
+      body = { code: "ServiceUnavailable", message: "Service is currently unavailable. (local fault injection)" };
+    } else if (route) {
+      const [params, handler] = route;
+      try {
+        body = (await handler(account, req, res, params as { dbId: string; collId: string })) as Record<string, unknown> | undefined;
+      } catch (err) {
+        console.error(err);
+        body = { message: (err as Error).message };
+        res.statusCode = 500;
+      }
+      if (res.statusCode > 399 && body && !body.message) body.message = "";
+    } else {
+      res.statusCode = 400;
+      body = { message: "no route" };
+    }
+    if (journal?.pending) {
+      try {
+        await journal.durable();
+      } catch (error) {
+        // The write is in memory but not on disk: the client must not take it as done.
+        res.statusCode = 500;
+        body = { message: (error as Error).message };
+      }
+    }
+    if (body && typeof body._etag === "string") res.setHeader("etag", body._etag);
+    res.setHeader("content-type", "application/json");
+    res.setHeader("content-location", `https://${req.headers.host}${req.url}`);
+    res.setHeader("connection", "keep-alive");
+    res.setHeader("x-ms-activity-id", randomUUID());
+    res.setHeader("x-ms-request-charge", "1");
+    if (req.headers["x-ms-documentdb-populatequerymetrics"]) res.setHeader("x-ms-documentdb-query-metrics", QUERY_METRICS);
+    if (req.headers["a-im"] && res.statusCode === 200) {
+      if (req.headers["if-none-match"]) res.statusCode = 304;
+      res.setHeader("etag", "1");
+    }
+    res.end(JSON.stringify(body));
+  } catch (err) {
+    console.error(err);
+    if (!res.headersSent) res.statusCode = 500;
+    if (!res.writableEnded) res.end("");
+  }
+}
+
+const QUERY_METRICS =
+  "totalExecutionTimeInMs=0.00;queryCompileTimeInMs=0.00;queryLogicalPlanBuildTimeInMs=0.00;queryPhysicalPlanBuildTimeInMs=0.00;" +
+  "queryOptimizationTimeInMs=0.00;VMExecutionTimeInMs=0.00;indexLookupTimeInMs=0.00;documentLoadTimeInMs=0.00;" +
+  "systemFunctionExecuteTimeInMs=0.00;userFunctionExecuteTimeInMs=0.00;retrievedDocumentCount=0;retrievedDocumentSize=0;" +
+  "outputDocumentCount=1;outputDocumentSize=0;writeOutputTimeInMs=0.00;indexUtilizationRatio=0.00";
+
+/** Document requests (reads, queries, writes, batches): what a fault plan applies to; databases and containers not. */
+const isDataPlane = (req: http.IncomingMessage): boolean => /\/docs(\/|$|\?)/.test(req.url ?? "");
 
 const COUNTED = Symbol.for("azure-choreography.writeCounter");
 const writes = { count: 0 };

@@ -4,6 +4,7 @@
  * a version of either package that moves a file is mended in one place.
  */
 export const cosmosServerModules = {
+  account: "@vercel/cosmosdb-server/lib/account",
   items: "@vercel/cosmosdb-server/lib/account/items",
   routes: "@vercel/cosmosdb-server/lib/routes",
   batchHandler: "@vercel/cosmosdb-server/lib/handler/batch-documents",

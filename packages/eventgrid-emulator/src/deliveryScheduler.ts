@@ -3,6 +3,7 @@ import { promises as fs } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as path from "node:path";
+import type { DeliveryJournal, StoredDelivery } from "./deliveryJournal";
 import { decideNextStep, type AttemptResult, type RetryPolicy } from "./retryPolicy";
 import type { DeadLetter, DeadLetterReason, DeliveryRecord, EmulatorCloudEvent, EmulatorSubscription } from "./types";
 import { postToWebhook } from "./webhookDelivery";
@@ -18,9 +19,16 @@ export interface DeliverySchedulerConfig {
   onAttempt?: (record: DeliveryRecord, event: EmulatorCloudEvent) => void;
   log: (line: string) => void;
   now?: () => number;
+  /** Keeps accepted deliveries, their retry schedule and the dead letters across a restart; see deliveryJournal.ts. */
+  journal?: DeliveryJournal;
+  /** Accept and keep deliveries but attempt none until `resume()`. */
+  startPaused?: boolean;
+  /** Finds a restored delivery's subscription by name (it may be known only once its endpoint is). */
+  resolveSubscription?: (topic: string, name: string) => EmulatorSubscription | undefined;
 }
 
 interface DeliveryJob {
+  id: number;
   topic: string;
   subscription: EmulatorSubscription;
   event: EmulatorCloudEvent;
@@ -30,7 +38,13 @@ interface DeliveryJob {
   lastAttemptAtInMs?: number;
   /** The event's JSON size, measured once when a batch is formed. */
   bytes?: number;
+  /** When the next retry (or the dead letter at the end of the time to live) is due, while waiting for it. */
+  dueAtInMs?: number;
+  deadLetterReason?: DeadLetterReason;
 }
+
+/** How often deliveries restored from the journal look for their subscription, until it is known. */
+const PARKED_CHECK_INTERVAL_IN_MS = 100;
 
 const MAX_DELIVERY_RECORDS = 10_000;
 /** How far past the head of the queue a batch looks for events of its subscription, so forming one stays cheap. */
@@ -61,17 +75,91 @@ export class DeliveryScheduler {
   private readonly idleWaiters = new Set<() => void>();
   private closed = false;
   private readonly now: () => number;
+  private nextId = 1;
+  /** Every delivery not yet delivered or dead-lettered, queued, in flight or waiting: what the journal keeps. */
+  private readonly live = new Map<number, DeliveryJob>();
+  /** Deliveries restored from the journal whose subscription is not known yet. */
+  private parked: StoredDelivery[] = [];
+  private parkedTimer: NodeJS.Timeout | undefined;
+  /** While paused, deliveries are accepted and kept but none is attempted (see EventGridEmulatorOptions.startPaused). */
+  private paused: boolean;
 
   constructor(private readonly config: DeliverySchedulerConfig) {
     this.now = config.now ?? Date.now;
     // Every in-flight delivery listens on the one close signal; more than Node's default 10 is expected, not a leak.
     setMaxListeners(0, this.abort.signal);
+    this.paused = config.startPaused ?? false;
+    const restored = config.journal?.restored;
+    config.journal?.setLiveSource(() => this.liveDeliveries());
+    if (restored) {
+      this.nextId = restored.nextId;
+      this.deadLetterList.push(...restored.deadLetters);
+      this.parked = [...restored.deliveries.values()];
+      if (this.parked.length > 0) {
+        config.log(`eventgrid: ${this.parked.length} delivery(ies) restored from the journal; each resumes once its subscription is known`);
+        if (!this.paused) this.resumeParked();
+      }
+    }
   }
 
   enqueue(topic: string, subscription: EmulatorSubscription, event: EmulatorCloudEvent, publishedAtInMs: number): void {
     if (this.closed) return;
-    this.queue.push({ topic, subscription, event, publishedAtInMs, attempts: 0 });
+    const job: DeliveryJob = { id: this.nextId++, topic, subscription, event, publishedAtInMs, attempts: 0 };
+    this.live.set(job.id, job);
+    this.config.journal?.accepted(stored(job));
+    this.queue.push(job);
     this.pump();
+  }
+
+  /** Starts delivering (what was accepted while paused, and what was restored). */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.parked.length > 0) this.resumeParked();
+    this.pump();
+  }
+
+  /** Resolves once every delivery accepted so far is on disk (at once without a journal). */
+  durable(): Promise<void> {
+    return this.config.journal?.durable() ?? Promise.resolve();
+  }
+
+  /** The live deliveries as the journal stores them, for its compaction. */
+  liveDeliveries(): { deliveries: Iterable<StoredDelivery>; deadLetters: readonly DeadLetter[] } {
+    return { deliveries: [...this.live.values()].map(stored).concat(this.parked), deadLetters: this.deadLetterList };
+  }
+
+  /** Restored deliveries go back to their schedule once their subscription is known; until then they wait. */
+  private resumeParked(): void {
+    this.parkedTimer = undefined;
+    if (this.closed) return;
+    const waiting: StoredDelivery[] = [];
+    for (const p of this.parked) {
+      const subscription = this.config.resolveSubscription?.(p.topic, p.subscriptionName);
+      if (!subscription) {
+        waiting.push(p);
+        continue;
+      }
+      const job: DeliveryJob = {
+        id: p.id, topic: p.topic, subscription, event: p.event, publishedAtInMs: p.publishedAtInMs, attempts: p.attempts,
+        ...(p.lastResult ? { lastResult: p.lastResult } : {}),
+        ...(p.lastAttemptAtInMs === undefined ? {} : { lastAttemptAtInMs: p.lastAttemptAtInMs }),
+      };
+      this.live.set(job.id, job);
+      const delay = Math.max(0, (p.dueAtInMs ?? 0) - this.now());
+      const reason = p.deadLetterReason;
+      if (reason) this.schedule(delay, () => this.deadLetter(job, reason));
+      else
+        this.schedule(delay, () => {
+          this.queue.push(job);
+          this.pump();
+        });
+    }
+    this.parked = waiting;
+    if (waiting.length > 0) {
+      this.parkedTimer = setTimeout(() => this.resumeParked(), PARKED_CHECK_INTERVAL_IN_MS);
+      this.parkedTimer.unref();
+    }
   }
 
   /**
@@ -82,6 +170,7 @@ export class DeliveryScheduler {
     const deadLetter = this.deadLetterList[index];
     if (!deadLetter || this.closed) return undefined;
     deadLetter.redeliveredAt = new Date(this.now()).toISOString();
+    this.config.journal?.redelivered(deadLetter);
     this.config.log(`eventgrid: redelivering dead letter ${index} (${deadLetter.event.id}) to ${subscription.name}`);
     this.enqueue(deadLetter.topic, subscription, deadLetter.event, this.now());
     return { ...deadLetter };
@@ -123,6 +212,7 @@ export class DeliveryScheduler {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.parkedTimer) clearTimeout(this.parkedTimer);
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.queue.length = 0;
@@ -134,13 +224,15 @@ export class DeliveryScheduler {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await Promise.allSettled([...this.pendingWrites]);
+    // What was still pending stays in the journal: the next start resumes it.
+    await this.config.journal?.close();
     this.agents.http.destroy();
     this.agents.https.destroy();
     this.notifyIfIdle();
   }
 
   private pump(): void {
-    while (!this.closed && this.inFlight < this.config.maxConcurrentDeliveries && this.queueHead < this.queue.length) {
+    while (!this.paused && !this.closed && this.inFlight < this.config.maxConcurrentDeliveries && this.queueHead < this.queue.length) {
       const job = this.queue[this.queueHead];
       this.queue[this.queueHead] = undefined;
       this.queueHead += 1;
@@ -218,9 +310,12 @@ export class DeliveryScheduler {
     const next = decideNextStep(result, job.attempts, this.config.policy, job.publishedAtInMs, finishedAt);
     switch (next.kind) {
       case "done":
+        this.end(job);
         return;
       case "retry":
         this.config.log(`${flowTag(job)}eventgrid: ${describeAttempt(job, result)}; retry in ${next.delayInMs} ms`);
+        job.dueAtInMs = finishedAt + next.delayInMs;
+        this.config.journal?.attempted(stored(job));
         this.schedule(next.delayInMs, () => {
           this.queue.push(job);
           this.pump();
@@ -229,6 +324,9 @@ export class DeliveryScheduler {
       case "deadLetter":
         if (next.delayInMs > 0) {
           this.config.log(`${flowTag(job)}eventgrid: ${describeAttempt(job, result)}; time to live ends in ${next.delayInMs} ms`);
+          job.dueAtInMs = finishedAt + next.delayInMs;
+          job.deadLetterReason = next.reason;
+          this.config.journal?.attempted(stored(job));
           this.schedule(next.delayInMs, () => this.deadLetter(job, next.reason));
         } else {
           this.deadLetter(job, next.reason);
@@ -290,12 +388,20 @@ export class DeliveryScheduler {
         job.lastAttemptAtInMs === undefined ? publishTime : new Date(job.lastAttemptAtInMs).toISOString(),
     };
     this.deadLetterList.push(deadLetter);
+    this.config.journal?.deadLettered(deadLetter);
+    this.end(job);
     this.config.log(
       `${flowTag(job)}eventgrid: DEAD-LETTERED ${job.event.type} ${job.event.id} for ${job.subscription.name}: ${reason} after ` +
         `${job.attempts} attempt(s), last ${deadLetter.lastHttpStatusCode ?? "-"} ${deadLetter.lastDeliveryOutcome}`,
     );
     if (this.config.deadLetterDir) this.writeDeadLetterFile(this.config.deadLetterDir, deadLetter);
     if (this.config.deadLetterSink) this.track(this.config.deadLetterSink(deadLetter), `dead letter ${deadLetter.event.id}`);
+  }
+
+  /** The delivery is over (delivered or dead-lettered): the journal forgets it. */
+  private end(job: DeliveryJob): void {
+    if (!this.live.delete(job.id)) return;
+    this.config.journal?.ended(job.id);
   }
 
   /** Keeps a write in `pendingWrites` so `close()` and `idle()` wait for it; a failed write is logged, not thrown. */
@@ -326,10 +432,21 @@ export class DeliveryScheduler {
     for (const waiter of [...this.idleWaiters]) waiter();
   }
 
-  private describeBusy(): string {
+  describeBusy(): string {
     const queued = this.queue.slice(this.queueHead).filter((job) => job !== undefined).length;
-    return `${queued} queued, ${this.inFlight} in flight, ${this.timers.size} waiting to retry, ${this.pendingWrites.size} dead letter(s) being written`;
+    const parked = this.parked.length > 0 ? `, ${this.parked.length} restored waiting for their subscription` : "";
+    return `${queued} queued, ${this.inFlight} in flight, ${this.timers.size} waiting to retry, ${this.pendingWrites.size} dead letter(s) being written${parked}`;
   }
+}
+
+function stored(job: DeliveryJob): StoredDelivery {
+  return {
+    id: job.id, topic: job.topic, subscriptionName: job.subscription.name, event: job.event, publishedAtInMs: job.publishedAtInMs, attempts: job.attempts,
+    ...(job.lastAttemptAtInMs === undefined ? {} : { lastAttemptAtInMs: job.lastAttemptAtInMs }),
+    ...(job.lastResult ? { lastResult: job.lastResult } : {}),
+    ...(job.dueAtInMs === undefined ? {} : { dueAtInMs: job.dueAtInMs }),
+    ...(job.deadLetterReason ? { deadLetterReason: job.deadLetterReason } : {}),
+  };
 }
 
 function describeAttempt(job: DeliveryJob, result: AttemptResult): string {

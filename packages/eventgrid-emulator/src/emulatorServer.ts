@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import * as http from "node:http";
 import { listen } from "@azure-choreography/server-kit";
+import { DeliveryJournal } from "./deliveryJournal";
 import { DeliveryScheduler } from "./deliveryScheduler";
 import { EventGridEmulatorError, tooLarge } from "./errors";
 import { readBodyCapped } from "./httpBody";
@@ -19,6 +20,9 @@ import type {
   EventGridEmulatorOptions,
 } from "./types";
 
+/** A publish outage lasts at most 10 minutes. */
+export const MAX_PUBLISH_OUTAGE_MS = 600_000;
+
 const PUBLISH_PATH = /^\/([^/]+)\/api\/events\/?$/;
 const REDELIVER_PATH = /^\/dead-letters\/(\d+)\/redeliver\/?$/;
 
@@ -32,6 +36,9 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
   const scale = options.retryScale ?? 1;
   if (!(scale > 0)) throw new Error(`retryScale must be > 0, got ${scale}`);
   const topics = new Map<string, EmulatorTopic>(options.topics.map((topic) => [topic.name.toLowerCase(), topic]));
+  const currentSubscriptions = (): readonly EmulatorSubscription[] =>
+    typeof options.subscriptions === "function" ? options.subscriptions() : options.subscriptions;
+  const journal = options.stateDirectory === undefined ? undefined : new DeliveryJournal(options.stateDirectory);
   const scheduler = new DeliveryScheduler({
     policy: {
       scheduleInMs: options.retryScheduleInMs ?? scaleSchedule(EVENT_GRID_RETRY_SCHEDULE_IN_MS, scale),
@@ -43,14 +50,22 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
     ...(options.deadLetterDir === undefined ? {} : { deadLetterDir: options.deadLetterDir }),
     ...(options.deadLetterSink === undefined ? {} : { deadLetterSink: options.deadLetterSink }),
     ...(options.onAttempt === undefined ? {} : { onAttempt: options.onAttempt }),
+    ...(journal ? { journal } : {}),
+    ...(options.startPaused ? { startPaused: true } : {}),
+    resolveSubscription: (topic, name) =>
+      currentSubscriptions().find((s) => s.name === name && s.topic.toLowerCase() === topic.toLowerCase()),
     log,
   });
-  const currentSubscriptions = (): readonly EmulatorSubscription[] =>
-    typeof options.subscriptions === "function" ? options.subscriptions() : options.subscriptions;
+  const outages = new Map<string, number>();
 
   const publish = async (req: http.IncomingMessage, topicName: string): Promise<void> => {
     const topic = topics.get(topicName.toLowerCase());
     if (!topic) throw new EventGridEmulatorError(404, "NotFound", `Topic '${topicName}' does not exist.`);
+    const outageEndsAt = outages.get(topic.name.toLowerCase());
+    if (outageEndsAt !== undefined && Date.now() < outageEndsAt) {
+      req.resume();
+      throw new EventGridEmulatorError(503, "ServiceUnavailable", `Topic '${topic.name}' is unavailable (local fault injection until ${new Date(outageEndsAt).toISOString()}).`);
+    }
     if (req.method !== "POST") throw new EventGridEmulatorError(405, "MethodNotAllowed", "Publish with POST.");
     authorize(req, topic, options.acceptBearerTokens ?? false);
     const read = await readBodyCapped(req, MAX_REQUEST_BYTES);
@@ -67,6 +82,8 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
         deliveries += 1;
       }
     }
+    // Answered only once the deliveries are on disk (with a state directory): an accepted event survives a crash.
+    await scheduler.durable();
     log(`eventgrid: ${topic.name} ← ${events.length} event(s) [${summarizeTypes(events)}] → ${deliveries} delivery(ies)`);
   };
 
@@ -105,6 +122,10 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
       if (req.method === "GET" && url.pathname === "/") {
         return { status: 200, body: describe() };
       }
+      if (req.method === "GET" && url.pathname.replace(/\/$/, "") === "/status") {
+        // For a client in another process (a test harness): what idle() waits for.
+        return { status: 200, body: { idle: scheduler.isIdle(), busy: scheduler.describeBusy() } };
+      }
       const allowed = allowedMethods(url.pathname);
       if (allowed) {
         return { status: 405, problem: { code: "MethodNotAllowed", detail: `${url.pathname} answers ${allowed}, not ${req.method}.` }, allow: allowed };
@@ -141,6 +162,19 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
     topicEndpoint,
     deadLetters: () => scheduler.deadLetters(),
     deliveries: () => scheduler.deliveries(),
+    resumeDeliveries: () => scheduler.resume(),
+    setPublishOutage: (topic: string, forMs: number) => {
+      const known = topics.get(topic.toLowerCase());
+      if (!known) throw new EventGridEmulatorError(404, "NotFound", `Topic '${topic}' does not exist.`);
+      if (!Number.isInteger(forMs) || forMs < 0 || forMs > MAX_PUBLISH_OUTAGE_MS) {
+        throw new EventGridEmulatorError(400, "BadRequest", `forMs must be an integer from 0 to ${MAX_PUBLISH_OUTAGE_MS}.`);
+      }
+      const endsAt = Date.now() + forMs;
+      if (forMs === 0) outages.delete(known.name.toLowerCase());
+      else outages.set(known.name.toLowerCase(), endsAt);
+      log(`eventgrid: publish endpoint of ${known.name} ${forMs === 0 ? "back up" : `down for ${forMs} ms (fault injection)`}`);
+      return { topic: known.name, endsAt: new Date(endsAt).toISOString() };
+    },
     idle: (timeoutInMs?: number) => scheduler.idle(timeoutInMs),
     close: async () => {
       await scheduler.close();
@@ -202,7 +236,7 @@ function send(res: http.ServerResponse, status: number, body?: unknown): void {
 /** The methods a known path answers, for a 405; undefined for a path that is not the emulator's. */
 function allowedMethods(pathname: string): string | undefined {
   const path = pathname.replace(/\/$/, "");
-  if (path === "/dead-letters" || path === "/deliveries" || path === "") return "GET";
+  if (path === "/dead-letters" || path === "/deliveries" || path === "/status" || path === "") return "GET";
   if (REDELIVER_PATH.test(pathname)) return "POST";
   return undefined;
 }

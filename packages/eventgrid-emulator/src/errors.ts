@@ -5,6 +5,7 @@ export type EventGridErrorCode =
   | "NotFound"
   | "MethodNotAllowed"
   | "RequestEntityTooLarge"
+  | "ServiceUnavailable"
   | "InternalServerError";
 
 /** A request the emulator refuses; the HTTP edge turns it into the status and JSON body Event Grid would answer. */

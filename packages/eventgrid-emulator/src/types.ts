@@ -53,6 +53,17 @@ export interface EventGridEmulatorOptions {
   acceptBearerTokens?: boolean;
   /** When set, every dead letter is also written there as a JSON file. */
   deadLetterDir?: string;
+  /**
+   * When set, the emulator keeps its state in this folder (deliveryJournal.ts): every accepted delivery is on disk
+   * before the publish is answered, and each retry's schedule and the dead letters are kept, so a restart on the same
+   * folder (even after `kill -9`) resumes what was pending, as Event Grid retries for 24 h whatever happens to it.
+   */
+  stateDirectory?: string;
+  /**
+   * Accepts publishes but attempts no delivery until `resumeDeliveries()`: for a stack whose subscribers start after
+   * the emulator (after a restart, the deliveries restored would otherwise fail and back off while they start).
+   */
+  startPaused?: boolean;
   /** When set, every dead letter is also handed to it (e.g. written to blob storage in Event Grid's layout). */
   deadLetterSink?: DeadLetterSink;
   /** Told of every delivery attempt once it ended, with the event it carried (the stack traces the hop with it). */
@@ -129,6 +140,13 @@ export interface EventGridEmulator {
   deadLetters(): DeadLetter[];
   /** The most recent attempts (up to 10 000), oldest first. */
   deliveries(): DeliveryRecord[];
+  /**
+   * Takes the topic's publish endpoint down for `forMs` (0 brings it back): publishes answer 503 ServiceUnavailable,
+   * as a topic briefly unavailable in Azure does. Deliveries already accepted go on.
+   */
+  setPublishOutage(topic: string, forMs: number): { topic: string; endsAt: string };
+  /** Starts delivering, when started with `startPaused`. */
+  resumeDeliveries(): void;
   /** Resolves once nothing is in flight, queued or waiting for a retry; rejects after `timeoutInMs` (default 30 000). */
   idle(timeoutInMs?: number): Promise<void>;
   close(): Promise<void>;

@@ -1,3 +1,4 @@
 export { closeServer, listen } from "./listen";
 export { MAX_JSON_NESTING, jsonTextDepth, valueDepth } from "./jsonDepth";
 export { exitWithParent } from "./exitWithParent";
+export { Journal, deleteJournal, type JournalOptions, type JournalRecord, type JournalStats } from "./journal";

@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
-import { AppError, ConcurrencyConflictError, ValidationError } from "./errors";
+import { AppError, ConcurrencyConflictError, TransientError, ValidationError } from "./errors";
 
 /** Request bodies of this API are small; anything larger is refused before parsing. */
 export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
@@ -63,6 +63,7 @@ const NETWORK_FAILURE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ECONNABORT
  * reads only, never for a write, whose fate it cannot know).
  */
 export const isTransientDependencyFailure = (error: unknown): boolean => {
+  if (error instanceof TransientError) return true;
   const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
   if (typeof code === "number") return code === 408 || code === 429 || code === 449 || code === 503;
   return typeof code === "string" && NETWORK_FAILURE_CODES.has(code);

@@ -1,5 +1,5 @@
 import type { Container, JSONObject, OperationInput, SqlParameter } from "@azure/cosmos";
-import { ConcurrencyConflictError } from "./errors";
+import { ConcurrencyConflictError, TransientError } from "./errors";
 
 /** Every document carries its logical partition in `pk` (container partition key path `/pk`) and a `kind`. */
 export interface StoredDocument {
@@ -125,6 +125,12 @@ export const createCosmosDocumentStore = (container: Container): DocumentStore =
     } catch (error) {
       const status = statusOf(error);
       if (status === 409 || status === 412) throw new ConcurrencyConflictError(`Batch in partition ${pk} refused: ${status}`);
+      // @azure/cosmos (4.9) rethrows any failure of the batch request itself (503 or 429 past its retries, a timeout,
+      // a reset connection) as a plain Error with the status dropped. Either nothing was written or, for a lost
+      // answer, all of it: a retry with the same event or Idempotency-Key finds out which, so it is a transient failure.
+      if (status === undefined && error instanceof Error && error.message.startsWith("Batch request error:")) {
+        throw new TransientError(`Batch in partition ${pk} could not be sent: ${error.message.slice(0, 200)}`, { cause: error });
+      }
       throw error;
     }
     const failed = results.find((r) => r.statusCode >= 400 && r.statusCode !== 424);

@@ -89,11 +89,9 @@ describe("faults underneath the services on the local stack", () => {
     expect(failed).toEqual([]);
   }, 120_000);
 
-  // Documented in src/platform/http.ts: a store that is unavailable after the SDK's retries answers 503 with
-  // Retry-After. A point read does; a command, whose commit is a transactional batch, answered 500 INTERNAL:
-  // @azure/cosmos 4.9 rethrows a failed batch request as a plain Error("Batch request error: …") without the status
-  // code, so isTransientDependencyFailure does not see a 503. Marked failing until src/ classifies it.
-  it.failing("answers an HTTP command 503 with Retry-After while the store is unavailable (not 500)", async () => {
+  // A command's commit is a transactional batch, whose failure @azure/cosmos 4.9 rethrows as a plain Error without
+  // the status: the store adapter classifies it as transient (src/platform/store.ts), so the answer is 503, not 500.
+  it("answers an HTTP command 503 with Retry-After while the store is unavailable (not 500)", async () => {
     const sku = await newSku(1);
     await storeFault({ unavailableShare: 1, forMs: 60_000 });
     try {

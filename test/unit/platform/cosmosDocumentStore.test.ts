@@ -1,5 +1,6 @@
 import type { Container } from "@azure/cosmos";
-import { ConcurrencyConflictError } from "../../../src/platform/errors";
+import { ConcurrencyConflictError, TransientError } from "../../../src/platform/errors";
+import { problemFromError } from "../../../src/platform/http";
 import { createCosmosDocumentStore } from "../../../src/platform/store";
 
 /** The adapter against a jest-mocked @azure/cosmos Container. */
@@ -53,6 +54,15 @@ describe("Cosmos document store adapter", () => {
     const m = mockContainer();
     m.container.items.batch.mockResolvedValue({ code: 207, result: [{ statusCode: 424 }, { statusCode: status }] });
     await expect(m.store.commit("p", [{ op: "create", document: { id: "a", pk: "p", kind: "k" } }])).rejects.toBeInstanceOf(ConcurrencyConflictError);
+  });
+
+  it("reports a batch request that could not be sent (the SDK's wrapped 503/429/timeout) as a transient failure, answered 503 with Retry-After", async () => {
+    const m = mockContainer();
+    // @azure/cosmos 4.9 rethrows any failure of the batch request as a plain Error, its status code lost.
+    m.container.items.batch.mockRejectedValue(new Error("Batch request error: Service is currently unavailable."));
+    const failure = await m.store.commit("p", [{ op: "create", document: { id: "a", pk: "p", kind: "k" } }]).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(TransientError);
+    expect(problemFromError(failure)).toMatchObject({ status: 503, headers: expect.objectContaining({ "retry-after": "1" }) });
   });
 
   it("reports other batch failures as errors, and refuses more than 100 operations", async () => {

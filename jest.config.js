@@ -8,6 +8,8 @@ module.exports = {
       roots: ["<rootDir>/test"],
       transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
       testMatch: ["**/*.test.ts"],
+      // The path aliases of tsconfig.json: tests import "#src/…", "#dev/…", "#scripts/…".
+      moduleNameMapper: { "^#(src|dev|scripts)/(.*)$": "<rootDir>/$1/$2" },
     },
     "<rootDir>/packages/*",
   ],

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { HostAdminError, StartedHostProcess, createHostSupervisor } from "../../dev/hostSupervisor";
+import { HostAdminError, StartedHostProcess, createHostSupervisor } from "#dev/hostSupervisor";
 
 /**
  * The supervisor with real child processes standing in for Functions hosts (an idle `node`), so exits are real exits.

@@ -1,6 +1,6 @@
-import { ChaosObservation, checkInvariants } from "../../scripts/chaos/invariants";
-import { buildChaosPlan, shortChaosOptions } from "../../scripts/chaos/plan";
-import { welcomeEmail } from "../../src/services/email/welcomeEmail";
+import { ChaosObservation, checkInvariants } from "#scripts/chaos/invariants";
+import { buildChaosPlan, shortChaosOptions } from "#scripts/chaos/plan";
+import { welcomeEmail } from "#src/services/email/welcomeEmail";
 
 /** The chaos suite's invariant checker on hand-made observations: each breach it must catch, it catches. */
 describe("chaos invariants", () => {

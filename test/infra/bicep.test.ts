@@ -7,12 +7,12 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { buildInfraTopology, findRepoRoot } from "../../scripts/gen-infra";
-import { listSubscriptions, serviceNames, services, topicsPublishedBy } from "../../src/topology";
-import { topicNames } from "../../src/events/catalog";
-import { flowNames } from "../../src/flows";
-import { JOURNAL_COMPOSITE_INDEXES, flowSummaryQuery } from "../../src/services/journal/flowIndex";
-import { Deadlines, flowStatuses } from "../../src/services/journal/flowStatus";
+import { buildInfraTopology, findRepoRoot } from "#scripts/gen-infra";
+import { listSubscriptions, serviceNames, services, topicsPublishedBy } from "#src/topology";
+import { topicNames } from "#src/events/catalog";
+import { flowNames } from "#src/flows";
+import { JOURNAL_COMPOSITE_INDEXES, flowSummaryQuery } from "#src/services/journal/flowIndex";
+import { Deadlines, flowStatuses } from "#src/services/journal/flowStatus";
 import {
   BicepCli,
   Diagnostic,

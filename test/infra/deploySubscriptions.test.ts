@@ -4,7 +4,7 @@
  * out or pointed at another subscription, so the script must check and name the subscription itself.
  */
 import { join } from "node:path";
-import { findRepoRoot } from "../../scripts/gen-infra";
+import { findRepoRoot } from "#scripts/gen-infra";
 import { runWithFakeAz } from "./fakeAz";
 
 const script = join(findRepoRoot(__dirname), "infra", "scripts", "deploy-subscriptions.sh");

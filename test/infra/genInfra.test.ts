@@ -12,9 +12,9 @@ import {
   findRepoRoot,
   generateInfraFiles,
   stableJson,
-} from "../../scripts/gen-infra";
-import { listReactions, listSubscriptions, serviceNames, services, topicsPublishedBy } from "../../src/topology";
-import { topicNames } from "../../src/events/catalog";
+} from "#scripts/gen-infra";
+import { listReactions, listSubscriptions, serviceNames, services, topicsPublishedBy } from "#src/topology";
+import { topicNames } from "#src/events/catalog";
 
 const root = findRepoRoot(__dirname);
 

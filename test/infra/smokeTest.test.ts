@@ -5,7 +5,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { findRepoRoot } from "../../scripts/gen-infra";
+import { findRepoRoot } from "#scripts/gen-infra";
 import { runWithFakeAz } from "./fakeAz";
 
 const root = findRepoRoot(__dirname);

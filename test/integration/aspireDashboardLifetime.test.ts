@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
-import { findAspireDashboard } from "../../dev/aspireDashboard";
+import { findAspireDashboard } from "#dev/aspireDashboard";
 import { waitFor } from "./support/localStack";
 
 const repoRoot = path.resolve(__dirname, "../..");

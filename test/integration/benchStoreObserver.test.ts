@@ -1,6 +1,6 @@
 import { CosmosClient } from "@azure/cosmos";
-import { LOCAL_DATABASE_NAME } from "../../dev/stack";
-import { StoreObserver, diffCounts } from "../../scripts/bench/storeObserver";
+import { LOCAL_DATABASE_NAME } from "#dev/stack";
+import { StoreObserver, diffCounts } from "#scripts/bench/storeObserver";
 import { ObservedCosmos, startObservedCosmos } from "./support/observedCosmos";
 
 /** The bench's per-flow counts come from this observer; here it counts what the real client sends, kind by kind. */

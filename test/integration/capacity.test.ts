@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { countFlowsOn } from "../../scripts/capacity/count";
-import { FlowCounts, capacityModel } from "../../scripts/capacity/model";
+import { countFlowsOn } from "#scripts/capacity/count";
+import { FlowCounts, capacityModel } from "#scripts/capacity/model";
 import { TestStack, repoRoot, startLocalStackForTests } from "./support/localStack";
 
 const FLOWS = 5;

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { shortChaosOptions } from "../../scripts/chaos/plan";
-import { formatChaosReport } from "../../scripts/chaos/report";
-import { ChaosResult, runChaos } from "../../scripts/chaos/runChaos";
+import { shortChaosOptions } from "#scripts/chaos/plan";
+import { formatChaosReport } from "#scripts/chaos/report";
+import { ChaosResult, runChaos } from "#scripts/chaos/runChaos";
 import { repoRoot } from "./support/localStack";
 
 /**

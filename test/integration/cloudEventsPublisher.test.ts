@@ -2,10 +2,10 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { startEventGridEmulator } from "@azure-choreography/eventgrid-emulator";
 import type { EventGridEmulator } from "@azure-choreography/eventgrid-emulator";
-import { CloudEventEnvelope } from "../../src/events/envelope";
-import { parseConfig } from "../../src/platform/config";
-import { EventGridPublishError, createCloudEventsTopicSender } from "../../src/platform/cloudEventsPublisher";
-import { createEventGridPublisher, createTopicClients } from "../../src/platform/publisher";
+import { CloudEventEnvelope } from "#src/events/envelope";
+import { parseConfig } from "#src/platform/config";
+import { EventGridPublishError, createCloudEventsTopicSender } from "#src/platform/cloudEventsPublisher";
+import { createEventGridPublisher, createTopicClients } from "#src/platform/publisher";
 
 /**
  * The thin publisher's real path (createTopicClients → fetch → the Event Grid emulator → a webhook): what a

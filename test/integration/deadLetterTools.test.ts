@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { CosmosClient } from "@azure/cosmos";
-import { eventsAsPublished } from "../../dev/admin/republish";
+import { eventsAsPublished } from "#dev/admin/republish";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { listSubscriptions, services } from "../../src/topology";
+import { listSubscriptions, services } from "#src/topology";
 import { TestStack, getJson, repoRoot, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
 
 const run = promisify(execFile);

@@ -3,9 +3,9 @@ import path from "node:path";
 import { CosmosClient } from "@azure/cosmos";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import { Browser, chromium } from "playwright-core";
-import { mapEdges } from "../../src/services/journal/eventMap";
-import { publishingService } from "../../src/services/journal/flowSummary";
-import { listSubscriptions, services } from "../../src/topology";
+import { mapEdges } from "#src/services/journal/eventMap";
+import { publishingService } from "#src/services/journal/flowSummary";
+import { listSubscriptions, services } from "#src/topology";
 import { TestStack, getJson, repoRoot, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

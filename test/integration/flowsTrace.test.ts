@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { AspireDashboard, findAspireDashboard, startAspireDashboard } from "../../dev/aspireDashboard";
+import { AspireDashboard, findAspireDashboard, startAspireDashboard } from "#dev/aspireDashboard";
 import { TestStack, getJson, repoRoot, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
 
 interface OtlpSpan {

@@ -67,12 +67,12 @@ describe("npm run new:reaction → npm start → npm run replay → npm run veri
     expect(existsSync(path.join(copy, "dist/src/services/shipping/index.js"))).toBe(true);
     // The copy's own stack, its own manifest with shipping in it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { startLocalStack } = require(path.join(copy, "dist/dev/stack.js")) as typeof import("../../dev/stack");
+    const { startLocalStack } = require(path.join(copy, "dist/dev/stack.js")) as typeof import("#dev/stack");
     stack = await startLocalStack({ appRoot: copy, ports: { cosmos: 0, functions: 0, eventGrid: 0, dev: 0 }, retryScale: 0.005, disableTimers: true, log: () => undefined });
     const dataDir = path.join(copy, ".local-data");
     mkdirSync(dataDir, { recursive: true });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { writeStackInfo } = require(path.join(copy, "dist/dev/stackInfo.js")) as typeof import("../../dev/stackInfo");
+    const { writeStackInfo } = require(path.join(copy, "dist/dev/stackInfo.js")) as typeof import("#dev/stackInfo");
     writeStackInfo(dataDir, { functionsUrls: stack.functionsUrls, topicEndpoints: {}, topicKey: "", cosmosEndpoint: stack.cosmos.endpoint, devUrl: stack.devUrl });
     const since = new Date(Date.now() - 1000).toISOString();
 

@@ -1,5 +1,5 @@
-import { CRM_REJECTED_DOMAIN } from "../../dev/simulators/crm";
-import { userIdForEmail } from "../../src/services/users/documents";
+import { CRM_REJECTED_DOMAIN } from "#dev/simulators/crm";
+import { userIdForEmail } from "#src/services/users/documents";
 import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
 
 /**

@@ -1,6 +1,6 @@
 import { CosmosClient } from "@azure/cosmos";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
-import { services } from "../../src/topology";
+import { services } from "#src/topology";
 import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
 
 /** The order pipeline end to end: real SDK clients, the real Functions host, Event Grid emulator and Cosmos server. */

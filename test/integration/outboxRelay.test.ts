@@ -1,7 +1,7 @@
 import { CosmosClient } from "@azure/cosmos";
 import { startCosmosServer, CosmosServer } from "@azure-choreography/cosmos-server";
-import { outboxDocumentId, relayPendingOutbox, toOutboxDocument } from "../../src/platform/publishing/outbox";
-import { DocumentStore, createCosmosDocumentStore } from "../../src/platform/store";
+import { outboxDocumentId, relayPendingOutbox, toOutboxDocument } from "#src/platform/publishing/outbox";
+import { DocumentStore, createCosmosDocumentStore } from "#src/platform/store";
 import { fixedNow } from "../support/events";
 import { recordingPublisher } from "../support/inMemoryStore";
 

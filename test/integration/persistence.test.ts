@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SnapshotWriter, startSnapshots } from "@azure-choreography/cosmos-server";
-import { LOCAL_DATABASE_NAME } from "../../dev/stack";
+import { LOCAL_DATABASE_NAME } from "#dev/stack";
 import { waitFor } from "./support/localStack";
 import { ObservedCosmos, startObservedCosmos } from "./support/observedCosmos";
 

@@ -1,7 +1,7 @@
-import { startDevServer, type DevServer } from "../../dev/devServer";
-import { createSimulators } from "../../dev/simulators";
-import { createHttpBankClient } from "../../src/services/banking/bankClient";
-import { createHttpPaymentGateway, refundKeyOf } from "../../src/services/payments/paymentGateway";
+import { startDevServer, type DevServer } from "#dev/devServer";
+import { createSimulators } from "#dev/simulators";
+import { createHttpBankClient } from "#src/services/banking/bankClient";
+import { createHttpPaymentGateway, refundKeyOf } from "#src/services/payments/paymentGateway";
 
 /** The adapters' reconciliation calls against the simulators, over real HTTP: what a real gateway and bank offer. */
 describe("finding again what an outside system did under an idempotency key", () => {

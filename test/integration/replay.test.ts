@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { writeStackInfo } from "../../dev/stackInfo";
+import { writeStackInfo } from "#dev/stackInfo";
 import { TestStack, repoRoot, startLocalStackForTests, waitFor } from "./support/localStack";
 
 const run = promisify(execFile);

@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { flowNames } from "../../src/flows";
-import { scenarios } from "../../scripts/verify/scenarios";
+import { flowNames } from "#src/flows";
+import { scenarios } from "#scripts/verify/scenarios";
 import { TestStack, repoRoot, startLocalStackForTests } from "./support/localStack";
 
 const run = promisify(execFile);

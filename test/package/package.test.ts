@@ -8,9 +8,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSyn
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
-import { findRepoRoot } from "../../scripts/gen-infra";
-import { PackageResult, buildPackage } from "../../scripts/package";
-import { ServiceName, functionNameOf, serviceNames, services, timersOf } from "../../src/topology";
+import { findRepoRoot } from "#scripts/gen-infra";
+import { PackageResult, buildPackage } from "#scripts/package";
+import { ServiceName, functionNameOf, serviceNames, services, timersOf } from "#src/topology";
 import { compiledAppSettings } from "../infra/compiledAppSettings";
 import { ZipListing, unzip } from "./zipReader";
 

@@ -1,5 +1,5 @@
-import { EventData, EventType } from "../../src/events/catalog";
-import { DecisionContext, EventOf } from "../../src/platform/reactions";
+import { EventData, EventType } from "#src/events/catalog";
+import { DecisionContext, EventOf } from "#src/platform/reactions";
 
 let counter = 0;
 

@@ -1,4 +1,4 @@
-import { ChargeOutcome, GatewayCharge, PaymentGateway } from "../../src/services/payments/paymentGateway";
+import { ChargeOutcome, GatewayCharge, PaymentGateway } from "#src/services/payments/paymentGateway";
 
 /**
  * An in-memory card gateway with the semantics the payments service relies on: a repeated idempotency key gets the

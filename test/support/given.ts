@@ -1,6 +1,6 @@
-import { CloudEventEnvelope } from "../../src/events/envelope";
-import { Decision, Reaction, decideOnce, openSession } from "../../src/platform/reactions";
-import { StoredDocument } from "../../src/platform/store";
+import { CloudEventEnvelope } from "#src/events/envelope";
+import { Decision, Reaction, decideOnce, openSession } from "#src/platform/reactions";
+import { StoredDocument } from "#src/platform/store";
 import { fixedNow } from "./events";
 import { createInMemoryStore } from "./inMemoryStore";
 

@@ -1,4 +1,4 @@
-import { Decision, DecisionContext } from "../../src/platform/reactions";
+import { Decision, DecisionContext } from "#src/platform/reactions";
 import { decisionContext } from "./events";
 
 /**

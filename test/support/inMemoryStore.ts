@@ -1,5 +1,5 @@
-import { ConcurrencyConflictError } from "../../src/platform/errors";
-import { DocumentStore, DocumentWrite, StoredDocument, Versioned } from "../../src/platform/store";
+import { ConcurrencyConflictError } from "#src/platform/errors";
+import { DocumentStore, DocumentWrite, StoredDocument, Versioned } from "#src/platform/store";
 
 /** A DocumentStore with Cosmos semantics that matter here: ETags, 409 on create, atomic batches per partition. */
 export const createInMemoryStore = (initial: StoredDocument[] = []) => {

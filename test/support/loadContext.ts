@@ -1,5 +1,5 @@
-import { LoadContext, SettingsOf, openSession } from "../../src/platform/reactions";
-import { DocumentStore } from "../../src/platform/store";
+import { LoadContext, SettingsOf, openSession } from "#src/platform/reactions";
+import { DocumentStore } from "#src/platform/store";
 
 /** What the runner hands a reaction's `load`, over `store`: for specs that call `load` on its own. */
 export const loadContextOf = <P>(store: DocumentStore, ports: P): LoadContext<P> => {

@@ -5,14 +5,14 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { parseStartArgs } from "../../dev/startArgs";
-import { parseBenchArgs } from "../../scripts/bench/args";
-import { parseChaosArgs } from "../../scripts/chaos/args";
-import { OPTIONS as deadLetterOptions } from "../../scripts/dead-letters";
-import { UsageError, parseFlags } from "../../scripts/lib/flags";
-import { parseCliArgs } from "../../scripts/ops/cli";
-import { parseBenchReplayArgs } from "../../scripts/ops/bench-replay";
-import { OPTIONS as poisonOptions } from "../../scripts/poison";
+import { parseStartArgs } from "#dev/startArgs";
+import { parseBenchArgs } from "#scripts/bench/args";
+import { parseChaosArgs } from "#scripts/chaos/args";
+import { OPTIONS as deadLetterOptions } from "#scripts/dead-letters";
+import { UsageError, parseFlags } from "#scripts/lib/flags";
+import { parseCliArgs } from "#scripts/ops/cli";
+import { parseBenchReplayArgs } from "#scripts/ops/bench-replay";
+import { OPTIONS as poisonOptions } from "#scripts/poison";
 
 const root = path.resolve(__dirname, "../..");
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { breakingChanges } from "../../src/events/compatibility";
+import { breakingChanges } from "#src/events/compatibility";
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: "input" }) as Record<string, unknown>;
 const v1 = z.object({ orderId: z.string(), total: z.number(), currency: z.enum(["EUR", "USD"]), note: z.string().optional() });

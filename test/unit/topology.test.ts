@@ -1,8 +1,8 @@
-import { eventCatalog, eventTypes } from "../../src/events/catalog";
-import { registerServices } from "../../src/platform/registerServices";
-import { serviceModules } from "../../src/services";
-import { LOCAL_TOPIC_KEY } from "../../dev/stack";
-import { functionNameOf, listSubscriptions, manifest, outboxRelay, selectServices, serviceNames, services, timersOf, topicsPublishedBy } from "../../src/topology";
+import { eventCatalog, eventTypes } from "#src/events/catalog";
+import { registerServices } from "#src/platform/registerServices";
+import { serviceModules } from "#src/services";
+import { LOCAL_TOPIC_KEY } from "#dev/stack";
+import { functionNameOf, listSubscriptions, manifest, outboxRelay, selectServices, serviceNames, services, timersOf, topicsPublishedBy } from "#src/topology";
 import sample from "../../local.settings.sample.json";
 import { eventTypesBuiltByService } from "./governance/eventTypesBuiltByCode";
 

@@ -2,10 +2,10 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { inspect } from "node:util";
 import { CosmosClient } from "@azure/cosmos";
-import { TopicName } from "../../../src/events/catalog";
-import { eventsAsPublished, republishEvents } from "../../../dev/admin/republish";
-import { selectServices } from "../../../src/topology";
-import { LOCAL_TOPIC_KEY, LocalStack, LocalStackOptions, startLocalStack } from "../../../dev/stack";
+import { TopicName } from "#src/events/catalog";
+import { eventsAsPublished, republishEvents } from "#dev/admin/republish";
+import { selectServices } from "#src/topology";
+import { LOCAL_TOPIC_KEY, LocalStack, LocalStackOptions, startLocalStack } from "#dev/stack";
 
 export const repoRoot = path.resolve(__dirname, "../../..");
 

@@ -1,7 +1,7 @@
 import { CosmosClient } from "@azure/cosmos";
 import { CosmosServer, startCosmosServer } from "@azure-choreography/cosmos-server";
-import { LOCAL_DATABASE_NAME, provisionCosmos } from "../../../dev/stack";
-import { StoreObserver, observeCosmosServer } from "../../../scripts/bench/storeObserver";
+import { LOCAL_DATABASE_NAME, provisionCosmos } from "#dev/stack";
+import { StoreObserver, observeCosmosServer } from "#scripts/bench/storeObserver";
 
 export interface ObservedCosmos {
   readonly server: CosmosServer;

@@ -1,5 +1,5 @@
-import { cpuBoundFlowsPerS, percentile } from "../../../scripts/bench/stats";
-import { childrenCpuBetween } from "../../../scripts/bench/childProcess";
+import { cpuBoundFlowsPerS, percentile } from "#scripts/bench/stats";
+import { childrenCpuBetween } from "#scripts/bench/childProcess";
 
 describe("bench statistics", () => {
   it("takes the nearest-rank percentile, NaN for no values", () => {

@@ -1,4 +1,4 @@
-import { measuredWindow } from "../../../scripts/bench/window";
+import { measuredWindow } from "#scripts/bench/window";
 
 describe("a bench step's measured window", () => {
   beforeEach(() => jest.useFakeTimers());

@@ -1,6 +1,6 @@
-import { LIMITS } from "../../../scripts/capacity/limits";
-import { FlowCounts, KeyCounts, capacityModel } from "../../../scripts/capacity/model";
-import { DEFAULT_TARGET, UsageError, parseCapacityArgs, parseTarget } from "../../../scripts/capacity/args";
+import { LIMITS } from "#scripts/capacity/limits";
+import { FlowCounts, KeyCounts, capacityModel } from "#scripts/capacity/model";
+import { DEFAULT_TARGET, UsageError, parseCapacityArgs, parseTarget } from "#scripts/capacity/args";
 
 const noRu = { inbox: 0, outbox: 0, state: 0, journal: 0, reads: 0, queries: 0, deletes: 0 };
 

@@ -1,4 +1,4 @@
-import { apiReplies, parseReply } from "../../../dev/apiReplies";
+import { apiReplies, parseReply } from "#dev/apiReplies";
 
 describe("the dev tools read the stack's answers through schemas", () => {
   it("keeps the fields nobody declared and returns the declared ones typed", () => {

@@ -1,5 +1,5 @@
-import { startDevServer, type DevServer } from "../../../dev/devServer";
-import { createBankSimulator, type BankPayment } from "../../../dev/simulators/bank";
+import { startDevServer, type DevServer } from "#dev/devServer";
+import { createBankSimulator, type BankPayment } from "#dev/simulators/bank";
 
 describe("bank simulator (through the dev server)", () => {
   let dev: DevServer;

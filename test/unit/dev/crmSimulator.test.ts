@@ -1,5 +1,5 @@
-import { startDevServer, type DevServer } from "../../../dev/devServer";
-import { CRM_REJECTED_DOMAIN, createCrmSimulator, type CrmContact } from "../../../dev/simulators/crm";
+import { startDevServer, type DevServer } from "#dev/devServer";
+import { CRM_REJECTED_DOMAIN, createCrmSimulator, type CrmContact } from "#dev/simulators/crm";
 
 describe("CRM simulator (through the dev server)", () => {
   let dev: DevServer;

@@ -1,6 +1,6 @@
-import { deadLetterBlobName, toDeadLetterBlobEntry } from "../../../dev/eventGridDeadLetters";
-import { groupDeadLetters, parseDeadLetterBlob } from "../../../scripts/ops/deadLetters";
-import { recheckEvent } from "../../../scripts/ops/recheck";
+import { deadLetterBlobName, toDeadLetterBlobEntry } from "#dev/eventGridDeadLetters";
+import { groupDeadLetters, parseDeadLetterBlob } from "#scripts/ops/deadLetters";
+import { recheckEvent } from "#scripts/ops/recheck";
 
 describe("Event Grid's dead-letter blob layout and shape", () => {
   it("names blobs <SUBSCRIPTION IN UPPER CASE>/<YYYY>/<M>/<D>/<H>/<id>.json in UTC, not zero-padded", () => {

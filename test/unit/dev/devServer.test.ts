@@ -1,5 +1,5 @@
-import { startDevServer, type DevServer } from "../../../dev/devServer";
-import { sendJson, type Simulator } from "../../../dev/simulators/types";
+import { startDevServer, type DevServer } from "#dev/devServer";
+import { sendJson, type Simulator } from "#dev/simulators/types";
 
 const echo = (resets: string[]): Simulator => ({
   name: "echo",

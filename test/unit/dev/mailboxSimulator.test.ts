@@ -1,5 +1,5 @@
-import { startDevServer, type DevServer } from "../../../dev/devServer";
-import { createMailboxSimulator, type CapturedEmail } from "../../../dev/simulators/mailbox";
+import { startDevServer, type DevServer } from "#dev/devServer";
+import { createMailboxSimulator, type CapturedEmail } from "#dev/simulators/mailbox";
 
 describe("mailbox simulator (through the dev server)", () => {
   let dev: DevServer;

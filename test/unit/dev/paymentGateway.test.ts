@@ -1,5 +1,5 @@
-import { startDevServer, type DevServer } from "../../../dev/devServer";
-import { createPaymentGatewaySimulator, type ExecutedCharge } from "../../../dev/simulators/paymentGateway";
+import { startDevServer, type DevServer } from "#dev/devServer";
+import { createPaymentGatewaySimulator, type ExecutedCharge } from "#dev/simulators/paymentGateway";
 
 describe("payment gateway simulator (through the dev server)", () => {
   let dev: DevServer;

@@ -1,6 +1,6 @@
-import { validateAppSettings } from "../../../src/platform/registerServices";
-import { serviceModules } from "../../../src/services";
-import { serviceNames } from "../../../src/topology";
+import { validateAppSettings } from "#src/platform/registerServices";
+import { serviceModules } from "#src/services";
+import { serviceNames } from "#src/topology";
 import sample from "../../../local.settings.sample.json";
 
 /** What a host checks before it registers anything: every setting the selected services read. */

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startDevServer, type DevServer } from "../../../dev/devServer";
-import { createSimulators } from "../../../dev/simulators";
-import { journaledStore, type SimulatorStore } from "../../../dev/simulators/store";
+import { startDevServer, type DevServer } from "#dev/devServer";
+import { createSimulators } from "#dev/simulators";
+import { journaledStore, type SimulatorStore } from "#dev/simulators/store";
 
 /**
  * The simulators keep their records like real outside systems: a stack started again on the same data finds the

@@ -1,7 +1,7 @@
-import { renderBanner } from "../../../dev/banner";
-import { resolveAppSettings } from "../../../dev/localSettings";
-import { PortInUseError, explainListenError, parsePorts } from "../../../dev/ports";
-import { parseStartArgs } from "../../../dev/startArgs";
+import { renderBanner } from "#dev/banner";
+import { resolveAppSettings } from "#dev/localSettings";
+import { PortInUseError, explainListenError, parsePorts } from "#dev/ports";
+import { parseStartArgs } from "#dev/startArgs";
 
 describe("ports of the local stack", () => {
   it("takes a flag over the environment over the default, for every part", () => {

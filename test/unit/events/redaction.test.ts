@@ -1,5 +1,5 @@
-import { eventCatalog, eventTypes } from "../../../src/events/catalog";
-import { REDACTED, redactData, redactEvent } from "../../../src/events/redaction";
+import { eventCatalog, eventTypes } from "#src/events/catalog";
+import { REDACTED, redactData, redactEvent } from "#src/events/redaction";
 import { anEvent } from "../../support/events";
 
 describe("redaction of sensitive event fields", () => {

@@ -2,9 +2,9 @@ import { DiagnosticSeverity, Parser } from "@asyncapi/parser";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import { eventTypes } from "../../../src/events/catalog";
-import { listSubscriptions } from "../../../src/topology";
-import { renderAsyncApi } from "../../../scripts/gen-asyncapi";
+import { eventTypes } from "#src/events/catalog";
+import { listSubscriptions } from "#src/topology";
+import { renderAsyncApi } from "#scripts/gen-asyncapi";
 
 /** The parser's diagnostics as this test reads them (its own type reaches Spectral's, which resolves loosely). */
 interface Finding {

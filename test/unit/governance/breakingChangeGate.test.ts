@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { JsonSchema } from "../../../src/events/compatibility";
-import { eventCatalog } from "../../../src/events/catalog";
-import { SCHEMAS_PATH, SchemaHistoryUnavailableError, runSchemaGate } from "../../../src/governance/schemaGate";
-import { renderEventSchemas } from "../../../scripts/gen-docs";
+import { JsonSchema } from "#src/events/compatibility";
+import { eventCatalog } from "#src/events/catalog";
+import { SCHEMAS_PATH, SchemaHistoryUnavailableError, runSchemaGate } from "#src/governance/schemaGate";
+import { renderEventSchemas } from "#scripts/gen-docs";
 
 const repoRoot = path.resolve(__dirname, "../../..");
 const git = (cwd: string, ...args: string[]) =>

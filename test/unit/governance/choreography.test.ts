@@ -1,4 +1,4 @@
-import { EventType, eventCatalog } from "../../../src/events/catalog";
+import { EventType, eventCatalog } from "#src/events/catalog";
 import {
   ChoreographyModel,
   ChoreographyReaction,
@@ -6,11 +6,11 @@ import {
   findCycles,
   lintChoreography,
   systemChoreography,
-} from "../../../src/governance/choreography";
-import { runReaction } from "../../../src/platform/reactions";
-import { sendInvoiceWhenPaymentConfirmed } from "../../../src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
-import { flowNames, flows } from "../../../src/flows";
-import { reactionSpecsOf, serviceNames, services } from "../../../src/topology";
+} from "#src/governance/choreography";
+import { runReaction } from "#src/platform/reactions";
+import { sendInvoiceWhenPaymentConfirmed } from "#src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
+import { flowNames, flows } from "#src/flows";
+import { reactionSpecsOf, serviceNames, services } from "#src/topology";
 import { anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 import { eventTypesBuiltByReaction, eventTypesBuiltByService } from "./eventTypesBuiltByCode";

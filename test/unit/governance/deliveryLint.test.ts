@@ -1,5 +1,5 @@
 import { EVENT_GRID_RETRY_SCHEDULE_IN_MS } from "@azure-choreography/eventgrid-emulator";
-import { lastAttemptAfterInMs, lintDeliveries } from "../../../src/governance/deliveryLint";
+import { lastAttemptAfterInMs, lintDeliveries } from "#src/governance/deliveryLint";
 
 const MINUTE = 60_000;
 const eventGridDefaults = { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440, deadLetter: true };

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
-import { isEventType } from "../../../src/events/catalog";
+import { isEventType } from "#src/events/catalog";
 
 /**
  * What a service's code can publish, read from its source: every object literal `{ type: "<event type>", … }` in a

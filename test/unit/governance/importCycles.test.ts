@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { findImportCycles } from "../../../scripts/check-cycles";
+import { findImportCycles } from "#scripts/check-cycles";
 
 /** A throw-away tree of TypeScript files: path → source. */
 const tree = (files: Record<string, string>): string => {

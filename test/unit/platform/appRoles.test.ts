@@ -1,9 +1,9 @@
 import { HttpRequest } from "@azure/functions";
-import { CLIENT_PRINCIPAL_HEADER, appRolesOf, parseClientPrincipal, requireAppRole } from "../../../src/platform/appRoles";
-import { parseJournalSettings } from "../../../src/services/journal/settings";
-import { getFlow } from "../../../src/services/journal/getFlowHttp";
-import { getFlowDiagram } from "../../../src/services/journal/getFlowDiagramHttp";
-import { listFlows } from "../../../src/services/journal/listFlowsHttp";
+import { CLIENT_PRINCIPAL_HEADER, appRolesOf, parseClientPrincipal, requireAppRole } from "#src/platform/appRoles";
+import { parseJournalSettings } from "#src/services/journal/settings";
+import { getFlow } from "#src/services/journal/getFlowHttp";
+import { getFlowDiagram } from "#src/services/journal/getFlowDiagramHttp";
+import { listFlows } from "#src/services/journal/listFlowsHttp";
 
 const principalHeader = (roles: string[]): string =>
   Buffer.from(

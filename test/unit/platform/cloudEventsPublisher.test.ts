@@ -9,8 +9,8 @@ import {
   createCloudEventsTopicSender,
   createTokenCache,
   serializeInRequests,
-} from "../../../src/platform/cloudEventsPublisher";
-import { CloudEventEnvelope } from "../../../src/events/envelope";
+} from "#src/platform/cloudEventsPublisher";
+import { CloudEventEnvelope } from "#src/events/envelope";
 
 const envelope = (id: string, data: unknown = { orderId: "o" }): CloudEventEnvelope => ({
   specversion: "1.0", id, source: "/services/orders", type: "Orders.OrderConfirmed.v1", subject: "orders/o", time: "2026-01-01T00:00:00.000Z",

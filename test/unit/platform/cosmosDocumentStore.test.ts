@@ -1,7 +1,7 @@
 import type { Container } from "@azure/cosmos";
-import { ConcurrencyConflictError, TransientError } from "../../../src/platform/errors";
-import { problemFromError } from "../../../src/platform/http";
-import { createCosmosDocumentStore } from "../../../src/platform/store";
+import { ConcurrencyConflictError, TransientError } from "#src/platform/errors";
+import { problemFromError } from "#src/platform/http";
+import { createCosmosDocumentStore } from "#src/platform/store";
 
 /** The adapter against a jest-mocked @azure/cosmos Container. */
 const mockContainer = () => {

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { documentSchema, queryValid, readValid } from "../../../src/platform/documentSchema";
-import { CorruptDocumentError } from "../../../src/platform/errors";
-import { problemFromError } from "../../../src/platform/http";
-import { openSession } from "../../../src/platform/reactions";
+import { documentSchema, queryValid, readValid } from "#src/platform/documentSchema";
+import { CorruptDocumentError } from "#src/platform/errors";
+import { problemFromError } from "#src/platform/http";
+import { openSession } from "#src/platform/reactions";
 import { createInMemoryStore } from "../../support/inMemoryStore";
 
 const parcelSchema = documentSchema("parcel", { status: z.enum(["Packed", "Shipped"]), weightGrams: z.number().int() });

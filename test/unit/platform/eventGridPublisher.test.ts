@@ -1,6 +1,6 @@
-import { createEventGridPublisher, createTopicClients, sdkTopicSender } from "../../../src/platform/publisher";
-import { CloudEventEnvelope } from "../../../src/events/envelope";
-import { parseConfig } from "../../../src/platform/config";
+import { createEventGridPublisher, createTopicClients, sdkTopicSender } from "#src/platform/publisher";
+import { CloudEventEnvelope } from "#src/events/envelope";
+import { parseConfig } from "#src/platform/config";
 
 const envelope = (type: string, id: string): CloudEventEnvelope => ({
   specversion: "1.0", id, source: "/services/x", type, time: "2026-01-01T00:00:00.000Z", correlationid: "flow", causationid: "cause",

@@ -1,7 +1,7 @@
-import { defineReaction } from "../../../src/define";
-import { createRecentWrites, rememberCommitted, runReaction } from "../../../src/platform/reactions";
-import { OrderDocument } from "../../../src/services/orders/documents";
-import { updateOrderWhenStockOrPaymentSettled } from "../../../src/services/orders/updateOrderWhenStockOrPaymentSettled";
+import { defineReaction } from "#src/define";
+import { createRecentWrites, rememberCommitted, runReaction } from "#src/platform/reactions";
+import { OrderDocument } from "#src/services/orders/documents";
+import { updateOrderWhenStockOrPaymentSettled } from "#src/services/orders/updateOrderWhenStockOrPaymentSettled";
 import { anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 

@@ -6,10 +6,10 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } f
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { InvocationContext, LogHookContext, PreInvocationContext } from "@azure/functions";
 import type { FunctionHandler, LogHookHandler, LogLevel, PreInvocationHandler } from "@azure/functions";
-import { registerServices } from "../../../src/platform/registerServices";
-import { manifest } from "../../../src/topology";
-import { setupTelemetry } from "../../../src/platform/telemetry";
-import { serviceModules } from "../../../src/services";
+import { registerServices } from "#src/platform/registerServices";
+import { manifest } from "#src/topology";
+import { setupTelemetry } from "#src/platform/telemetry";
+import { serviceModules } from "#src/services";
 import { anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 

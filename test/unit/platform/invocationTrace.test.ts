@@ -3,10 +3,10 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { InvocationContext, PreInvocationContext } from "@azure/functions";
 import type { FunctionHandler } from "@azure/functions";
-import { registerServices } from "../../../src/platform/registerServices";
-import { manifest } from "../../../src/topology";
-import { continueInvocationTrace, forwardInvocationLog, setupTelemetry } from "../../../src/platform/telemetry";
-import { serviceModules } from "../../../src/services";
+import { registerServices } from "#src/platform/registerServices";
+import { manifest } from "#src/topology";
+import { continueInvocationTrace, forwardInvocationLog, setupTelemetry } from "#src/platform/telemetry";
+import { serviceModules } from "#src/services";
 import { anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 

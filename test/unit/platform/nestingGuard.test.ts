@@ -1,6 +1,6 @@
-import { MAX_EVENT_NESTING_DEPTH, NESTING_REJECTION, guardInvocationsAgainstDeepNesting, nestsDeeperThan } from "../../../src/platform/nestingGuard";
-import { runReaction } from "../../../src/platform/reactions";
-import { sendInvoiceWhenPaymentConfirmed } from "../../../src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
+import { MAX_EVENT_NESTING_DEPTH, NESTING_REJECTION, guardInvocationsAgainstDeepNesting, nestsDeeperThan } from "#src/platform/nestingGuard";
+import { runReaction } from "#src/platform/reactions";
+import { sendInvoiceWhenPaymentConfirmed } from "#src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
 import { fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 

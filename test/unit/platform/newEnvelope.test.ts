@@ -1,6 +1,6 @@
-import { traceparentFields } from "../../../src/events/traceparent";
-import { flowStartingEvent } from "../../../src/platform/flowStart";
-import { commitDecision, openSession } from "../../../src/platform/reactions";
+import { traceparentFields } from "#src/events/traceparent";
+import { flowStartingEvent } from "#src/platform/flowStart";
+import { commitDecision, openSession } from "#src/platform/reactions";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 
 const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";

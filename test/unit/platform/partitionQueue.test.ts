@@ -1,4 +1,4 @@
-import { createKeyedQueue } from "../../../src/platform/partitionQueue";
+import { createKeyedQueue } from "#src/platform/partitionQueue";
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 

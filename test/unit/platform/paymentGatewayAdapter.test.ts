@@ -1,5 +1,5 @@
-import { TransientError } from "../../../src/platform/errors";
-import { createHttpPaymentGateway } from "../../../src/services/payments/paymentGateway";
+import { TransientError } from "#src/platform/errors";
+import { createHttpPaymentGateway } from "#src/services/payments/paymentGateway";
 
 const respond = (status: number, body: unknown) => jest.fn().mockResolvedValue(new Response(JSON.stringify(body), { status }));
 

@@ -1,6 +1,6 @@
-import { REDACTED } from "../../../src/events/redaction";
-import { redactPoisonEvent } from "../../../src/platform/poisonRedaction";
-import { parkPoisonEvent } from "../../../src/platform/reactions";
+import { REDACTED } from "#src/events/redaction";
+import { redactPoisonEvent } from "#src/platform/poisonRedaction";
+import { parkPoisonEvent } from "#src/platform/reactions";
 import { createInMemoryStore } from "../../support/inMemoryStore";
 
 const envelope = {

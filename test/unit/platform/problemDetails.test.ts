@@ -1,5 +1,5 @@
-import { problemFromError } from "../../../src/platform/http";
-import { ConcurrencyConflictError, NotFoundError } from "../../../src/platform/errors";
+import { problemFromError } from "#src/platform/http";
+import { ConcurrencyConflictError, NotFoundError } from "#src/platform/errors";
 
 describe("HTTP problem details", () => {
   it("maps coded errors to their status, hot resources to 503 with Retry-After, anything else to a bare 500", () => {

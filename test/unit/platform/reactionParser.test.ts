@@ -1,7 +1,7 @@
-import { defineReaction } from "../../../src/define";
-import { nothingToDo } from "../../../src/platform/reactions";
-import { sendInvoiceWhenPaymentConfirmed } from "../../../src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
-import { recordEventInJournal } from "../../../src/services/journal/recordEventInJournal";
+import { defineReaction } from "#src/define";
+import { nothingToDo } from "#src/platform/reactions";
+import { sendInvoiceWhenPaymentConfirmed } from "#src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
+import { recordEventInJournal } from "#src/services/journal/recordEventInJournal";
 import { anEvent } from "../../support/events";
 
 const confirmed = anEvent("Payments.PaymentConfirmed.v1", { orderId: "o-1", customerId: "c-1", chargeId: "ch-1", amount: 30, currency: "EUR" });

@@ -1,8 +1,8 @@
-import { ConcurrencyConflictError } from "../../../src/platform/errors";
-import { runReaction } from "../../../src/platform/reactions";
-import { sendInvoiceWhenPaymentConfirmed } from "../../../src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
-import { reserveStockWhenOrderPlaced } from "../../../src/services/inventory/reserveStockWhenOrderPlaced";
-import { STOCK_PARTITION } from "../../../src/services/inventory/documents";
+import { ConcurrencyConflictError } from "#src/platform/errors";
+import { runReaction } from "#src/platform/reactions";
+import { sendInvoiceWhenPaymentConfirmed } from "#src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
+import { reserveStockWhenOrderPlaced } from "#src/services/inventory/reserveStockWhenOrderPlaced";
+import { STOCK_PARTITION } from "#src/services/inventory/documents";
 import { anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 

@@ -1,8 +1,8 @@
-import { ConcurrencyConflictError } from "../../../src/platform/errors";
-import { documentSchema } from "../../../src/platform/documentSchema";
-import { createRecentWrites, openSession, runReaction } from "../../../src/platform/reactions";
-import { STOCK_PARTITION, StockDocument, stockDocumentSchema } from "../../../src/services/inventory/documents";
-import { reserveStockWhenOrderPlaced } from "../../../src/services/inventory/reserveStockWhenOrderPlaced";
+import { ConcurrencyConflictError } from "#src/platform/errors";
+import { documentSchema } from "#src/platform/documentSchema";
+import { createRecentWrites, openSession, runReaction } from "#src/platform/reactions";
+import { STOCK_PARTITION, StockDocument, stockDocumentSchema } from "#src/services/inventory/documents";
+import { reserveStockWhenOrderPlaced } from "#src/services/inventory/reserveStockWhenOrderPlaced";
 import { anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 

@@ -1,6 +1,6 @@
-import { createRecentWrites } from "../../../src/platform/reactions";
-import { placeOrder } from "../../../src/services/orders/placeOrderHttp";
-import { signUpUser } from "../../../src/services/users/signUpUserHttp";
+import { createRecentWrites } from "#src/platform/reactions";
+import { placeOrder } from "#src/services/orders/placeOrderHttp";
+import { signUpUser } from "#src/services/users/signUpUserHttp";
 import { createInMemoryStore } from "../../support/inMemoryStore";
 import { callHttp, testRuntime } from "../services/users/httpHarness";
 

@@ -5,7 +5,7 @@ const useAzureMonitor = jest.fn();
 jest.mock("@azure/monitor-opentelemetry", () => ({ useAzureMonitor: (options: unknown) => useAzureMonitor(options) }));
 
 // jest hoists jest.mock above the imports; startTelemetry requires the distro lazily anyway.
-import { startTelemetry } from "../../../src/platform/telemetry";
+import { startTelemetry } from "#src/platform/telemetry";
 
 const connection = { APPLICATIONINSIGHTS_CONNECTION_STRING: "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/" };
 

@@ -2,9 +2,9 @@ import { SpanStatusCode, context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { HttpRequest, InvocationContext } from "@azure/functions";
-import { registerServices } from "../../../src/platform/registerServices";
-import { manifest } from "../../../src/topology";
-import { serviceModules } from "../../../src/services";
+import { registerServices } from "#src/platform/registerServices";
+import { manifest } from "#src/topology";
+import { serviceModules } from "#src/services";
 import { anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 

@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from "../../../src/platform/config";
+import { ConfigError, parseConfig } from "#src/platform/config";
 
 const settings = {
   COSMOS__accountEndpoint: "https://cosmos.documents.azure.com:443/",

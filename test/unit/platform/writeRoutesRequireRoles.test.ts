@@ -1,9 +1,9 @@
 import { HttpRequest, InvocationContext } from "@azure/functions";
 import type { HttpHandler, HttpResponseInit } from "@azure/functions";
-import { APP_ROLES, CLIENT_PRINCIPAL_HEADER } from "../../../src/platform/appRoles";
-import { registerServices } from "../../../src/platform/registerServices";
-import { serviceModules } from "../../../src/services";
-import { functionNameOf, manifest, serviceNames, services } from "../../../src/topology";
+import { APP_ROLES, CLIENT_PRINCIPAL_HEADER } from "#src/platform/appRoles";
+import { registerServices } from "#src/platform/registerServices";
+import { serviceModules } from "#src/services";
+import { functionNameOf, manifest, serviceNames, services } from "#src/topology";
 import { fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 

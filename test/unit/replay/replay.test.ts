@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CloudEventEnvelope } from "../../../src/events/envelope";
-import { openCheckpoint } from "../../../scripts/replay/checkpoint";
-import { replay } from "../../../scripts/replay/replay";
+import { CloudEventEnvelope } from "#src/events/envelope";
+import { openCheckpoint } from "#scripts/replay/checkpoint";
+import { replay } from "#scripts/replay/replay";
 
 const event = (n: number, type = "Payments.PaymentConfirmed.v1"): CloudEventEnvelope => ({
   specversion: "1.0",

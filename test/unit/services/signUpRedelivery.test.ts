@@ -1,7 +1,7 @@
-import { runReaction } from "../../../src/platform/reactions";
-import { openWalletWhenUserSignedUp } from "../../../src/services/ledger/openWalletWhenUserSignedUp";
-import { rememberRecipientWhenUserSignedUp } from "../../../src/services/notifications/rememberRecipientWhenUserSignedUp";
-import { assignFreeCreditsWhenUserSignedUp } from "../../../src/services/rewards/assignFreeCreditsWhenUserSignedUp";
+import { runReaction } from "#src/platform/reactions";
+import { openWalletWhenUserSignedUp } from "#src/services/ledger/openWalletWhenUserSignedUp";
+import { rememberRecipientWhenUserSignedUp } from "#src/services/notifications/rememberRecipientWhenUserSignedUp";
+import { assignFreeCreditsWhenUserSignedUp } from "#src/services/rewards/assignFreeCreditsWhenUserSignedUp";
 import { anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { closeServer, listen } from "@azure-choreography/server-kit";
-import { runVerification } from "../../../scripts/verify/run";
-import { outsideAnswersFrom } from "../../../scripts/verify/scenarios";
-import { parseDotEnv } from "../../../scripts/lib/azdEnvironment";
-import { TargetError, VerifyTarget, resolveTarget } from "../../../scripts/verify/target";
+import { runVerification } from "#scripts/verify/run";
+import { outsideAnswersFrom } from "#scripts/verify/scenarios";
+import { parseDotEnv } from "#scripts/lib/azdEnvironment";
+import { TargetError, VerifyTarget, resolveTarget } from "#scripts/verify/target";
 
 describe("verify's targets", () => {
   it("reads an azd environment's .env file as azd writes it", () => {

@@ -1,8 +1,8 @@
-import { TransientError } from "../../../../src/platform/errors";
-import { createAcsEmailSender } from "../../../../src/platform/email/acsEmailSender";
-import { OutgoingEmail } from "../../../../src/platform/email/emailSender";
-import { createEmailSenderFromSettings } from "../../../../src/platform/email/emailSettings";
-import { createHttpMailboxSender } from "../../../../src/platform/email/httpMailboxSender";
+import { TransientError } from "#src/platform/errors";
+import { createAcsEmailSender } from "#src/platform/email/acsEmailSender";
+import { OutgoingEmail } from "#src/platform/email/emailSender";
+import { createEmailSenderFromSettings } from "#src/platform/email/emailSettings";
+import { createHttpMailboxSender } from "#src/platform/email/httpMailboxSender";
 
 const email: OutgoingEmail = {
   messageId: "8a1b2c3d-0000-8000-8000-000000000001",

@@ -1,6 +1,6 @@
-import { TransientError } from "../../../../src/platform/errors";
-import { bankingService } from "../../../../src/services/banking";
-import { createHttpBankClient } from "../../../../src/services/banking/bankClient";
+import { TransientError } from "#src/platform/errors";
+import { bankingService } from "#src/services/banking";
+import { createHttpBankClient } from "#src/services/banking/bankClient";
 
 const response = (status: number, body: unknown = {}) => new Response(JSON.stringify(body), { status });
 const payment = { amount: 25.5, currency: "EUR", bankToken: "bank_ok", reference: "t-1" };

@@ -1,13 +1,13 @@
-import { TransientError } from "../../../../src/platform/errors";
-import { runReaction } from "../../../../src/platform/reactions";
-import { ServiceRuntime } from "../../../../src/platform/runtime";
-import { BankClient, BankPaymentOutcome } from "../../../../src/services/banking/bankClient";
-import { reconcileBankPayments } from "../../../../src/services/banking/reconcileBankPayments";
+import { TransientError } from "#src/platform/errors";
+import { runReaction } from "#src/platform/reactions";
+import { ServiceRuntime } from "#src/platform/runtime";
+import { BankClient, BankPaymentOutcome } from "#src/services/banking/bankClient";
+import { reconcileBankPayments } from "#src/services/banking/reconcileBankPayments";
 import {
   BankPaymentDocument,
   requestBankPaymentWhenTopUpInitiated,
   settleBankPayment,
-} from "../../../../src/services/banking/requestBankPaymentWhenTopUpInitiated";
+} from "#src/services/banking/requestBankPaymentWhenTopUpInitiated";
 import { anEvent, fixedNow } from "../../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 

@@ -1,7 +1,7 @@
-import { TransientError } from "../../../../src/platform/errors";
-import { runReaction } from "../../../../src/platform/reactions";
-import { ContactDocument, addContactWhenUserSignedUp } from "../../../../src/services/crm/addContactWhenUserSignedUp";
-import { CrmClient, UpsertContactOutcome } from "../../../../src/services/crm/crmClient";
+import { TransientError } from "#src/platform/errors";
+import { runReaction } from "#src/platform/reactions";
+import { ContactDocument, addContactWhenUserSignedUp } from "#src/services/crm/addContactWhenUserSignedUp";
+import { CrmClient, UpsertContactOutcome } from "#src/services/crm/crmClient";
 import { anEvent, fixedNow } from "../../../support/events";
 import { specFor } from "../../../support/given";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";

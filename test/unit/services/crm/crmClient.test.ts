@@ -1,6 +1,6 @@
-import { TransientError } from "../../../../src/platform/errors";
-import { crmService } from "../../../../src/services/crm";
-import { createHttpCrmClient } from "../../../../src/services/crm/crmClient";
+import { TransientError } from "#src/platform/errors";
+import { crmService } from "#src/services/crm";
+import { createHttpCrmClient } from "#src/services/crm/crmClient";
 
 const response = (status: number, body: unknown = {}) => new Response(JSON.stringify(body), { status });
 const contact = { contactId: "u-1", email: "ada@example.com", name: "Ada" };

@@ -1,12 +1,12 @@
-import { runReaction } from "../../../../src/platform/reactions";
-import { OutgoingEmail } from "../../../../src/platform/email/emailSender";
+import { runReaction } from "#src/platform/reactions";
+import { OutgoingEmail } from "#src/platform/email/emailSender";
 import {
   WelcomeEmailDocument,
   recordWelcomeEmail,
   sendWelcomeEmailWhenUserSignedUp,
   welcomeMessageId,
-} from "../../../../src/services/email/sendWelcomeEmailWhenUserSignedUp";
-import { welcomeEmail } from "../../../../src/services/email/welcomeEmail";
+} from "#src/services/email/sendWelcomeEmailWhenUserSignedUp";
+import { welcomeEmail } from "#src/services/email/welcomeEmail";
 import { anEvent, decisionContext, fixedNow } from "../../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 

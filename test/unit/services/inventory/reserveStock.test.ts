@@ -1,6 +1,6 @@
-import { STOCK_PARTITION, StockDocument, reservationDocument } from "../../../../src/services/inventory/documents";
-import { reserveStockWhenOrderPlaced } from "../../../../src/services/inventory/reserveStockWhenOrderPlaced";
-import { releaseStock } from "../../../../src/services/inventory/releaseStockWhenOrderCancelled";
+import { STOCK_PARTITION, StockDocument, reservationDocument } from "#src/services/inventory/documents";
+import { reserveStockWhenOrderPlaced } from "#src/services/inventory/reserveStockWhenOrderPlaced";
+import { releaseStock } from "#src/services/inventory/releaseStockWhenOrderCancelled";
 import { anEvent, decisionContext } from "../../../support/events";
 import { specFor } from "../../../support/given";
 

@@ -1,6 +1,6 @@
-import { InvoiceDocument } from "../../../../src/services/invoicing/documents";
-import { sendInvoice } from "../../../../src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
-import { voidInvoice } from "../../../../src/services/invoicing/voidInvoiceWhenOrderCancelled";
+import { InvoiceDocument } from "#src/services/invoicing/documents";
+import { sendInvoice } from "#src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
+import { voidInvoice } from "#src/services/invoicing/voidInvoiceWhenOrderCancelled";
 import { anEvent, decisionContext } from "../../../support/events";
 
 const confirmed = anEvent("Payments.PaymentConfirmed.v1", { orderId: "o-1", customerId: "c-1", chargeId: "ch", amount: 30, currency: "EUR" });

@@ -1,4 +1,4 @@
-import { causalOrder } from "../../../../src/services/journal/causalOrder";
+import { causalOrder } from "#src/services/journal/causalOrder";
 import { anEvent } from "../../../support/events";
 
 describe("journal: causal order of a flow", () => {

@@ -7,7 +7,7 @@ import { createServer, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Browser, chromium } from "playwright-core";
 import { InvocationContext } from "@azure/functions";
-import { getDashboard } from "../../../../src/services/journal/dashboard/dashboardHttp";
+import { getDashboard } from "#src/services/journal/dashboard/dashboardHttp";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 

@@ -1,5 +1,5 @@
-import { CloudEventEnvelope } from "../../../../src/events/envelope";
-import { flowDiagram } from "../../../../src/services/journal/diagram";
+import { CloudEventEnvelope } from "#src/events/envelope";
+import { flowDiagram } from "#src/services/journal/diagram";
 
 const ev = (id: string, type: string, source: string, causationid?: string): CloudEventEnvelope => ({
   specversion: "1.0", id, source, type, time: "2026-01-01T00:00:00Z", correlationid: "c-1", ...(causationid ? { causationid } : {}), data: {},

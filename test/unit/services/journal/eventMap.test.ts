@@ -1,6 +1,6 @@
-import { listSubscriptions } from "../../../../src/topology";
-import { FLOWS_PER_EDGE_MINUTE, MapIncident, mapEdges, mapNodes, percentileOf, latencyBin } from "../../../../src/services/journal/eventMap";
-import { EventMapSources, REFRESH_MS, createEventMap, storeEntryFeed } from "../../../../src/services/journal/eventMapFeed";
+import { listSubscriptions } from "#src/topology";
+import { FLOWS_PER_EDGE_MINUTE, MapIncident, mapEdges, mapNodes, percentileOf, latencyBin } from "#src/services/journal/eventMap";
+import { EventMapSources, REFRESH_MS, createEventMap, storeEntryFeed } from "#src/services/journal/eventMapFeed";
 import { createInMemoryStore } from "../../../support/inMemoryStore";
 
 const T0 = Date.parse("2026-03-01T10:00:00.000Z");

@@ -1,11 +1,11 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { deadLetterBlobName } from "../../../../src/platform/deadLetterBlobs";
+import { deadLetterBlobName } from "#src/platform/deadLetterBlobs";
 import {
   DEAD_LETTER_HORIZON_MS,
   MAX_DEAD_LETTER_BLOBS_PER_FLOW,
   blobDeadLetters,
   subscriptionsOfFlow,
-} from "../../../../src/services/journal/deadLetterBlobReader";
+} from "#src/services/journal/deadLetterBlobReader";
 import type { Database } from "@azure/cosmos";
 import {
   FlowWindow,
@@ -14,8 +14,8 @@ import {
   createFlowIncidents,
   emulatorDeadLetters,
   sharedSnapshot,
-} from "../../../../src/services/journal/flowIncidents";
-import { listSubscriptions } from "../../../../src/topology";
+} from "#src/services/journal/flowIncidents";
+import { listSubscriptions } from "#src/topology";
 
 const subscriptionOf = (functionName: string, topic: string) => listSubscriptions().find((s) => s.functionName === functionName && s.topic === topic)!.name;
 const CRM = subscriptionOf("crm-addContactWhenUserSignedUp", "users");

@@ -9,9 +9,9 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { Container, CosmosClient } from "@azure/cosmos";
 import { default as cosmosServer } from "@vercel/cosmosdb-server";
-import { flowNames } from "../../../../src/flows";
-import { JOURNAL_COMPOSITE_INDEXES, createCosmosFlowIndex } from "../../../../src/services/journal/flowIndex";
-import { Deadlines, flowStatuses } from "../../../../src/services/journal/flowStatus";
+import { flowNames } from "#src/flows";
+import { JOURNAL_COMPOSITE_INDEXES, createCosmosFlowIndex } from "#src/services/journal/flowIndex";
+import { Deadlines, flowStatuses } from "#src/services/journal/flowStatus";
 
 const deadlines = Object.fromEntries(flowNames.map((f) => [f, 60_000])) as Deadlines;
 const now = new Date("2026-01-01T01:00:00Z");

@@ -1,8 +1,8 @@
-import { CloudEventEnvelope } from "../../../../src/events/envelope";
-import { summaryOfEvents } from "../../../../src/services/journal/flowSummary";
-import { statusOf, waitingFor } from "../../../../src/services/journal/flowStatus";
-import { QuietReaction, flowNames, flows } from "../../../../src/flows";
-import { listReactions, listSubscriptions } from "../../../../src/topology";
+import { CloudEventEnvelope } from "#src/events/envelope";
+import { summaryOfEvents } from "#src/services/journal/flowSummary";
+import { statusOf, waitingFor } from "#src/services/journal/flowStatus";
+import { QuietReaction, flowNames, flows } from "#src/flows";
+import { listReactions, listSubscriptions } from "#src/topology";
 
 const deadlines = { order: 60_000, onboarding: 60_000, topUp: 60_000 };
 const t0 = Date.parse("2026-01-01T00:00:00Z");

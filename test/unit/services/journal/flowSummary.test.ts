@@ -1,6 +1,6 @@
-import { CloudEventEnvelope } from "../../../../src/events/envelope";
-import { addToSummary, flowSteps, flowSummaryDocumentSchema, summaryOfEvents } from "../../../../src/services/journal/flowSummary";
-import { waitingFor } from "../../../../src/services/journal/flowStatus";
+import { CloudEventEnvelope } from "#src/events/envelope";
+import { addToSummary, flowSteps, flowSummaryDocumentSchema, summaryOfEvents } from "#src/services/journal/flowSummary";
+import { waitingFor } from "#src/services/journal/flowStatus";
 
 const event = (id: string, type: string, source: string, causationid?: string): CloudEventEnvelope => ({
   specversion: "1.0",

@@ -1,7 +1,7 @@
 import { HttpRequest, InvocationContext } from "@azure/functions";
-import { ServiceRuntime } from "../../../../src/platform/runtime";
-import { getEventMap } from "../../../../src/services/journal/getEventMapHttp";
-import { JournalPorts } from "../../../../src/services/journal/ports";
+import { ServiceRuntime } from "#src/platform/runtime";
+import { getEventMap } from "#src/services/journal/getEventMapHttp";
+import { JournalPorts } from "#src/services/journal/ports";
 
 const call = (query: string) =>
   getEventMap(new HttpRequest({ method: "GET", url: `http://localhost/api/event-map${query}` }), {} as ServiceRuntime<JournalPorts>, new InvocationContext({ functionName: "journal-getEventMap" }));

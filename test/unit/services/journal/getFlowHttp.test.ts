@@ -1,13 +1,13 @@
 import { HttpRequest, InvocationContext } from "@azure/functions";
-import { AppConfig } from "../../../../src/platform/config";
-import { randomIds } from "../../../../src/platform/ids";
-import { runReaction } from "../../../../src/platform/reactions";
-import { ServiceRuntime } from "../../../../src/platform/runtime";
-import { createFlowViewCache } from "../../../../src/services/journal/flowView";
-import { getFlow } from "../../../../src/services/journal/getFlowHttp";
-import { JournalPorts } from "../../../../src/services/journal/ports";
-import { recordEventInJournal } from "../../../../src/services/journal/recordEventInJournal";
-import { parseJournalSettings } from "../../../../src/services/journal/settings";
+import { AppConfig } from "#src/platform/config";
+import { randomIds } from "#src/platform/ids";
+import { runReaction } from "#src/platform/reactions";
+import { ServiceRuntime } from "#src/platform/runtime";
+import { createFlowViewCache } from "#src/services/journal/flowView";
+import { getFlow } from "#src/services/journal/getFlowHttp";
+import { JournalPorts } from "#src/services/journal/ports";
+import { recordEventInJournal } from "#src/services/journal/recordEventInJournal";
+import { parseJournalSettings } from "#src/services/journal/settings";
 import { anEvent, fixedNow } from "../../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 

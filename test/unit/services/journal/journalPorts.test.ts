@@ -1,8 +1,8 @@
 import type { TokenCredential } from "@azure/identity";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { ConfigError } from "../../../../src/platform/config";
-import { deadLetterReader } from "../../../../src/services/journal/ports";
-import { parseJournalSettings } from "../../../../src/services/journal/settings";
+import { ConfigError } from "#src/platform/config";
+import { deadLetterReader } from "#src/services/journal/ports";
+import { parseJournalSettings } from "#src/services/journal/settings";
 
 jest.mock("@azure/storage-blob", () => {
   const listBlobsFlat = jest.fn(() => (async function* () {})());

@@ -1,16 +1,16 @@
 import { HttpRequest, InvocationContext } from "@azure/functions";
-import { problemFromError } from "../../../../src/platform/http";
-import { ServiceRuntime } from "../../../../src/platform/runtime";
-import { AppConfig } from "../../../../src/platform/config";
-import { randomIds } from "../../../../src/platform/ids";
-import { runReaction } from "../../../../src/platform/reactions";
-import { Versioned } from "../../../../src/platform/store";
-import { FlowSummaryDocument } from "../../../../src/services/journal/flowSummary";
-import { FlowListQuery } from "../../../../src/services/journal/flowIndex";
-import { listFlows } from "../../../../src/services/journal/listFlowsHttp";
-import { JournalPorts } from "../../../../src/services/journal/ports";
-import { recordEventInJournal } from "../../../../src/services/journal/recordEventInJournal";
-import { parseJournalSettings } from "../../../../src/services/journal/settings";
+import { problemFromError } from "#src/platform/http";
+import { ServiceRuntime } from "#src/platform/runtime";
+import { AppConfig } from "#src/platform/config";
+import { randomIds } from "#src/platform/ids";
+import { runReaction } from "#src/platform/reactions";
+import { Versioned } from "#src/platform/store";
+import { FlowSummaryDocument } from "#src/services/journal/flowSummary";
+import { FlowListQuery } from "#src/services/journal/flowIndex";
+import { listFlows } from "#src/services/journal/listFlowsHttp";
+import { JournalPorts } from "#src/services/journal/ports";
+import { recordEventInJournal } from "#src/services/journal/recordEventInJournal";
+import { parseJournalSettings } from "#src/services/journal/settings";
 import { anEvent } from "../../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 

@@ -1,11 +1,11 @@
-import { CloudEventEnvelope } from "../../../../src/events/envelope";
-import { createRecentWrites, runReaction } from "../../../../src/platform/reactions";
-import { createKeyedQueue } from "../../../../src/platform/partitionQueue";
-import { FLOW_SUMMARY_ID, FlowSummaryDocument, MAX_FLOW_STEPS, flowSteps } from "../../../../src/services/journal/flowSummary";
-import { JournalPorts } from "../../../../src/services/journal/ports";
-import { JournalEntryDocument } from "../../../../src/services/journal/documents";
-import { recordEventInJournal } from "../../../../src/services/journal/recordEventInJournal";
-import { parseJournalSettings } from "../../../../src/services/journal/settings";
+import { CloudEventEnvelope } from "#src/events/envelope";
+import { createRecentWrites, runReaction } from "#src/platform/reactions";
+import { createKeyedQueue } from "#src/platform/partitionQueue";
+import { FLOW_SUMMARY_ID, FlowSummaryDocument, MAX_FLOW_STEPS, flowSteps } from "#src/services/journal/flowSummary";
+import { JournalPorts } from "#src/services/journal/ports";
+import { JournalEntryDocument } from "#src/services/journal/documents";
+import { recordEventInJournal } from "#src/services/journal/recordEventInJournal";
+import { parseJournalSettings } from "#src/services/journal/settings";
 import { anEvent, fixedNow } from "../../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 

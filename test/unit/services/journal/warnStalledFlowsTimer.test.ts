@@ -1,10 +1,10 @@
-import { runReaction } from "../../../../src/platform/reactions";
-import { ServiceRuntime } from "../../../../src/platform/runtime";
-import { FlowSummaryDocument } from "../../../../src/services/journal/flowSummary";
-import { JournalPorts } from "../../../../src/services/journal/ports";
-import { recordEventInJournal } from "../../../../src/services/journal/recordEventInJournal";
-import { parseJournalSettings } from "../../../../src/services/journal/settings";
-import { warnStalledFlows } from "../../../../src/services/journal/warnStalledFlowsTimer";
+import { runReaction } from "#src/platform/reactions";
+import { ServiceRuntime } from "#src/platform/runtime";
+import { FlowSummaryDocument } from "#src/services/journal/flowSummary";
+import { JournalPorts } from "#src/services/journal/ports";
+import { recordEventInJournal } from "#src/services/journal/recordEventInJournal";
+import { parseJournalSettings } from "#src/services/journal/settings";
+import { warnStalledFlows } from "#src/services/journal/warnStalledFlowsTimer";
 import { anEvent, fixedNow } from "../../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 

@@ -1,9 +1,9 @@
-import { TransientError } from "../../../../src/platform/errors";
-import { CurrencyMismatchError } from "../../../../src/services/ledger/creditWallet";
-import { creditGrant } from "../../../../src/services/ledger/creditWalletWhenFreeCreditsAssigned";
-import { LedgerEntryDocument, TopUpDocument, WalletDocument, entryIdFor } from "../../../../src/services/ledger/documents";
-import { openWallet } from "../../../../src/services/ledger/openWalletWhenUserSignedUp";
-import { settleTopUp, settleTopUpWhenBankPaymentSettled } from "../../../../src/services/ledger/settleTopUpWhenBankPaymentSettled";
+import { TransientError } from "#src/platform/errors";
+import { CurrencyMismatchError } from "#src/services/ledger/creditWallet";
+import { creditGrant } from "#src/services/ledger/creditWalletWhenFreeCreditsAssigned";
+import { LedgerEntryDocument, TopUpDocument, WalletDocument, entryIdFor } from "#src/services/ledger/documents";
+import { openWallet } from "#src/services/ledger/openWalletWhenUserSignedUp";
+import { settleTopUp, settleTopUpWhenBankPaymentSettled } from "#src/services/ledger/settleTopUpWhenBankPaymentSettled";
 import { anEvent, decisionContext, fixedNow } from "../../../support/events";
 import { createInMemoryStore } from "../../../support/inMemoryStore";
 import { loadContextOf } from "../../../support/loadContext";

@@ -1,7 +1,7 @@
-import { deterministicId } from "../../../../src/platform/ids";
-import { LedgerEntryDocument, TopUpDocument, newWallet } from "../../../../src/services/ledger/documents";
-import { initiateTopUp } from "../../../../src/services/ledger/initiateTopUpHttp";
-import { getTopUp, getWallet } from "../../../../src/services/ledger/walletHttp";
+import { deterministicId } from "#src/platform/ids";
+import { LedgerEntryDocument, TopUpDocument, newWallet } from "#src/services/ledger/documents";
+import { initiateTopUp } from "#src/services/ledger/initiateTopUpHttp";
+import { getTopUp, getWallet } from "#src/services/ledger/walletHttp";
 import { fixedNow } from "../../../support/events";
 import { createInMemoryStore } from "../../../support/inMemoryStore";
 import { callHttp, testRuntime } from "../users/httpHarness";

@@ -1,8 +1,8 @@
-import { EventData } from "../../../../src/events/catalog";
-import { runReaction } from "../../../../src/platform/reactions";
-import { creditWalletWhenFreeCreditsAssigned } from "../../../../src/services/ledger/creditWalletWhenFreeCreditsAssigned";
-import { LedgerEntryDocument, TopUpDocument, WalletDocument, newWallet } from "../../../../src/services/ledger/documents";
-import { settleTopUpWhenBankPaymentSettled } from "../../../../src/services/ledger/settleTopUpWhenBankPaymentSettled";
+import { EventData } from "#src/events/catalog";
+import { runReaction } from "#src/platform/reactions";
+import { creditWalletWhenFreeCreditsAssigned } from "#src/services/ledger/creditWalletWhenFreeCreditsAssigned";
+import { LedgerEntryDocument, TopUpDocument, WalletDocument, newWallet } from "#src/services/ledger/documents";
+import { settleTopUpWhenBankPaymentSettled } from "#src/services/ledger/settleTopUpWhenBankPaymentSettled";
 import { anEvent, fixedNow } from "../../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 

@@ -1,10 +1,10 @@
-import { TransientError } from "../../../../src/platform/errors";
-import { runReaction } from "../../../../src/platform/reactions";
-import { OutgoingEmail } from "../../../../src/platform/email/emailSender";
-import { NotificationDocument, RecipientDocument } from "../../../../src/services/notifications/documents";
-import { notifyUserWhenTopUpSettled, recordNotification } from "../../../../src/services/notifications/notifyUserWhenTopUpSettled";
-import { rememberRecipient } from "../../../../src/services/notifications/rememberRecipientWhenUserSignedUp";
-import { topUpEmail } from "../../../../src/services/notifications/topUpEmail";
+import { TransientError } from "#src/platform/errors";
+import { runReaction } from "#src/platform/reactions";
+import { OutgoingEmail } from "#src/platform/email/emailSender";
+import { NotificationDocument, RecipientDocument } from "#src/services/notifications/documents";
+import { notifyUserWhenTopUpSettled, recordNotification } from "#src/services/notifications/notifyUserWhenTopUpSettled";
+import { rememberRecipient } from "#src/services/notifications/rememberRecipientWhenUserSignedUp";
+import { topUpEmail } from "#src/services/notifications/topUpEmail";
 import { anEvent, decisionContext, fixedNow } from "../../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 

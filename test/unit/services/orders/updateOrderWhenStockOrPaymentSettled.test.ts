@@ -1,5 +1,5 @@
-import { OrderDocument } from "../../../../src/services/orders/documents";
-import { settleOrder } from "../../../../src/services/orders/updateOrderWhenStockOrPaymentSettled";
+import { OrderDocument } from "#src/services/orders/documents";
+import { settleOrder } from "#src/services/orders/updateOrderWhenStockOrPaymentSettled";
 import { anEvent, decisionContext } from "../../../support/events";
 import { checkIdempotentOnState } from "../../../support/idempotence";
 

@@ -1,10 +1,10 @@
-import { ReactionDependencies, runReaction } from "../../../../src/platform/reactions";
-import { ServiceRuntime } from "../../../../src/platform/runtime";
-import { chargePaymentWhenOrderPlaced } from "../../../../src/services/payments/chargePaymentWhenOrderPlaced";
-import { PaymentsPorts } from "../../../../src/services/payments";
-import { PaymentGateway } from "../../../../src/services/payments/paymentGateway";
-import { reconcilePaymentsWithGateway } from "../../../../src/services/payments/reconcilePaymentsWithGateway";
-import { refundPaymentWhenOrderCancelled } from "../../../../src/services/payments/refundPaymentWhenOrderCancelled";
+import { ReactionDependencies, runReaction } from "#src/platform/reactions";
+import { ServiceRuntime } from "#src/platform/runtime";
+import { chargePaymentWhenOrderPlaced } from "#src/services/payments/chargePaymentWhenOrderPlaced";
+import { PaymentsPorts } from "#src/services/payments";
+import { PaymentGateway } from "#src/services/payments/paymentGateway";
+import { reconcilePaymentsWithGateway } from "#src/services/payments/reconcilePaymentsWithGateway";
+import { refundPaymentWhenOrderCancelled } from "#src/services/payments/refundPaymentWhenOrderCancelled";
 import { anEvent, fixedNow } from "../../../support/events";
 import { createFakePaymentGateway } from "../../../support/fakePaymentGateway";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";

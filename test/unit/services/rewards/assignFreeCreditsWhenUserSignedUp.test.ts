@@ -1,5 +1,5 @@
-import { rewardsService } from "../../../../src/services/rewards";
-import { FreeCreditsGrantDocument, assignFreeCredits, freeCreditsGrantId } from "../../../../src/services/rewards/assignFreeCreditsWhenUserSignedUp";
+import { rewardsService } from "#src/services/rewards";
+import { FreeCreditsGrantDocument, assignFreeCredits, freeCreditsGrantId } from "#src/services/rewards/assignFreeCreditsWhenUserSignedUp";
 import { anEvent, decisionContext, fixedNow } from "../../../support/events";
 
 const signedUp = anEvent("Users.UserSignedUp.v1", { userId: "u-1", email: "ada@example.com", name: "Ada" });

@@ -1,10 +1,10 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import { AppConfig } from "../../../../src/platform/config";
-import { problemFromError } from "../../../../src/platform/http";
-import { IdGenerator } from "../../../../src/platform/ids";
-import { ServiceRuntime } from "../../../../src/platform/runtime";
-import { HttpHandler } from "../../../../src/platform/serviceModule";
-import { ServiceName } from "../../../../src/topology";
+import { AppConfig } from "#src/platform/config";
+import { problemFromError } from "#src/platform/http";
+import { IdGenerator } from "#src/platform/ids";
+import { ServiceRuntime } from "#src/platform/runtime";
+import { HttpHandler } from "#src/platform/serviceModule";
+import { ServiceName } from "#src/topology";
 import { fixedNow } from "../../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 

@@ -1,7 +1,7 @@
-import { runReaction } from "../../../../src/platform/reactions";
-import { UserDocument, userDocumentId } from "../../../../src/services/users/documents";
-import { TransientError } from "../../../../src/platform/errors";
-import { trackOnboarding, trackOnboardingWhenStepCompleted } from "../../../../src/services/users/trackOnboardingWhenStepCompleted";
+import { runReaction } from "#src/platform/reactions";
+import { UserDocument, userDocumentId } from "#src/services/users/documents";
+import { TransientError } from "#src/platform/errors";
+import { trackOnboarding, trackOnboardingWhenStepCompleted } from "#src/services/users/trackOnboardingWhenStepCompleted";
 import { anEvent, decisionContext, fixedNow } from "../../../support/events";
 import { checkIdempotentOnState } from "../../../support/idempotence";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";

@@ -1,6 +1,6 @@
-import { getUser } from "../../../../src/services/users/getUserHttp";
-import { signUpUser } from "../../../../src/services/users/signUpUserHttp";
-import { userIdForEmail } from "../../../../src/services/users/documents";
+import { getUser } from "#src/services/users/getUserHttp";
+import { signUpUser } from "#src/services/users/signUpUserHttp";
+import { userIdForEmail } from "#src/services/users/documents";
 import { fixedNow } from "../../../support/events";
 import { callHttp, testRuntime } from "./httpHarness";
 

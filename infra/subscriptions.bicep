@@ -16,16 +16,6 @@ import {
 @maxLength(64)
 param environmentName string
 
-@description('Optional. Deliveries of one event before it is dead-lettered.')
-@minValue(1)
-@maxValue(30)
-param maxDeliveryAttempts int = 30
-
-@description('Optional. Minutes an event is retried before it is dead-lettered.')
-@minValue(1)
-@maxValue(1440)
-param eventTimeToLiveInMinutes int = 1440
-
 // The same generated manifest main.bicep reads: one entry per (reaction, topic).
 var topology = loadJsonContent('generated/topology.json')
 
@@ -62,12 +52,14 @@ resource subscriptions 'Microsoft.EventGrid/topics/eventSubscriptions@2025-02-15
       // No includedEventTypes in the manifest means every event type of the topic (the journal).
       filter: contains(sub, 'includedEventTypes') ? { includedEventTypes: sub.includedEventTypes } : {}
       eventDeliverySchema: 'CloudEventSchemaV1_0'
+      // The manifest's delivery policy (defaultDelivery in src/topology.ts, or the reaction's own), which the
+      // choreography lint checks: retries that outlast the flows' deadlines, and a dead-letter destination.
       retryPolicy: {
-        maxDeliveryAttempts: maxDeliveryAttempts
-        eventTimeToLiveInMinutes: eventTimeToLiveInMinutes
+        maxDeliveryAttempts: sub.retryPolicy.maxDeliveryAttempts
+        eventTimeToLiveInMinutes: sub.retryPolicy.eventTimeToLiveInMinutes
       }
       // Written with the topic's own identity (Storage Blob Data Contributor on this container, see rbac.bicep).
-      deadLetterWithResourceIdentity: {
+      deadLetterWithResourceIdentity: !sub.deadLetter ? null : {
         identity: {
           type: 'SystemAssigned'
         }

@@ -21,11 +21,15 @@ export interface InfraService {
 }
 
 export interface InfraSubscription {
+  /** Dead-letter to the blob container when retries run out (the manifest's delivery policy). */
+  readonly deadLetter: boolean;
   readonly functionName: string;
   /** Absent = every event type of the topic. */
   readonly includedEventTypes?: readonly string[];
   readonly maxEventsPerBatch: number;
   readonly name: string;
+  /** Event Grid's retryPolicy, from the manifest's delivery policy (src/topology.ts `defaultDelivery`). */
+  readonly retryPolicy: { readonly eventTimeToLiveInMinutes: number; readonly maxDeliveryAttempts: number };
   readonly service: string;
   readonly topic: string;
 }
@@ -63,10 +67,12 @@ export const buildInfraTopology = (): InfraTopology => {
   const subscriptions = listSubscriptions()
     .map(
       (s): InfraSubscription => ({
+        deadLetter: s.delivery.deadLetter,
         functionName: s.functionName,
         ...(s.includedEventTypes === undefined ? {} : { includedEventTypes: sorted(s.includedEventTypes) }),
         maxEventsPerBatch: s.maxEventsPerBatch,
         name: s.name,
+        retryPolicy: { eventTimeToLiveInMinutes: s.delivery.eventTimeToLiveInMinutes, maxDeliveryAttempts: s.delivery.maxDeliveryAttempts },
         service: s.service,
         topic: s.topic,
       }),

@@ -24,13 +24,15 @@ describe("gen-infra", () => {
     expect(checkInfraFiles(root).stale).toEqual([]);
   });
 
-  it("lists one subscription per (reaction, topic), with the manifest's function name and event types", () => {
+  it("lists one subscription per (reaction, topic), with the manifest's function name, event types and delivery policy", () => {
     const topology = buildInfraTopology();
     const expected = listSubscriptions().map((s) => ({
+      deadLetter: s.delivery.deadLetter,
       functionName: s.functionName,
       includedEventTypes: s.includedEventTypes === undefined ? undefined : [...s.includedEventTypes].sort(),
       maxEventsPerBatch: s.maxEventsPerBatch,
       name: s.name,
+      retryPolicy: { eventTimeToLiveInMinutes: s.delivery.eventTimeToLiveInMinutes, maxDeliveryAttempts: s.delivery.maxDeliveryAttempts },
       service: s.service,
       topic: s.topic,
     }));

@@ -125,7 +125,7 @@ describe("gen-infra", () => {
           { name: "Orders_Service", container: "orders", publishesTo: [], reactions: [] },
           { name: "audit", container: "orders", publishesTo: [], reactions: [] },
         ],
-        [{ name: "x".repeat(65), topic: "orders", service: "audit", functionName: "audit-f", includedEventTypes: [], maxEventsPerBatch: 1 }],
+        [{ name: "x".repeat(65), topic: "orders", service: "audit", functionName: "audit-f", includedEventTypes: [], maxEventsPerBatch: 1, deadLetter: true, retryPolicy: { eventTimeToLiveInMinutes: 1440, maxDeliveryAttempts: 30 } }],
       );
     expect(bad).toThrow(GenInfraError);
     expect(bad).toThrow(/Orders_Service[\s\S]*"orders" is used by two services[\s\S]*not 3-64[\s\S]*filters on no event type/);

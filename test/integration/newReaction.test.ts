@@ -1,8 +1,9 @@
 /**
- * A new dancer joins without touching the others, end to end on a copy of this repository: `npm run new:reaction`
- * scaffolds a new service's reaction, the copy builds and passes its gates and the generated spec, `npm start`'s stack
- * delivers the event to the new function live, `npm run replay` delivers the archived events to it alone (a second
- * replay nothing new), and `npm run verify` still passes every flow.
+ * A new dancer joins without touching the others, end to end on a copy of this repository: an order is confirmed on
+ * the copy's stack as it is; `npm run new:reaction` scaffolds a new service's reaction, and the copy builds and passes
+ * its gates and the generated spec; the stack, started again on the same data, has not given the earlier order to the
+ * new function; `npm run replay` does, to it alone; later orders reach it live and `npm run verify` passes every flow;
+ * a second replay delivers nothing new.
  */
 import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -30,7 +31,28 @@ const SKIPPED = new Set(["node_modules", "dist", ".tools", ".local-data", ".arti
 describe("npm run new:reaction → npm start → npm run replay → npm run verify", () => {
   let copy: string;
   let stack: { apiUrl: string; cosmos: { endpoint: string; key: string; databaseName: string }; functionsUrls: Record<string, string>; devUrl: string; stop(): Promise<void> } | undefined;
+  let dataDir: string;
+  let since: string;
   const node = process.execPath;
+
+  /** The copy's `npm start` on its data directory, with the manifest the copy has now (modules loaded afresh). */
+  const startCopyStack = async () => {
+    jest.resetModules();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { startLocalStack } = require(path.join(copy, "dist/dev/stack.js")) as typeof import("#dev/stack");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { writeStackInfo } = require(path.join(copy, "dist/dev/stackInfo.js")) as typeof import("#dev/stackInfo");
+    const started = await startLocalStack({
+      appRoot: copy,
+      ports: { cosmos: 0, functions: 0, eventGrid: 0, dev: 0 },
+      retryScale: 0.005,
+      disableTimers: true,
+      persistence: { directory: dataDir },
+      log: () => undefined,
+    });
+    writeStackInfo(dataDir, { functionsUrls: started.functionsUrls, topicEndpoints: {}, topicKey: "", cosmosEndpoint: started.cosmos.endpoint, devUrl: started.devUrl });
+    return started;
+  };
 
   beforeAll(async () => {
     copy = mkdtempSync(path.join(tmpdir(), "new-dancer-"));
@@ -38,6 +60,8 @@ describe("npm run new:reaction → npm start → npm run replay → npm run veri
     await run("git", ["clone", "--quiet", "--no-checkout", repoRoot, copy]);
     cpSync(repoRoot, copy, { recursive: true, filter: (src) => !path.relative(repoRoot, src).split(path.sep).some((part) => SKIPPED.has(part)) });
     symlinkSync(path.join(repoRoot, "node_modules"), path.join(copy, "node_modules"));
+    dataDir = path.join(copy, ".local-data");
+    mkdirSync(dataDir, { recursive: true });
   }, 120_000);
   afterAll(async () => {
     await stack?.stop();
@@ -54,6 +78,14 @@ describe("npm run new:reaction → npm start → npm run replay → npm run veri
     expect(await scaffold("--service", "Shipping_EU", "--name", "bookCourierWhenOrderConfirmed", "--on", "Orders.OrderConfirmed.v1")).toMatchObject({ code: 2, out: expect.stringMatching(/^new:reaction: --service Shipping_EU: not a valid service name/) });
   }, 600_000);
 
+  it("before the new dancer: the copy's stack, as it is, confirms an order and keeps it on disk", async () => {
+    stack = await startCopyStack();
+    since = new Date(Date.now() - 1000).toISOString();
+    expect(await inCopy(copy, node, ["dist/scripts/verify.js", "--flow", "order", "--timeout-ms", "30000"], { LOCAL_DATA_DIR: dataDir })).toMatchObject({ code: 0, out: expect.stringContaining("3 passed, 0 failed") });
+    await stack.stop();
+    stack = undefined;
+  }, 300_000);
+
   it("scaffolds a new service's reaction that builds, passes the gates and its generated spec", async () => {
     const scaffolded = await inCopy(copy, node, ["dist/scripts/new-reaction.js", "--service", "shipping", "--name", "bookCourierWhenOrderConfirmed", "--on", "Orders.OrderConfirmed.v1"]);
     expect(scaffolded).toMatchObject({ code: 0, out: expect.stringContaining("wrote src/services/shipping/bookCourierWhenOrderConfirmed.ts") });
@@ -63,32 +95,24 @@ describe("npm run new:reaction → npm start → npm run replay → npm run veri
     expect(specs).toMatchObject({ code: 0, out: expect.stringMatching(/Tests:\s+\d+ passed, \d+ total/) });
   }, 900_000);
 
-  it("runs it on the stack: an OrderConfirmed reaches it live; replay delivers the archive to it alone, then nothing new; verify passes", async () => {
+  it("restarted on the same data: replay brings the earlier order to the new function alone, later orders reach it live, a second replay delivers nothing new", async () => {
     expect(existsSync(path.join(copy, "dist/src/services/shipping/index.js"))).toBe(true);
-    // The copy's own stack, its own manifest with shipping in it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { startLocalStack } = require(path.join(copy, "dist/dev/stack.js")) as typeof import("#dev/stack");
-    stack = await startLocalStack({ appRoot: copy, ports: { cosmos: 0, functions: 0, eventGrid: 0, dev: 0 }, retryScale: 0.005, disableTimers: true, log: () => undefined });
-    const dataDir = path.join(copy, ".local-data");
-    mkdirSync(dataDir, { recursive: true });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { writeStackInfo } = require(path.join(copy, "dist/dev/stackInfo.js")) as typeof import("#dev/stackInfo");
-    writeStackInfo(dataDir, { functionsUrls: stack.functionsUrls, topicEndpoints: {}, topicKey: "", cosmosEndpoint: stack.cosmos.endpoint, devUrl: stack.devUrl });
-    const since = new Date(Date.now() - 1000).toISOString();
-
-    const verify = await inCopy(copy, node, ["dist/scripts/verify.js", "--flow", "order", "--timeout-ms", "30000"], { LOCAL_DATA_DIR: dataDir });
-    expect(verify).toMatchObject({ code: 0, out: expect.stringContaining("3 passed, 0 failed") });
-
+    stack = await startCopyStack();
     const client = new CosmosClient({ endpoint: stack.cosmos.endpoint, key: stack.cosmos.key, connectionPolicy: { enableEndpointDiscovery: false } });
     const couriers = async () =>
       (await client.database(stack!.cosmos.databaseName).container("shipping").items.query("SELECT c.eventId FROM c WHERE c.kind = 'courier'").fetchAll()).resources.length;
     try {
-      // verify's one confirmed order reached the new function live.
-      await waitFor(async () => ((await couriers()) === 1 ? true : undefined), { description: "the confirmed order's courier record", timeoutInMs: 30_000 });
+      // The order confirmed before shipping existed never reached it: Event Grid fans out to subscriptions that exist.
+      expect(await couriers()).toBe(0);
+      const until = new Date().toISOString();
       const replay = (...args: string[]) => inCopy(copy, node, ["dist/scripts/replay.js", "--to", "shipping-bookCourierWhenOrderConfirmed", "--since", since, ...args], { LOCAL_DATA_DIR: dataDir });
-      expect(await replay()).toMatchObject({ code: 0, out: expect.stringContaining("done: found 1  delivered 1  already seen 0") });
+      expect(await replay("--until", until)).toMatchObject({ code: 0, out: expect.stringContaining("done: found 1  delivered 1  already seen 0") });
       expect(await couriers()).toBe(1);
-      expect(await replay()).toMatchObject({ code: 0, out: expect.stringContaining("done: found 1  delivered 0  already seen 1") });
+      // Later orders reach it live, and the flows still all pass.
+      expect(await inCopy(copy, node, ["dist/scripts/verify.js", "--timeout-ms", "30000"], { LOCAL_DATA_DIR: dataDir })).toMatchObject({ code: 0, out: expect.stringContaining("7 passed, 0 failed") });
+      await waitFor(async () => ((await couriers()) === 2 ? true : undefined), { description: "the later confirmed order's courier record", timeoutInMs: 30_000 });
+      expect(await replay("--until", until)).toMatchObject({ code: 0, out: expect.stringContaining("done: found 1  delivered 0  already seen 1") });
+      expect(await couriers()).toBe(2);
     } finally {
       client.dispose();
     }

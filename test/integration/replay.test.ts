@@ -77,7 +77,7 @@ describe("npm run replay: the archive delivered to one function only", () => {
   }, 60_000);
 
   it("refuses an unknown function, an event type it does not receive, or a missing --since, with exit code 2", async () => {
-    expect(await replay("--to", "shipping-bookCourierWhenOrderConfirmed", "--since", since)).toMatchObject({ code: 2, out: expect.stringMatching(/^replay: --to shipping-bookCourierWhenOrderConfirmed: not a reaction of the manifest/) });
+    expect(await replay("--to", "nobody-listenWhenNothingHappened", "--since", since)).toMatchObject({ code: 2, out: expect.stringMatching(/^replay: --to nobody-listenWhenNothingHappened: not a reaction of the manifest/) });
     expect(await replay("--to", "invoicing-sendInvoiceWhenPaymentConfirmed", "--since", since, "--type", "Orders.OrderPlaced.v1")).toMatchObject({ code: 2, out: expect.stringMatching(/not an event type invoicing-sendInvoiceWhenPaymentConfirmed receives/) });
     expect(await replay("--to", "invoicing-sendInvoiceWhenPaymentConfirmed")).toMatchObject({ code: 2, out: expect.stringMatching(/--since is required/) });
   }, 60_000);

@@ -1,6 +1,8 @@
-import { parseArgs } from "node:util";
 import { flowNames } from "../../src/flows";
+import { UsageError, parseFlags } from "../lib/flags";
 import type { Target } from "./model";
+
+export { UsageError };
 
 /** The flags of `npm run capacity` (scripts/capacity.ts). */
 export const USAGE = "usage: npm run capacity -- --flows-per-second order=10000,onboarding=1000,topUp=1000 [--json FILE] [--count 30]";
@@ -12,8 +14,6 @@ export interface CapacityOptions {
   readonly json: string | undefined;
   readonly count: number;
 }
-
-export class UsageError extends Error {}
 
 /** `order=10000,onboarding=1000`: every name a flow of src/flows.ts, every rate a finite number ≥ 0, at least one > 0. */
 export const parseTarget = (text: string): Target => {
@@ -32,17 +32,7 @@ export const parseTarget = (text: string): Target => {
 };
 
 export const parseCapacityArgs = (argv: readonly string[]): CapacityOptions => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: { "flows-per-second": { type: "string" }, json: { type: "string" }, count: { type: "string" } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values } = parseFlags(argv, { "flows-per-second": { type: "string" }, json: { type: "string" }, count: { type: "string" } });
   const count = values.count === undefined ? 30 : Number(values.count);
   if (!Number.isInteger(count) || count < 1 || count > MAX_COUNT) throw new UsageError(`--count: a whole number from 1 to ${MAX_COUNT}, not "${values.count}"`);
   if (values.json !== undefined && values.json.trim() === "") throw new UsageError("--json: needs a file name");

@@ -117,8 +117,8 @@ describe("capacity flags", () => {
     [["--flows-per-second", "order=1,order=2"], /twice/],
     [["--count", "0"], /--count/],
     [["--count", "1.5"], /--count/],
-    [["--bogus"], /Unknown option '--bogus'/],
-    [["stray"], /positional/],
+    [["--bogus"], /^unknown flag --bogus \(known: --flows-per-second --json --count\)$/],
+    [["stray"], /^unexpected argument 'stray'$/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseCapacityArgs(argv)).toThrow(UsageError);
     expect(() => parseCapacityArgs(argv)).toThrow(message);

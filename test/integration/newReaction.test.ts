@@ -11,20 +11,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { CosmosClient } from "@azure/cosmos";
-import { repoRoot, waitFor } from "./support/localStack";
+import { repoRoot, runCommand, waitFor } from "./support/localStack";
 
 const run = promisify(execFile);
 
 /** A command in the copy; never throws, whatever the exit code. */
-const inCopy = async (copy: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> => {
-  try {
-    const { stdout, stderr } = await run(command, [...args], { cwd: copy, env: { ...process.env, ...env }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, out: stdout + stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : -1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
-  }
-};
+const inCopy = (copy: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) =>
+  runCommand(command, args, { cwd: copy, env, timeoutInMs: 600_000 });
 
 const SKIPPED = new Set(["node_modules", "dist", ".tools", ".local-data", ".artifacts", ".git", "coverage"]);
 

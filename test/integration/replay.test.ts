@@ -1,12 +1,9 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { writeStackInfo } from "#dev/stackInfo";
-import { TestStack, repoRoot, startLocalStackForTests, waitFor } from "./support/localStack";
+import { TestStack, repoRoot, runCommand, startLocalStackForTests, waitFor } from "./support/localStack";
 
-const run = promisify(execFile);
 const replayCli = path.join(repoRoot, "dist/scripts/replay.js");
 
 describe("npm run replay: the archive delivered to one function only", () => {
@@ -16,15 +13,7 @@ describe("npm run replay: the archive delivered to one function only", () => {
   let since: string;
 
   /** `npm run replay` as a user runs it against this stack (found, as npm start's, through stack.json). */
-  const replay = async (...args: string[]): Promise<{ code: number; out: string }> => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [replayCli, ...args], { env: { ...process.env, LOCAL_DATA_DIR: dataDir }, timeout: 60_000 });
-      return { code: 0, out: stdout + stderr };
-    } catch (error) {
-      const e = error as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof e.code === "number" ? e.code : -1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
-    }
-  };
+  const replay = (...args: string[]) => runCommand(process.execPath, [replayCli, ...args], { env: { LOCAL_DATA_DIR: dataDir }, timeoutInMs: 60_000 });
 
   beforeAll(async () => {
     stack = await startLocalStackForTests();

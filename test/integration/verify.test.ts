@@ -3,21 +3,13 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { flowNames } from "#src/flows";
 import { scenarios } from "#scripts/verify/scenarios";
-import { TestStack, repoRoot, startLocalStackForTests } from "./support/localStack";
+import { TestStack, repoRoot, runCommand, startLocalStackForTests } from "./support/localStack";
 
 const run = promisify(execFile);
 const verifyCli = path.join(repoRoot, "dist/scripts/verify.js");
 
 /** `npm run verify` as a user runs it, against the test stack; never throws, whatever the exit code. */
-const verify = async (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> => {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [verifyCli, ...args], { env: { ...process.env, ...env }, timeout: 120_000 });
-    return { code: 0, out: stdout + stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : -1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
-  }
-};
+const verify = (args: readonly string[], env: NodeJS.ProcessEnv = {}) => runCommand(process.execPath, [verifyCli, ...args], { env });
 
 describe("npm run verify against a running stack", () => {
   let stack: TestStack;

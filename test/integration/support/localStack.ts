@@ -1,6 +1,7 @@
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { inspect } from "node:util";
+import { inspect, promisify } from "node:util";
 import { CosmosClient } from "@azure/cosmos";
 import { TopicName } from "#src/events/catalog";
 import { eventsAsPublished, republishEvents } from "#dev/admin/republish";
@@ -8,6 +9,7 @@ import { selectServices } from "#src/topology";
 import { LOCAL_TOPIC_KEY, LocalStack, LocalStackOptions, startLocalStack } from "#dev/stack";
 
 export const repoRoot = path.resolve(__dirname, "../../..");
+const runFile = promisify(execFile);
 
 export interface TestStack {
   readonly apiUrl: string;
@@ -118,4 +120,27 @@ export const sendJson = async (
     /* not JSON: keep the text */
   }
   return { status: response.status, body: parsed, headers: response.headers };
+};
+
+/**
+ * A command as a user runs it (a built CLI of this repository, npm, tsc), never throwing whatever its exit code: its
+ * code and its stdout followed by its stderr.
+ */
+export const runCommand = async (
+  command: string,
+  args: readonly string[],
+  options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv; readonly timeoutInMs?: number } = {},
+): Promise<{ code: number; out: string }> => {
+  try {
+    const { stdout, stderr } = await runFile(command, [...args], {
+      cwd: options.cwd ?? repoRoot,
+      env: { ...process.env, ...options.env },
+      timeout: options.timeoutInMs ?? 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, out: stdout + stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : -1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
+  }
 };

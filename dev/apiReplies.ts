@@ -11,6 +11,10 @@ export const apiReplies = {
   orderAccepted: z.looseObject({ orderId: z.string(), correlationId: z.string() }),
   userAccepted: z.looseObject({ userId: z.string(), correlationId: z.string() }),
   topUpAccepted: z.looseObject({ topUpId: z.string(), correlationId: z.string() }),
+  /** `POST /api/payment-methods` of payments: the card token kept there, named by this reference. */
+  paymentMethod: z.looseObject({ paymentMethodId: z.string() }),
+  /** `POST /api/funding-sources` of banking: the bank token kept there, named by this reference. */
+  fundingSource: z.looseObject({ fundingSourceId: z.string() }),
   /** An `application/problem+json` answer. */
   problem: z.looseObject({ code: z.string().optional(), detail: z.string().optional() }),
   order: z.looseObject({

@@ -17,7 +17,7 @@ type OnOf<S extends ServiceName, N extends ReactionName<S>> = Extract<ReactionSp
 
 /**
  * The event a reaction receives, from its manifest entry alone: the union of its `on` types, or any CloudEvent for
- * `on: "all"` (the journal). `ReactionEvent<"inventory", "reserveStockWhenOrderPlaced">` = `EventOf<"Orders.OrderPlaced.v1">`.
+ * `on: "all"` (the journal). `ReactionEvent<"inventory", "reserveStockWhenOrderPlaced">` = `EventOf<"Orders.OrderPlaced.v2">`.
  */
 export type ReactionEvent<S extends ServiceName, N extends ReactionName<S>> =
   OnOf<S, N> extends readonly (infer T extends EventType)[] ? EventOf<T> : CloudEventEnvelope;

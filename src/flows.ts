@@ -47,7 +47,7 @@ export interface QuietReaction {
 export const flows = {
   order: {
     description: "OrderPlaced → stock ∥ payment → invoice → OrderConfirmed, or OrderCancelled and compensation.",
-    startedBy: "Orders.OrderPlaced.v1",
+    startedBy: "Orders.OrderPlaced.v2",
     succeededWith: ["Orders.OrderConfirmed.v1"],
     failedWith: ["Orders.OrderCancelled.v1"],
     deadlineSetting: "FLOW_DEADLINE_ORDER_MS",
@@ -116,7 +116,7 @@ export const flows = {
   },
   topUp: {
     description: "TopUpInitiated → bank payment → ledger credit (or TopUpFailed) → the user is notified.",
-    startedBy: "Wallet.TopUpInitiated.v1",
+    startedBy: "Wallet.TopUpInitiated.v2",
     // The user hears the outcome either way; the flow is done when they have.
     succeededWith: ["Notifications.UserNotified.v1"],
     failedWith: ["Wallet.TopUpFailed.v1"],

@@ -49,7 +49,7 @@ export const services = {
     description: "Reserves all items of an order or none, never oversells, releases stock of cancelled orders.",
     container: "inventory",
     reactions: [
-      { name: "reserveStockWhenOrderPlaced", on: ["Orders.OrderPlaced.v1"], publishes: ["Inventory.StockReserved.v1", "Inventory.StockReservationFailed.v1"] },
+      { name: "reserveStockWhenOrderPlaced", on: ["Orders.OrderPlaced.v2"], publishes: ["Inventory.StockReserved.v1", "Inventory.StockReservationFailed.v1"] },
       {
         name: "releaseStockWhenOrderCancelled",
         on: ["Orders.OrderCancelled.v1"],
@@ -66,7 +66,7 @@ export const services = {
     description: "Charges the customer through the payment gateway and refunds cancelled orders.",
     container: "payments",
     reactions: [
-      { name: "chargePaymentWhenOrderPlaced", on: ["Orders.OrderPlaced.v1"], publishes: ["Payments.PaymentConfirmed.v1", "Payments.PaymentFailed.v1", "Payments.PaymentRefunded.v1"] },
+      { name: "chargePaymentWhenOrderPlaced", on: ["Orders.OrderPlaced.v2"], publishes: ["Payments.PaymentConfirmed.v1", "Payments.PaymentFailed.v1", "Payments.PaymentRefunded.v1"] },
       {
         name: "refundPaymentWhenOrderCancelled",
         on: ["Orders.OrderCancelled.v1"],
@@ -75,7 +75,7 @@ export const services = {
         publishes: ["Payments.PaymentRefunded.v1", "Payments.PaymentFailed.v1", "Payments.PaymentConfirmed.v1"],
       },
     ],
-    http: [],
+    http: [{ name: "registerPaymentMethod", methods: ["POST"], route: "payment-methods" }],
     timers: [{ name: "reconcilePaymentsWithGateway", schedule: reconciliationSchedule }],
   },
   invoicing: {
@@ -137,8 +137,8 @@ export const services = {
   banking: {
     description: "Collects top-up payments from the user's bank, one bank payment per top-up.",
     container: "banking",
-    reactions: [{ name: "requestBankPaymentWhenTopUpInitiated", on: ["Wallet.TopUpInitiated.v1"], publishes: ["Banking.BankPaymentSucceeded.v1", "Banking.BankPaymentDeclined.v1"] }],
-    http: [],
+    reactions: [{ name: "requestBankPaymentWhenTopUpInitiated", on: ["Wallet.TopUpInitiated.v2"], publishes: ["Banking.BankPaymentSucceeded.v1", "Banking.BankPaymentDeclined.v1"] }],
+    http: [{ name: "registerFundingSource", methods: ["POST"], route: "funding-sources" }],
     timers: [{ name: "reconcileBankPayments", schedule: reconciliationSchedule }],
   },
   ledger: {

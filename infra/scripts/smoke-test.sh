@@ -1,5 +1,6 @@
 #!/bin/sh
-# Smoke test of a deployment: stocks a fresh SKU, places an order for it through the authenticated API and waits until
+# Smoke test of a deployment: stocks a fresh SKU, registers a card with payments, places an order for it through the
+# authenticated API and waits until
 # the choreography (inventory, payments, invoicing, orders) has confirmed it. Exits 0 on Confirmed, 1 otherwise.
 #
 #   AZURE_RESOURCE_GROUP=rg-choreography-dev API_CLIENT_ID=<app id> ./infra/scripts/smoke-test.sh
@@ -30,6 +31,7 @@ host_of() {
 
 orders="$scheme://$(host_of orders)"
 inventory="$scheme://$(host_of inventory)"
+payments="$scheme://$(host_of payments)"
 token=$(az account get-access-token --resource "api://$API_CLIENT_ID" --query accessToken --output tsv)
 
 field() { # name: reads one top-level field of the JSON on stdin (node is on every machine that built the package)
@@ -55,11 +57,18 @@ without_token() { # method url [body]: fails unless the API refuses the call wit
 without_token GET "$orders/api/orders/none"
 without_token POST "$orders/api/orders" '{}'
 without_token PUT "$inventory/api/inventory/SMOKE-unauthenticated" '{"available": 1}'
+without_token POST "$payments/api/payment-methods" '{}'
 
 sku="SMOKE-$(date +%s)"
 call PUT "$inventory/api/inventory/$sku" '{"available": 1}' >/dev/null
+# The card token goes to payments alone; the order names it by reference.
+payment_method_id=$(call POST "$payments/api/payment-methods" "{\"customerId\":\"smoke-test\",\"paymentToken\":\"$payment_token\"}" | field paymentMethodId)
+if [ -z "$payment_method_id" ]; then
+  echo "Registering the card with payments failed" >&2
+  exit 1
+fi
 placed=$(call POST "$orders/api/orders" \
-  "{\"customerId\":\"smoke-test\",\"items\":[{\"sku\":\"$sku\",\"quantity\":1,\"unitPrice\":1.00}],\"currency\":\"EUR\",\"paymentToken\":\"$payment_token\"}")
+  "{\"customerId\":\"smoke-test\",\"items\":[{\"sku\":\"$sku\",\"quantity\":1,\"unitPrice\":1.00}],\"currency\":\"EUR\",\"paymentMethodId\":\"$payment_method_id\"}")
 order_id=$(printf '%s' "$placed" | field orderId)
 correlation_id=$(printf '%s' "$placed" | field correlationId)
 if [ -z "$order_id" ]; then

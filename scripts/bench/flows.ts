@@ -101,7 +101,20 @@ const postJson = async <T>(url: string, body: unknown, schema: z.ZodType<T>): Pr
   return parseReply(schema, JSON.parse(text), `POST ${url}`);
 };
 
+/** One reference per key, asked for once: a customer registers a card, a wallet a bank account, and reuses it. */
+const onceEach = (register: (key: string) => Promise<string>) => {
+  const known = new Map<string, Promise<string>>();
+  return (key: string): Promise<string> => {
+    let reference = known.get(key);
+    if (!reference) known.set(key, (reference = register(key)));
+    return reference;
+  };
+};
+
 export const orderFlow = (stack: LocalStack, observer: StoreObserver, onStarted?: (ids: FlowIds) => void): FlowDriver => {
+  const cardOf = onceEach(async (customerId) =>
+    (await postJson(`${stack.functionsUrls.payments}/api/payment-methods`, { customerId, paymentToken: "tok_visa" }, apiReplies.paymentMethod)).paymentMethodId,
+  );
   const done = completions(observer, "orders", '"status":"Confirmed"', (doc) =>
     doc["kind"] === "order" && doc["status"] === "Confirmed" && doc["invoice"] ? String(doc["orderId"]) : undefined,
   );
@@ -110,14 +123,15 @@ export const orderFlow = (stack: LocalStack, observer: StoreObserver, onStarted?
     name: "order",
     finished,
     run: async (worker) => {
-      const started = performance.now();
       const customerId = `bench-${worker}`;
+      const paymentMethodId = await cardOf(customerId); // once per customer, before the clock starts
+      const started = performance.now();
       const sku = skuOf(worker);
       const { orderId, correlationId } = await postJson(`${stack.functionsUrls.orders}/api/orders`, {
         customerId,
         items: [{ sku, quantity: 1, unitPrice: 12.5 }],
         currency: "EUR",
-        paymentToken: "tok_visa",
+        paymentMethodId,
       }, apiReplies.orderAccepted);
       onStarted?.({ orderId, correlationId, customerId, sku });
       await done.wait(orderId);
@@ -177,16 +191,20 @@ export const topUpFlow = (stack: LocalStack, observer: StoreObserver, wallets: r
   const done = completions(observer, "notifications", '"kind":"notification"', (doc) =>
     doc["kind"] === "notification" && typeof doc["topUpId"] === "string" ? doc["topUpId"] : undefined,
   );
+  const bankAccountOf = onceEach(async (walletId) =>
+    (await postJson(`${stack.functionsUrls.banking}/api/funding-sources`, { walletId, bankToken: "bank_ok" }, apiReplies.fundingSource)).fundingSourceId,
+  );
   const finished: string[] = [];
   return {
     name: "topUp",
     finished,
     run: async (worker) => {
-      const started = performance.now();
       const walletId = wallets[worker % wallets.length]!;
+      const fundingSourceId = await bankAccountOf(walletId); // once per wallet, before the clock starts
+      const started = performance.now();
       const { topUpId, correlationId } = await postJson(
         `${stack.functionsUrls.ledger}/api/wallets/${encodeURIComponent(walletId)}/top-ups`,
-        { amount: 10, currency: "EUR", bankToken: "bank_ok" },
+        { amount: 10, currency: "EUR", fundingSourceId },
         apiReplies.topUpAccepted,
       );
       onStarted?.({ walletId, topUpId, correlationId });

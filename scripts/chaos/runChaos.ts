@@ -174,6 +174,17 @@ const drive = async (
     await callWithRetry("PUT", `${api("inventory")}/inventory/${sku}`, { body: { available }, deadlineMs: patience() });
   }
 
+  // Customers register their cards before they shop (the card token goes to payments alone), so outages during the
+  // flows still meet orders placed while payments is down.
+  const cardKey = (flow: { customerId: string; paymentToken: string }) => `${flow.customerId} ${flow.paymentToken}`;
+  const cards = new Map<string, string>();
+  for (const flow of plan.flows) {
+    if (flow.kind !== "order" || cards.has(cardKey(flow))) continue;
+    const reply = await callWithRetry("POST", `${api("payments")}/payment-methods`, { body: { customerId: flow.customerId, paymentToken: flow.paymentToken }, deadlineMs: patience() });
+    if (reply.status !== 201) throw new Error(`registering a card answered ${reply.status} ${JSON.stringify(reply.body)}`);
+    cards.set(cardKey(flow), parseReply(apiReplies.paymentMethod, reply.body, "POST /payment-methods").paymentMethodId);
+  }
+
   const accepted: Accepted = { order: new Map(), signUp: new Map(), topUp: new Map() };
   const rejected: { flow: string; reason: string }[] = [];
   // A top-up may be planned before its user's sign-up starts: it waits for that sign-up to be answered.
@@ -193,8 +204,9 @@ const drive = async (
     try {
       switch (flow.kind) {
         case "order": {
+          const paymentMethodId = cards.get(cardKey(flow))!;
           const reply = await callWithRetry("POST", `${api("orders")}/orders`, {
-            body: { customerId: flow.customerId, items: flow.items, currency: "EUR", paymentToken: flow.paymentToken },
+            body: { customerId: flow.customerId, items: flow.items, currency: "EUR", paymentMethodId },
             headers: { "idempotency-key": flow.idempotencyKey },
             deadlineMs: patience(),
             pool,
@@ -218,8 +230,15 @@ const drive = async (
           const user = accepted.signUp.get(flow.signUp);
           if (!user) throw new Error(`its user (signUp#${flow.signUp}) was never signed up`);
           // 404 until the ledger has opened the wallet from UserSignedUp: a client would retry too.
+          const account = await callWithRetry("POST", `${api("banking")}/funding-sources`, {
+            body: { walletId: user.userId, bankToken: flow.bankToken },
+            deadlineMs: patience(),
+            pool,
+          });
+          if (account.status !== 201) throw new Error(`registering the bank account answered ${account.status} ${JSON.stringify(account.body)}`);
+          const { fundingSourceId } = parseReply(apiReplies.fundingSource, account.body, `${label}: POST /funding-sources`);
           const reply = await callWithRetry("POST", `${api("ledger")}/wallets/${user.userId}/top-ups`, {
-            body: { amount: flow.amount, currency: "EUR", bankToken: flow.bankToken },
+            body: { amount: flow.amount, currency: "EUR", fundingSourceId },
             headers: { "idempotency-key": flow.idempotencyKey },
             retryStatuses: [404],
             deadlineMs: patience(),

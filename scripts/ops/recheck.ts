@@ -2,6 +2,7 @@ import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import type { TokenCredential } from "@azure/identity";
 import { TopicName, isEventType, topicNames } from "../../src/events/catalog";
 import { CloudEventEnvelope } from "../../src/events/envelope";
+import { REDACTED } from "../../src/events/redaction";
 import { eventsOf } from "../../src/platform/reactions/parsing";
 import { EventPublisher, TopicSender, createEventGridPublisher, sdkTopicSender } from "../../src/platform/publisher";
 
@@ -16,9 +17,24 @@ export const recheckEvent = (raw: unknown): Recheck => {
   if (typeof type !== "string" || !isEventType(type)) {
     return { ok: false, reason: `unknown event type ${JSON.stringify(type ?? null).slice(0, 100)}` };
   }
+  const redacted = firstRedactedPath((raw as { data?: unknown }).data, "data");
+  if (redacted) {
+    return { ok: false, reason: `${redacted} was redacted when the event was parked: the original value is gone, so its producer must send it again` };
+  }
   const parsed = eventsOf(type).parse(raw);
   if (!parsed.ok) return { ok: false, reason: parsed.reason };
   return { ok: true, event: { ...parsed.event, data: (raw as { data?: unknown }).data } };
+};
+
+/** The first place where a poison record's copy withheld a value (src/platform/poisonRedaction.ts); bounded depth. */
+const firstRedactedPath = (value: unknown, path: string, depth = 0): string | undefined => {
+  if (value === REDACTED) return path;
+  if (typeof value !== "object" || value === null || depth > 32) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = firstRedactedPath(inner, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
 };
 
 /**

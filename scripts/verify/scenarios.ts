@@ -61,14 +61,22 @@ const cents = (amount: number): number => Math.round(amount * 100);
 
 const placeOrder = async (c: ScenarioContext, stock: number, quantity: number, paymentToken: string) => {
   const sku = `VERIFY-${c.id}`;
+  const customerId = `verify-${c.id}`;
   c.api.expect("set stock", await c.api.call("PUT", "inventory", `inventory/${sku}`, { available: stock }), 200, apiReplies.stockLevel);
+  // The card token goes to payments alone; the order names it by reference.
+  const { paymentMethodId } = c.api.expect(
+    "register the card",
+    await c.api.call("POST", "payments", "payment-methods", { customerId, paymentToken }),
+    201,
+    apiReplies.paymentMethod,
+  );
   const order = c.api.expect(
     "place the order",
     await c.api.call(
       "POST",
       "orders",
       "orders",
-      { customerId: `verify-${c.id}`, items: [{ sku, quantity, unitPrice: 10.5 }], currency: "EUR", paymentToken },
+      { customerId, items: [{ sku, quantity, unitPrice: 10.5 }], currency: "EUR", paymentMethodId },
       { "Idempotency-Key": `verify-${c.id}` },
     ),
     202,
@@ -190,9 +198,16 @@ const onboardingScenarios: readonly Scenario[] = [
 const topUp = async (c: ScenarioContext, bankToken: string, amount: number) => {
   const user = await onboarded(c);
   const before = await walletOf(c, user.userId);
+  // The bank token goes to banking alone; the top-up names it by reference.
+  const { fundingSourceId } = c.api.expect(
+    "register the bank account",
+    await c.api.call("POST", "banking", "funding-sources", { walletId: user.userId, bankToken }),
+    201,
+    apiReplies.fundingSource,
+  );
   const started = c.api.expect(
     "top up",
-    await c.api.call("POST", "ledger", `wallets/${user.userId}/top-ups`, { amount, currency: "EUR", bankToken }, { "Idempotency-Key": `verify-topup-${c.id}` }),
+    await c.api.call("POST", "ledger", `wallets/${user.userId}/top-ups`, { amount, currency: "EUR", fundingSourceId }, { "Idempotency-Key": `verify-topup-${c.id}` }),
     202,
     apiReplies.topUpAccepted,
   );

@@ -27,12 +27,12 @@ export interface EventDefinition {
  * in a breaking way, because events already in flight (retries last up to 24 h) still carry the old shape.
  */
 export const eventCatalog = {
-  "Orders.OrderPlaced.v1": {
-    schema: orders.orderPlacedV1,
+  "Orders.OrderPlaced.v2": {
+    schema: orders.orderPlacedV2,
     topic: "orders",
     publisher: "orders",
-    description: "A customer placed an order; stock and payment react in parallel.",
-    sensitive: ["paymentToken"],
+    description: "A customer placed an order; stock and payment react in parallel. The card is a reference only payments resolves.",
+    sensitive: [],
   },
   "Orders.OrderConfirmed.v1": {
     schema: orders.orderConfirmedV1,
@@ -146,12 +146,12 @@ export const eventCatalog = {
     description: "Welcome email, CRM contact and free credits are all done.",
     sensitive: [],
   },
-  "Wallet.TopUpInitiated.v1": {
-    schema: wallet.topUpInitiatedV1,
+  "Wallet.TopUpInitiated.v2": {
+    schema: wallet.topUpInitiatedV2,
     topic: "wallet",
     publisher: "ledger",
-    description: "A user asked to top up their wallet from their bank.",
-    sensitive: ["bankToken"],
+    description: "A user asked to top up their wallet from their bank, named by a reference only banking resolves.",
+    sensitive: [],
   },
   "Banking.BankPaymentSucceeded.v1": {
     schema: wallet.bankPaymentSucceededV1,

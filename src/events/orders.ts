@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { amountSchema, currencySchema } from "./money";
+import { paymentMethodIdSchema } from "./tokenReferences";
 
 const id = z.string().min(1).max(100);
 
@@ -10,13 +11,14 @@ export const orderItemSchema = z.object({
 });
 export type OrderItem = z.infer<typeof orderItemSchema>;
 
-export const orderPlacedV1 = z.object({
+/** v2: the card is a reference payments keeps (`paymentMethodId`), no longer the card token itself (v1's `paymentToken`). */
+export const orderPlacedV2 = z.object({
   orderId: id,
   customerId: id,
   items: z.array(orderItemSchema).min(1).max(100),
   currency: currencySchema,
   total: amountSchema,
-  paymentToken: z.string().min(1).max(100),
+  paymentMethodId: paymentMethodIdSchema,
 });
 
 export const stockReservedV1 = z.object({

@@ -1,18 +1,17 @@
 import { z } from "zod";
 import { amountSchema, currencySchema } from "./money";
+import { fundingSourceIdSchema } from "./tokenReferences";
 
 const id = z.string().min(1).max(100);
 const positiveAmount = amountSchema.refine((n) => n > 0, "must be > 0");
 
-/** What a bank token looks like on the wire; opaque to everyone but the bank. */
-export const bankTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "must be 1–100 letters, digits, _ -");
-
-export const topUpInitiatedV1 = z.object({
+/** v2: the bank account is a reference banking keeps (`fundingSourceId`), no longer the bank token (v1's `bankToken`). */
+export const topUpInitiatedV2 = z.object({
   topUpId: id,
   walletId: id,
   amount: positiveAmount,
   currency: currencySchema,
-  bankToken: bankTokenSchema,
+  fundingSourceId: fundingSourceIdSchema,
 });
 
 export const bankPaymentSucceededV1 = z.object({

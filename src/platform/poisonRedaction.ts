@@ -5,7 +5,7 @@ import { REDACTED, redactData } from "../events/redaction";
 const ENVELOPE = new Set(["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema", "correlationid", "causationid", "traceparent"]);
 const MAX_ATTRIBUTE_LENGTH = 1_000;
 
-/** The last segment of every sensitive path of the catalog (`paymentToken`, `bankToken`). */
+/** The last segment of every sensitive path of the catalog (`email`, `name`). */
 const sensitiveNames = new Set(Object.values(eventCatalog).flatMap((entry) => entry.sensitive.map((path) => path.split(".").pop() ?? path)));
 
 /** Redacts any key named like a sensitive field, at any depth: a malformed event may carry one where its schema does not. */
@@ -23,7 +23,7 @@ const redactSensitiveNames = (value: unknown, depth = 0): unknown => {
  * What a poison record may keep of an event that failed its schema: the envelope attributes (strings of bounded
  * length), and `data` with the catalog's sensitive fields of its type and any field named like one redacted; of a type
  * the catalog does not know, or of something that is not an event object at all, nothing but that it was withheld.
- * Poison records sit in every service's container and the journal reads them all, so they must not hold tokens.
+ * Poison records sit in every service's container and the journal reads them all, so they must not hold personal data.
  */
 export const redactPoisonEvent = (raw: unknown): unknown => {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return raw === undefined || raw === null ? null : REDACTED;

@@ -35,13 +35,13 @@ describe("chaos invariants", () => {
     topUps: [{ topUpId: "t1", walletId: "u1", correlationId: "c-t1", amount: 25, view: { status: "Succeeded" } }],
     bankPayments: [{ paymentId: "p1", reference: "t1", status: "succeeded", amount: 25 }],
     journal: [
-      { correlationId: "c-o1", type: "Orders.OrderPlaced.v1" },
+      { correlationId: "c-o1", type: "Orders.OrderPlaced.v2" },
       { correlationId: "c-o1", type: "Orders.OrderConfirmed.v1" },
-      { correlationId: "c-o2", type: "Orders.OrderPlaced.v1" },
+      { correlationId: "c-o2", type: "Orders.OrderPlaced.v2" },
       { correlationId: "c-o2", type: "Orders.OrderCancelled.v1" },
       { correlationId: "c-u1", type: "Users.UserSignedUp.v1" },
       { correlationId: "c-u1", type: "Users.UserOnboarded.v1" },
-      { correlationId: "c-t1", type: "Wallet.TopUpInitiated.v1" },
+      { correlationId: "c-t1", type: "Wallet.TopUpInitiated.v2" },
       { correlationId: "c-t1", type: "Notifications.UserNotified.v1" },
     ],
   });

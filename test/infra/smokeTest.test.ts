@@ -17,6 +17,8 @@ interface StandIn {
 }
 
 /** `open`: the stand-in serves calls without a token too, as an app whose authentication is off would. */
+const PAYMENT_METHOD_ID = `pm_${"a".repeat(32)}`;
+
 const startStandIn = async (finalStatus: "Confirmed" | "Cancelled", pendingPolls: number, open = false): Promise<{ server: Server; state: StandIn }> => {
   const state: StandIn = { requests: [], port: 0 };
   let polls = 0;
@@ -31,6 +33,7 @@ const startStandIn = async (finalStatus: "Confirmed" | "Cancelled", pendingPolls
       };
       if (!open && req.headers.authorization !== `Bearer ${TOKEN}`) return reply(401, {});
       if (req.method === "PUT" && req.url?.startsWith("/api/inventory/SMOKE-")) return reply(200, { available: 1 });
+      if (req.method === "POST" && req.url === "/api/payment-methods") return reply(201, { paymentMethodId: PAYMENT_METHOD_ID });
       if (req.method === "POST" && req.url === "/api/orders") return reply(202, { orderId: "o-1", correlationId: "f-1", status: "Pending" });
       if (req.method === "GET" && req.url === "/api/orders/o-1") {
         polls += 1;
@@ -59,18 +62,21 @@ const runSmokeTest = (port: number) =>
   );
 
 describe("infra/scripts/smoke-test.sh", () => {
-  it("stocks a SKU, places an order with the token and succeeds once the order is Confirmed", async () => {
+  it("stocks a SKU, registers the card with payments, places an order naming it and succeeds once the order is Confirmed", async () => {
     const { server, state } = await startStandIn("Confirmed", 2);
     try {
       const { code, output } = await runSmokeTest(state.port);
       expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining("Confirmed after") });
       const calls = state.requests.map((r) => r.split(" ").slice(0, 2).join(" "));
       // First without a token, a read and each write route it uses (both must be 401), then the order flow.
-      expect(calls.slice(0, 3)).toEqual(["GET /api/orders/none", "POST /api/orders", expect.stringMatching(/^PUT \/api\/inventory\/SMOKE-/)]);
-      expect(calls[3]).toMatch(/^PUT \/api\/inventory\/SMOKE-\d+$/);
-      expect(calls[4]).toBe("POST /api/orders");
-      expect(calls.slice(5)).toEqual(["GET /api/orders/o-1", "GET /api/orders/o-1", "GET /api/orders/o-1"]);
-      expect(state.requests[4]).toContain('"paymentToken":"tok_visa"');
+      expect(calls.slice(0, 4)).toEqual(["GET /api/orders/none", "POST /api/orders", expect.stringMatching(/^PUT \/api\/inventory\/SMOKE-/), "POST /api/payment-methods"]);
+      expect(calls[4]).toMatch(/^PUT \/api\/inventory\/SMOKE-\d+$/);
+      expect(calls.slice(5, 7)).toEqual(["POST /api/payment-methods", "POST /api/orders"]);
+      expect(calls.slice(7)).toEqual(["GET /api/orders/o-1", "GET /api/orders/o-1", "GET /api/orders/o-1"]);
+      // The card token goes to payments alone; the order carries only the reference.
+      expect(state.requests[5]).toContain('"paymentToken":"tok_visa"');
+      expect(state.requests[6]).toContain(`"paymentMethodId":"${PAYMENT_METHOD_ID}"`);
+      expect(state.requests[6]).not.toContain("tok_visa");
     } finally {
       server.close();
     }

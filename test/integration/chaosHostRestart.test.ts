@@ -1,4 +1,4 @@
-import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
+import { getJson, registerCard, sendJson, startLocalStackForTests, TestStack, waitFor } from "./support/localStack";
 
 /**
  * Host supervision (issue 7 item 3): a Functions host that dies is started again on the same port, as Azure restarts
@@ -56,7 +56,7 @@ describe("local stack restarts a Functions host that dies", () => {
       customerId: "cust-restart",
       items: [{ sku, quantity: 1, unitPrice: 7.25 }],
       currency: "EUR",
-      paymentToken: "tok_visa",
+      paymentMethodId: await registerCard(stack.apiUrl, "cust-restart"),
     });
     expect(placed.status).toBe(202);
 
@@ -73,7 +73,7 @@ describe("local stack restarts a Functions host that dies", () => {
     // The order went through only because Event Grid retried a delivery the dead host had refused.
     const refused = stack.stack.eventGrid
       .deliveries()
-      .filter((d) => d.subscription.includes("payments") && d.outcome !== "Succeeded" && d.eventType === "Orders.OrderPlaced.v1");
+      .filter((d) => d.subscription.includes("payments") && d.outcome !== "Succeeded" && d.eventType === "Orders.OrderPlaced.v2");
     expect(refused.length).toBeGreaterThan(0);
   }, 90_000);
 
@@ -85,7 +85,7 @@ describe("local stack restarts a Functions host that dies", () => {
     expect(armed.status).toBe(202);
     expect((await hostOf("payments")).pid).toBe(before.pid);
 
-    const placed = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-midcall", items: [{ sku, quantity: 1, unitPrice: 3.5 }], currency: "EUR", paymentToken: "tok_visa" });
+    const placed = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-midcall", items: [{ sku, quantity: 1, unitPrice: 3.5 }], currency: "EUR", paymentMethodId: await registerCard(stack.apiUrl, "cust-midcall") });
     expect(placed.status).toBe(202);
     const order = await waitFor(async () => {
       const { body } = await getJson(`${stack.apiUrl}/orders/${placed.body.orderId}`);

@@ -2,7 +2,8 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import { Browser, chromium } from "playwright-core";
-import { TestStack, repoRoot, sendJson, startLocalStackForTests } from "./support/localStack";
+import { registerCard, repoRoot, sendJson, startLocalStackForTests, TestStack } from "./support/localStack";
+import { A_PAYMENT_METHOD_ID } from "../support/events";
 
 /** Debian's chromium: the npm browser downloads cannot reach their hosts where this is built (see .ci/run). */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -39,12 +40,12 @@ describe("flows dashboard in Chromium", () => {
     expect(response?.headers()["content-security-policy"]).toMatch(/script-src 'sha256-/);
     await page.waitForSelector("#live.ok");
     // The choreography map comes from the manifest.
-    await expect(page.locator("#map-body").innerText()).resolves.toContain("reserveStockWhenOrderPlaced ← Orders.OrderPlaced.v1");
+    await expect(page.locator("#map-body").innerText()).resolves.toContain("reserveStockWhenOrderPlaced ← Orders.OrderPlaced.v2");
 
     // Place the order after the page has loaded: it must show up without a reload.
     const sku = `SKU-UI-${Date.now().toString(36)}`;
     expect((await sendJson("PUT", `${stack.apiUrl}/inventory/${sku}`, { available: 3 })).status).toBe(200);
-    const placed = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-ui", items: [{ sku, quantity: 1, unitPrice: 20 }], currency: "EUR", paymentToken: "tok_visa" });
+    const placed = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-ui", items: [{ sku, quantity: 1, unitPrice: 20 }], currency: "EUR", paymentMethodId: await registerCard(stack.apiUrl, "cust-ui") });
     expect(placed.status).toBe(202);
     const correlationId = placed.body.correlationId as string;
 
@@ -54,7 +55,7 @@ describe("flows dashboard in Chromium", () => {
     await page.locator("#flow-status .badge.completed").waitFor({ timeout: 30_000 });
     await page.locator('.step[data-event-type="Invoicing.InvoiceSent.v1"]').waitFor({ timeout: 30_000 });
     const steps = await page.locator("#timeline .step .type").allInnerTexts();
-    expect(steps[0]).toBe("Orders.OrderPlaced.v1");
+    expect(steps[0]).toBe("Orders.OrderPlaced.v2");
     expect(steps).toEqual(expect.arrayContaining(["Inventory.StockReserved.v1", "Payments.PaymentConfirmed.v1", "Invoicing.InvoiceSent.v1", "Orders.OrderConfirmed.v1"]));
     const lanes = await page.locator("#timeline .lane-head").allInnerTexts();
     // One lane per service, in the order each first acts (stock and payment race each other).
@@ -77,10 +78,10 @@ describe("flows dashboard in Chromium", () => {
     // hostile type, source and id.
     await client.send([
       {
-        type: "Orders.OrderPlaced.v1",
+        type: "Orders.OrderPlaced.v2",
         source: "/services/orders",
         id: `${correlationId}-start`,
-        data: { orderId: hostile, customerId: hostile, items: [{ sku: "NO-SUCH-SKU", quantity: 1, unitPrice: 1 }], currency: "EUR", total: 1, paymentToken: "tok_visa" },
+        data: { orderId: hostile, customerId: hostile, items: [{ sku: "NO-SUCH-SKU", quantity: 1, unitPrice: 1 }], currency: "EUR", total: 1, paymentMethodId: A_PAYMENT_METHOD_ID },
         extensionAttributes: { correlationid: correlationId },
       },
       { type: `Evil.${hostile}.v1`, source: `/x/<script>window.__xss=2</script>`, id: `id-"><svg onload=window.__xss=3>`, data: { note: hostile }, extensionAttributes: { correlationid: correlationId } },

@@ -6,7 +6,8 @@ import { Browser, chromium } from "playwright-core";
 import { mapEdges } from "#src/services/journal/eventMap";
 import { publishingService } from "#src/services/journal/flowSummary";
 import { listSubscriptions, services } from "#src/topology";
-import { TestStack, getJson, repoRoot, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
+import { getJson, registerBankAccount, registerCard, repoRoot, sendJson, startLocalStackForTests, TestStack, waitFor } from "./support/localStack";
+import { A_PAYMENT_METHOD_ID } from "../support/events";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const screenshots = path.join(repoRoot, ".artifacts", "screenshots");
@@ -66,13 +67,15 @@ describe("event map on the dashboard, in Chromium", () => {
     const sku = `SKU-MAP-${Date.now().toString(36)}`;
     expect((await sendJson("PUT", `${stack.apiUrl}/inventory/${sku}`, { available: 10 })).status).toBe(200);
     const order = (paymentToken: string) =>
-      sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-map", items: [{ sku, quantity: 1, unitPrice: 5 }], currency: "EUR", paymentToken });
+      registerCard(stack.apiUrl, "cust-map", paymentToken).then((paymentMethodId) =>
+        sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-map", items: [{ sku, quantity: 1, unitPrice: 5 }], currency: "EUR", paymentMethodId }),
+      );
     for (const token of ["tok_visa", "tok_visa", "tok_decline"]) expect((await order(token)).status).toBe(202);
     const user = await sendJson("POST", `${stack.apiUrl}/users`, { email: `map-${Date.now().toString(36)}@example.com`, name: "Ada Lovelace" });
     expect(user.status).toBe(202);
     const walletId = user.body.userId as string;
     await waitFor(async () => ((await getJson(`${stack.apiUrl}/wallets/${walletId}`)).body?.balance === 10 ? true : undefined), { description: "the wallet's free credits", timeoutInMs: 30_000 });
-    expect((await sendJson("POST", `${stack.apiUrl}/wallets/${walletId}/top-ups`, { amount: 5, currency: "EUR", bankToken: "bank_ok" })).status).toBe(202);
+    expect((await sendJson("POST", `${stack.apiUrl}/wallets/${walletId}/top-ups`, { amount: 5, currency: "EUR", fundingSourceId: await registerBankAccount(stack.apiUrl, walletId) })).status).toBe(202);
 
     // A sign-up while the CRM is down: its delivery to the CRM reaction is dead-lettered.
     const crmSubscription = listSubscriptions().find((s) => s.functionName === "crm-addContactWhenUserSignedUp")!.name;
@@ -93,10 +96,10 @@ describe("event map on the dashboard, in Chromium", () => {
     const client = new EventGridPublisherClient(stack.topicEndpoint("orders"), "CloudEvent", new AzureKeyCredential(stack.topicKey), { allowInsecureConnection: true });
     await client.send([
       {
-        type: "Orders.OrderPlaced.v1",
+        type: "Orders.OrderPlaced.v2",
         source: "/services/orders",
         id: `map-hostile-${Date.now()}`,
-        data: { orderId: "order-map-hostile", customerId: "cust-map", items: [{ sku: "NO-SUCH-SKU", quantity: 1, unitPrice: 1 }], currency: "EUR", total: 1, paymentToken: "tok_visa" },
+        data: { orderId: "order-map-hostile", customerId: "cust-map", items: [{ sku: "NO-SUCH-SKU", quantity: 1, unitPrice: 1 }], currency: "EUR", total: 1, paymentMethodId: A_PAYMENT_METHOD_ID },
         extensionAttributes: { correlationid: hostile },
       },
     ]);
@@ -127,9 +130,9 @@ describe("event map on the dashboard, in Chromium", () => {
     const edges = await drawn();
     expect(Object.keys(edges).sort()).toEqual(mapEdges.map((e) => e.key).sort());
     // Every flow kind took its edges; each edge the journal counts is drawn with that count, and a p95 where answered.
-    expect(counts.get("Orders.OrderPlaced.v1->payments-chargePaymentWhenOrderPlaced")).toBe(4);
+    expect(counts.get("Orders.OrderPlaced.v2->payments-chargePaymentWhenOrderPlaced")).toBe(4);
     expect(counts.get("Payments.PaymentFailed.v1->orders-updateOrderWhenStockOrPaymentSettled")).toBe(1);
-    expect(counts.get("Wallet.TopUpInitiated.v1->banking-requestBankPaymentWhenTopUpInitiated")).toBe(1);
+    expect(counts.get("Wallet.TopUpInitiated.v2->banking-requestBankPaymentWhenTopUpInitiated")).toBe(1);
     expect(counts.get(CRM_EDGE)).toBe(2);
     for (const [key, n] of counts) expect({ key, count: edges[key]!.count }).toEqual({ key, count: n });
     for (const key of answered) expect({ key, p95: Number(edges[key]!.p95) >= 0 }).toEqual({ key, p95: true });
@@ -137,7 +140,7 @@ describe("event map on the dashboard, in Chromium", () => {
     // The dead letter marks its edge; an edge that went well is not marked.
     expect(edges[CRM_EDGE]).toMatchObject({ trouble: true });
     expect(Number(edges[CRM_EDGE]!.failures)).toBeGreaterThanOrEqual(1);
-    expect(edges["Wallet.TopUpInitiated.v1->banking-requestBankPaymentWhenTopUpInitiated"]).toMatchObject({ trouble: false, failures: "0" });
+    expect(edges["Wallet.TopUpInitiated.v2->banking-requestBankPaymentWhenTopUpInitiated"]).toMatchObject({ trouble: false, failures: "0" });
 
     // Clicking the edge lists its flows, the dead-lettered one among them; its link opens the flow.
     // Edges cross, so a click at the middle of one's box may land on another: the event goes to the edge itself.
@@ -152,7 +155,7 @@ describe("event map on the dashboard, in Chromium", () => {
 
     // The hostile correlation id is listed as text on the edge it took, and runs nothing.
     // Through the table under the graph, which lists the same edges.
-    await page.locator('#edge-table [data-edge-row="Orders.OrderPlaced.v1->inventory-reserveStockWhenOrderPlaced"]').click();
+    await page.locator('#edge-table [data-edge-row="Orders.OrderPlaced.v2->inventory-reserveStockWhenOrderPlaced"]').click();
     await expect(page.locator("#edge-flow-list").innerText()).resolves.toContain(hostile);
     await page.waitForTimeout(300); // an injected onerror would have fired by now, were there one
     expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();

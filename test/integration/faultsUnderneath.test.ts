@@ -1,4 +1,4 @@
-import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
+import { getJson, registerCard, sendJson, startLocalStackForTests, TestStack, waitFor } from "./support/localStack";
 
 /**
  * Faults underneath the services, injected through the stack's admin API (`/admin/faults`): the store answering 503 or
@@ -34,7 +34,7 @@ describe("faults underneath the services on the local stack", () => {
   const placeOrderPatiently = async (sku: string, key: string) => {
     const answers: { status: number; retryAfter: string | null; code?: string }[] = [];
     for (let attempt = 0; attempt < 100; attempt++) {
-      const reply = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-f", items: [{ sku, quantity: 1, unitPrice: 5 }], currency: "EUR", paymentToken: "tok_visa" }, { "idempotency-key": key });
+      const reply = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-f", items: [{ sku, quantity: 1, unitPrice: 5 }], currency: "EUR", paymentMethodId: await registerCard(stack.apiUrl, "cust-f") }, { "idempotency-key": key });
       answers.push({ status: reply.status, retryAfter: reply.headers.get("retry-after"), code: reply.body?.code });
       if (reply.status < 500) return { order: reply.body as { orderId: string; status: string }, answers };
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -95,7 +95,7 @@ describe("faults underneath the services on the local stack", () => {
     const sku = await newSku(1);
     await storeFault({ unavailableShare: 1, forMs: 60_000 });
     try {
-      const reply = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-f", items: [{ sku, quantity: 1, unitPrice: 5 }], currency: "EUR", paymentToken: "tok_visa" }, { "idempotency-key": `unavailable-${sku}` });
+      const reply = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-f", items: [{ sku, quantity: 1, unitPrice: 5 }], currency: "EUR", paymentMethodId: await registerCard(stack.apiUrl, "cust-f") }, { "idempotency-key": `unavailable-${sku}` });
       expect({ status: reply.status, retryAfter: reply.headers.get("retry-after") }).toEqual({ status: 503, retryAfter: "1" });
     } finally {
       await endStoreFault();
@@ -129,7 +129,7 @@ describe("faults underneath the services on the local stack", () => {
   it("a command accepted while its topic is down answers 202 (its event waits in the outbox); a retry with the same key publishes it", async () => {
     const sku = await newSku(2);
     expect((await sendJson("POST", `${stack.devUrl}/admin/faults/topics/orders?downForMs=60000`, {})).status).toBe(202);
-    const body = { customerId: "cust-f", items: [{ sku, quantity: 1, unitPrice: 5 }], currency: "EUR", paymentToken: "tok_visa" };
+    const body = { customerId: "cust-f", items: [{ sku, quantity: 1, unitPrice: 5 }], currency: "EUR", paymentMethodId: await registerCard(stack.apiUrl, "cust-f") };
     const key = `outage-${sku}`;
     let placed: { status: number; body: any };
     try {

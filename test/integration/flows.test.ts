@@ -1,6 +1,6 @@
 import { CosmosClient } from "@azure/cosmos";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
-import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
+import { getJson, registerCard, sendJson, startLocalStackForTests, TestStack, waitFor } from "./support/localStack";
 
 const ONBOARDING_DEADLINE_MS = 3_000;
 
@@ -22,7 +22,7 @@ describe("flows API on the local stack", () => {
   const placeOrder = async (paymentToken: string, available = 5) => {
     const sku = `SKU-FLOWS-${Date.now().toString(36)}`;
     expect((await sendJson("PUT", `${stack.apiUrl}/inventory/${sku}`, { available })).status).toBe(200);
-    const placed = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-flows", items: [{ sku, quantity: 1, unitPrice: 9.5 }], currency: "EUR", paymentToken });
+    const placed = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-flows", items: [{ sku, quantity: 1, unitPrice: 9.5 }], currency: "EUR", paymentMethodId: await registerCard(stack.apiUrl, "cust-flows", paymentToken) });
     expect(placed.status).toBe(202);
     return placed.body as { orderId: string; correlationId: string };
   };
@@ -48,14 +48,14 @@ describe("flows API on the local stack", () => {
     expect(await listed("?limit=500", correlationId)).toBeDefined();
   });
 
-  it("keeps today's flow view, adds flow, status and waitingFor, and never shows or stores the payment token", async () => {
+  it("keeps today's flow view, adds flow, status and waitingFor, and never sees the card token (the order names it by reference)", async () => {
     const { correlationId } = await placeOrder("tok_visa");
     const flow = await waitFor(async () => {
       const { body } = await getJson(`${stack.apiUrl}/flows/${correlationId}`);
       return body?.status === "completed" ? body : undefined;
     }, { description: "flow completed", timeoutInMs: 30_000 });
     expect(flow).toMatchObject({ correlationId, flow: "order", status: "completed", waitingFor: expect.any(Array), deadLetters: [], poison: [] });
-    expect(flow.events[0]).toMatchObject({ type: "Orders.OrderPlaced.v1", correlationid: correlationId, data: { paymentToken: "[redacted]" } });
+    expect(flow.events[0]).toMatchObject({ type: "Orders.OrderPlaced.v2", correlationid: correlationId, data: { paymentMethodId: expect.stringMatching(/^pm_/) } });
     expect(JSON.stringify(flow)).not.toContain("tok_visa");
 
     // The flow completes with OrderConfirmed; InvoiceSent (a sibling, also caused by PaymentConfirmed) may be journaled
@@ -96,7 +96,7 @@ describe("flows API on the local stack", () => {
     const lines = (await response.text()).split("\n");
     expect(lines[0]).toBe("sequenceDiagram");
     const arrows = lines.filter((l) => l.includes("->>"));
-    expect(arrows[0]).toBe("  client->>orders: Orders.OrderPlaced.v1");
+    expect(arrows[0]).toBe("  client->>orders: Orders.OrderPlaced.v2");
     expect(arrows).toEqual(expect.arrayContaining(["  orders->>inventory: Inventory.StockReserved.v1", "  orders->>payments: Payments.PaymentConfirmed.v1"]));
     expect(arrows.indexOf("  payments->>invoicing: Invoicing.InvoiceSent.v1")).toBeGreaterThan(arrows.indexOf("  orders->>payments: Payments.PaymentConfirmed.v1"));
   });
@@ -143,7 +143,7 @@ describe("flows API on the local stack", () => {
     const { correlationId } = await placeOrder("tok_visa");
     await waitFor(async () => ((await listed("?status=completed", correlationId)) ? true : undefined), { description: "completed", timeoutInMs: 30_000 });
     const client = new EventGridPublisherClient(stack.topicEndpoint("orders"), "CloudEvent", new AzureKeyCredential(stack.topicKey), { allowInsecureConnection: true });
-    await client.send([{ type: "Orders.OrderPlaced.v1", source: "/tests", id: `bad-${Date.now()}`, data: { orderId: "x" }, extensionAttributes: { correlationid: correlationId } }]);
+    await client.send([{ type: "Orders.OrderPlaced.v2", source: "/tests", id: `bad-${Date.now()}`, data: { orderId: "x" }, extensionAttributes: { correlationid: correlationId } }]);
     await stack.stack.eventGrid.idle(30_000);
     // Incident sources are read at most every INCIDENT_SNAPSHOT_MS, so a new poison record shows within that.
     const flow = await waitFor(async () => {
@@ -151,7 +151,7 @@ describe("flows API on the local stack", () => {
       return body.poison?.length >= 2 ? body : undefined;
     }, { description: "both poison records in the flow view", timeoutInMs: 10_000 });
     expect(flow.poison.map((p: any) => `${p.container}/${p.reaction}`).sort()).toEqual(["inventory/reserveStockWhenOrderPlaced", "payments/chargePaymentWhenOrderPlaced"]);
-    expect(flow.poison[0]).toMatchObject({ eventType: "Orders.OrderPlaced.v1", reason: expect.stringMatching(/Invalid data/) });
+    expect(flow.poison[0]).toMatchObject({ eventType: "Orders.OrderPlaced.v2", reason: expect.stringMatching(/Invalid data/) });
     // A parked event is never answered: the reactions that parked it count as waited-for, though the flow completed.
     expect(flow).toMatchObject({ status: "completed", waitingFor: ["inventory-reserveStockWhenOrderPlaced", "payments-chargePaymentWhenOrderPlaced"] });
   });

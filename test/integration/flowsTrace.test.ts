@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { AspireDashboard, findAspireDashboard, startAspireDashboard } from "#dev/aspireDashboard";
-import { TestStack, getJson, repoRoot, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
+import { getJson, registerCard, repoRoot, sendJson, startLocalStackForTests, TestStack, waitFor } from "./support/localStack";
 
 interface OtlpSpan {
   traceId: string;
@@ -41,7 +41,7 @@ describe("one trace per flow in the Aspire Dashboard", () => {
   it("shows a confirmed order as one trace with spans of orders, inventory, payments, invoicing and journal", async () => {
     const sku = `SKU-TRACE-${Date.now().toString(36)}`;
     expect((await sendJson("PUT", `${stack.apiUrl}/inventory/${sku}`, { available: 2 })).status).toBe(200);
-    const placed = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-trace", items: [{ sku, quantity: 1, unitPrice: 3 }], currency: "EUR", paymentToken: "tok_visa" });
+    const placed = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-trace", items: [{ sku, quantity: 1, unitPrice: 3 }], currency: "EUR", paymentMethodId: await registerCard(stack.apiUrl, "cust-trace") });
     expect(placed.status).toBe(202);
     const correlationId = placed.body.correlationId as string;
     await waitFor(async () => ((await getJson(`${stack.apiUrl}/flows/${correlationId}`)).body?.events?.length >= 5 ? true : undefined), {

@@ -67,7 +67,7 @@ describe("npm run new:reaction → npm start → npm run replay → npm run veri
     const scaffold = (...args: string[]) => inCopy(copy, node, ["dist/scripts/new-reaction.js", ...args]);
     expect(await scaffold("--service", "shipping", "--name", "bookCourierWhenOrderConfirmed", "--on", "Orders.OrderShipped.v1")).toEqual({ code: 2, out: "new:reaction: --on Orders.OrderShipped.v1: not in the event catalog (src/events/catalog.ts)\n" });
     expect(await scaffold("--service", "shipping", "--name", "courierBooker", "--on", "Orders.OrderConfirmed.v1")).toEqual({ code: 2, out: "new:reaction: --name courierBooker: not <verb>…When<Event>-shaped (e.g. bookCourierWhenOrderConfirmed)\n" });
-    expect(await scaffold("--service", "shipping", "--name", "reserveStockWhenOrderPlaced", "--on", "Orders.OrderPlaced.v1")).toEqual({ code: 2, out: "new:reaction: --name reserveStockWhenOrderPlaced: already taken by inventory-reserveStockWhenOrderPlaced\n" });
+    expect(await scaffold("--service", "shipping", "--name", "reserveStockWhenOrderPlaced", "--on", "Orders.OrderPlaced.v2")).toEqual({ code: 2, out: "new:reaction: --name reserveStockWhenOrderPlaced: already taken by inventory-reserveStockWhenOrderPlaced\n" });
     expect(await scaffold("--service", "Shipping_EU", "--name", "bookCourierWhenOrderConfirmed", "--on", "Orders.OrderConfirmed.v1")).toMatchObject({ code: 2, out: expect.stringMatching(/^new:reaction: --service Shipping_EU: not a valid service name/) });
   }, 600_000);
 

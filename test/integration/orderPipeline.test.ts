@@ -1,7 +1,8 @@
 import { CosmosClient } from "@azure/cosmos";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import { services } from "#src/topology";
-import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
+import { getJson, registerCard, sendJson, startLocalStackForTests, TestStack, waitFor } from "./support/localStack";
+import { A_PAYMENT_METHOD_ID, A_FUNDING_SOURCE_ID } from "../support/events";
 
 /** The order pipeline end to end: real SDK clients, the real Functions host, Event Grid emulator and Cosmos server. */
 describe("order pipeline on the local stack", () => {
@@ -34,7 +35,7 @@ describe("order pipeline on the local stack", () => {
     const response = await sendJson(
       "POST",
       `${stack.apiUrl}/orders`,
-      { customerId: "cust-1", items: [{ sku, quantity, unitPrice: 12.5 }], currency: "EUR", paymentToken },
+      { customerId: "cust-1", items: [{ sku, quantity, unitPrice: 12.5 }], currency: "EUR", paymentMethodId: await registerCard(stack.apiUrl, "cust-1", paymentToken) },
       headers,
     );
     expect(response.status).toBe(202);
@@ -68,7 +69,7 @@ describe("order pipeline on the local stack", () => {
       return f?.events?.length >= 5 ? f : undefined;
     }, { description: "journal of the flow" });
     const types = flow.events.map((e) => e.type);
-    expect(types[0]).toBe("Orders.OrderPlaced.v1");
+    expect(types[0]).toBe("Orders.OrderPlaced.v2");
     expect(types).toEqual(expect.arrayContaining(["Inventory.StockReserved.v1", "Payments.PaymentConfirmed.v1", "Invoicing.InvoiceSent.v1", "Orders.OrderConfirmed.v1"]));
     // Causes come before their effects, and every event carries the flow's correlation id and one trace id.
     const seen = new Set<string>();
@@ -108,7 +109,7 @@ describe("order pipeline on the local stack", () => {
     const sku = await newSku(2);
     const placed = await placeOrder(sku, 1, "tok_flaky");
     await settled(placed.orderId, (o) => o.status === "Confirmed", "confirmed");
-    const placedEvent = (await flowOf(placed.correlationId)).events.find((e) => e.type === "Orders.OrderPlaced.v1");
+    const placedEvent = (await flowOf(placed.correlationId)).events.find((e) => e.type === "Orders.OrderPlaced.v2");
     expect((await charges()).filter((c) => c.idempotencyKey === placedEvent.id)).toHaveLength(1);
   });
 
@@ -153,7 +154,7 @@ describe("order pipeline on the local stack", () => {
     const other = await sendJson(
       "POST",
       `${stack.apiUrl}/orders`,
-      { customerId: "cust-1", items: [{ sku, quantity: 2, unitPrice: 12.5 }], currency: "EUR", paymentToken: "tok_visa" },
+      { customerId: "cust-1", items: [{ sku, quantity: 2, unitPrice: 12.5 }], currency: "EUR", paymentMethodId: await registerCard(stack.apiUrl, "cust-1") },
       { "Idempotency-Key": key },
     );
     expect(other.status).toBe(409);
@@ -166,16 +167,16 @@ describe("order pipeline on the local stack", () => {
     const sku = await newSku(7);
     const cases: [string, string, unknown, number, RegExp][] = [
       ["POST", "/orders", "{not json", 400, /JSON/],
-      ["POST", "/orders", { customerId: "", items: [], currency: "EURO", paymentToken: "tok_visa" }, 400, /customerId|items|currency/],
-      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 0, unitPrice: -1 }], currency: "EUR", paymentToken: "t" }, 400, /quantity/],
-      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1.234 }], currency: "EUR", paymentToken: "t" }, 400, /decimals/],
-      ["POST", "/orders", { customerId: "c".repeat(70_000), items: [{ sku, quantity: 1, unitPrice: 1 }], currency: "EUR", paymentToken: "t" }, 413, /exceeds/],
-      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1 }], currency: "EUR", paymentToken: "t", admin: true }, 400, /admin|Unrecognized/i],
+      ["POST", "/orders", { customerId: "", items: [], currency: "EURO", paymentMethodId: A_PAYMENT_METHOD_ID }, 400, /customerId|items|currency/],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 0, unitPrice: -1 }], currency: "EUR", paymentMethodId: A_PAYMENT_METHOD_ID }, 400, /quantity/],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1.234 }], currency: "EUR", paymentMethodId: A_PAYMENT_METHOD_ID }, 400, /decimals/],
+      ["POST", "/orders", { customerId: "c".repeat(70_000), items: [{ sku, quantity: 1, unitPrice: 1 }], currency: "EUR", paymentMethodId: A_PAYMENT_METHOD_ID }, 413, /exceeds/],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1 }], currency: "EUR", paymentMethodId: A_PAYMENT_METHOD_ID, admin: true }, 400, /admin|Unrecognized/i],
       // Money is bounded and exact in cents: a huge price is refused by name, never overflowed into a 500 or charged.
-      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 10_000, unitPrice: 1e306 }], currency: "EUR", paymentToken: "t" }, 400, /items\.0\.unitPrice/],
-      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1e300 }], currency: "EUR", paymentToken: "t" }, 400, /unitPrice/],
-      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 9e17 }], currency: "EUR", paymentToken: "t" }, 400, /unitPrice/],
-      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 10_000, unitPrice: 1_000_000 }], currency: "EUR", paymentToken: "t" }, 400, /order total/],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 10_000, unitPrice: 1e306 }], currency: "EUR", paymentMethodId: A_PAYMENT_METHOD_ID }, 400, /items\.0\.unitPrice/],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1e300 }], currency: "EUR", paymentMethodId: A_PAYMENT_METHOD_ID }, 400, /unitPrice/],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 9e17 }], currency: "EUR", paymentMethodId: A_PAYMENT_METHOD_ID }, 400, /unitPrice/],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 10_000, unitPrice: 1_000_000 }], currency: "EUR", paymentMethodId: A_PAYMENT_METHOD_ID }, 400, /order total/],
       ["PUT", `/inventory/${sku}`, { available: -1 }, 400, /available/],
       ["PUT", `/inventory/${sku}`, { available: 1.5 }, 400, /available/],
       ["PUT", `/inventory/${sku}`, { available: "5" }, 400, /available/],
@@ -199,10 +200,12 @@ describe("order pipeline on the local stack", () => {
   it("refuses a body not declared as JSON with 415 on every write endpoint, and writes nothing", async () => {
     const sku = await newSku(4);
     const cases: [string, string, unknown][] = [
-      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1 }], currency: "EUR", paymentToken: "tok_visa" }],
+      ["POST", "/orders", { customerId: "c", items: [{ sku, quantity: 1, unitPrice: 1 }], currency: "EUR", paymentMethodId: A_PAYMENT_METHOD_ID }],
+      ["POST", "/payment-methods", { customerId: "c", paymentToken: "tok_visa" }],
+      ["POST", "/funding-sources", { walletId: "w-none", bankToken: "bank_ok" }],
       ["PUT", `/inventory/${sku}`, { available: 99 }],
       ["POST", "/users", { email: `plain-${Date.now()}@example.com`, name: "Plain Text" }],
-      ["POST", "/wallets/w-none/top-ups", { amount: 5, currency: "EUR", bankToken: "bank_ok" }],
+      ["POST", "/wallets/w-none/top-ups", { amount: 5, currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID }],
     ];
     const chargesBefore = (await charges()).length;
     for (const [method, path, body] of cases) {
@@ -232,7 +235,7 @@ describe("order pipeline on the local stack", () => {
     await client.send([
       {
         id: poisonId,
-        type: "Orders.OrderPlaced.v1",
+        type: "Orders.OrderPlaced.v2",
         source: "/tests",
         data: { orderId: "o-poison", items: [{ sku, quantity: "lots" }] },
         extensionAttributes: { correlationid: "poison-flow" },

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { writeStackInfo } from "#dev/stackInfo";
-import { TestStack, repoRoot, runCommand, startLocalStackForTests, waitFor } from "./support/localStack";
+import { registerCard, repoRoot, runCommand, startLocalStackForTests, TestStack, waitFor } from "./support/localStack";
 
 const replayCli = path.join(repoRoot, "dist/scripts/replay.js");
 
@@ -24,7 +24,7 @@ describe("npm run replay: the archive delivered to one function only", () => {
     const call = (method: string, url: string, body: unknown) => fetch(url, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     await call("PUT", `${stack.apiUrl}/inventory/SKU-REPLAY`, { available: 10 });
     for (const n of [1, 2]) {
-      const placed = await call("POST", `${stack.apiUrl}/orders`, { customerId: `replay-${n}`, items: [{ sku: "SKU-REPLAY", quantity: 1, unitPrice: 3 }], currency: "EUR", paymentToken: "tok_visa" });
+      const placed = await call("POST", `${stack.apiUrl}/orders`, { customerId: `replay-${n}`, items: [{ sku: "SKU-REPLAY", quantity: 1, unitPrice: 3 }], currency: "EUR", paymentMethodId: await registerCard(stack.apiUrl, `replay-${n}`) });
       orderIds.push(((await placed.json()) as { orderId: string }).orderId);
     }
     for (const id of orderIds) {
@@ -67,7 +67,7 @@ describe("npm run replay: the archive delivered to one function only", () => {
 
   it("refuses an unknown function, an event type it does not receive, or a missing --since, with exit code 2", async () => {
     expect(await replay("--to", "nobody-listenWhenNothingHappened", "--since", since)).toMatchObject({ code: 2, out: expect.stringMatching(/^replay: --to nobody-listenWhenNothingHappened: not a reaction of the manifest/) });
-    expect(await replay("--to", "invoicing-sendInvoiceWhenPaymentConfirmed", "--since", since, "--type", "Orders.OrderPlaced.v1")).toMatchObject({ code: 2, out: expect.stringMatching(/not an event type invoicing-sendInvoiceWhenPaymentConfirmed receives/) });
+    expect(await replay("--to", "invoicing-sendInvoiceWhenPaymentConfirmed", "--since", since, "--type", "Orders.OrderPlaced.v2")).toMatchObject({ code: 2, out: expect.stringMatching(/not an event type invoicing-sendInvoiceWhenPaymentConfirmed receives/) });
     expect(await replay("--to", "invoicing-sendInvoiceWhenPaymentConfirmed")).toMatchObject({ code: 2, out: expect.stringMatching(/--since is required/) });
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, Server, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { getJson, repoRoot, sendJson, waitFor } from "./support/localStack";
+import { getJson, registerCard, repoRoot, sendJson, waitFor } from "./support/localStack";
 
 /**
  * `npm start` as a person runs it (the built start script as its own process, on free ports): it stops on a signal
@@ -68,7 +68,7 @@ describe("the local stack as a process", () => {
     const { api, ports } = await ready(first);
     expect(first.output()).toContain("Data             empty");
     await sendJson("PUT", `${api}/inventory/SKU-KEEP`, { available: 3 });
-    const placed = await sendJson("POST", `${api}/orders`, { customerId: "c-keep", items: [{ sku: "SKU-KEEP", quantity: 1, unitPrice: 2.5 }], currency: "EUR", paymentToken: "tok_visa" });
+    const placed = await sendJson("POST", `${api}/orders`, { customerId: "c-keep", items: [{ sku: "SKU-KEEP", quantity: 1, unitPrice: 2.5 }], currency: "EUR", paymentMethodId: await registerCard(api, "c-keep") });
     expect(placed.status).toBe(202);
     const orderId = placed.body.orderId as string;
     await waitFor(async () => ((await getJson(`${api}/orders/${orderId}`)).body?.status === "Confirmed" ? true : undefined), { description: "order confirmed" });

@@ -1,4 +1,5 @@
-import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
+import { getJson, registerBankAccount, sendJson, startLocalStackForTests, TestStack, waitFor } from "./support/localStack";
+import { A_FUNDING_SOURCE_ID } from "../support/events";
 
 /**
  * Wallet top-ups end to end through the bank simulator: every bank token's outcome, redelivery of a whole flow, and
@@ -26,7 +27,8 @@ describe("wallet top-up on the local stack", () => {
 
   const wallet = async () => (await getJson(`${stack.apiUrl}/wallets/${walletId}`)).body as { balance: number; currency: string; entries: any[] };
   const topUp = async (amount: number, bankToken: string, headers: Record<string, string> = {}) => {
-    const response = await sendJson("POST", `${stack.apiUrl}/wallets/${walletId}/top-ups`, { amount, currency: "EUR", bankToken }, headers);
+    const fundingSourceId = await registerBankAccount(stack.apiUrl, walletId, bankToken);
+    const response = await sendJson("POST", `${stack.apiUrl}/wallets/${walletId}/top-ups`, { amount, currency: "EUR", fundingSourceId }, headers);
     expect(response.status).toBe(202);
     expect(response.body.status).toBe("Initiated");
     return response.body as { topUpId: string; correlationId: string };
@@ -63,7 +65,7 @@ describe("wallet top-up on the local stack", () => {
       return f?.events?.some((e) => e.type === "Notifications.UserNotified.v1") ? f : undefined;
     }, { description: "top-up flow journaled" });
     expect(flow.events.map((e) => e.type)).toEqual([
-      "Wallet.TopUpInitiated.v1",
+      "Wallet.TopUpInitiated.v2",
       "Banking.BankPaymentSucceeded.v1",
       "Wallet.WalletCredited.v1",
       "Notifications.UserNotified.v1",
@@ -100,7 +102,7 @@ describe("wallet top-up on the local stack", () => {
     const first = await topUp(3, "bank_ok", { "Idempotency-Key": key });
     const again = await topUp(3, "bank_ok", { "Idempotency-Key": key });
     expect(again).toEqual(first);
-    const reused = await sendJson("POST", `${stack.apiUrl}/wallets/${walletId}/top-ups`, { amount: 4, currency: "EUR", bankToken: "bank_ok" }, { "Idempotency-Key": key });
+    const reused = await sendJson("POST", `${stack.apiUrl}/wallets/${walletId}/top-ups`, { amount: 4, currency: "EUR", fundingSourceId: await registerBankAccount(stack.apiUrl, walletId) }, { "Idempotency-Key": key });
     expect(reused.status).toBe(409);
     await settled(first.topUpId);
     await stack.stack.eventGrid.idle(30_000);
@@ -134,20 +136,20 @@ describe("wallet top-up on the local stack", () => {
     const paymentsBefore = (await bankPayments()).length;
     const url = `${stack.apiUrl}/wallets/${walletId}/top-ups`;
     const cases: [string, unknown, number, RegExp, Record<string, string>?][] = [
-      [url, { amount: -10, currency: "EUR", bankToken: "bank_ok" }, 400, /amount/],
-      [url, { amount: 0, currency: "EUR", bankToken: "bank_ok" }, 400, /amount/],
-      [url, { amount: 10.005, currency: "EUR", bankToken: "bank_ok" }, 400, /decimals/],
-      [url, { amount: "10", currency: "EUR", bankToken: "bank_ok" }, 400, /amount/],
-      [url, { amount: 1e15, currency: "EUR", bankToken: "bank_ok" }, 400, /amount/],
-      [url, { amount: 10, currency: "XYZ", bankToken: "bank_ok" }, 400, /currency/],
-      [url, { amount: 10, currency: "USD", bankToken: "bank_ok" }, 400, /currency.*EUR/],
-      [url, { amount: 10, currency: "EUR" }, 400, /bankToken/],
-      [url, { amount: 10, currency: "EUR", bankToken: "x".repeat(5_000) }, 400, /bankToken/],
-      [url, { amount: 10, currency: "EUR", bankToken: "bank_ok", walletId: "someone-else" }, 400, /walletId|Unrecognized/i],
-      [url, { amount: 10, currency: "EUR", bankToken: "t".repeat(70_000) }, 413, /exceeds/],
+      [url, { amount: -10, currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID }, 400, /amount/],
+      [url, { amount: 0, currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID }, 400, /amount/],
+      [url, { amount: 10.005, currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID }, 400, /decimals/],
+      [url, { amount: "10", currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID }, 400, /amount/],
+      [url, { amount: 1e15, currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID }, 400, /amount/],
+      [url, { amount: 10, currency: "XYZ", fundingSourceId: A_FUNDING_SOURCE_ID }, 400, /currency/],
+      [url, { amount: 10, currency: "USD", fundingSourceId: A_FUNDING_SOURCE_ID }, 400, /currency.*EUR/],
+      [url, { amount: 10, currency: "EUR" }, 400, /fundingSourceId/],
+      [url, { amount: 10, currency: "EUR", fundingSourceId: "bank_ok" }, 400, /fundingSourceId/],
+      [url, { amount: 10, currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID, walletId: "someone-else" }, 400, /walletId|Unrecognized/i],
+      [url, { amount: 10, currency: "EUR", fundingSourceId: "t".repeat(70_000) }, 413, /exceeds/],
       [url, "{not json", 400, /JSON/],
-      [url, { amount: 10, currency: "EUR", bankToken: "bank_ok" }, 400, /Idempotency-Key/, { "Idempotency-Key": "k".repeat(300) }],
-      [`${stack.apiUrl}/wallets/no-such-wallet/top-ups`, { amount: 10, currency: "EUR", bankToken: "bank_ok" }, 404, /no-such-wallet/],
+      [url, { amount: 10, currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID }, 400, /Idempotency-Key/, { "Idempotency-Key": "k".repeat(300) }],
+      [`${stack.apiUrl}/wallets/no-such-wallet/top-ups`, { amount: 10, currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID }, 404, /no-such-wallet/],
     ];
     for (const [target, body, status, reason, headers] of cases) {
       const response = await sendJson("POST", target, body, headers);

@@ -22,3 +22,7 @@ export const decisionContext = (): DecisionContext => {
   let n = 0;
   return { now: fixedNow, newId: () => `id-${++n}` };
 };
+
+/** References as payments and banking hand them out (src/platform/tokenVault.ts): what events carry instead of tokens. */
+export const A_PAYMENT_METHOD_ID = `pm_${"A".repeat(32)}`;
+export const A_FUNDING_SOURCE_ID = `fs_${"B".repeat(32)}`;

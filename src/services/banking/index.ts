@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseSettings } from "../../platform/config";
 import { ServiceModule } from "../../define";
 import { BankClient, createHttpBankClient } from "./bankClient";
+import { registerFundingSource } from "./fundingSources";
 import { reconcileBankPayments } from "./reconcileBankPayments";
 import { requestBankPaymentWhenTopUpInitiated } from "./requestBankPaymentWhenTopUpInitiated";
 
@@ -21,7 +22,7 @@ export interface BankingPorts {
 export const bankingService: ServiceModule<"banking", BankingPorts> = {
   name: "banking",
   reactions: [requestBankPaymentWhenTopUpInitiated],
-  http: {},
+  http: { registerFundingSource },
   timers: {
     async reconcileBankPayments(rt) {
       const { repaired } = await reconcileBankPayments(rt, { graceInMs: rt.ports.reconciliationGraceInMs });

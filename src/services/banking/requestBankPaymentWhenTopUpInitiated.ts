@@ -4,6 +4,7 @@ import { documentSchema } from "../../platform/documentSchema";
 import { Decision, Outside, nothingToDo } from "../../platform/reactions";
 import { defineReaction } from "../../define";
 import { BankClient, BankPaymentOutcome } from "./bankClient";
+import { fundingSources } from "./fundingSources";
 
 /**
  * One top-up's bank payment, in the top-up's partition. `Requested` is the intent, committed before the bank is
@@ -58,9 +59,12 @@ export const settleBankPayment = (state: BankPaymentState, now: Date): Decision 
 
 export const requestBankPaymentWhenTopUpInitiated = defineReaction("banking", "requestBankPaymentWhenTopUpInitiated", {
   partitionKey: (event) => event.data.topUpId,
-  load: (event, { read }) => read(bankPaymentDocumentSchema, bankPaymentDocumentId(event.data.topUpId), event.data.topUpId),
-  async act(event, stored, outside: Outside<{ bank: BankClient }>): Promise<BankPaymentState> {
-    const { topUpId, walletId, amount, currency, bankToken } = event.data;
+  load: async (event, { read }) => ({
+    stored: await read(bankPaymentDocumentSchema, bankPaymentDocumentId(event.data.topUpId), event.data.topUpId),
+    bankToken: await fundingSources.resolve(read, event.data.fundingSourceId, event.data.walletId),
+  }),
+  async act(event, { stored, bankToken }, outside: Outside<{ bank: BankClient }>): Promise<BankPaymentState> {
+    const { topUpId, walletId, amount, currency } = event.data;
     const payment: BankPaymentDocument = stored ?? {
       id: bankPaymentDocumentId(topUpId),
       pk: topUpId,
@@ -76,13 +80,19 @@ export const requestBankPaymentWhenTopUpInitiated = defineReaction("banking", "r
       updatedAt: event.time,
     };
     if (payment.status !== "Requested") return { payment, outcome: undefined };
+    if ("refused" in bankToken) {
+      // Never asked the bank: declined, and the top-up fails. With an intent recorded the bank may have paid under it,
+      // and only the token can ask again: an operator looks (the event is parked).
+      if (stored) throw new Error(`Top-up ${topUpId} has a bank payment under way but its funding source is gone: ${bankToken.refused}`);
+      return { payment, outcome: { status: "declined", code: "unknown_funding_source", reason: bankToken.refused } };
+    }
     // Intent first (`call` creates it when it is not stored yet), so a payment the bank makes always has a record to
-    // reconcile; no token is kept. The intent's key: a redelivery gets the bank's first answer back (a timeout throws
-    // TransientError and retries).
+    // reconcile; the token stays in the funding source. The intent's key: a redelivery gets the bank's first answer back
+    // (a timeout throws TransientError and retries).
     const outcome = await outside.call({
       intent: payment,
       idempotencyKey: payment.paymentKey ?? outside.idempotencyKey,
-      call: (key) => outside.ports.bank.createPayment({ amount, currency, bankToken, reference: topUpId }, { idempotencyKey: key }),
+      call: (key) => outside.ports.bank.createPayment({ amount, currency, bankToken: bankToken.token, reference: topUpId }, { idempotencyKey: key }),
     });
     return { payment, outcome };
   },

@@ -1,7 +1,7 @@
 import { APP_ROLES, requireAppRole } from "../../platform/appRoles";
 import { z } from "zod";
 import { amountSchema, currencySchema, toCents } from "../../events/money";
-import { bankTokenSchema } from "../../events/wallet";
+import { fundingSourceIdSchema } from "../../events/tokenReferences";
 import { NotFoundError, ValidationError } from "../../platform/errors";
 import { json, readJsonBody, readParam, routeIdSchema } from "../../platform/http";
 import { readIdempotencyKey, replayWhenSameRequest, requestHashOf, startFlowFromHttp } from "../../platform/flowStart";
@@ -15,10 +15,10 @@ export const MAX_TOP_UP_AMOUNT = 100_000;
 export const initiateTopUpBody = z.strictObject({
   amount: amountSchema.refine((n) => n > 0, "must be > 0").refine((n) => n <= MAX_TOP_UP_AMOUNT, `must be ≤ ${MAX_TOP_UP_AMOUNT}`),
   currency: currencySchema,
-  bankToken: bankTokenSchema,
+  fundingSourceId: fundingSourceIdSchema,
 });
 
-export const topUpInitiatedEventId = (topUpId: string): string => deterministicId("Wallet.TopUpInitiated.v1", topUpId);
+export const topUpInitiatedEventId = (topUpId: string): string => deterministicId("Wallet.TopUpInitiated.v2", topUpId);
 
 const accepted = (topUp: TopUpDocument) =>
   json(
@@ -37,7 +37,7 @@ export const initiateTopUp: HttpHandler<unknown> = async (request, runtime, cont
   const walletId = readParam("walletId", request.params.walletId, routeIdSchema);
   const body = await readJsonBody(request, initiateTopUpBody);
   const idempotencyKey = readIdempotencyKey(request);
-  const requestHash = requestHashOf([body.amount, body.currency, body.bankToken]);
+  const requestHash = requestHashOf([body.amount, body.currency, body.fundingSourceId]);
   const topUpId = idempotencyKey ? deterministicId("top-up", walletId, idempotencyKey) : runtime.ids.newId();
   const correlationId = deterministicId("flow", "top-up", topUpId);
 
@@ -69,9 +69,9 @@ export const initiateTopUp: HttpHandler<unknown> = async (request, runtime, cont
         updatedAt: now.toISOString(),
       };
       const event = {
-        type: "Wallet.TopUpInitiated.v1",
+        type: "Wallet.TopUpInitiated.v2",
         subject: `wallets/${walletId}/top-ups/${topUpId}`,
-        data: { topUpId, walletId, amount: body.amount, currency: body.currency, bankToken: body.bankToken },
+        data: { topUpId, walletId, amount: body.amount, currency: body.currency, fundingSourceId: body.fundingSourceId },
       } as const;
       return { record, event };
     },

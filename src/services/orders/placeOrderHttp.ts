@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { currencySchema, fromCents, toCents } from "../../events/money";
 import { orderItemSchema } from "../../events/orders";
+import { paymentMethodIdSchema } from "../../events/tokenReferences";
 import { json, readJsonBody } from "../../platform/http";
 import { readIdempotencyKey, replayWhenSameRequest, requestHashOf, startFlowFromHttp } from "../../platform/flowStart";
 import { deterministicId } from "../../platform/ids";
@@ -25,7 +26,8 @@ export const placeOrderBody = z
       .min(1)
       .max(100),
     currency: currencySchema,
-    paymentToken: z.string().min(1).max(100),
+    /** From `POST /api/payment-methods` of payments: the card token itself never reaches orders. */
+    paymentMethodId: paymentMethodIdSchema,
   })
   .refine((body) => orderTotalInCents(body.items) <= toCents(MAX_ORDER_TOTAL), {
     path: ["items"],
@@ -53,7 +55,7 @@ export const placeOrder: HttpHandler<unknown> = async (request, runtime, context
     pk: orderId,
     recordId: orderDocumentId(orderId),
     schema: orderDocumentSchema,
-    eventId: deterministicId("Orders.OrderPlaced.v1", orderId),
+    eventId: deterministicId("Orders.OrderPlaced.v2", orderId),
     correlationId,
     async start(now) {
       const total = fromCents(orderTotalInCents(body.items));
@@ -76,9 +78,9 @@ export const placeOrder: HttpHandler<unknown> = async (request, runtime, context
         updatedAt: now.toISOString(),
       };
       const event = {
-        type: "Orders.OrderPlaced.v1",
+        type: "Orders.OrderPlaced.v2",
         subject: `orders/${orderId}`,
-        data: { orderId, customerId: body.customerId, items: body.items, currency: body.currency, total, paymentToken: body.paymentToken },
+        data: { orderId, customerId: body.customerId, items: body.items, currency: body.currency, total, paymentMethodId: body.paymentMethodId },
       } as const;
       return { record, event };
     },

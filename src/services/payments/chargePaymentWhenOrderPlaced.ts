@@ -2,13 +2,17 @@ import { defineReaction } from "../../define";
 import { Outside } from "../../platform/reactions";
 import { PaymentDocument, paymentDocumentId, paymentDocumentSchema } from "./documents";
 import { PaymentGateway } from "./paymentGateway";
-import { PaymentFacts, decidePayment, factsAfterCancellation } from "./settlePayment";
+import { paymentMethods } from "./paymentMethods";
+import { PaymentFacts, UNKNOWN_PAYMENT_METHOD, decidePayment, factsAfterCancellation } from "./settlePayment";
 
 export const chargePaymentWhenOrderPlaced = defineReaction("payments", "chargePaymentWhenOrderPlaced", {
   partitionKey: (event) => event.data.orderId,
-  load: (event, { read }) => read(paymentDocumentSchema, paymentDocumentId(event.data.orderId), event.data.orderId),
-  async act(event, stored, outside: Outside<{ gateway: PaymentGateway }>): Promise<PaymentFacts> {
-    const { orderId, customerId, total, currency, paymentToken } = event.data;
+  load: async (event, { read }) => ({
+    stored: await read(paymentDocumentSchema, paymentDocumentId(event.data.orderId), event.data.orderId),
+    card: await paymentMethods.resolve(read, event.data.paymentMethodId, event.data.customerId),
+  }),
+  async act(event, { stored, card }, outside: Outside<{ gateway: PaymentGateway }>): Promise<PaymentFacts> {
+    const { orderId, customerId, total, currency } = event.data;
     const { gateway } = outside.ports;
     const payment: PaymentDocument = stored ?? {
       id: paymentDocumentId(orderId),
@@ -26,13 +30,19 @@ export const chargePaymentWhenOrderPlaced = defineReaction("payments", "chargePa
     };
     switch (payment.status) {
       case "Charging": {
+        if ("refused" in card) {
+          // Never sent to the gateway: declined, and the order compensates. With an intent recorded a charge may have
+          // been made under it, and only the card token can ask again: an operator looks (the event is parked).
+          if (stored) throw new Error(`Order ${orderId} has a charge under way but its payment method is gone: ${card.refused}`);
+          return { kind: "charged", payment, outcome: { status: "declined", code: UNKNOWN_PAYMENT_METHOD, message: card.refused } };
+        }
         // Intent first (`call` creates it when it is not stored yet). A cancellation that got here first holds the id:
         // the create conflicts and the runner decides again, from the marker. The key is the recorded intent's: a
         // redelivery, or a concurrent duplicate, gets the first answer back.
         const outcome = await outside.call({
           intent: payment,
           idempotencyKey: payment.chargeKey ?? outside.idempotencyKey,
-          call: (key) => gateway.charge({ amount: total, currency, token: paymentToken, reference: orderId }, { idempotencyKey: key }),
+          call: (key) => gateway.charge({ amount: total, currency, token: card.token, reference: orderId }, { idempotencyKey: key }),
         });
         return { kind: "charged", payment, outcome };
       }

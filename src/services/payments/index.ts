@@ -3,6 +3,7 @@ import { parseSettings } from "../../platform/config";
 import { ServiceModule } from "../../define";
 import { chargePaymentWhenOrderPlaced } from "./chargePaymentWhenOrderPlaced";
 import { PaymentGateway, createHttpPaymentGateway } from "./paymentGateway";
+import { registerPaymentMethod } from "./paymentMethods";
 import { ReconciliationOptions, defaultReconciliationOptions, reconcilePaymentsWithGateway } from "./reconcilePaymentsWithGateway";
 import { refundPaymentWhenOrderCancelled } from "./refundPaymentWhenOrderCancelled";
 
@@ -21,7 +22,7 @@ export interface PaymentsPorts {
 export const paymentsService: ServiceModule<"payments", PaymentsPorts> = {
   name: "payments",
   reactions: [chargePaymentWhenOrderPlaced, refundPaymentWhenOrderCancelled],
-  http: {},
+  http: { registerPaymentMethod },
   timers: {
     async reconcilePaymentsWithGateway(rt) {
       const report = await reconcilePaymentsWithGateway(rt, rt.ports.reconciliation);

@@ -25,6 +25,9 @@ export type PaymentFacts =
   /** Cancelled while the charge may still be in flight: mark it, so the charge settles itself when it lands. */
   | { readonly kind: "markCancelled"; readonly payment: PaymentDocument };
 
+/** The decline code of a charge never sent: the order named a payment method payments does not keep for its customer. */
+export const UNKNOWN_PAYMENT_METHOD = "unknown_payment_method";
+
 const subjectOf = (orderId: string) => `orders/${orderId}`;
 
 /** The amount and currency the intent recorded; a charge is never made without them. */
@@ -40,8 +43,7 @@ const settle = (payment: PaymentDocument, now: Date, changes: Partial<PaymentDoc
   publish,
 });
 
-const declined = (payment: PaymentDocument, now: Date, chargeId: string | undefined): Decision => {
-  const reason = "Payment declined by the gateway";
+const declined = (payment: PaymentDocument, now: Date, chargeId: string | undefined, reason = "Payment declined by the gateway"): Decision => {
   return settle(payment, now, { status: "Declined", ...(chargeId ? { chargeId } : {}), declineReason: reason }, [
     { type: "Payments.PaymentFailed.v1", subject: subjectOf(payment.orderId), data: { orderId: payment.orderId, reason, code: "Declined" } },
   ]);
@@ -68,7 +70,9 @@ export const decidePayment = (facts: PaymentFacts, now: Date): Decision => {
     case "charged": {
       const { payment, outcome } = facts;
       if (payment.status !== "Charging") return nothingToDo;
-      if (outcome.status === "declined") return declined(payment, now, undefined);
+      if (outcome.status === "declined") {
+        return declined(payment, now, undefined, outcome.code === UNKNOWN_PAYMENT_METHOD ? `Payment declined: ${outcome.message}` : undefined);
+      }
       const { amount, currency, customerId } = intentOf(payment);
       return settle(payment, now, { status: "Charged", chargeId: outcome.chargeId }, [
         {

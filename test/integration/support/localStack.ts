@@ -122,6 +122,30 @@ export const sendJson = async (
   return { status: response.status, body: parsed, headers: response.headers };
 };
 
+/** Asks once per key, like a client that keeps the reference it got: the same card gives the same order body. */
+const rememberedReferences = new Map<string, Promise<string>>();
+const remembered = (key: string, register: () => Promise<string>): Promise<string> => {
+  let reference = rememberedReferences.get(key);
+  if (!reference) rememberedReferences.set(key, (reference = register()));
+  return reference;
+};
+
+/** The card token goes to payments alone, as a client's does before it orders: answers the reference the order names. */
+export const registerCard = (apiUrl: string, customerId: string, paymentToken = "tok_visa"): Promise<string> =>
+  remembered(`${apiUrl} card ${customerId} ${paymentToken}`, async () => {
+    const reply = await sendJson("POST", `${apiUrl}/payment-methods`, { customerId, paymentToken });
+    if (reply.status !== 201) throw new Error(`POST /payment-methods answered ${reply.status} ${JSON.stringify(reply.body)}`);
+    return (reply.body as { paymentMethodId: string }).paymentMethodId;
+  });
+
+/** The bank token goes to banking alone, as a client's does before a top-up: answers the reference the top-up names. */
+export const registerBankAccount = (apiUrl: string, walletId: string, bankToken = "bank_ok"): Promise<string> =>
+  remembered(`${apiUrl} bank ${walletId} ${bankToken}`, async () => {
+    const reply = await sendJson("POST", `${apiUrl}/funding-sources`, { walletId, bankToken });
+    if (reply.status !== 201) throw new Error(`POST /funding-sources answered ${reply.status} ${JSON.stringify(reply.body)}`);
+    return (reply.body as { fundingSourceId: string }).fundingSourceId;
+  });
+
 /**
  * A command as a user runs it (a built CLI of this repository, npm, tsc), never throwing whatever its exit code: its
  * code and its stdout followed by its stderr.

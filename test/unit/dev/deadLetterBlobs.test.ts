@@ -1,6 +1,8 @@
 import { deadLetterBlobName, toDeadLetterBlobEntry } from "#dev/eventGridDeadLetters";
 import { groupDeadLetters, parseDeadLetterBlob } from "#scripts/ops/deadLetters";
 import { recheckEvent } from "#scripts/ops/recheck";
+import { REDACTED } from "#src/events/redaction";
+import { redactPoisonEvent } from "#src/platform/poisonRedaction";
 
 describe("Event Grid's dead-letter blob layout and shape", () => {
   it("names blobs <SUBSCRIPTION IN UPPER CASE>/<YYYY>/<M>/<D>/<H>/<id>.json in UTC, not zero-padded", () => {
@@ -62,5 +64,16 @@ describe("Event Grid's dead-letter blob layout and shape", () => {
     const invalid = recheckEvent({ specversion: "1.0", id: "i", source: "/s", type: "Users.UserSignedUp.v1", time: "2026-01-01T00:00:00Z", correlationid: "c", data: { userId: "u" } });
     expect(invalid.ok).toBe(false);
     expect(!invalid.ok && invalid.reason).toMatch(/^Invalid data for Users\.UserSignedUp\.v1: /);
+  });
+
+  it("refuses an event whose data was redacted when it was parked: replaying it would publish [redacted] as data", () => {
+    const signedUp = { specversion: "1.0", id: "i", source: "/users", type: "Users.UserSignedUp.v1", time: "2026-01-01T00:00:00Z", correlationid: "c" };
+    // Valid by the schema (a name is any text), yet not the user's name any more.
+    const nameRedacted = recheckEvent({ ...signedUp, data: { userId: "u", email: "ada@example.com", name: REDACTED } });
+    expect(nameRedacted).toEqual({ ok: false, reason: expect.stringMatching(/^data\.name was redacted when the event was parked/) });
+    // As a poison record keeps it: every sensitive field redacted.
+    const parked = redactPoisonEvent({ ...signedUp, data: { userId: "u", email: "ada@example.com", name: "Ada" } });
+    expect(recheckEvent(parked)).toEqual({ ok: false, reason: expect.stringMatching(/^data\.email was redacted/) });
+    expect(recheckEvent({ ...signedUp, data: { userId: "u", email: "ada@example.com", name: "Ada" } }).ok).toBe(true);
   });
 });

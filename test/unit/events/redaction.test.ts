@@ -3,26 +3,21 @@ import { REDACTED, redactData, redactEvent } from "#src/events/redaction";
 import { anEvent } from "../../support/events";
 
 describe("redaction of sensitive event fields", () => {
-  it("replaces the payment token of an OrderPlaced and keeps everything a person follows the flow by", () => {
-    const placed = anEvent("Orders.OrderPlaced.v1", {
-      orderId: "o-1",
-      customerId: "c-1",
-      items: [{ sku: "SKU-1", quantity: 2, unitPrice: 12.5 }],
-      currency: "EUR",
-      total: 25,
-      paymentToken: "tok_visa",
-    });
-    const redacted = redactEvent(placed);
-    expect(redacted.data).toEqual({ ...placed.data, paymentToken: REDACTED });
-    expect({ ...redacted, data: undefined }).toEqual({ ...placed, data: undefined });
-    expect(placed.data.paymentToken).toBe("tok_visa"); // the input is not modified
+  it("hides the email address and name of a sign-up, keeps what a person follows the flow by, and leaves the input as it was", () => {
+    const signedUp = anEvent("Users.UserSignedUp.v1", { userId: "u-1", email: "ada@example.com", name: "Ada Lovelace" });
+    const redacted = redactEvent(signedUp);
+    expect(redacted.data).toEqual({ userId: "u-1", email: REDACTED, name: REDACTED });
+    expect({ ...redacted, data: undefined }).toEqual({ ...signedUp, data: undefined });
+    expect(signedUp.data.email).toBe("ada@example.com");
   });
 
-  it("hides the email address and name of a sign-up and the bank token of a top-up", () => {
-    const signedUp = anEvent("Users.UserSignedUp.v1", { userId: "u-1", email: "ada@example.com", name: "Ada Lovelace" });
-    expect(JSON.stringify(redactEvent(signedUp))).not.toMatch(/ada@example\.com|Lovelace/);
-    const topUp = anEvent("Wallet.TopUpInitiated.v1", { topUpId: "t", walletId: "w", amount: 5, currency: "EUR", bankToken: "bank_ok" });
-    expect(redactEvent(topUp).data).toMatchObject({ bankToken: REDACTED, amount: 5 });
+  it("finds nothing to hide in an order or a top-up: they name the card and the bank account by reference only", () => {
+    expect(eventCatalog["Orders.OrderPlaced.v2"].sensitive).toEqual([]);
+    expect(eventCatalog["Wallet.TopUpInitiated.v2"].sensitive).toEqual([]);
+    for (const type of eventTypes) {
+      const fields = Object.keys((eventCatalog[type].schema as unknown as { shape: Record<string, unknown> }).shape);
+      expect([type, fields.filter((f) => /token/i.test(f))]).toEqual([type, []]);
+    }
   });
 
   it("withholds the whole data of a type the catalog does not know", () => {

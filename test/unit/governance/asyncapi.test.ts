@@ -30,7 +30,7 @@ describe("AsyncAPI 3.0 description (docs/asyncapi.yaml)", () => {
     expect(document!.allMessages().all().map((m) => m.name()).sort()).toEqual([...eventTypes].sort());
     const receives = document!.operations().filterByReceive().map((o) => o.id());
     expect(receives.sort()).toEqual(listSubscriptions().map((s) => s.name).sort());
-    const placed = document!.allMessages().all().find((m) => m.name() === "Orders.OrderPlaced.v1")!;
+    const placed = document!.allMessages().all().find((m) => m.name() === "Orders.OrderPlaced.v2")!;
     expect(placed.headers()?.properties()?.["correlationid"]).toBeDefined();
     expect(placed.payload()?.required()).toContain("orderId");
     expect(placed.correlationId()?.location()).toBe("$message.header#/correlationid");

@@ -14,10 +14,10 @@ const git = (cwd: string, ...args: string[]) =>
 
 const currentSchemas = (): Record<string, JsonSchema> => JSON.parse(renderEventSchemas()) as Record<string, JsonSchema>;
 
-/** The schemas the code would produce if OrderPlaced.v1's zod schema were `edit(schema)`. */
-const schemasWithOrderPlaced = (edit: (s: z.ZodObject) => z.ZodType, asType = "Orders.OrderPlaced.v1"): Record<string, JsonSchema> => {
+/** The schemas the code would produce if OrderPlaced.v2's zod schema were `edit(schema)`. */
+const schemasWithOrderPlaced = (edit: (s: z.ZodObject) => z.ZodType, asType = "Orders.OrderPlaced.v2"): Record<string, JsonSchema> => {
   const schemas = currentSchemas();
-  const edited = edit(eventCatalog["Orders.OrderPlaced.v1"].schema);
+  const edited = edit(eventCatalog["Orders.OrderPlaced.v2"].schema);
   schemas[asType] = z.toJSONSchema(edited, { unrepresentable: "any", io: "input" }) as JsonSchema;
   return schemas;
 };
@@ -29,7 +29,7 @@ describe("breaking-change gate (every published schema version vs the code)", ()
     expect(report.versionsChecked).toBeGreaterThanOrEqual(1);
   });
 
-  describe("on a temporary clone where a commit changes Orders.OrderPlaced.v1", () => {
+  describe("on a temporary clone where a commit changes Orders.OrderPlaced.v2", () => {
     let clone: string;
     beforeEach(() => {
       clone = mkdtempSync(path.join(tmpdir(), "schema-gate-"));
@@ -46,10 +46,10 @@ describe("breaking-change gate (every published schema version vs the code)", ()
 
     it("fails when the commit adds a required field, even with regenerated docs committed on main", () => {
       const breaking = schemasWithOrderPlaced((s) => s.extend({ giftNote: z.string() }));
-      commitSchemas(breaking, "Orders.OrderPlaced.v1 gains a required giftNote");
+      commitSchemas(breaking, "Orders.OrderPlaced.v2 gains a required giftNote");
       const findings = runSchemaGate(clone, breaking).breaking;
       expect(findings.length).toBeGreaterThan(0);
-      for (const finding of findings) expect(finding).toMatch(/^Orders\.OrderPlaced\.v1 data\.giftNote: now required/);
+      for (const finding of findings) expect(finding).toMatch(/^Orders\.OrderPlaced\.v2 data\.giftNote: now required/);
     });
 
     it("fails when a later commit on top of the break makes it look settled", () => {
@@ -59,12 +59,12 @@ describe("breaking-change gate (every published schema version vs the code)", ()
       expect(runSchemaGate(clone, breaking).breaking.join("\n")).toMatch(/data\.giftNote: now required/);
     });
 
-    it("passes an optional field, and the same required field as a new .v2 type", () => {
+    it("passes an optional field, and the same required field as a new .v3 type", () => {
       const optional = schemasWithOrderPlaced((s) => s.extend({ giftNote: z.string().optional() }));
       commitSchemas(optional, "optional giftNote");
       expect(runSchemaGate(clone, optional).breaking).toEqual([]);
-      const v2 = schemasWithOrderPlaced((s) => s.extend({ giftNote: z.string() }), "Orders.OrderPlaced.v2");
-      expect(runSchemaGate(clone, v2).breaking).toEqual([]);
+      const v3 = schemasWithOrderPlaced((s) => s.extend({ giftNote: z.string() }), "Orders.OrderPlaced.v3");
+      expect(runSchemaGate(clone, v3).breaking).toEqual([]);
     });
   });
 

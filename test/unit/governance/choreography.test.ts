@@ -42,7 +42,7 @@ describe("choreography lint", () => {
     const figures = choreographyFigures(model);
     expect(figures.services).toBe(serviceNames.length);
     expect(figures.reactions).toBe(serviceNames.reduce((n, s) => n + services[s].reactions.length, 0));
-    expect(figures.fanOut["Orders.OrderPlaced.v1"]).toBe(2);
+    expect(figures.fanOut["Orders.OrderPlaced.v2"]).toBe(2);
     expect(figures.fanOut["Users.UserSignedUp.v1"]).toBe(5);
     // The compensation loop of an order is real, and bounded by the order's forward-only status.
     expect(figures.cycles.map((c) => c.events[0])).toContain("Orders.OrderCancelled.v1");

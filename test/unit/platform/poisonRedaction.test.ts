@@ -14,14 +14,14 @@ const envelope = {
 
 describe("a poison record's copy of the event", () => {
   it("keeps the envelope and the data a person needs, with the type's sensitive fields redacted", () => {
-    // Invalid (no currency), so it is parked as poison; the token must not be stored with it.
-    const raw = { ...envelope, type: "Orders.OrderPlaced.v1", data: { orderId: "o-1", paymentToken: "tok_live_4242", items: [] } };
-    expect(redactPoisonEvent(raw)).toEqual({ ...envelope, type: "Orders.OrderPlaced.v1", data: { orderId: "o-1", paymentToken: REDACTED, items: [] } });
+    // Invalid (no name), so it is parked as poison; the e-mail address must not be stored with it.
+    const raw = { ...envelope, type: "Users.UserSignedUp.v1", data: { userId: "u-1", email: "ada@example.com", tags: [] } };
+    expect(redactPoisonEvent(raw)).toEqual({ ...envelope, type: "Users.UserSignedUp.v1", data: { userId: "u-1", email: REDACTED, tags: [] } });
   });
 
   it("redacts a field named like a sensitive one wherever a malformed event put it", () => {
-    const raw = { ...envelope, type: "Orders.OrderPlaced.v1", data: { payment: { paymentToken: "tok_live_4242" }, notes: [{ bankToken: "bt_1" }] } };
-    expect(JSON.stringify(redactPoisonEvent(raw))).not.toMatch(/tok_live_4242|bt_1/);
+    const raw = { ...envelope, type: "Orders.OrderPlaced.v2", data: { customer: { email: "ada@example.com" }, notes: [{ name: "Ada Lovelace" }] } };
+    expect(JSON.stringify(redactPoisonEvent(raw))).not.toMatch(/ada@example\.com|Lovelace/);
   });
 
   it("withholds the data of a type the catalog does not know, extension attributes and over-long attributes", () => {
@@ -37,12 +37,12 @@ describe("a poison record's copy of the event", () => {
 });
 
 describe("parkPoisonEvent", () => {
-  it("stores the redacted copy, never the token, in the service's poison partition", async () => {
+  it("stores the redacted copy, never the personal data, in the service's poison partition", async () => {
     const store = createInMemoryStore();
-    const raw = { ...envelope, type: "Wallet.TopUpInitiated.v1", data: { walletId: "w-1", amount: "ten", bankToken: "bt_live_secret" } };
-    await parkPoisonEvent(store, "requestBankPaymentWhenTopUpInitiated", raw, "amount: expected number", new Date("2026-01-01T00:00:00Z"));
+    const raw = { ...envelope, type: "Users.UserSignedUp.v1", data: { userId: 42, email: "ada@example.com", name: "Ada" } };
+    await parkPoisonEvent(store, "sendWelcomeEmailWhenUserSignedUp", raw, "userId: expected string", new Date("2026-01-01T00:00:00Z"));
     const [record] = store.all();
-    expect(record).toMatchObject({ kind: "poison", event: { id: "evt-1", correlationid: "flow-1", data: { walletId: "w-1", bankToken: REDACTED } } });
-    expect(JSON.stringify(store.all())).not.toContain("bt_live_secret");
+    expect(record).toMatchObject({ kind: "poison", event: { id: "evt-1", correlationid: "flow-1", data: { userId: 42, email: REDACTED, name: REDACTED } } });
+    expect(JSON.stringify(store.all())).not.toContain("ada@example.com");
   });
 });

@@ -3,7 +3,7 @@ import { runReaction } from "#src/platform/reactions";
 import { sendInvoiceWhenPaymentConfirmed } from "#src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
 import { reserveStockWhenOrderPlaced } from "#src/services/inventory/reserveStockWhenOrderPlaced";
 import { STOCK_PARTITION } from "#src/services/inventory/documents";
-import { anEvent, fixedNow } from "../../support/events";
+import { A_PAYMENT_METHOD_ID, anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 
 const confirmed = () =>
@@ -117,8 +117,8 @@ describe("runReaction: the consistency machinery around a pure decision", () => 
     ]);
     store.failNextCommitWith = new ConcurrencyConflictError("412");
     const d = deps(store);
-    const placed = anEvent("Orders.OrderPlaced.v1", {
-      orderId: "o-1", customerId: "c", currency: "EUR", total: 1, paymentToken: "t", items: [{ sku: "A", quantity: 1, unitPrice: 1 }],
+    const placed = anEvent("Orders.OrderPlaced.v2", {
+      orderId: "o-1", customerId: "c", currency: "EUR", total: 1, paymentMethodId: A_PAYMENT_METHOD_ID, items: [{ sku: "A", quantity: 1, unitPrice: 1 }],
     });
     const result = await runReaction(reserveStockWhenOrderPlaced, placed, d);
     expect(result.outcome).toBe("handled");

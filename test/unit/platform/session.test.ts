@@ -3,12 +3,12 @@ import { documentSchema } from "#src/platform/documentSchema";
 import { createRecentWrites, openSession, runReaction } from "#src/platform/reactions";
 import { STOCK_PARTITION, StockDocument, stockDocumentSchema } from "#src/services/inventory/documents";
 import { reserveStockWhenOrderPlaced } from "#src/services/inventory/reserveStockWhenOrderPlaced";
-import { anEvent, fixedNow } from "../../support/events";
+import { A_PAYMENT_METHOD_ID, anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 
 const placed = () =>
-  anEvent("Orders.OrderPlaced.v1", {
-    orderId: "o-1", customerId: "c", currency: "EUR", total: 1, paymentToken: "t", items: [{ sku: "A", quantity: 1, unitPrice: 1 }],
+  anEvent("Orders.OrderPlaced.v2", {
+    orderId: "o-1", customerId: "c", currency: "EUR", total: 1, paymentMethodId: A_PAYMENT_METHOD_ID, items: [{ sku: "A", quantity: 1, unitPrice: 1 }],
   });
 const reservationSchema = documentSchema("reservation", {});
 const ownLatest = [[stockDocumentSchema, "ownLatest"]] as const;

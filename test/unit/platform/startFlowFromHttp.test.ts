@@ -2,6 +2,7 @@ import { createRecentWrites } from "#src/platform/reactions";
 import { placeOrder } from "#src/services/orders/placeOrderHttp";
 import { signUpUser } from "#src/services/users/signUpUserHttp";
 import { createInMemoryStore } from "../../support/inMemoryStore";
+import { A_PAYMENT_METHOD_ID } from "../../support/events";
 import { callHttp, testRuntime } from "../services/users/httpHarness";
 
 /** An in-memory store that counts point reads: a new record should cost none, an existing one exactly one. */
@@ -18,7 +19,7 @@ const countingStore = () => {
   });
 };
 
-const order = (customerId: string) => ({ customerId, items: [{ sku: "SKU-1", quantity: 1, unitPrice: 5 }], currency: "EUR", paymentToken: "tok_visa" });
+const order = (customerId: string) => ({ customerId, items: [{ sku: "SKU-1", quantity: 1, unitPrice: 5 }], currency: "EUR", paymentMethodId: A_PAYMENT_METHOD_ID });
 const post = (body: unknown, headers: Record<string, string> = {}) => ({ method: "POST", url: "http://localhost/api/x", body, headers });
 
 describe("startFlowFromHttp: the create refuses a taken record id; the repeat (or the loser of a race) answers from the existing record", () => {
@@ -35,7 +36,7 @@ describe("startFlowFromHttp: the create refuses a taken record id; the repeat (o
 
     const other = await callHttp(placeOrder, post(order("c-2"), { "idempotency-key": "k-1" }), runtime);
     expect(other).toMatchObject({ status: 409, body: { code: "ORDER.IDEMPOTENCY_KEY_REUSED" } });
-    expect(publisher.published.map((e) => e.type)).toEqual(["Orders.OrderPlaced.v1"]);
+    expect(publisher.published.map((e) => e.type)).toEqual(["Orders.OrderPlaced.v2"]);
   });
 
   it("answers 409 USER.EMAIL_TAKEN to the loser of two sign-ups with one email", async () => {

@@ -5,7 +5,7 @@ import { HttpRequest, InvocationContext } from "@azure/functions";
 import { registerServices } from "#src/platform/registerServices";
 import { manifest } from "#src/topology";
 import { serviceModules } from "#src/services";
-import { anEvent, fixedNow } from "../../support/events";
+import { A_PAYMENT_METHOD_ID, anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 
 const quiet = (functionName: string) => new InvocationContext({ functionName, logHandler: () => undefined });
@@ -52,13 +52,13 @@ describe("tracing across reactions", () => {
       method: "POST",
       url: "http://localhost/api/orders",
       headers: { "content-type": "application/json", traceparent: `00-${callerTraceId}-b7ad6b7169203331-01` },
-      body: { string: JSON.stringify({ customerId: "c", items: [{ sku: "A", quantity: 1, unitPrice: 1 }], currency: "EUR", paymentToken: "tok_visa" }) },
+      body: { string: JSON.stringify({ customerId: "c", items: [{ sku: "A", quantity: 1, unitPrice: 1 }], currency: "EUR", paymentMethodId: A_PAYMENT_METHOD_ID }) },
     });
     const response = (await handlers.get("orders-placeOrder")!(request, quiet("orders-placeOrder"))) as { status: number };
     expect(response.status).toBe(202);
     const [span] = exporter.getFinishedSpans().filter((s) => s.name === "orders-placeOrder");
     expect(span!.spanContext().traceId).toBe(callerTraceId);
-    const placed = publisher.published.find((e) => e.type === "Orders.OrderPlaced.v1");
+    const placed = publisher.published.find((e) => e.type === "Orders.OrderPlaced.v2");
     expect(placed?.traceparent).toBe(`00-${callerTraceId}-${span!.spanContext().spanId}-01`);
   });
 

@@ -4,7 +4,7 @@ import { APP_ROLES, CLIENT_PRINCIPAL_HEADER } from "#src/platform/appRoles";
 import { registerServices } from "#src/platform/registerServices";
 import { serviceModules } from "#src/services";
 import { functionNameOf, manifest, serviceNames, services } from "#src/topology";
-import { fixedNow } from "../../support/events";
+import { A_FUNDING_SOURCE_ID, A_PAYMENT_METHOD_ID, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 
 /**
@@ -20,11 +20,13 @@ const writeRoutes = serviceNames.flatMap((service) =>
 const bodies: Record<string, { params: Record<string, string>; body: unknown }> = {
   "orders-placeOrder": {
     params: {},
-    body: { customerId: "c-1", items: [{ sku: "SKU-1", quantity: 1, unitPrice: 1 }], currency: "EUR", paymentToken: "tok_visa" },
+    body: { customerId: "c-1", items: [{ sku: "SKU-1", quantity: 1, unitPrice: 1 }], currency: "EUR", paymentMethodId: A_PAYMENT_METHOD_ID },
   },
+  "payments-registerPaymentMethod": { params: {}, body: { customerId: "c-1", paymentToken: "tok_visa" } },
+  "banking-registerFundingSource": { params: {}, body: { walletId: "w-1", bankToken: "bank_ok" } },
   "inventory-setStockLevel": { params: { sku: "SKU-1" }, body: { available: 3 } },
   "users-signUpUser": { params: {}, body: { email: "ada@example.com", name: "Ada" } },
-  "ledger-initiateTopUp": { params: { walletId: "w-1" }, body: { amount: 10, currency: "EUR", bankToken: "btok_test" } },
+  "ledger-initiateTopUp": { params: { walletId: "w-1" }, body: { amount: 10, currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID } },
 };
 
 const principal = (roles: readonly string[]): string =>
@@ -82,7 +84,8 @@ describe("write routes with App Service authentication on", () => {
     const response = await call(functionName, Object.values(APP_ROLES));
     expect({ functionName, code: response.code }).not.toMatchObject({ code: expect.stringMatching(/^AUTH\./) });
     // The wallet of a top-up does not exist in this empty store: past the role check, the service answers 404.
-    expect(response.status).toBe(functionName === "ledger-initiateTopUp" ? 404 : functionName === "inventory-setStockLevel" ? 200 : 202);
+    const served: Record<string, number> = { "ledger-initiateTopUp": 404, "inventory-setStockLevel": 200, "payments-registerPaymentMethod": 201, "banking-registerFundingSource": 201 };
+    expect(response.status).toBe(served[functionName] ?? 202);
   });
 
   it("requires the matching <Domain>.Write role, not just any role", async () => {
@@ -91,6 +94,9 @@ describe("write routes with App Service authentication on", () => {
       "inventory-setStockLevel": APP_ROLES.inventoryWrite,
       "users-signUpUser": APP_ROLES.usersWrite,
       "ledger-initiateTopUp": APP_ROLES.walletsWrite,
+      // Whoever may place orders registers the card they pay with; whoever may top wallets up, the bank account.
+      "payments-registerPaymentMethod": APP_ROLES.ordersWrite,
+      "banking-registerFundingSource": APP_ROLES.walletsWrite,
     };
     for (const [functionName, role] of Object.entries(expected)) {
       const others = Object.values(APP_ROLES).filter((r) => r !== role);

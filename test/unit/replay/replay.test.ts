@@ -69,7 +69,7 @@ describe("replay", () => {
   });
 
   it("withholds an event whose sensitive fields are redacted in the archive, unless asked to deliver it masked", async () => {
-    const placed = event(1, "Orders.OrderPlaced.v1");
+    const placed = event(1, "Users.UserSignedUp.v1");
     const sent: string[] = [];
     const options = { events: archive([placed]), deliver: async (e: CloudEventEnvelope) => void sent.push(e.id), ratePerSecond: 1000 };
     expect(await replay({ ...options, checkpoint: openCheckpoint(dir, "a") })).toMatchObject({ withheld: 1, delivered: 0 });

@@ -14,7 +14,7 @@ import { updateOrderWhenStockOrPaymentSettled } from "#src/services/orders/updat
 import { refundPaymentWhenOrderCancelled } from "#src/services/payments/refundPaymentWhenOrderCancelled";
 import { assignFreeCreditsWhenUserSignedUp } from "#src/services/rewards/assignFreeCreditsWhenUserSignedUp";
 import { trackOnboardingWhenStepCompleted } from "#src/services/users/trackOnboardingWhenStepCompleted";
-import { anEvent } from "../../support/events";
+import { A_FUNDING_SOURCE_ID, anEvent } from "../../support/events";
 import { createInMemoryStore } from "../../support/inMemoryStore";
 import { loadContextOf } from "../../support/loadContext";
 
@@ -96,7 +96,7 @@ const cases: {
     corruptField: "status",
     read: (c) =>
       requestBankPaymentWhenTopUpInitiated.load(
-        anEvent("Wallet.TopUpInitiated.v1", { topUpId: "t-1", walletId: "u-1", amount: 10, currency: "EUR", bankToken: "bank_ok" }),
+        anEvent("Wallet.TopUpInitiated.v2", { topUpId: "t-1", walletId: "u-1", amount: 10, currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID }),
         c,
       ),
   },

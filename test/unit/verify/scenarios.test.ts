@@ -17,6 +17,7 @@ const scriptedApi = (answers: Record<string, readonly unknown[]>): ApiClient => 
   };
   const call = async (method: string, _service: string, path: string, body?: unknown): Promise<Reply> => {
     if (method === "PUT" && path.startsWith("inventory/")) return { status: 200, body: { ...(body as object), reserved: 0 } };
+    if (method === "POST" && path === "payment-methods") return { status: 201, body: { paymentMethodId: "pm_x" } };
     if (method === "POST" && path === "orders") return { status: 202, body: { orderId: "o-1", correlationId: "c-1" } };
     return get(path);
   };

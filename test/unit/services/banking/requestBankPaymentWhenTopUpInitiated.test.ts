@@ -8,10 +8,18 @@ import {
   requestBankPaymentWhenTopUpInitiated,
   settleBankPayment,
 } from "#src/services/banking/requestBankPaymentWhenTopUpInitiated";
-import { anEvent, fixedNow } from "../../../support/events";
+import { A_FUNDING_SOURCE_ID, anEvent, fixedNow } from "../../../support/events";
+import { fundingSources } from "#src/services/banking/fundingSources";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 
-const initiated = anEvent("Wallet.TopUpInitiated.v1", { topUpId: "t-1", walletId: "w-1", amount: 25.5, currency: "EUR", bankToken: "bank_ok" });
+const initiated = anEvent("Wallet.TopUpInitiated.v2", { topUpId: "t-1", walletId: "w-1", amount: 25.5, currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID });
+
+/** A store where banking keeps wallet w-1's bank token, and the top-up naming it (same event id as `initiated`). */
+const keptBankAccount = async (owner = "w-1") => {
+  const store = createInMemoryStore();
+  const fundingSourceId = await fundingSources.keep(store, { owner, token: "bank_ok", now: fixedNow });
+  return { store, event: { ...initiated, data: { ...initiated.data, fundingSourceId } } };
+};
 
 const intent: BankPaymentDocument = {
   id: "bankPayment:t-1", pk: "t-1", kind: "bankPayment", topUpId: "t-1", walletId: "w-1", status: "Requested", amount: 25.5, currency: "EUR",
@@ -73,14 +81,33 @@ describe("banking: request the bank payment when a top-up is initiated", () => {
     expect(settleBankPayment({ payment: { ...intent, status: "Succeeded" }, outcome: undefined }, fixedNow)).toEqual({ changes: [], publish: [] });
   });
 
-  it("records the intent (without the bank token) before the bank is called", async () => {
-    const store = createInMemoryStore();
+  it("records the intent (without the bank token) before the bank is called with the token the funding source keeps", async () => {
+    const { store, event } = await keptBankAccount();
     const bank = fakeBank();
     let seen: BankPaymentDocument | undefined;
-    const observing: BankClient = { ...bank, createPayment: async (p, o) => ((seen = await store.readDocument<BankPaymentDocument>("bankPayment:t-1", "t-1")), bank.createPayment(p, o)) };
-    await runReaction(requestBankPaymentWhenTopUpInitiated, initiated, { store, publisher: recordingPublisher(), ports: { bank: observing }, clock: () => fixedNow });
+    let token: string | undefined;
+    const observing: BankClient = {
+      ...bank,
+      createPayment: async (p, o) => ((seen = await store.readDocument<BankPaymentDocument>("bankPayment:t-1", "t-1")), (token = p.bankToken), bank.createPayment(p, o)),
+    };
+    await runReaction(requestBankPaymentWhenTopUpInitiated, event, { store, publisher: recordingPublisher(), ports: { bank: observing }, clock: () => fixedNow });
     expect(seen).toMatchObject({ status: "Requested", paymentKey: initiated.id });
     expect(JSON.stringify(seen)).not.toContain("bank_ok");
+    expect(token).toBe("bank_ok");
+  });
+
+  it.each([
+    ["a funding source banking does not keep", async () => ({ store: createInMemoryStore(), event: initiated }), /is not a fundingSource this service keeps/],
+    ["the funding source of another wallet", () => keptBankAccount("w-2"), /belongs to another wallet/],
+  ])("declines a top-up naming %s without asking the bank", async (_case, given, reason) => {
+    const { store, event } = await given();
+    const bank = fakeBank();
+    const publisher = recordingPublisher();
+    await runReaction(requestBankPaymentWhenTopUpInitiated, event, { store, publisher, ports: { bank }, clock: () => fixedNow });
+    expect(bank.calls).toEqual([]);
+    expect(publisher.published.map((e) => [e.type, e.data])).toEqual([
+      ["Banking.BankPaymentDeclined.v1", { topUpId: "t-1", walletId: "w-1", code: "unknown_funding_source", reason: expect.stringMatching(reason) }],
+    ]);
   });
 });
 
@@ -99,10 +126,11 @@ describe("banking: a slow bank, a crash, then the retry or reconciliation", () =
         return answer;
       },
     };
-    const deps = { store: createInMemoryStore(), publisher: recordingPublisher(), ports: { bank: slowBank }, clock: () => fixedNow, backoff: async () => undefined };
-    await expect(runReaction(requestBankPaymentWhenTopUpInitiated, initiated, deps)).rejects.toBeInstanceOf(TransientError);
-    await runReaction(requestBankPaymentWhenTopUpInitiated, initiated, deps);
-    await runReaction(requestBankPaymentWhenTopUpInitiated, initiated, deps);
+    const { store, event } = await keptBankAccount();
+    const deps = { store, publisher: recordingPublisher(), ports: { bank: slowBank }, clock: () => fixedNow, backoff: async () => undefined };
+    await expect(runReaction(requestBankPaymentWhenTopUpInitiated, event, deps)).rejects.toBeInstanceOf(TransientError);
+    await runReaction(requestBankPaymentWhenTopUpInitiated, event, deps);
+    await runReaction(requestBankPaymentWhenTopUpInitiated, event, deps);
     expect(bank.calls).toEqual([
       { idempotencyKey: initiated.id, reference: "t-1" },
       { idempotencyKey: initiated.id, reference: "t-1" },
@@ -112,11 +140,11 @@ describe("banking: a slow bank, a crash, then the retry or reconciliation", () =
   });
 
   it("the bank paid and the process died, and the delivery never came back: reconciliation records and publishes it once", async () => {
-    const store = createInMemoryStore();
+    const { store, event } = await keptBankAccount();
     const publisher = recordingPublisher();
     const bank = fakeBank();
     const dying: BankClient = { ...bank, createPayment: async (p, o) => { await bank.createPayment(p, o); throw new Error("process died"); } };
-    await expect(runReaction(requestBankPaymentWhenTopUpInitiated, initiated, { store, publisher, ports: { bank: dying }, clock: () => fixedNow })).rejects.toThrow();
+    await expect(runReaction(requestBankPaymentWhenTopUpInitiated, event, { store, publisher, ports: { bank: dying }, clock: () => fixedNow })).rejects.toThrow();
     const rt = {
       service: "banking", store, publisher, ports: { bank }, clock: () => new Date(fixedNow.getTime() + 3_600_000), ids: { newId: () => "id" }, config: {},
     } as unknown as ServiceRuntime<{ bank: BankClient }>;

@@ -1,15 +1,15 @@
 import { STOCK_PARTITION, StockDocument, reservationDocument } from "#src/services/inventory/documents";
 import { reserveStockWhenOrderPlaced } from "#src/services/inventory/reserveStockWhenOrderPlaced";
 import { releaseStock } from "#src/services/inventory/releaseStockWhenOrderCancelled";
-import { anEvent, decisionContext } from "../../../support/events";
+import { A_PAYMENT_METHOD_ID, anEvent, decisionContext } from "../../../support/events";
 import { specFor } from "../../../support/given";
 
 const stock = (sku: string, available: number, reserved = 0): StockDocument => ({
   id: `stock:${sku}`, pk: STOCK_PARTITION, kind: "stock", sku, available, reserved,
 });
 const orderPlaced = (items: { sku: string; quantity: number }[]) =>
-  anEvent("Orders.OrderPlaced.v1", {
-    orderId: "o-1", customerId: "c-1", currency: "EUR", total: 10, paymentToken: "tok_visa",
+  anEvent("Orders.OrderPlaced.v2", {
+    orderId: "o-1", customerId: "c-1", currency: "EUR", total: 10, paymentMethodId: A_PAYMENT_METHOD_ID,
     items: items.map((i) => ({ ...i, unitPrice: 1 })),
   });
 

@@ -8,7 +8,7 @@ const ev = (id: string, type: string, source: string, causationid?: string): Clo
 describe("flow diagram (Mermaid)", () => {
   it("draws one arrow per event from the causing service to the publishing one, services in order of appearance", () => {
     const text = flowDiagram("c-1", [
-      ev("a", "Orders.OrderPlaced.v1", "/services/orders"),
+      ev("a", "Orders.OrderPlaced.v2", "/services/orders"),
       ev("b", "Inventory.StockReserved.v1", "/services/inventory", "a"),
       ev("c", "Payments.PaymentConfirmed.v1", "/services/payments", "a"),
       ev("d", "Orders.OrderConfirmed.v1", "/services/orders", "c"),
@@ -20,7 +20,7 @@ describe("flow diagram (Mermaid)", () => {
       "  participant orders",
       "  participant inventory",
       "  participant payments",
-      "  client->>orders: Orders.OrderPlaced.v1",
+      "  client->>orders: Orders.OrderPlaced.v2",
       "  orders->>inventory: Inventory.StockReserved.v1",
       "  orders->>payments: Payments.PaymentConfirmed.v1",
       "  payments->>orders: Orders.OrderConfirmed.v1",

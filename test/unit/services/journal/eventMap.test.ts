@@ -4,8 +4,8 @@ import { EventMapSources, REFRESH_MS, createEventMap, storeEntryFeed } from "#sr
 import { createInMemoryStore } from "../../../support/inMemoryStore";
 
 const T0 = Date.parse("2026-03-01T10:00:00.000Z");
-const PLACED_TO_STOCK = "Orders.OrderPlaced.v1->inventory-reserveStockWhenOrderPlaced";
-const PLACED_TO_PAYMENT = "Orders.OrderPlaced.v1->payments-chargePaymentWhenOrderPlaced";
+const PLACED_TO_STOCK = "Orders.OrderPlaced.v2->inventory-reserveStockWhenOrderPlaced";
+const PLACED_TO_PAYMENT = "Orders.OrderPlaced.v2->payments-chargePaymentWhenOrderPlaced";
 const CANCELLED_TO_RELEASE = "Orders.OrderCancelled.v1->inventory-releaseStockWhenOrderCancelled";
 
 /** A journal entry as recordEventInJournal stores it (the data left out: the map never reads it). */
@@ -47,7 +47,7 @@ describe("event map", () => {
   it("counts each event on every edge its type takes; an edge without traffic counts 0 and has no latency", async () => {
     const { add, edge, later } = given();
     later(10_000);
-    await add(...["a", "b", "c"].map((f, i) => entry(`placed-${f}`, "Orders.OrderPlaced.v1", "orders", `flow-${f}`, T0 + i * 1000)));
+    await add(...["a", "b", "c"].map((f, i) => entry(`placed-${f}`, "Orders.OrderPlaced.v2", "orders", `flow-${f}`, T0 + i * 1000)));
     await expect(edge(PLACED_TO_STOCK)).resolves.toMatchObject({ count: 3, answered: 0, p95Ms: null, failures: 0, trouble: false });
     await expect(edge(PLACED_TO_PAYMENT)).resolves.toMatchObject({ count: 3 });
     await expect(edge(CANCELLED_TO_RELEASE)).resolves.toMatchObject({ count: 0, p50Ms: null, p95Ms: null, flows: [] });
@@ -58,7 +58,7 @@ describe("event map", () => {
     const { add, edge, later } = given();
     later(60_000);
     const flows = Array.from({ length: 20 }, (_, i) => i + 1);
-    await add(...flows.map((i) => entry(`placed-${i}`, "Orders.OrderPlaced.v1", "orders", `flow-${i}`, T0)));
+    await add(...flows.map((i) => entry(`placed-${i}`, "Orders.OrderPlaced.v2", "orders", `flow-${i}`, T0)));
     // Stock answers the i-th order after i × 100 ms; payment answers none yet.
     await add(...flows.map((i) => entry(`reserved-${i}`, "Inventory.StockReserved.v1", "inventory", `flow-${i}`, T0 + i * 100, `placed-${i}`)));
     // A second event of the same reaction for the same cause is not a second hop.
@@ -81,7 +81,7 @@ describe("event map", () => {
     await add(entry("reserved", "Inventory.StockReserved.v1", "inventory", "flow-x", T0 + 400, "placed"));
     await expect(edge(PLACED_TO_STOCK)).resolves.toMatchObject({ count: 0, answered: 0 });
     later(REFRESH_MS);
-    await add(entry("placed", "Orders.OrderPlaced.v1", "orders", "flow-x", T0));
+    await add(entry("placed", "Orders.OrderPlaced.v2", "orders", "flow-x", T0));
     await expect(edge(PLACED_TO_STOCK)).resolves.toMatchObject({ count: 1, answered: 1, p95Ms: expect.any(Number) });
 
     // Settled after 20 minutes, the cause long out of memory: read by its id in the flow's partition.
@@ -101,7 +101,7 @@ describe("event map", () => {
     const { add, edge, later } = given({ deadLetters: [deadLetter] });
     expect(subscription).toBeDefined();
     later(10_000);
-    await add(entry("placed-dead", "Orders.OrderPlaced.v1", "orders", "flow-dead", T0));
+    await add(entry("placed-dead", "Orders.OrderPlaced.v2", "orders", "flow-dead", T0));
     await expect(edge(PLACED_TO_STOCK)).resolves.toMatchObject({ count: 1, deadLetters: 1, failures: 1, trouble: true, flows: ["flow-dead"] });
     await expect(edge(PLACED_TO_PAYMENT)).resolves.toMatchObject({ count: 1, failures: 0, trouble: false });
     // Outside the window the dead letter is not counted.

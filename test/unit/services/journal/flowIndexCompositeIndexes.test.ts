@@ -29,7 +29,7 @@ const summary = (i: number, flow: string) => ({
   flow,
   startedAt: new Date(now.getTime() - 30 * 60_000 + i * 1_000).toISOString(),
   lastEventAt: new Date(now.getTime() - 10 * 60_000 + i * 1_000).toISOString(),
-  lastEventType: "Orders.OrderPlaced.v1",
+  lastEventType: "Orders.OrderPlaced.v2",
   eventCount: 1,
   ended: null,
   steps: [],

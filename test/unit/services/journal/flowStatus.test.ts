@@ -23,7 +23,7 @@ describe("flow status and what a flow waits for", () => {
   beforeEach(() => (n = 0));
 
   it("an order just placed waits for inventory and payments, and is running until its deadline, then stalled", () => {
-    const placed = ev("Orders.OrderPlaced.v1", "orders", undefined, 0);
+    const placed = ev("Orders.OrderPlaced.v2", "orders", undefined, 0);
     const summary = summaryOfEvents([placed], 100)!;
     expect(summary).toMatchObject({ flow: "order", eventCount: 1, ended: null, startedAt: at(0) });
     expect(waitingFor(summary)).toEqual(["inventory-reserveStockWhenOrderPlaced", "payments-chargePaymentWhenOrderPlaced"]);
@@ -32,20 +32,20 @@ describe("flow status and what a flow waits for", () => {
   });
 
   it("a reaction stops waiting once its service published something caused by the event", () => {
-    const placed = ev("Orders.OrderPlaced.v1", "orders", undefined, 0);
+    const placed = ev("Orders.OrderPlaced.v2", "orders", undefined, 0);
     const reserved = ev("Inventory.StockReserved.v1", "inventory", placed.id, 1);
     // The order service has nothing to say until the payment settles too: the flow waits for payments only.
     expect(waitingFor(summaryOfEvents([placed, reserved], 100)!)).toEqual(["payments-chargePaymentWhenOrderPlaced"]);
   });
 
   it("an event of another service with the same cause does not count as this reaction's outcome", () => {
-    const placed = ev("Orders.OrderPlaced.v1", "orders", undefined, 0);
+    const placed = ev("Orders.OrderPlaced.v2", "orders", undefined, 0);
     const fromElsewhere = ev("Invoicing.InvoiceSent.v1", "invoicing", placed.id, 1);
     expect(waitingFor(summaryOfEvents([placed, fromElsewhere], 100)!)).toContain("inventory-reserveStockWhenOrderPlaced");
   });
 
   it("ends completed on the success outcome and failed on a failure outcome, whatever order the events arrive in", () => {
-    const placed = ev("Orders.OrderPlaced.v1", "orders", undefined, 0);
+    const placed = ev("Orders.OrderPlaced.v2", "orders", undefined, 0);
     const confirmed = ev("Orders.OrderConfirmed.v1", "orders", placed.id, 2);
     expect(statusOf(summaryOfEvents([confirmed, placed], 100)!, deadlines, new Date(t0 + 3_600_000))).toBe("completed");
     const cancelled = ev("Orders.OrderCancelled.v1", "orders", placed.id, 2);
@@ -91,7 +91,7 @@ const flowOf = (flow = "flow-1") => {
 describe("what a flow waits for when reactions rightly publish nothing", () => {
   it("a confirmed and invoiced order waits for nothing", () => {
     const { emit, summary } = flowOf();
-    const placed = emit("Orders.OrderPlaced.v1", "orders");
+    const placed = emit("Orders.OrderPlaced.v2", "orders");
     emit("Inventory.StockReserved.v1", "inventory", placed);
     const confirmedPayment = emit("Payments.PaymentConfirmed.v1", "payments", placed);
     emit("Orders.OrderConfirmed.v1", "orders", confirmedPayment);
@@ -102,7 +102,7 @@ describe("what a flow waits for when reactions rightly publish nothing", () => {
 
   it("a confirmed order still waits for its invoice: completion does not excuse a reaction that owes an event", () => {
     const { emit, summary } = flowOf();
-    const placed = emit("Orders.OrderPlaced.v1", "orders");
+    const placed = emit("Orders.OrderPlaced.v2", "orders");
     emit("Inventory.StockReserved.v1", "inventory", placed);
     const confirmedPayment = emit("Payments.PaymentConfirmed.v1", "payments", placed);
     emit("Orders.OrderConfirmed.v1", "orders", confirmedPayment);
@@ -111,7 +111,7 @@ describe("what a flow waits for when reactions rightly publish nothing", () => {
 
   it("an order with both settlements in waits for the order service to decide", () => {
     const { emit, summary } = flowOf();
-    const placed = emit("Orders.OrderPlaced.v1", "orders");
+    const placed = emit("Orders.OrderPlaced.v2", "orders");
     emit("Inventory.StockReserved.v1", "inventory", placed);
     const confirmedPayment = emit("Payments.PaymentConfirmed.v1", "payments", placed);
     emit("Invoicing.InvoiceSent.v1", "invoicing", confirmedPayment);
@@ -120,7 +120,7 @@ describe("what a flow waits for when reactions rightly publish nothing", () => {
 
   it("an order cancelled for want of stock, paid and refunded, with no invoice (the cancellation came first), waits for nothing", () => {
     const { emit, summary } = flowOf();
-    const placed = emit("Orders.OrderPlaced.v1", "orders");
+    const placed = emit("Orders.OrderPlaced.v2", "orders");
     const rejected = emit("Inventory.StockReservationFailed.v1", "inventory", placed);
     const cancelled = emit("Orders.OrderCancelled.v1", "orders", rejected);
     emit("Payments.PaymentConfirmed.v1", "payments", placed);
@@ -131,7 +131,7 @@ describe("what a flow waits for when reactions rightly publish nothing", () => {
 
   it("a cancelled order whose invoice went out waits for the void, then for nothing", () => {
     const { emit, summary } = flowOf();
-    const placed = emit("Orders.OrderPlaced.v1", "orders");
+    const placed = emit("Orders.OrderPlaced.v2", "orders");
     const rejected = emit("Inventory.StockReservationFailed.v1", "inventory", placed);
     const paid = emit("Payments.PaymentConfirmed.v1", "payments", placed);
     emit("Invoicing.InvoiceSent.v1", "invoicing", paid);
@@ -144,7 +144,7 @@ describe("what a flow waits for when reactions rightly publish nothing", () => {
 
   it("a failed order still waits for a compensation that owes an event: the refund of a confirmed payment", () => {
     const { emit, summary } = flowOf();
-    const placed = emit("Orders.OrderPlaced.v1", "orders");
+    const placed = emit("Orders.OrderPlaced.v2", "orders");
     const rejected = emit("Inventory.StockReservationFailed.v1", "inventory", placed);
     emit("Payments.PaymentConfirmed.v1", "payments", placed);
     emit("Orders.OrderCancelled.v1", "orders", rejected);
@@ -153,7 +153,7 @@ describe("what a flow waits for when reactions rightly publish nothing", () => {
 
   it("a declined payment with reserved stock waits for the stock release, and not for a refund", () => {
     const { emit, summary } = flowOf();
-    const placed = emit("Orders.OrderPlaced.v1", "orders");
+    const placed = emit("Orders.OrderPlaced.v2", "orders");
     emit("Inventory.StockReserved.v1", "inventory", placed);
     const declined = emit("Payments.PaymentFailed.v1", "payments", placed);
     const cancelled = emit("Orders.OrderCancelled.v1", "orders", declined);
@@ -164,7 +164,7 @@ describe("what a flow waits for when reactions rightly publish nothing", () => {
 
   it("a cancellation that overtook the OrderPlaced at inventory and payments leaves nothing waited for", () => {
     const { emit, summary } = flowOf();
-    const placed = emit("Orders.OrderPlaced.v1", "orders");
+    const placed = emit("Orders.OrderPlaced.v2", "orders");
     const declined = emit("Payments.PaymentFailed.v1", "payments", placed);
     const cancelled = emit("Orders.OrderCancelled.v1", "orders", declined);
     // The release found no reservation and reported the inventory outcome; the later OrderPlaced reserves nothing.
@@ -195,7 +195,7 @@ describe("what a flow waits for when reactions rightly publish nothing", () => {
 
   it("a top-up credited and notified waits for nothing", () => {
     const { emit, summary } = flowOf();
-    const initiated = emit("Wallet.TopUpInitiated.v1", "ledger");
+    const initiated = emit("Wallet.TopUpInitiated.v2", "ledger");
     const paid = emit("Banking.BankPaymentSucceeded.v1", "banking", initiated);
     const credited = emit("Wallet.WalletCredited.v1", "ledger", paid);
     expect(waitingFor(summary())).toEqual(["notifications-notifyUserWhenTopUpSettled"]);
@@ -216,7 +216,7 @@ describe("what a flow waits for when reactions rightly publish nothing", () => {
 
   it("a reaction with a dead letter or a poison record of the flow always counts", () => {
     const { emit, summary } = flowOf();
-    const placed = emit("Orders.OrderPlaced.v1", "orders");
+    const placed = emit("Orders.OrderPlaced.v2", "orders");
     emit("Inventory.StockReserved.v1", "inventory", placed);
     const paid = emit("Payments.PaymentConfirmed.v1", "payments", placed);
     emit("Orders.OrderConfirmed.v1", "orders", paid);

@@ -16,10 +16,10 @@ const event = (id: string, type: string, source: string, causationid?: string): 
 
 describe("the flow summary's steps", () => {
   it("keep per event only what waitingFor needs (id, type, publishing service, cause): the summary is replaced on every event", () => {
-    const placed = addToSummary(undefined, event("e-1", "Orders.OrderPlaced.v1", "/services/orders"), 100);
+    const placed = addToSummary(undefined, event("e-1", "Orders.OrderPlaced.v2", "/services/orders"), 100);
     const summary = addToSummary(placed, event("e-2", "Inventory.StockReserved.v1", "/services/inventory", "e-1"), 100);
     expect(flowSteps(summary)).toEqual([
-      { id: "e-1", type: "Orders.OrderPlaced.v1", service: "orders" },
+      { id: "e-1", type: "Orders.OrderPlaced.v2", service: "orders" },
       { id: "e-2", type: "Inventory.StockReserved.v1", service: "inventory", causationid: "e-1" },
     ]);
     // The listing's fields are the summary's own, not the steps'.
@@ -29,7 +29,7 @@ describe("the flow summary's steps", () => {
   it("name the publishing service only when it is not the catalog's publisher of the type, or when there is none", () => {
     const summary = summaryOfEvents(
       [
-        event("e-1", "Orders.OrderPlaced.v1", "/services/orders"),
+        event("e-1", "Orders.OrderPlaced.v2", "/services/orders"),
         event("e-2", "Inventory.StockReserved.v1", "/services/payments", "e-1"),
         event("e-3", "Inventory.StockReserved.v1", "/admin/replay", "e-1"),
         event("e-4", "Somebody.Unknown.v1", "/services/inventory", "e-1"),
@@ -37,13 +37,13 @@ describe("the flow summary's steps", () => {
       100,
     )!;
     expect(flowSteps(summary)).toEqual([
-      { id: "e-1", type: "Orders.OrderPlaced.v1", service: "orders" },
+      { id: "e-1", type: "Orders.OrderPlaced.v2", service: "orders" },
       { id: "e-2", type: "Inventory.StockReserved.v1", service: "payments", causationid: "e-1" },
       { id: "e-3", type: "Inventory.StockReserved.v1", causationid: "e-1" },
       { id: "e-4", type: "Somebody.Unknown.v1", service: "inventory", causationid: "e-1" },
     ]);
     // The service that published an event is whose answer it is, whatever its type.
-    const placed = event("e-1", "Orders.OrderPlaced.v1", "/services/orders");
+    const placed = event("e-1", "Orders.OrderPlaced.v2", "/services/orders");
     const waitingAfter = (answer: CloudEventEnvelope) => waitingFor(summaryOfEvents([placed, answer], 100)!);
     expect(waitingAfter(event("e-2", "Inventory.StockReserved.v1", "/services/payments", "e-1"))).toEqual(["inventory-reserveStockWhenOrderPlaced"]);
     expect(waitingAfter(event("e-3", "Inventory.StockReserved.v1", "/admin/replay", "e-1"))).toEqual([
@@ -55,20 +55,20 @@ describe("the flow summary's steps", () => {
 
   it("keep a cause that arrives after its effect (deliveries are unordered)", () => {
     const summary = summaryOfEvents(
-      [event("e-2", "Inventory.StockReserved.v1", "/services/inventory", "e-1"), event("e-1", "Orders.OrderPlaced.v1", "/services/orders")],
+      [event("e-2", "Inventory.StockReserved.v1", "/services/inventory", "e-1"), event("e-1", "Orders.OrderPlaced.v2", "/services/orders")],
       100,
     )!;
     expect(flowSteps(summary)).toEqual([
       { id: "e-2", type: "Inventory.StockReserved.v1", service: "inventory", causationid: "e-1" },
-      { id: "e-1", type: "Orders.OrderPlaced.v1", service: "orders" },
+      { id: "e-1", type: "Orders.OrderPlaced.v2", service: "orders" },
     ]);
     expect(waitingFor(summary)).toEqual(["payments-chargePaymentWhenOrderPlaced"]);
   });
 
   it("refuse a stored cause that names no earlier step", () => {
-    const summary = summaryOfEvents([event("e-1", "Orders.OrderPlaced.v1", "/services/orders")], 100)!;
-    expect(flowSummaryDocumentSchema.safeParse({ ...summary, steps: [["e-1", "Orders.OrderPlaced.v1", 0]] }).success).toBe(false);
-    expect(flowSummaryDocumentSchema.safeParse({ ...summary, steps: [["e-1", "Orders.OrderPlaced.v1"], ["e-2", "Orders.OrderConfirmed.v1", 0]] }).success).toBe(true);
+    const summary = summaryOfEvents([event("e-1", "Orders.OrderPlaced.v2", "/services/orders")], 100)!;
+    expect(flowSummaryDocumentSchema.safeParse({ ...summary, steps: [["e-1", "Orders.OrderPlaced.v2", 0]] }).success).toBe(false);
+    expect(flowSummaryDocumentSchema.safeParse({ ...summary, steps: [["e-1", "Orders.OrderPlaced.v2"], ["e-2", "Orders.OrderConfirmed.v1", 0]] }).success).toBe(true);
   });
 });
 
@@ -101,7 +101,7 @@ describe("the flow summary's size", () => {
     Buffer.byteLength(JSON.stringify(summaryOfEvents(events, 30 * 86400))) + SYSTEM_PROPERTIES_BYTES;
 
   it("stays within 1 KB stored for a five-event order flow", () => {
-    const placed = published("Orders.OrderPlaced.v1", "orders");
+    const placed = published("Orders.OrderPlaced.v2", "orders");
     const payment = published("Payments.PaymentConfirmed.v1", "payments", placed);
     const events = [
       placed,

@@ -8,11 +8,11 @@ import { getFlow } from "#src/services/journal/getFlowHttp";
 import { JournalPorts } from "#src/services/journal/ports";
 import { recordEventInJournal } from "#src/services/journal/recordEventInJournal";
 import { parseJournalSettings } from "#src/services/journal/settings";
-import { anEvent, fixedNow } from "../../../support/events";
+import { A_PAYMENT_METHOD_ID, anEvent, fixedNow } from "../../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 
-const placed = anEvent("Orders.OrderPlaced.v1", {
-  orderId: "o-1", customerId: "c-1", items: [{ sku: "S", quantity: 1, unitPrice: 5 }], currency: "EUR", total: 5, paymentToken: "tok",
+const placed = anEvent("Orders.OrderPlaced.v2", {
+  orderId: "o-1", customerId: "c-1", items: [{ sku: "S", quantity: 1, unitPrice: 5 }], currency: "EUR", total: 5, paymentMethodId: A_PAYMENT_METHOD_ID,
 }, { source: "/services/orders", correlationid: "flow-v" });
 const effect = (id: string) =>
   anEvent("Inventory.StockReserved.v1", { orderId: "o-1", items: [{ sku: "S", quantity: 1 }] }, {

@@ -6,7 +6,7 @@ import { JournalPorts } from "#src/services/journal/ports";
 import { JournalEntryDocument } from "#src/services/journal/documents";
 import { recordEventInJournal } from "#src/services/journal/recordEventInJournal";
 import { parseJournalSettings } from "#src/services/journal/settings";
-import { anEvent, fixedNow } from "../../../support/events";
+import { A_PAYMENT_METHOD_ID, anEvent, fixedNow } from "../../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 
 const ports = (env: NodeJS.ProcessEnv = {}): JournalPorts => ({
@@ -16,13 +16,13 @@ const ports = (env: NodeJS.ProcessEnv = {}): JournalPorts => ({
 });
 
 const placed = () =>
-  anEvent("Orders.OrderPlaced.v1", {
+  anEvent("Orders.OrderPlaced.v2", {
     orderId: "o-1",
     customerId: "c-1",
     items: [{ sku: "S", quantity: 1, unitPrice: 5 }],
     currency: "EUR",
     total: 5,
-    paymentToken: "tok_secret_visa",
+    paymentMethodId: A_PAYMENT_METHOD_ID,
   }, { source: "/services/orders", correlationid: "flow-j" });
 
 const effect = (cause: CloudEventEnvelope, id: string) =>
@@ -31,14 +31,14 @@ const effect = (cause: CloudEventEnvelope, id: string) =>
   });
 
 describe("journal: recording an event", () => {
-  it("stores the event without its payment token, expiring after JOURNAL_TTL_DAYS", async () => {
+  it("stores the event with its sensitive fields redacted, expiring after JOURNAL_TTL_DAYS", async () => {
     const store = createInMemoryStore();
-    const event = placed();
+    const event = anEvent("Users.UserSignedUp.v1", { userId: "u-1", email: "ada@example.com", name: "Ada" }, { source: "/services/users", correlationid: "flow-j" });
     await runReaction(recordEventInJournal, event, { store, publisher: recordingPublisher(), ports: ports({ JOURNAL_TTL_DAYS: "7" }), clock: () => fixedNow });
     const entry = await store.readDocument<JournalEntryDocument>(`event:${event.id}`, "flow-j");
-    expect(JSON.stringify(entry)).not.toContain("tok_secret_visa");
-    expect(entry).toMatchObject({ ttl: 7 * 86400, event: { id: event.id, data: { orderId: "o-1", paymentToken: "[redacted]" } } });
-    expect(await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j")).toMatchObject({ ttl: 7 * 86400, flow: "order", eventCount: 1 });
+    expect(JSON.stringify(entry)).not.toContain("ada@example.com");
+    expect(entry).toMatchObject({ ttl: 7 * 86400, event: { id: event.id, data: { userId: "u-1", email: "[redacted]" } } });
+    expect(await store.readDocument<FlowSummaryDocument>(FLOW_SUMMARY_ID, "flow-j")).toMatchObject({ ttl: 7 * 86400, flow: "onboarding", eventCount: 1 });
   });
 
   it("defaults to 30 days and refuses a TTL setting that is not a whole number of days", () => {

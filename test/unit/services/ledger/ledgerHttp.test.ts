@@ -2,14 +2,14 @@ import { deterministicId } from "#src/platform/ids";
 import { LedgerEntryDocument, TopUpDocument, newWallet } from "#src/services/ledger/documents";
 import { initiateTopUp } from "#src/services/ledger/initiateTopUpHttp";
 import { getTopUp, getWallet } from "#src/services/ledger/walletHttp";
-import { fixedNow } from "../../../support/events";
+import { A_FUNDING_SOURCE_ID, fixedNow } from "../../../support/events";
 import { createInMemoryStore } from "../../../support/inMemoryStore";
 import { callHttp, testRuntime } from "../users/httpHarness";
 
 const withWallet = () => testRuntime("ledger", { settings: { walletCurrency: "EUR" as const } }, createInMemoryStore([newWallet("w-1", "EUR", fixedNow)]));
 const topUp = (rt: ReturnType<typeof withWallet>, body: unknown, headers: Record<string, string> = {}, walletId = "w-1") =>
   callHttp(initiateTopUp, { method: "POST", url: `http://localhost/api/wallets/${walletId}/top-ups`, body, headers, params: { walletId } }, rt.runtime);
-const good = { amount: 25.5, currency: "EUR", bankToken: "bank_ok" };
+const good = { amount: 25.5, currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID };
 
 describe("POST /api/wallets/{walletId}/top-ups", () => {
   it("accepts a top-up: document and TopUpInitiated committed together, then published; 202 Initiated", async () => {
@@ -20,9 +20,9 @@ describe("POST /api/wallets/{walletId}/top-ups", () => {
     expect(rt.store.commits[0]?.writes.map((w) => (w.op === "delete" ? "delete" : `${w.op}:${w.document.kind}`))).toEqual(["create:topUp", "create:outbox"]);
     expect(rt.publisher.published).toEqual([
       expect.objectContaining({
-        type: "Wallet.TopUpInitiated.v1",
+        type: "Wallet.TopUpInitiated.v2",
         correlationid: response.body.correlationId,
-        data: { topUpId: "generated-1", walletId: "w-1", amount: 25.5, currency: "EUR", bankToken: "bank_ok" },
+        data: { topUpId: "generated-1", walletId: "w-1", amount: 25.5, currency: "EUR", fundingSourceId: A_FUNDING_SOURCE_ID },
       }),
     ]);
     expect(rt.store.all().find((d) => d.kind === "topUp")).toMatchObject({ amountCents: 2550, status: "Initiated" });
@@ -31,7 +31,7 @@ describe("POST /api/wallets/{walletId}/top-ups", () => {
   it("answers a retried request (same Idempotency-Key, same body) with the same top-up and publishes nothing new", async () => {
     const rt = withWallet();
     const first = await topUp(rt, good, { "idempotency-key": "k-1" });
-    const second = await topUp(rt, { bankToken: "bank_ok", currency: "EUR", amount: 25.5 }, { "idempotency-key": "k-1" });
+    const second = await topUp(rt, { fundingSourceId: A_FUNDING_SOURCE_ID, currency: "EUR", amount: 25.5 }, { "idempotency-key": "k-1" });
     expect(second.status).toBe(202);
     expect(second.body).toEqual(first.body);
     expect(first.body.topUpId).toBe(deterministicId("top-up", "w-1", "k-1"));
@@ -73,9 +73,10 @@ describe("POST /api/wallets/{walletId}/top-ups", () => {
     ["an amount as a string", { ...good, amount: "10" }, ["amount"]],
     ["an unknown currency", { ...good, currency: "XYZ" }, ["currency"]],
     ["a lower-case currency", { ...good, currency: "eur" }, ["currency"]],
-    ["a missing bank token", { amount: 10, currency: "EUR" }, ["bankToken"]],
-    ["a huge bank token", { ...good, bankToken: "x".repeat(10_000) }, ["bankToken"]],
-    ["a bank token with odd characters", { ...good, bankToken: "bank_ok'; DROP" }, ["bankToken"]],
+    ["a missing funding source", { amount: 10, currency: "EUR" }, ["fundingSourceId"]],
+    ["a bank token where the funding source goes", { ...good, fundingSourceId: "bank_ok" }, ["fundingSourceId"]],
+    ["a bank token beside the funding source", { ...good, bankToken: "bank_ok" }, ["(body)"]],
+    ["a funding source with odd characters", { ...good, fundingSourceId: `fs_${"B".repeat(31)}'` }, ["fundingSourceId"]],
     ["an extra field", { ...good, walletId: "other" }, ["(body)"]],
     ["null", null, ["(body)"]],
   ])("refuses %s with 400 problem+json naming the fields, and writes nothing", async (_what, body, fields) => {

@@ -5,7 +5,8 @@ import { PaymentsPorts } from "#src/services/payments";
 import { PaymentGateway } from "#src/services/payments/paymentGateway";
 import { reconcilePaymentsWithGateway } from "#src/services/payments/reconcilePaymentsWithGateway";
 import { refundPaymentWhenOrderCancelled } from "#src/services/payments/refundPaymentWhenOrderCancelled";
-import { anEvent, fixedNow } from "../../../support/events";
+import { A_PAYMENT_METHOD_ID, anEvent, fixedNow } from "../../../support/events";
+import { paymentMethods } from "#src/services/payments/paymentMethods";
 import { createFakePaymentGateway } from "../../../support/fakePaymentGateway";
 import { createInMemoryStore, recordingPublisher } from "../../../support/inMemoryStore";
 
@@ -14,16 +15,20 @@ import { createInMemoryStore, recordingPublisher } from "../../../support/inMemo
  * steps. The invariant in each: the gateway's net (charges − refunds) matches what payments reported, and the flow gets
  * exactly one payment outcome it can settle on.
  */
-const placed = (token = "tok_visa") =>
-  anEvent("Orders.OrderPlaced.v1", {
-    orderId: "o-1", customerId: "c-1", currency: "EUR", total: 25, paymentToken: token, items: [{ sku: "A", quantity: 1, unitPrice: 25 }],
+/** Customer c-1's cards as payments keeps them: the events name them by these references. */
+const cards = { tok_visa: A_PAYMENT_METHOD_ID, tok_decline: `pm_${"D".repeat(32)}` } as const;
+const keptCards = Object.entries(cards).map(([token, reference]) => paymentMethods.document({ reference, owner: "c-1", token, now: fixedNow }));
+
+const placed = (token: keyof typeof cards = "tok_visa") =>
+  anEvent("Orders.OrderPlaced.v2", {
+    orderId: "o-1", customerId: "c-1", currency: "EUR", total: 25, paymentMethodId: cards[token], items: [{ sku: "A", quantity: 1, unitPrice: 25 }],
   }, { id: "placed-1" });
 const cancelled = anEvent("Orders.OrderCancelled.v1", { orderId: "o-1", reason: "Insufficient stock for A" }, { id: "cancelled-1" });
 
 class ProcessDied extends Error {}
 
 const setup = () => {
-  const store = createInMemoryStore();
+  const store = createInMemoryStore(keptCards);
   const publisher = recordingPublisher();
   const gateway = createFakePaymentGateway();
   const deps: ReactionDependencies<{ gateway: PaymentGateway }> = { store, publisher, ports: { gateway }, clock: () => fixedNow, backoff: async () => undefined };
@@ -60,6 +65,30 @@ describe("payments: charge when an order is placed", () => {
     await runReaction(chargePaymentWhenOrderPlaced, placed("tok_decline"), deps);
     expect(await payment()).toMatchObject({ status: "Declined" });
     expect(publisher.published.map((e) => [e.type, (e.data as { code?: string }).code])).toEqual([["Payments.PaymentFailed.v1", "Declined"]]);
+  });
+});
+
+describe("payments: the card is a reference payments keeps", () => {
+  it.each([
+    ["a payment method payments does not keep", `pm_${"Z".repeat(32)}`, "c-1", /is not a paymentMethod this service keeps/],
+    ["the card of another customer", A_PAYMENT_METHOD_ID, "c-2", /belongs to another customer/],
+  ])("declines an order naming %s without calling the gateway, saying why", async (_case, paymentMethodId, customerId, reason) => {
+    const { deps, gateway, payment, publisher } = setup();
+    await runReaction(chargePaymentWhenOrderPlaced, { ...placed(), data: { ...placed().data, paymentMethodId, customerId } }, deps);
+    expect(gateway.charges).toHaveLength(0);
+    expect(await payment()).toMatchObject({ status: "Declined" });
+    expect(publisher.published.map((e) => [e.type, e.data])).toEqual([
+      ["Payments.PaymentFailed.v1", { orderId: "o-1", code: "Declined", reason: expect.stringMatching(reason) }],
+    ]);
+  });
+
+  it("charges the token the reference names, and stores no token with the payment", async () => {
+    const { deps, gateway, store } = setup();
+    const tokens: string[] = [];
+    const observing: PaymentGateway = { ...gateway, charge: (request, options) => (tokens.push(request.token), gateway.charge(request, options)) };
+    await runReaction(chargePaymentWhenOrderPlaced, placed(), { ...deps, ports: { gateway: observing } });
+    expect(tokens).toEqual(["tok_visa"]);
+    expect(JSON.stringify(await store.readDocument("payment:o-1", "o-1"))).not.toContain("tok_visa");
   });
 });
 

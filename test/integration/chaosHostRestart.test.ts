@@ -7,9 +7,13 @@ import { getJson, registerCard, sendJson, startLocalStackForTests, TestStack, wa
 describe("local stack restarts a Functions host that dies", () => {
   let stack: TestStack;
   const admin = () => `${stack.devUrl}/admin/hosts`;
+  // One host per service: each answers its own routes.
+  const paymentsApi = () => `${stack.stack.functionsUrls.payments}/api`;
 
   beforeAll(async () => {
     stack = await startLocalStackForTests({ hostPerService: true, services: ["orders", "inventory", "payments", "invoicing", "journal"] });
+    // The customers' cards are registered with payments before it is killed, as a client keeps its saved card.
+    for (const customerId of ["cust-restart", "cust-midcall"]) await registerCard(paymentsApi(), customerId);
   }, 120_000);
 
   afterAll(async () => {
@@ -56,7 +60,7 @@ describe("local stack restarts a Functions host that dies", () => {
       customerId: "cust-restart",
       items: [{ sku, quantity: 1, unitPrice: 7.25 }],
       currency: "EUR",
-      paymentMethodId: await registerCard(stack.apiUrl, "cust-restart"),
+      paymentMethodId: await registerCard(paymentsApi(), "cust-restart"),
     });
     expect(placed.status).toBe(202);
 
@@ -85,7 +89,7 @@ describe("local stack restarts a Functions host that dies", () => {
     expect(armed.status).toBe(202);
     expect((await hostOf("payments")).pid).toBe(before.pid);
 
-    const placed = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-midcall", items: [{ sku, quantity: 1, unitPrice: 3.5 }], currency: "EUR", paymentMethodId: await registerCard(stack.apiUrl, "cust-midcall") });
+    const placed = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-midcall", items: [{ sku, quantity: 1, unitPrice: 3.5 }], currency: "EUR", paymentMethodId: await registerCard(paymentsApi(), "cust-midcall") });
     expect(placed.status).toBe(202);
     const order = await waitFor(async () => {
       const { body } = await getJson(`${stack.apiUrl}/orders/${placed.body.orderId}`);

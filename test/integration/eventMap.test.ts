@@ -7,7 +7,6 @@ import { mapEdges } from "#src/services/journal/eventMap";
 import { publishingService } from "#src/services/journal/flowSummary";
 import { listSubscriptions, services } from "#src/topology";
 import { getJson, registerBankAccount, registerCard, repoRoot, sendJson, startLocalStackForTests, TestStack, waitFor } from "./support/localStack";
-import { A_PAYMENT_METHOD_ID } from "../support/events";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const screenshots = path.join(repoRoot, ".artifacts", "screenshots");
@@ -99,7 +98,7 @@ describe("event map on the dashboard, in Chromium", () => {
         type: "Orders.OrderPlaced.v2",
         source: "/services/orders",
         id: `map-hostile-${Date.now()}`,
-        data: { orderId: "order-map-hostile", customerId: "cust-map", items: [{ sku: "NO-SUCH-SKU", quantity: 1, unitPrice: 1 }], currency: "EUR", total: 1, paymentMethodId: A_PAYMENT_METHOD_ID },
+        data: { orderId: "order-map-hostile", customerId: "cust-map", items: [{ sku: "NO-SUCH-SKU", quantity: 1, unitPrice: 1 }], currency: "EUR", total: 1, paymentMethodId: await registerCard(stack.apiUrl, "cust-map", "tok_visa") },
         extensionAttributes: { correlationid: hostile },
       },
     ]);

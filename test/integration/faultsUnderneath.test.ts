@@ -11,6 +11,8 @@ describe("faults underneath the services on the local stack", () => {
 
   beforeAll(async () => {
     stack = await startLocalStackForTests();
+    // The customer's card is registered before any fault, as a client keeps its saved card.
+    await registerCard(stack.apiUrl, "cust-f");
   }, 90_000);
   afterAll(async () => {
     await fetch(`${stack?.devUrl}/admin/faults/store`, { method: "DELETE" }).catch(() => undefined);

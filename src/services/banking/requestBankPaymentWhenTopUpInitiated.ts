@@ -82,7 +82,8 @@ export const requestBankPaymentWhenTopUpInitiated = defineReaction("banking", "r
     if (payment.status !== "Requested") return { payment, outcome: undefined };
     if ("refused" in bankToken) {
       // Never asked the bank: declined, and the top-up fails. With an intent recorded the bank may have paid under it,
-      // and only the token can ask again: an operator looks (the event is parked).
+      // and only the token can ask again: the delivery fails, Event Grid retries it and then dead-letters it for an
+      // operator (no code deletes a funding source, so this needs one deleted by hand).
       if (stored) throw new Error(`Top-up ${topUpId} has a bank payment under way but its funding source is gone: ${bankToken.refused}`);
       return { payment, outcome: { status: "declined", code: "unknown_funding_source", reason: bankToken.refused } };
     }

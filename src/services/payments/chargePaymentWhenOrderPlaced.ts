@@ -32,7 +32,8 @@ export const chargePaymentWhenOrderPlaced = defineReaction("payments", "chargePa
       case "Charging": {
         if ("refused" in card) {
           // Never sent to the gateway: declined, and the order compensates. With an intent recorded a charge may have
-          // been made under it, and only the card token can ask again: an operator looks (the event is parked).
+          // been made under it, and only the card token can ask again: the delivery fails, Event Grid retries it and
+          // then dead-letters it for an operator (no code deletes a payment method, so this needs one deleted by hand).
           if (stored) throw new Error(`Order ${orderId} has a charge under way but its payment method is gone: ${card.refused}`);
           return { kind: "charged", payment, outcome: { status: "declined", code: UNKNOWN_PAYMENT_METHOD, message: card.refused } };
         }

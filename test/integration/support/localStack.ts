@@ -126,7 +126,12 @@ export const sendJson = async (
 const rememberedReferences = new Map<string, Promise<string>>();
 const remembered = (key: string, register: () => Promise<string>): Promise<string> => {
   let reference = rememberedReferences.get(key);
-  if (!reference) rememberedReferences.set(key, (reference = register()));
+  if (!reference) {
+    reference = register();
+    rememberedReferences.set(key, reference);
+    // A refused registration is not remembered: the next call asks again.
+    reference.catch(() => rememberedReferences.delete(key));
+  }
   return reference;
 };
 

@@ -6,6 +6,10 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { flowNames, flows } from "#src/flows";
+import { DocumentStore } from "#src/platform/store";
+import { addToSummary } from "#src/services/journal/flowSummary";
+import { warnStalledFlowsOnce } from "#src/services/journal/stalledWarning";
+import { anEvent, fixedNow } from "../support/events";
 import { snapshotOfMain } from "./compiledMain";
 import { ofType } from "./infraChecks";
 
@@ -71,5 +75,28 @@ describe("the Business flows workbook main.bicep deploys", () => {
     expect(rows("flowOutcomes")).toEqual(
       flowNames.flatMap((f) => [...flows[f].succeededWith.map((t) => [f, t, "completed"]), ...flows[f].failedWith.map((t) => [f, t, "failed"])]),
     );
+  });
+
+  it("reads the journal's stalled warning as the journal writes it: the flow, its start, and what it waits for", async () => {
+    // The prelude's `parse message with "…" column "…" column: type …` as a regular expression, as Kusto's simple
+    // mode matches it: each column up to the next literal, the last one to the end.
+    const pattern = /let stalledWarnings = traces[\s\S]*?\| parse message with (.+);/.exec(queryFile("flow-prelude.kql"))?.[1] ?? "";
+    const parts = [...pattern.matchAll(/"([^"]*)"|(\w+)(?::\s*\w+)?/g)];
+    const columns = parts.flatMap((p) => (p[2] ? [p[2]] : []));
+    const regex = new RegExp(`^${parts.map((p, i) => (p[1] !== undefined ? p[1].replace(/[[\]().*+?^$|\\]/g, "\\$&") : i === parts.length - 1 ? "(.*)" : "(.*?)")).join("")}$`);
+
+    const signedUp = anEvent("Users.UserSignedUp.v1", { userId: "u-1", email: "a@example.com", name: "A" }, { correlationid: "flow-7", time: fixedNow.toISOString() });
+    const warnings: string[] = [];
+    await warnStalledFlowsOnce([{ ...addToSummary(undefined, signedUp, 60), _etag: "e-1" }], {
+      store: { commit: async () => undefined } as unknown as DocumentStore,
+      deadlines: { order: 1, onboarding: 1, topUp: 1 },
+      now: new Date(fixedNow.getTime() + 60_000),
+      warn: (line) => warnings.push(line),
+    });
+    expect(warnings).toHaveLength(1);
+    const read = Object.fromEntries(columns.map((c, i) => [c, regex.exec(warnings[0] ?? "")?.[i + 1]]));
+    expect(read).toMatchObject({ correlationId: "flow-7", flow: "onboarding", deadlineMs: "1", lastEventType: "Users.UserSignedUp.v1" });
+    expect(new Date(read.startedAt ?? "").toISOString()).toBe(fixedNow.toISOString());
+    expect(read.waitingFor).toContain("crm-addContactWhenUserSignedUp");
   });
 });

@@ -5,11 +5,17 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { format } from "node:util";
+import { FunctionHandler, InvocationContext } from "@azure/functions";
 import { flowNames, flows } from "#src/flows";
+import { registerServices } from "#src/platform/registerServices";
 import { DocumentStore } from "#src/platform/store";
+import { serviceModules } from "#src/services";
+import { manifest } from "#src/topology";
 import { addToSummary } from "#src/services/journal/flowSummary";
 import { warnStalledFlowsOnce } from "#src/services/journal/stalledWarning";
 import { anEvent, fixedNow } from "../support/events";
+import { createInMemoryStore, recordingPublisher } from "../support/inMemoryStore";
 import { snapshotOfMain } from "./compiledMain";
 import { ofType } from "./infraChecks";
 
@@ -31,6 +37,22 @@ const serialized = JSON.parse(properties.serializedData ?? "{}") as { items?: Wo
 const sections = (serialized.items ?? []).filter((i) => i.type === 12);
 const queryItems = (items: readonly WorkbookItem[] = serialized.items ?? []): WorkbookItem[] =>
   items.flatMap((i) => (i.type === 3 ? [i] : i.type === 12 ? queryItems(i.content.items) : []));
+
+/**
+ * What the prelude's `let <name> = traces … | parse message with "…" column "…" column: type …` reads from `line`, as
+ * Kusto's simple mode matches it (each column up to the next literal, the last to the end of the line); the column
+ * `*` is matched and dropped. Empty when the line does not match.
+ */
+const parsedBy = (name: string, line: string): Record<string, string> => {
+  const pattern = new RegExp(`let ${name} = traces[\\s\\S]*?\\| parse message with (.+?);?\\n`).exec(queryFile("flow-prelude.kql"))?.[1] ?? "";
+  const parts = [...pattern.matchAll(/"([^"]*)"|(\w+|\*)(?::\s*\w+)?/g)];
+  const source = parts.map(([, literal, column], i) => {
+    if (literal !== undefined) return literal.replace(/[[\]().*+?^$|\\]/g, "\\$&");
+    const rest = i === parts.length - 1 ? ".*" : ".*?";
+    return column === "*" ? rest : `(?<${column}>${rest})`;
+  });
+  return { ...new RegExp(`^${source.join("")}$`).exec(line)?.groups };
+};
 
 describe("the Business flows workbook main.bicep deploys", () => {
   it("is one shared workbook in the Application Insights component's gallery, reading that component", () => {
@@ -78,13 +100,6 @@ describe("the Business flows workbook main.bicep deploys", () => {
   });
 
   it("reads the journal's stalled warning as the journal writes it: the flow, its start, and what it waits for", async () => {
-    // The prelude's `parse message with "…" column "…" column: type …` as a regular expression, as Kusto's simple
-    // mode matches it: each column up to the next literal, the last one to the end.
-    const pattern = /let stalledWarnings = traces[\s\S]*?\| parse message with (.+);/.exec(queryFile("flow-prelude.kql"))?.[1] ?? "";
-    const parts = [...pattern.matchAll(/"([^"]*)"|(\w+)(?::\s*\w+)?/g)];
-    const columns = parts.flatMap((p) => (p[2] ? [p[2]] : []));
-    const regex = new RegExp(`^${parts.map((p, i) => (p[1] !== undefined ? p[1].replace(/[[\]().*+?^$|\\]/g, "\\$&") : i === parts.length - 1 ? "(.*)" : "(.*?)")).join("")}$`);
-
     const signedUp = anEvent("Users.UserSignedUp.v1", { userId: "u-1", email: "a@example.com", name: "A" }, { correlationid: "flow-7", time: fixedNow.toISOString() });
     const warnings: string[] = [];
     await warnStalledFlowsOnce([{ ...addToSummary(undefined, signedUp, 60), _etag: "e-1" }], {
@@ -94,9 +109,23 @@ describe("the Business flows workbook main.bicep deploys", () => {
       warn: (line) => warnings.push(line),
     });
     expect(warnings).toHaveLength(1);
-    const read = Object.fromEntries(columns.map((c, i) => [c, regex.exec(warnings[0] ?? "")?.[i + 1]]));
+    const read = parsedBy("stalledWarnings", warnings[0] ?? "");
     expect(read).toMatchObject({ correlationId: "flow-7", flow: "onboarding", deadlineMs: "1", lastEventType: "Users.UserSignedUp.v1" });
     expect(new Date(read.startedAt ?? "").toISOString()).toBe(fixedNow.toISOString());
     expect(read.waitingFor).toContain("crm-addContactWhenUserSignedUp");
+  });
+
+  it("reads each reaction's [flow …] line as the runner writes it: the flow, the event's type and id", async () => {
+    const handlers = new Map<string, FunctionHandler>();
+    const record = (functionName: string, options: { handler: FunctionHandler }) => void handlers.set(functionName, options.handler);
+    const runtime = (service: string) => ({ service, store: createInMemoryStore(), publisher: recordingPublisher(), ports: {}, clock: () => fixedNow, ids: { newId: () => "x" } }) as never;
+    registerServices({ http: record, eventGrid: record, timer: record } as never, manifest, ["invoicing"], serviceModules, runtime);
+    const lines: string[] = [];
+    const paid = anEvent("Payments.PaymentConfirmed.v1", { orderId: "o-1", customerId: "c", chargeId: "ch", amount: 9, currency: "EUR" }, { correlationid: "flow-8" });
+    const context = new InvocationContext({ functionName: "invoicing-sendInvoiceWhenPaymentConfirmed", logHandler: (_level, ...args) => void lines.push(format(...args)) });
+    await handlers.get("invoicing-sendInvoiceWhenPaymentConfirmed")?.(paid, context);
+
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(parsedBy("flowEvents", line)).toEqual({ correlationId: "flow-8", eventType: "Payments.PaymentConfirmed.v1", eventId: paid.id });
   });
 });

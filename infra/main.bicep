@@ -214,6 +214,19 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+// Flows by status, stalled flows and per-edge latencies, under the component's Workbooks (infra/README.md, "Workbook").
+module flowWorkbook 'modules/flow-workbook.bicep' = {
+  name: 'flow-workbook-${token}'
+  params: {
+    applicationInsightsName: applicationInsightsName(token)
+    location: location
+    tags: allTags
+  }
+  dependsOn: [
+    monitoring
+  ]
+}
+
 // Dead letters only: topics write, the journal reads (rbac.bicep), a lifecycle rule deletes them. No app has a role on it.
 module storage 'modules/storage.bicep' = {
   name: 'storage-${token}'

@@ -13,7 +13,7 @@ import { FlowName } from "../src/flows";
 import { requestText } from "./bench/loadClient";
 import { cpuBoundFlowsPerS, median, percentile } from "./bench/stats";
 import { measuredWindow } from "./bench/window";
-import { StoreCounts, StoreObserver, diffCounts, observeCosmosServer } from "./bench/storeObserver";
+import { StoreCounts, StoreObserver, WRITE_TALLY_KEYS, diffCounts, observeCosmosServer } from "./bench/storeObserver";
 import type { StoreOp } from "./bench/storeWorker";
 import { localCosmosClient } from "@azure-choreography/cosmos-server";
 
@@ -611,11 +611,7 @@ const scaleCounts = (c: StoreCounts, k: number): StoreCounts => {
   const s = diffCounts(c, diffCounts(c, c));
   for (const key of Object.keys(s.ops) as (keyof StoreCounts["ops"])[]) s.ops[key] *= k;
   for (const key of ["batchOperations", "readKbCeil", "readBytes", "queryKbCeil", "queryDocuments", "deletes"] as const) s[key] *= k;
-  for (const w of Object.values(s.writes)) {
-    w.documents *= k;
-    w.kbCeil *= k;
-    w.bytes *= k;
-  }
+  for (const w of Object.values(s.writes)) for (const t of WRITE_TALLY_KEYS) w[t] *= k;
   return s;
 };
 

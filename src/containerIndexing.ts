@@ -28,8 +28,8 @@ export interface ContainerIndexing {
 }
 
 /**
- * Paths every container's documents are queried on by the platform. `id` and `_ts` are not listed: Cosmos DB always
- * indexes them while the mode is consistent. The partition key (`pk`) is not listed either: every query that names it
+ * Paths every container's documents are queried on by the platform. `id` is not listed: Cosmos DB always indexes it
+ * (and `_ts`, which the journal lists anyway where its event map reads it). The partition key (`pk`) is not listed either: every query that names it
  * passes it as the partition key option, so Cosmos DB routes it to that logical partition instead of filtering.
  */
 const PLATFORM_PATHS: readonly IndexedPath[] = [
@@ -57,6 +57,7 @@ export const CONTAINER_INDEXING: Readonly<Record<ServiceName, ContainerIndexing>
       { path: "/lastEventAt/?", readBy: "the flow listing: newest activity first" },
       { path: "/startedAt/?", readBy: "the flow listing: running or stalled by start time" },
       { path: "/ended/?", readBy: "the flow listing: completed or failed" },
+      { path: "/_ts/?", readBy: "the event map's feed (src/services/journal/eventMapFeed.ts): entries written since a time" },
     ],
     compositeIndexes: JOURNAL_COMPOSITE_INDEXES,
   },

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { topicNames } from "../src/events/catalog";
 import { ServiceName, listSubscriptions, serviceNames, services } from "../src/topology";
-import { JOURNAL_COMPOSITE_INDEXES } from "../src/services/journal/flowIndex";
+import { indexingPolicyOf } from "../src/containerIndexing";
 import {
   COSMOS_EMULATOR_KEY, type StoreFaults, deleteCosmosData, deleteSnapshot, localCosmosClient, restoreCosmos, startCosmosServer, startSnapshots,
 } from "@azure-choreography/cosmos-server";
@@ -85,10 +85,9 @@ export const provisionCosmos = async (endpoint: string, key: string, databaseNam
   try {
     const { database } = await client.databases.createIfNotExists({ id: databaseName });
     for (const service of serviceNames) {
-      // defaultTtl -1 as infra/modules/cosmos.bicep sets it: only items with their own `ttl` expire. The journal's
-      // composite indexes as main.bicep declares them, so its flow listing runs the query it runs in Azure.
-      const indexingPolicy = service === "journal" ? { indexingPolicy: { compositeIndexes: JOURNAL_COMPOSITE_INDEXES.map((index) => [...index]) } } : {};
-      await database.containers.createIfNotExists({ id: services[service].container, partitionKey: { paths: ["/pk"] }, defaultTtl: -1, ...indexingPolicy });
+      // defaultTtl -1 as infra/modules/cosmos.bicep sets it: only items with their own `ttl` expire. The indexing
+      // policy Bicep deploys (src/containerIndexing.ts), so the journal's flow listing runs the query it runs in Azure.
+      await database.containers.createIfNotExists({ id: services[service].container, partitionKey: { paths: ["/pk"] }, defaultTtl: -1, indexingPolicy: indexingPolicyOf(service) });
     }
   } finally {
     client.dispose();

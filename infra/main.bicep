@@ -281,23 +281,8 @@ module cosmos 'modules/cosmos.bicep' = {
       s => s.container,
       _ => journalRetentionInDays * 86400
     )
-    // GET /api/flows: `SELECT TOP n … WHERE c.kind = 'flowSummary' [AND c.flow = …] … ORDER BY c.lastEventAt DESC`
-    // (src/services/journal/flowIndex.ts) is served from these indexes in each physical partition.
-    compositeIndexesByContainer: toObject(
-      filter(topology.services, s => s.name == 'journal'),
-      s => s.container,
-      _ => [
-        [
-          { path: '/kind', order: 'ascending' }
-          { path: '/lastEventAt', order: 'descending' }
-        ]
-        [
-          { path: '/kind', order: 'ascending' }
-          { path: '/flow', order: 'ascending' }
-          { path: '/lastEventAt', order: 'descending' }
-        ]
-      ]
-    )
+    // Only the paths queries read (src/containerIndexing.ts), the journal's composite indexes for GET /api/flows included.
+    indexingPolicyByContainer: loadJsonContent('generated/indexing-policies.json').containers
     location: location
     tags: allTags
   }

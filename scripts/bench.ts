@@ -7,13 +7,17 @@ import { LOCAL_DATABASE_NAME, LocalStack, provisionCosmos, startLocalStack } fro
 import type { PublisherKind } from "../src/platform/publisher";
 import { BenchOptions, USAGE, parseBenchArgs } from "./bench/args";
 import { childrenCpuBetween, childrenCpuMs, ownCpuMs, ownMainThreadCpuMs, runWorker } from "./bench/childProcess";
-import { CostPerMillion, FlowUsage, PRICES, costPerMillionFlows, ruByCategory } from "./bench/cost";
+import { CostPerMillion, FlowUsage, PRICES, RU, RuCategory, costPerMillionFlows, ruByCategory } from "./bench/cost";
+import { DEFAULT_TARGET, parseTarget } from "./capacity/args";
+import { countFlows as countCapacityFlows } from "./capacity/count";
+import { CapacityReport, capacityModel } from "./capacity/model";
+import { renderSummaryLine } from "./capacity/render";
 import { FlowDriver, onboardingFlow, orderFlow, seedStock, seedWallets, topUpFlow } from "./bench/flows";
 import { FlowName } from "../src/flows";
 import { requestText } from "./bench/loadClient";
 import { cpuBoundFlowsPerS, median, percentile } from "./bench/stats";
 import { measuredWindow } from "./bench/window";
-import { StoreCounts, StoreObserver, diffCounts, observeCosmosServer } from "./bench/storeObserver";
+import { StoreCounts, StoreObserver, WRITE_TALLY_KEYS, diffCounts, observeCosmosServer } from "./bench/storeObserver";
 import type { StoreOp } from "./bench/storeWorker";
 import { localCosmosClient } from "@azure-choreography/cosmos-server";
 
@@ -550,6 +554,7 @@ const storeTimeMsPerFlow = (c: StoreCounts, rates: readonly StoreRate[], pick: (
   );
 };
 
+const sumRu = (ru: Record<RuCategory, number>) => Object.values(ru).reduce((a, b) => a + b, 0);
 const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits));
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
@@ -596,13 +601,18 @@ const main = async (options: BenchOptions) => {
       ru: ruByCategory(perFlowCounts),
     };
     const cost = costPerMillionFlows(usage);
-    return { flow, counted, perFlowCounts, storeMsPerFlow: storeMs, storeCpuMsPerFlow: storeCpuMs, storeBoundFlowsPerS: storeBound, usage, cost,
+    // The same operations with every path indexed, as every container was before its indexing policy.
+    const previousRu = ruByCategory(perFlowCounts, "indexEverything");
+    const previous = { ru: previousRu, cost: costPerMillionFlows({ ...usage, ru: previousRu }) };
+    return { flow, counted, perFlowCounts, previous, storeMsPerFlow: storeMs, storeCpuMsPerFlow: storeCpuMs, storeBoundFlowsPerS: storeBound, usage, cost,
       steps: Object.fromEntries(modes.map((m) => [m.mode, m.steps[flow]!])) as Record<HostMode, StepResult[]> };
   });
 
-  printTable(options, publishers, publisherAb, store, shape, flowsReport, single.flowReads, durability);
+  const capacity = await measureCapacity(options);
+  printTable(options, publishers, publisherAb, store, shape, flowsReport, single.flowReads, durability, capacity);
   if (options.json) {
-    writeFileSync(options.json, JSON.stringify({ startedAt: started.toISOString(), options, prices: PRICES, publishers, publisherAb, store, shape, flows: flowsReport, flowReads: single.flowReads, durability }, null, 2));
+    const capacityJson = { target: capacity.target, bottleneck: capacity.bottleneck, ruPerFlow: capacity.ruPerFlow, monthlyCostUsd: capacity.monthlyCostUsd, perMillionFlows: capacity.perMillionFlows };
+    writeFileSync(options.json, JSON.stringify({ startedAt: started.toISOString(), options, prices: PRICES, ru: RU, publishers, publisherAb, store, shape, flows: flowsReport, flowReads: single.flowReads, durability, capacity: capacityJson }, null, 2));
     log(`figures written to ${options.json}`);
   }
 };
@@ -611,17 +621,25 @@ const scaleCounts = (c: StoreCounts, k: number): StoreCounts => {
   const s = diffCounts(c, diffCounts(c, c));
   for (const key of Object.keys(s.ops) as (keyof StoreCounts["ops"])[]) s.ops[key] *= k;
   for (const key of ["batchOperations", "readKbCeil", "readBytes", "queryKbCeil", "queryDocuments", "deletes"] as const) s[key] *= k;
-  for (const w of Object.values(s.writes)) {
-    w.documents *= k;
-    w.kbCeil *= k;
-    w.bytes *= k;
-  }
+  for (const w of Object.values(s.writes)) for (const t of WRITE_TALLY_KEYS) w[t] *= k;
   return s;
+};
+
+/**
+ * `npm run capacity`'s model at its default target (the flows this run covers), counted on a stack of its own as
+ * capacity counts (scripts/capacity/count.ts), for its summary line: the first bottleneck, RU and $ per million flows.
+ */
+const measureCapacity = async (options: BenchOptions): Promise<CapacityReport> => {
+  const target = Object.fromEntries(Object.entries(parseTarget(DEFAULT_TARGET)).filter(([f]) => (options.flows as readonly string[]).includes(f)));
+  const counts = await countCapacityFlows({ flowsEach: options.countedFlows, only: options.flows, log });
+  return capacityModel(counts, target);
 };
 
 type FlowReport = {
   flow: FlowName;
   perFlowCounts: StoreCounts;
+  /** RU and cost of the same operations under the previous layout (every path of every container indexed). */
+  previous: { ru: Record<RuCategory, number>; cost: CostPerMillion };
   counted: CountedFlow;
   storeMsPerFlow: number;
   storeCpuMsPerFlow: number;
@@ -640,6 +658,7 @@ const printTable = (
   flows: FlowReport[],
   flowReads: readonly FlowReads[],
   durability: DurabilityAb | undefined,
+  capacity: CapacityReport,
 ) => {
   const out: string[] = [];
   const line = (s = "") => out.push(s);
@@ -727,7 +746,7 @@ const printTable = (
       );
     }
     const k = f.cost;
-    const ru = Object.values(f.usage.ru).reduce((a, b) => a + b, 0);
+    const ru = sumRu(f.usage.ru);
     line();
     line(
       `Azure cost per million ${f.flow} flows: **${usd(k.totalLow)}–${usd(k.totalHigh)}** = Event Grid ${usd(k.eventGrid)} + executions ${usd(k.executions)} + ` +
@@ -738,7 +757,26 @@ const printTable = (
           .join(", ") +
         ")",
     );
+    const p = f.previous;
+    line(
+      `Previous layout (every path indexed), same operations: ${usd(p.cost.totalLow)}–${usd(p.cost.totalHigh)}, Cosmos ${usd(p.cost.cosmos)} (${fmt(sumRu(p.ru), 0)} RU/flow: ` +
+        (["inbox", "outbox", "state", "journal"] as const).map((cat) => `${cat} ${fmt(p.ru[cat], 0)}`).join(", ") +
+        ")",
+    );
   }
+  line();
+  line(`### This commit vs the previous layout (every path indexed), same operations (RU model: scripts/bench/cost.ts)`);
+  line("| flow | RU/flow | RU/flow before | write RU ÷ before | $ per million | $ per million before |");
+  line("|---|---:|---:|---:|---|---|");
+  for (const f of flows) {
+    const writes = (ru: Record<RuCategory, number>) => ru.inbox + ru.outbox + ru.state + ru.journal;
+    line(
+      `| ${f.flow} | ${fmt(sumRu(f.usage.ru), 0)} | ${fmt(sumRu(f.previous.ru), 0)} | ${fmt(writes(f.usage.ru) / writes(f.previous.ru), 2)} | ` +
+        `${usd(f.cost.totalLow)}–${usd(f.cost.totalHigh)} | ${usd(f.previous.cost.totalLow)}–${usd(f.previous.cost.totalHigh)} |`,
+    );
+  }
+  line();
+  line(renderSummaryLine(capacity));
   if (flowReads.length > 0) {
     line();
     line("### Flow reads: `GET /api/flows/{correlationId}`, one host, over the flows just run");

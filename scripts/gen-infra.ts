@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { listReactions, listSubscriptions, serviceNames, services, topicsPublishedBy } from "../src/topology";
 import { topicNames } from "../src/events/catalog";
+import { CosmosIndexingPolicy, indexingPolicyOf } from "../src/containerIndexing";
 import { parseFlags } from "./lib/flags";
 
 export interface InfraService {
@@ -174,10 +175,17 @@ hooks:
 `;
 };
 
+/** Each container's indexing policy (src/containerIndexing.ts), by container name, as infra/modules/cosmos.bicep takes it. */
+export const buildIndexingPolicies = (): { generatedBy: string; containers: Record<string, CosmosIndexingPolicy> } => ({
+  generatedBy: "scripts/gen-infra.ts from src/containerIndexing.ts (npm run gen:infra); do not edit",
+  containers: Object.fromEntries([...serviceNames].sort(byString).map((s) => [services[s].container, indexingPolicyOf(s)])),
+});
+
 export const generateInfraFiles = (): GeneratedFile[] => {
   const topology = buildInfraTopology();
   return [
     { path: "infra/generated/topology.json", content: stableJson(topology) },
+    { path: "infra/generated/indexing-policies.json", content: stableJson(buildIndexingPolicies()) },
     { path: "azure.yaml", content: renderAzureYaml(topology) },
   ];
 };

@@ -24,14 +24,20 @@ param defaultTtl int = -1
 @description('Optional. Default time to live in seconds for particular containers, by container name (e.g. the journal\'s retention); the others get `defaultTtl`.')
 param defaultTtlByContainer { *: int } = {}
 
-@description('Optional. Composite indexes for particular containers, by container name (each index a list of `{ path, order }`): the journal\'s flow listing orders summaries by `lastEventAt`.')
-param compositeIndexesByContainer { *: compositeIndex[] } = {}
+@description('Required. Indexing policy of each container, by container name (infra/generated/indexing-policies.json, from src/containerIndexing.ts): only the paths queries read are indexed, since every indexed path is charged on every write.')
+param indexingPolicyByContainer { *: indexingPolicy }
 
-@description('One composite index: the paths in order, each ascending or descending.')
-type compositeIndex = {
-  path: string
-  order: 'ascending' | 'descending'
-}[]
+@description('A container\'s indexing policy, as Cosmos DB takes it.')
+type indexingPolicy = {
+  indexingMode: 'consistent'
+  automatic: bool
+  includedPaths: { path: string }[]
+  excludedPaths: { path: string }[]
+  compositeIndexes: {
+    path: string
+    order: 'ascending' | 'descending'
+  }[][]
+}
 
 type resourceTags = { *: string }
 
@@ -94,21 +100,7 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
         }
         // Must be set (not absent) for a per-item `ttl` (inbox and idempotency records) to take effect.
         defaultTtl: defaultTtlByContainer[?containerName] ?? defaultTtl
-        indexingPolicy: {
-          indexingMode: 'consistent'
-          automatic: true
-          includedPaths: [
-            {
-              path: '/*'
-            }
-          ]
-          excludedPaths: [
-            {
-              path: '/"_etag"/?'
-            }
-          ]
-          compositeIndexes: compositeIndexesByContainer[?containerName] ?? []
-        }
+        indexingPolicy: indexingPolicyByContainer[containerName]
       }
     }
   }

@@ -1,6 +1,7 @@
 import diagnosticsChannel from "node:diagnostics_channel";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { termsOfWrite } from "./indexTerms";
 
 /**
  * Counts what reaches the local Cosmos-protocol server, by category, from inside the bench's own process: the server
@@ -17,6 +18,10 @@ export interface WriteTally {
   documents: number;
   kbCeil: number;
   bytes: number;
+  /** Index terms the writes cost under each container's indexing policy (src/containerIndexing.ts)… */
+  indexedTerms: number;
+  /** …and under the index-everything policy every container had before: the same writes, the previous layout. */
+  indexedTermsIfIndexEverything: number;
 }
 
 export interface StoreCounts {
@@ -43,24 +48,22 @@ export const emptyCounts = (): StoreCounts => ({
   queryKbCeil: 0,
   queryDocuments: 0,
   writes: {
-    inbox: { documents: 0, kbCeil: 0, bytes: 0 },
-    outbox: { documents: 0, kbCeil: 0, bytes: 0 },
-    state: { documents: 0, kbCeil: 0, bytes: 0 },
-    journal: { documents: 0, kbCeil: 0, bytes: 0 },
+    inbox: { documents: 0, kbCeil: 0, bytes: 0, indexedTerms: 0, indexedTermsIfIndexEverything: 0 },
+    outbox: { documents: 0, kbCeil: 0, bytes: 0, indexedTerms: 0, indexedTermsIfIndexEverything: 0 },
+    state: { documents: 0, kbCeil: 0, bytes: 0, indexedTerms: 0, indexedTermsIfIndexEverything: 0 },
+    journal: { documents: 0, kbCeil: 0, bytes: 0, indexedTerms: 0, indexedTermsIfIndexEverything: 0 },
   },
   deletes: 0,
 });
+
+export const WRITE_TALLY_KEYS = ["documents", "kbCeil", "bytes", "indexedTerms", "indexedTermsIfIndexEverything"] as const satisfies readonly (keyof WriteTally)[];
 
 export const diffCounts = (after: StoreCounts, before: StoreCounts): StoreCounts => {
   const d = emptyCounts();
   for (const k of Object.keys(d.ops) as OpCategory[]) d.ops[k] = after.ops[k] - before.ops[k];
   for (const k of ["batchOperations", "readKbCeil", "readBytes", "queryKbCeil", "queryDocuments", "deletes"] as const) d[k] = after[k] - before[k];
   for (const k of Object.keys(d.writes) as WriteCategory[]) {
-    d.writes[k] = {
-      documents: after.writes[k].documents - before.writes[k].documents,
-      kbCeil: after.writes[k].kbCeil - before.writes[k].kbCeil,
-      bytes: after.writes[k].bytes - before.writes[k].bytes,
-    };
+    d.writes[k] = Object.fromEntries(WRITE_TALLY_KEYS.map((t) => [t, after.writes[k][t] - before.writes[k][t]])) as unknown as WriteTally;
   }
   return d;
 };
@@ -72,9 +75,7 @@ export const addCounts = (into: StoreCounts, delta: StoreCounts): void => {
   for (const k of Object.keys(into.ops) as OpCategory[]) into.ops[k] += delta.ops[k];
   for (const k of ["batchOperations", "readKbCeil", "readBytes", "queryKbCeil", "queryDocuments", "deletes"] as const) into[k] += delta[k];
   for (const k of Object.keys(into.writes) as WriteCategory[]) {
-    into.writes[k].documents += delta.writes[k].documents;
-    into.writes[k].kbCeil += delta.writes[k].kbCeil;
-    into.writes[k].bytes += delta.writes[k].bytes;
+    for (const t of WRITE_TALLY_KEYS) into.writes[k][t] += delta.writes[k][t];
   }
 };
 
@@ -135,6 +136,9 @@ export const observeCosmosServer = (cosmosPort: number): StoreObserver => {
     tally.documents += 1;
     tally.bytes += bytes;
     tally.kbCeil += kbCeil(bytes);
+    const terms = termsOfWrite(container, body);
+    tally.indexedTerms += terms.policy;
+    tally.indexedTermsIfIndexEverything += terms.indexEverything;
   };
   const notify = (container: string, text: string) => {
     for (const listener of listeners) listener({ container, text });

@@ -72,5 +72,17 @@ export const renderReport = (report: CapacityReport, counts: Readonly<Record<str
     `Prices: Event Grid $${PRICES.eventGridPerMillionOperations}/M operations, Functions $${PRICES.functionsPerMillionExecutions}/M executions and $${PRICES.functionsPerGbSecond}/GB-s ` +
       `(scripts/bench/cost.ts); Cosmos $${CAPACITY_PRICES.cosmosPer100RuPerSecondHour} per 100 RU/s-hour, $${CAPACITY_PRICES.cosmosStoragePerGbMonth}/GB-month (${CAPACITY_PRICES.source}).`,
   );
+  line();
+  line(renderSummaryLine(report));
   return `${out.join("\n")}\n`;
+};
+
+/** The report in one line (the last of `npm run capacity`, and what `npm run bench` prints after its tables). */
+export const renderSummaryLine = (report: CapacityReport): string => {
+  const target = Object.entries(report.target).map(([f, r]) => `${f} ${fmt(r)}`).join(", ");
+  const b = report.bottleneck;
+  const bottleneck = !b ? "no component has demand" : b.maxFlowsPerSecond === 0 ? `first bottleneck ${b.name}, over its limit at any rate` : `first bottleneck ${b.name} at ${fmt(b.maxFlowsPerSecond)} flows/s (${fmt(b.scale)} × the target)`;
+  const ru = Object.entries(report.ruPerFlow).map(([f, x]) => `${f} ${fmt(x)}`).join(", ");
+  const perMillion = Object.entries(report.perMillionFlows).map(([f, k]) => `${f} ${usd(k.totalLow)}–${usd(k.totalHigh)}`).join(", ");
+  return `Capacity summary at ${target} flows/s: ${bottleneck}; RU per flow ${ru}; $ per million flows (serverless list prices) ${perMillion}.`;
 };

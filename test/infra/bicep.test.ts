@@ -12,6 +12,7 @@ import { listSubscriptions, serviceNames, services, topicsPublishedBy } from "#s
 import { topicNames } from "#src/events/catalog";
 import { flowNames } from "#src/flows";
 import { JOURNAL_COMPOSITE_INDEXES, flowSummaryQuery } from "#src/services/journal/flowIndex";
+import { indexingPolicyOf } from "#src/containerIndexing";
 import { Deadlines, flowStatuses } from "#src/services/journal/flowStatus";
 import {
   BicepCli,
@@ -84,7 +85,7 @@ const listBicepFiles = (dir: string): string[] =>
 /** The generated topology as the compiler embedded it (the variable `loadJsonContent` became). */
 const embeddedTopology = (template: Template): Record<string, unknown> => {
   const vars = (template.variables ?? {}) as Record<string, unknown>;
-  const found = Object.values(vars).filter((v) => v !== null && typeof v === "object" && "generatedBy" in v);
+  const found = Object.values(vars).filter((v) => v !== null && typeof v === "object" && "generatedBy" in v && "services" in v);
   if (found.length !== 1) throw new Error(`expected one embedded topology variable, found ${found.length}`);
   return found[0] as Record<string, unknown>;
 };
@@ -495,6 +496,16 @@ describe("what main.bicep deploys", () => {
       const journal = c.name.endsWith(`/${services.journal.container}`);
       expect(at(c, "properties.resource.defaultTtl")).toBe(journal ? 30 * 24 * 60 * 60 : -1);
     }
+  });
+
+  it("gives each container the indexing policy src/containerIndexing.ts declares: only the paths queries read", () => {
+    const containers = ofType(main, "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers");
+    for (const service of serviceNames) {
+      const container = containers.find((c) => c.name.endsWith(`/${services[service].container}`));
+      expect({ service, policy: at(container, "properties.resource.indexingPolicy") }).toEqual({ service, policy: indexingPolicyOf(service) });
+    }
+    // Not the default any more: nothing is indexed that no path names.
+    for (const c of containers) expect(at(c, "properties.resource.indexingPolicy.excludedPaths")).toContainEqual({ path: "/*" });
   });
 
   it("serves every flow listing query (GET /api/flows) from a composite index of the journal container", () => {

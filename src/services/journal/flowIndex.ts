@@ -13,8 +13,8 @@ export interface FlowListQuery {
 }
 
 /**
- * The journal container's composite indexes (infra/main.bicep declares the same; test/infra checks both against the
- * queries below). A container that lacks them refuses the queries' ORDER BY, in Azure and in the local Cosmos server.
+ * The journal container's composite indexes (part of its indexing policy, src/containerIndexing.ts, which Bicep and the
+ * local stack deploy; test/infra checks both against the queries below). A container that lacks them refuses the queries' ORDER BY, in Azure and in the local Cosmos server.
  */
 export const JOURNAL_COMPOSITE_INDEXES = [
   [
@@ -40,8 +40,8 @@ export interface FlowIndex {
  * At 1M flows: the query is cross-partition (each flow is its own logical partition) but Cosmos DB serves
  * `TOP n … ORDER BY …` from the index in each physical partition and merges n rows per physical partition — the cost
  * grows with the number of physical partitions (tens of GB each), not with the number of flows or events.
- * infra/main.bicep gives the journal container composite indexes (kind ASC, lastEventAt DESC) and (kind ASC, flow ASC,
- * lastEventAt DESC). Cosmos DB uses a composite index for a filtered ORDER BY only when the equality-filtered
+ * The journal container's indexing policy (src/containerIndexing.ts) has the composite indexes (kind ASC, lastEventAt
+ * DESC) and (kind ASC, flow ASC, lastEventAt DESC). Cosmos DB uses a composite index for a filtered ORDER BY only when the equality-filtered
  * properties lead the ORDER BY, so they are named there too (a constant, they change no order); entries and summaries
  * expire with JOURNAL_TTL_DAYS, which bounds the total.
  */

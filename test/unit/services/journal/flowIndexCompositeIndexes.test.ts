@@ -1,7 +1,8 @@
 /**
  * The flow listing against a Cosmos-protocol server that, like Cosmos DB, refuses an ORDER BY over several properties
  * unless a composite index of the container serves it (@vercel/cosmosdb-server checks the container's indexing
- * policy). With JOURNAL_COMPOSITE_INDEXES (what infra/main.bicep declares) every variant of the query is served as
+ * policy). With the journal's indexing policy (src/containerIndexing.ts, what Bicep deploys and the local stack creates:
+ * only the queried paths, and JOURNAL_COMPOSITE_INDEXES) every variant of the query is served as
  * written; a container without them still lists, ordered by lastEventAt alone, and says so once.
  */
 import { Agent } from "node:https";
@@ -10,6 +11,7 @@ import type { Server } from "node:http";
 import { Container, CosmosClient } from "@azure/cosmos";
 import { default as cosmosServer } from "@vercel/cosmosdb-server";
 import { flowNames } from "#src/flows";
+import { indexingPolicyOf } from "#src/containerIndexing";
 import { JOURNAL_COMPOSITE_INDEXES, createCosmosFlowIndex } from "#src/services/journal/flowIndex";
 import { Deadlines, flowStatuses } from "#src/services/journal/flowStatus";
 
@@ -47,8 +49,9 @@ beforeAll(async () => {
   });
   const { database } = await client.databases.createIfNotExists({ id: "choreography" });
   const partitionKey = { paths: ["/pk"] };
-  const compositeIndexes = JOURNAL_COMPOSITE_INDEXES.map((index) => index.map((p) => ({ ...p })));
-  ({ container: indexed } = await database.containers.createIfNotExists({ id: "journal", partitionKey, indexingPolicy: { compositeIndexes } }));
+  const indexingPolicy = indexingPolicyOf("journal");
+  expect(indexingPolicy.compositeIndexes).toEqual(JOURNAL_COMPOSITE_INDEXES);
+  ({ container: indexed } = await database.containers.createIfNotExists({ id: "journal", partitionKey, indexingPolicy }));
   ({ container: unindexed } = await database.containers.createIfNotExists({ id: "journal-unindexed", partitionKey }));
   for (const container of [indexed, unindexed]) {
     for (let i = 0; i < 6; i++) await container.items.create(summary(i, flowNames[i % flowNames.length]!));

@@ -11,7 +11,8 @@ export interface DeliveryTracing {
 }
 
 /**
- * The emulator's hops in the flow's trace: one span per delivery attempt (subscription, attempt, outcome), a child of
+ * The emulator's hops in the flow's trace: one span per delivery attempt, `deliver <subscription>` (the subscription
+ * is the reaction's function name; attempt and outcome are attributes) under the resource `eventgrid-emulator`, a child of
  * the span that published the event (its `traceparent`), exported over OTLP/HTTP like the hosts' spans. So the trace
  * viewer shows the wait and the failed attempts between a publish and the reaction, not just the reactions.
  * Its own provider, not the global one: the stack process is no Functions host.
@@ -34,15 +35,21 @@ export const createDeliveryTracing = (otlpEndpoint: string): DeliveryTracing => 
       });
       const started = Date.parse(record.time);
       const span = tracer.startSpan(
-        `eventgrid deliver ${record.subscription}`,
+        `deliver ${record.subscription}`,
         {
           kind: SpanKind.PRODUCER,
           startTime: started,
           attributes: {
             "messaging.system": "eventgrid",
-            "messaging.operation.type": "deliver",
+            // Pushing an event to a subscriber is a send; its name says which hop of the choreography it is.
+            "messaging.operation.type": "send",
+            "messaging.operation.name": "deliver",
+            // The pre-1.26 name, which the Aspire Dashboard's "MSG <system> <operation> <destination>" title reads.
+            "messaging.operation": "deliver",
             "messaging.destination.name": record.subscription,
+            "messaging.destination.subscription.name": record.subscription,
             "messaging.message.id": record.eventId,
+            "cloudevents.event_id": record.eventId,
             "cloudevents.event_type": record.eventType,
             "eventgrid.delivery.attempt": record.attempt,
             "eventgrid.delivery.outcome": record.outcome,

@@ -2,8 +2,7 @@
 import { startOtlpExport } from "./platform/otlpExport";
 import { setupTelemetry, startTelemetry } from "./platform/telemetry";
 // Azure Monitor where Application Insights is configured; else OTLP where an endpoint is (the local trace viewer).
-const telemetryStarted = startTelemetry(process.env);
-if (!telemetryStarted) startOtlpExport(process.env);
+const telemetryExporter = startTelemetry(process.env) ? "azureMonitor" : startOtlpExport(process.env) ? "otlp" : undefined;
 
 import { app } from "@azure/functions";
 import { guardInvocationsAgainstDeepNesting } from "./platform/nestingGuard";
@@ -15,7 +14,7 @@ import { manifest, selectServices } from "./topology";
 // Before anything can set the programming model: a hostile event must be cut down before the library's recursive
 // conversion of trigger data, or it fails every delivery instead of being parked as poison.
 guardInvocationsAgainstDeepNesting();
-setupTelemetry(app, telemetryStarted);
+setupTelemetry(app, telemetryExporter);
 
 // The package's `main`: the Functions host (func start, Azure, or the local host) loads this file, and the SERVICES
 // app setting decides which services this Function App registers. Each service is its own app in Azure.

@@ -1,8 +1,10 @@
 import type { app as functionsApp, HttpRequest, InvocationContext } from "@azure/functions";
-import { trace } from "@opentelemetry/api";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { ConfigError, parseConfig } from "./config";
 import { problemFromError } from "./http";
+import { isEventType } from "../events/catalog";
+import { EnvelopeFields, reactionSpan, recordHop, recordOutcomeOnSpan } from "./reactionTelemetry";
+import { recordFunctionService } from "./serviceTelemetry";
 import { SpanKind, inSpan } from "./tracing";
 import { Manifest, functionNameOf, outboxRelay } from "./manifest";
 import { relayPendingOutbox } from "./publishing/outbox";
@@ -20,10 +22,18 @@ type App = Pick<typeof functionsApp, "http" | "eventGrid" | "timer">;
 const RELAY_GRACE_IN_MS = 10_000;
 
 /** The envelope fields worth logging, read defensively: the event may be poison. */
-const fieldsOf = (raw: unknown): Partial<Record<"id" | "type" | "source" | "correlationid" | "traceparent", string>> => {
+const fieldsOf = (raw: unknown): EnvelopeFields => {
   const e = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === "string" ? v.slice(0, 200) : undefined);
-  return { id: text(e.id), type: text(e.type), source: text(e.source), correlationid: text(e.correlationid), traceparent: text(e.traceparent) };
+  return {
+    id: text(e.id),
+    type: text(e.type),
+    source: text(e.source),
+    subject: text(e.subject),
+    time: text(e.time),
+    correlationid: text(e.correlationid),
+    traceparent: text(e.traceparent),
+  };
 };
 
 const flowTag = (raw: unknown): string => {
@@ -57,33 +67,27 @@ export const registerServices = (
     }
     for (const reaction of module.reactions) {
       const functionName = functionNameOf(service, reaction.name);
+      // A poison event's type may be anything: span names and metric attributes keep to the types Event Grid routes.
+      const on = spec.reactions.find((r) => r.name === reaction.name)!.on;
+      const routes = (type: string): boolean => (on === "all" ? isEventType(type) : (on as readonly string[]).includes(type));
+      const routedType = (type: string | undefined) => (type !== undefined && routes(type) ? type : "(unrouted type)");
       app.eventGrid(functionName, {
         handler: async (event: unknown, context: InvocationContext) => {
           const rt = runtime();
           // Every line names the flow, so one business flow can be followed across apps in Application Insights:
           // traces | where message has "<correlation id>"
           const tag = flowTag(event);
-          const e = fieldsOf(event);
-          await inSpan(
-            functionName,
-            SpanKind.CONSUMER,
-            e.traceparent,
-            {
-              "messaging.system": "eventgrid",
-              "messaging.operation.type": "process",
-              "messaging.message.id": e.id ?? "",
-              "cloudevents.event_type": e.type ?? "",
-              "cloudevents.event_source": e.source ?? "",
-              "choreography.correlation_id": e.correlationid ?? "",
-            },
-            async () => {
-              const result = await runReaction(reaction, event, { ...rt, log: (m) => context.log(`${tag} ${m}`) });
-              context.log(`${tag} ${result.outcome}${result.outcome === "handled" ? `, published ${result.published.map((x) => x.type).join(", ") || "nothing"}` : ""}`);
-              trace.getActiveSpan()?.setAttribute("choreography.outcome", result.outcome);
-            },
-          );
+          const fields = fieldsOf(event);
+          const e = { ...fields, type: routedType(fields.type) };
+          await inSpan(reactionSpan(service, functionName, e, context.invocationId), async (span) => {
+            const result = await runReaction(reaction, event, { ...rt, log: (m) => context.log(`${tag} ${m}`) });
+            context.log(`${tag} ${result.outcome}${result.outcome === "handled" ? `, published ${result.published.map((x) => x.type).join(", ") || "nothing"}` : ""}`);
+            recordOutcomeOnSpan(span, result);
+            recordHop(service, { eventType: e.type, reaction: functionName, outcome: result.outcome, causedAt: e.time, effectAt: rt.clock() });
+          });
         },
       });
+      recordFunctionService(functionName, service);
       registered.push(functionName);
     }
 
@@ -98,10 +102,13 @@ export const registerServices = (
         handler: (request: HttpRequest, context: InvocationContext) =>
           // The caller's traceparent, else the Functions host's own request activity, parents the flow's first span.
           inSpan(
-            functionName,
-            SpanKind.SERVER,
-            request.headers.get("traceparent") ?? context.traceContext?.traceParent,
-            { "http.request.method": request.method, "url.path": new URL(request.url).pathname },
+            {
+              name: functionName,
+              kind: SpanKind.SERVER,
+              parent: request.headers.get("traceparent") ?? context.traceContext?.traceParent,
+              attributes: { "http.request.method": request.method, "url.path": new URL(request.url).pathname, "http.route": route.route },
+              service,
+            },
             async () => {
               try {
                 return await handler(request, runtime(), context);
@@ -114,6 +121,7 @@ export const registerServices = (
             },
           ),
       });
+      recordFunctionService(functionName, service);
       registered.push(functionName);
     }
     const extraHandlers = Object.keys(module.http).filter((name) => !spec.http.some((r) => r.name === name));

@@ -1,7 +1,8 @@
 import type { LogHookContext, LogLevel, PreInvocationContext, app as functionsApp } from "@azure/functions";
 import { DefaultAzureCredential } from "@azure/identity";
 import { ROOT_CONTEXT, context as otelContext, createTraceState, isSpanContextValid, trace } from "@opentelemetry/api";
-import { SeverityNumber, logs } from "@opentelemetry/api-logs";
+import { SeverityNumber } from "@opentelemetry/api-logs";
+import { loggerOf, serviceOfFunction } from "./serviceTelemetry";
 import { parseTraceparent } from "./tracing";
 
 /**
@@ -53,7 +54,8 @@ export const forwardInvocationLog = (hook: LogHookContext): void => {
     const parent = parseTraceparent(invocation?.traceContext?.traceParent);
     context = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
   }
-  logs.getLogger("azure-choreography").emit({
+  // Under the resource of the function's service (locally one host runs them all; see otlpExport.ts).
+  loggerOf(serviceOfFunction(invocation?.functionName)).emit({
     body: hook.message,
     severityNumber,
     severityText: hook.level,
@@ -77,15 +79,22 @@ export const continueInvocationTrace = (hook: PreInvocationContext): void => {
   hook.functionHandler = otelContext.bind(invocation, hook.functionHandler);
 };
 
+/** Which exporter this worker's telemetry goes to, if any: Application Insights (Azure) or OTLP (the local viewer). */
+export type TelemetryExporter = "azureMonitor" | "otlp" | undefined;
+
 /**
  * OpenTelemetry the way Functions documents it for Node v4 (host.json `telemetryMode: OpenTelemetry`): the worker
  * exports its own telemetry (WorkerOpenTelemetryEnabled, so the host stops exporting the worker's logs), each
  * invocation continues the host's trace, and every `context.log` line is forwarded as a log record (as Microsoft's
- * @azure/functions-opentelemetry-instrumentation does with `app.hook.log`). Nothing changes when telemetry is off.
+ * @azure/functions-opentelemetry-instrumentation does with `app.hook.log`). Locally (OTLP) only the log forwarding
+ * applies: the local host exports no invocation span of its own for a reaction's span to hang under.
+ * Nothing changes when telemetry is off.
  */
-export const setupTelemetry = (app: Pick<typeof functionsApp, "setup" | "hook">, started: boolean): void => {
-  if (!started) return;
-  app.setup({ capabilities: { WorkerOpenTelemetryEnabled: true } });
-  app.hook.preInvocation(continueInvocationTrace);
+export const setupTelemetry = (app: Pick<typeof functionsApp, "setup" | "hook">, exporter: TelemetryExporter): void => {
+  if (!exporter) return;
+  if (exporter === "azureMonitor") {
+    app.setup({ capabilities: { WorkerOpenTelemetryEnabled: true } });
+    app.hook.preInvocation(continueInvocationTrace);
+  }
   app.hook.log(forwardInvocationLog);
 };

@@ -10,7 +10,7 @@ interface ProbeResult {
 
 /**
  * The emulator's delivery hops join the flow's trace: one span per delivery attempt, a child of the span that published
- * the event. Run in a plain node process (the probe), since OTLP export does not complete inside jest's sandbox.
+ * the event, named by the event type and the reaction it feeds. Run in a plain node process (the probe), as `npm start` runs it.
  */
 describe("Event Grid emulator delivery spans", () => {
   it("exports a span per delivery of a sign-up, each a child of the span that published it", async () => {
@@ -22,10 +22,10 @@ describe("Event Grid emulator delivery spans", () => {
     const deliveries = result.spans.filter((s) => s.traceId === traceId && s.parentSpanId === publisherSpanId);
     expect(deliveries.map((s) => s.name)).toEqual(
       expect.arrayContaining([
-        "eventgrid deliver users-crm-addContactWhenUserSignedUp",
-        "eventgrid deliver users-email-sendWelcomeEmailWhenUserSignedUp",
-        "eventgrid deliver users-rewards-assignFreeCreditsWhenUserSignedUp",
-        "eventgrid deliver users-journal-recordEventInJournal",
+        "deliver Users.UserSignedUp.v1 to crm-addContactWhenUserSignedUp",
+        "deliver Users.UserSignedUp.v1 to email-sendWelcomeEmailWhenUserSignedUp",
+        "deliver Users.UserSignedUp.v1 to rewards-assignFreeCreditsWhenUserSignedUp",
+        "deliver Users.UserSignedUp.v1 to journal-recordEventInJournal",
       ]),
     );
   }, 120_000);

@@ -13,10 +13,25 @@ interface OtlpSpan {
   attributes?: { key: string; value: { stringValue?: string } }[];
 }
 interface OtlpBody {
-  data: { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+  data: { resourceSpans: { resource?: { attributes?: OtlpSpan["attributes"] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
 }
+/** A span and the `service.name` of the resource it was exported under. */
+type ServiceSpan = OtlpSpan & { service: string | undefined };
 
-const spansOf = (body: OtlpBody): OtlpSpan[] => body.data.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+interface OtlpLogsBody {
+  data: { resourceLogs: { resource?: { attributes?: OtlpSpan["attributes"] }; scopeLogs: { logRecords: { traceId?: string; body?: { stringValue?: string } }[] }[] }[] };
+}
+const logRecordsOf = (body: OtlpLogsBody) =>
+  body.data.resourceLogs.flatMap((r) => {
+    const service = r.resource?.attributes?.find((a) => a.key === "service.name")?.value.stringValue;
+    return r.scopeLogs.flatMap((s) => s.logRecords.map((l) => ({ traceId: l.traceId, body: l.body?.stringValue ?? "", service })));
+  });
+
+const spansOf = (body: OtlpBody): ServiceSpan[] =>
+  body.data.resourceSpans.flatMap((r) => {
+    const service = r.resource?.attributes?.find((a) => a.key === "service.name")?.value.stringValue;
+    return r.scopeSpans.flatMap((s) => s.spans.map((span) => ({ ...span, service })));
+  });
 const attribute = (span: OtlpSpan, key: string) => span.attributes?.find((a) => a.key === key)?.value.stringValue;
 
 /** One order, one trace: every host exports OTLP to the Aspire Dashboard, read back through its telemetry API. */
@@ -55,29 +70,60 @@ describe("one trace per flow in the Aspire Dashboard", () => {
         (s) => attribute(s, "choreography.correlation_id") === correlationId,
       );
       const traceIds = [...new Set(flowSpans.map((s) => s.traceId))];
-      if (traceIds.length !== 1) return traceIds.length > 1 ? { traceIds, spans: [] as OtlpSpan[] } : undefined;
+      if (traceIds.length !== 1) return traceIds.length > 1 ? { traceIds, spans: [] as ServiceSpan[] } : undefined;
       const trace = spansOf((await getJson(`${aspire.url}/api/telemetry/traces/${traceIds[0]}`)).body as OtlpBody);
-      return trace.filter((s) => s.name.startsWith("journal-")).length >= 5 ? { traceIds, spans: trace } : undefined;
+      const count = (service: string) => trace.filter((s) => s.service === service).length;
+      return count("journal") >= 5 && count("eventgrid-emulator") >= 5 ? { traceIds, spans: trace } : undefined;
     }, { description: "the flow's spans in the Aspire Dashboard", timeoutInMs: 30_000, intervalInMs: 500 });
 
     expect(traceSpans.traceIds).toHaveLength(1);
-    const services = new Set(traceSpans.spans.map((s) => s.name.split("-")[0]));
-    expect([...services]).toEqual(expect.arrayContaining(["orders", "inventory", "payments", "invoicing", "journal"]));
-    // The HTTP command is the root; every reaction hangs under a span of the same trace.
+    // Each service its own resource, though one local host runs them all, and Event Grid's hops their own.
+    const services = new Set(traceSpans.spans.map((s) => s.service));
+    expect([...services]).toEqual(expect.arrayContaining(["orders", "inventory", "payments", "invoicing", "journal", "eventgrid-emulator"]));
+    // The HTTP command is the root; every reaction and every delivery hangs under a span of the same trace.
     const ids = new Set(traceSpans.spans.map((s) => s.spanId));
-    const reactions = traceSpans.spans.filter((s) => attribute(s, "choreography.correlation_id") === correlationId);
-    expect(reactions.every((s) => s.parentSpanId !== undefined && ids.has(s.parentSpanId))).toBe(true);
-    expect(traceSpans.spans.some((s) => s.name === "orders-placeOrder")).toBe(true);
+    const hops = traceSpans.spans.filter((s) => attribute(s, "choreography.correlation_id") === correlationId);
+    expect(hops.every((s) => s.parentSpanId !== undefined && ids.has(s.parentSpanId))).toBe(true);
+    expect(traceSpans.spans.some((s) => s.name === "orders-placeOrder" && s.service === "orders")).toBe(true);
+    expect(traceSpans.spans).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: "process Orders.OrderPlaced.v1", service: "inventory" }),
+        expect.objectContaining({ name: "deliver Orders.OrderPlaced.v1 to inventory-reserveStockWhenOrderPlaced", service: "eventgrid-emulator" }),
+      ]),
+    );
+    const reaction = traceSpans.spans.find((s) => s.name === "process Orders.OrderPlaced.v1" && s.service === "inventory")!;
+    expect(attribute(reaction, "choreography.outcome")).toBe("handled");
 
-    // What a person sees: the trace in the viewer's own UI, saved for the record.
+    // A context.log line of a reaction reaches the viewer as a log record in the flow's trace, under its service.
+    const logs = await waitFor(async () => {
+      const body = (await getJson(`${aspire.url}/api/telemetry/logs?traceId=${traceSpans.traceIds[0]}&limit=1000`)).body as OtlpLogsBody;
+      const records = logRecordsOf(body).filter((r) => r.traceId === traceSpans.traceIds[0] && r.body.includes(`[flow ${correlationId}]`));
+      return records.some((r) => r.service === "inventory") ? records : undefined;
+    }, { description: "the flow's log records in the Aspire Dashboard", timeoutInMs: 30_000, intervalInMs: 500 });
+    expect(logs.find((r) => r.service === "inventory")?.body).toContain("handled");
+
+    // What a person sees: the trace in the viewer's own UI, saved for the record. The viewer titles a row itself
+    // (a consumer span "MSG <system> <operation> <destination>"), so the rows are read from the page, not the API.
     const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true });
     try {
-      const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+      const page = await browser.newPage({ viewport: { width: 1600, height: 2400 } });
       await page.goto(`${aspire.url}/traces/detail/${traceSpans.traceIds[0]}`);
-      // The viewer titles consumer spans by their messaging system ("MSG eventgrid"); the HTTP root keeps its name.
       await page.getByText("orders-placeOrder").first().waitFor({ timeout: 30_000 });
+      const rows = await page.$$eval(".span-name-container", (names) =>
+        names.map((name) => {
+          const row = name.closest("[role='row'], tr") ?? name.parentElement?.parentElement;
+          return { title: name.textContent?.replace(/\s+/g, " ").trim() ?? "", resource: row?.querySelector(".resource-name")?.textContent?.trim() ?? "" };
+        }),
+      );
       mkdirSync(path.join(repoRoot, ".artifacts", "screenshots"), { recursive: true });
       await page.screenshot({ path: path.join(repoRoot, ".artifacts", "screenshots", "aspire-order-trace.png"), fullPage: true });
+
+      expect(rows.length).toBe(traceSpans.spans.length);
+      expect(new Set(rows.map((r) => r.resource)).size).toBeGreaterThanOrEqual(5);
+      // No two hops look alike: each row, as shown (its resource and its title), is a different step of the flow.
+      const shown = rows.map((r) => `${r.resource}: ${r.title}`);
+      expect(shown.filter((row, i) => shown.indexOf(row) !== i)).toEqual([]);
+      expect(shown).toEqual(expect.arrayContaining(["inventory: MSG eventgrid process Orders.OrderPlaced.v1", "eventgrid-emulator: deliver Orders.OrderPlaced.v1 to inventory-reserveStockWhenOrderPlaced"]));
     } finally {
       await browser.close();
     }

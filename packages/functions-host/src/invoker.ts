@@ -107,6 +107,9 @@ export class Invoker {
       throw new FunctionsHostError("HOST.NO_PROGRAMMING_MODEL", "The app did not set a programming model.");
     }
     const log = this.log;
+    const registry = this.registry;
+    // What the app's log hooks see as the invocation: the programming model's context, once it has made one.
+    const invocation: { context?: unknown } = {};
     const traceParent = childTraceParent(request.parentTraceParent);
     const traceContext: RpcTraceContext = { traceParent, traceState: "", attributes: {} };
     const coreCtx: CoreInvocationContext = {
@@ -121,15 +124,19 @@ export class Invoker {
       metadata: fn.metadata,
       state: undefined,
       log(level: RpcLogLevel, category: RpcLogCategory, message: string) {
-        if (category === "user") log(toHostLevel(level), `${fn.name}: ${message}`);
-        else log(toHostLevel(level), `[${fn.name}] ${message}`);
+        // As the Node worker does: each log line runs the app's log hooks first, synchronously (they may not be async),
+        // and they may change its level or text; an app forwards its lines to OpenTelemetry this way.
+        const line = { level, category, message, invocationContext: invocation.context, hookData: {}, appHookData: registry.appHookData };
+        for (const hook of registry.hooks("log")) void hook(line);
+        if (line.category === "user") log(toHostLevel(line.level), `${fn.name}: ${line.message}`);
+        else log(toHostLevel(line.level), `[${fn.name}] ${line.message}`);
       },
     };
 
     const invocationModel = await model.getInvocationModel(coreCtx);
     const hookData: Record<string, unknown> = {};
     const { context, inputs } = await invocationModel.getArguments();
-    const registry = this.registry;
+    invocation.context = context;
     const readOnly = (name: string) => () => {
       throw new TypeError(`Cannot assign to read only property '${name}'`);
     };

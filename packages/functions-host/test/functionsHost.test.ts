@@ -97,6 +97,7 @@ interface Received {
   events: Record<string, unknown>[];
   timerRuns: { isPastDue: boolean; adjustForDST: boolean }[];
   hookCounts: { appStart: number; preInvocation: number; postInvocation: number };
+  loggedLines: { level: string; message: string; functionName?: string }[];
 }
 
 const cloudEvent = (id: string, data: unknown = { orderId: "o-1" }) => ({
@@ -273,6 +274,12 @@ describe("local Functions host running the fixture app", () => {
       const seen = (await received()).events.filter((e) => String(e.id).startsWith("batch-"));
       expect(seen).toEqual(events);
       expect(seen[0]).toMatchObject({ correlationid: "corr-batch-1", causationid: "cause-batch-1" });
+    });
+
+    it("runs the app's log hooks for each context.log line, with the invocation it was written in", async () => {
+      expect((await notify(cloudEvent("logged-1"))).status).toBe(202);
+      const { loggedLines } = await received();
+      expect(loggedLines).toContainEqual({ level: "information", message: "received Orders.OrderPlaced.v1 logged-1", functionName: "onOrderEvent" });
     });
 
     it("delivers a single event object", async () => {

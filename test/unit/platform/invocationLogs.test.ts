@@ -34,7 +34,7 @@ describe("a reaction's context.log line in Azure (telemetry on)", () => {
       setup: () => undefined,
       hook: { preInvocation: (h: PreInvocationHandler) => void preInvocationHooks.push(h), log: (h: LogHookHandler) => void logHooks.push(h) },
     } as never;
-    setupTelemetry(functionsApp, true);
+    setupTelemetry(functionsApp, "azureMonitor");
     const record = (name: string, options: { handler: FunctionHandler }) => void handlers.set(name, options.handler);
     const app = { http: record, eventGrid: record, timer: record } as never;
     const store = createInMemoryStore();

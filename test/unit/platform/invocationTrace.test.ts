@@ -57,7 +57,7 @@ describe("the invocation's trace context", () => {
     continueInvocationTrace(hook);
     await hook.functionHandler(event, invocationContext);
 
-    const [span] = exporter.getFinishedSpans().filter((s) => s.name === functionName);
+    const [span] = exporter.getFinishedSpans().filter((s) => s.name === "process Payments.PaymentConfirmed.v1");
     expect(span?.spanContext().traceId).toBe(invocationTraceId);
     expect(span?.parentSpanContext?.spanId).toBe(invocationSpanId);
     expect(span?.links.map((l) => `${l.context.traceId}-${l.context.spanId}`)).toEqual([`${eventTraceId}-00f067aa0ba902b7`]);
@@ -77,10 +77,10 @@ describe("the invocation's trace context", () => {
 describe("setupTelemetry", () => {
   it("declares the worker's OpenTelemetry capability and registers the hooks only when telemetry started", () => {
     const app = { setup: jest.fn(), hook: { preInvocation: jest.fn(), log: jest.fn() } };
-    setupTelemetry(app as never, false);
+    setupTelemetry(app as never, undefined);
     expect(app.setup).not.toHaveBeenCalled();
     expect(app.hook.preInvocation).not.toHaveBeenCalled();
-    setupTelemetry(app as never, true);
+    setupTelemetry(app as never, "azureMonitor");
     expect(app.setup).toHaveBeenCalledWith({ capabilities: { WorkerOpenTelemetryEnabled: true } });
     expect(app.hook.preInvocation).toHaveBeenCalledWith(continueInvocationTrace);
     expect(app.hook.log).toHaveBeenCalledWith(forwardInvocationLog);

@@ -37,7 +37,7 @@ describe("tracing across reactions", () => {
     });
     await handlers.get("invoicing-sendInvoiceWhenPaymentConfirmed")!(event, quiet("invoicing-sendInvoiceWhenPaymentConfirmed"));
 
-    const [span] = exporter.getFinishedSpans().filter((s) => s.name === "invoicing-sendInvoiceWhenPaymentConfirmed");
+    const [span] = exporter.getFinishedSpans().filter((s) => s.name === "process Payments.PaymentConfirmed.v1");
     expect(span).toBeDefined();
     expect(span!.spanContext().traceId).toBe(incomingTraceId);
     expect(span!.parentSpanContext?.spanId).toBe("00f067aa0ba902b7");
@@ -74,6 +74,6 @@ describe("tracing across reactions", () => {
       store.commit = original;
     }
     const errored = exporter.getFinishedSpans().filter((s) => s.status.code === SpanStatusCode.ERROR);
-    expect(errored.map((s) => s.name)).toContain("invoicing-sendInvoiceWhenPaymentConfirmed");
+    expect(errored.map((s) => s.name)).toContain("process Payments.PaymentConfirmed.v1");
   });
 });

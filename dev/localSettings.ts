@@ -6,7 +6,7 @@ import path from "node:path";
  * would point a host at a port nothing listens on, so the stack's own wins, and start-up says so.
  */
 export const isStackWiring = (name: string): boolean =>
-  /^COSMOS__/.test(name) || /^EVENTGRID_[A-Z]+__(topicEndpointUri|key)$/.test(name) || name === "COSMOS_DATABASE_NAME" || name === "ALLOW_INSECURE_CONNECTIONS";
+  /^COSMOS__/.test(name) || /^EVENTGRID_[A-Z]+(_[0-9]+)?__(topicEndpointUri|key)$/.test(name) || name === "COSMOS_DATABASE_NAME" || name === "ALLOW_INSECURE_CONNECTIONS";
 
 /** Keys a Functions host gets from the `func` tooling itself, not settings of this app. */
 const HOST_KEYS = new Set(["FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage", "SERVICES"]);

@@ -3,6 +3,7 @@ import { existsSync, renameSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { topicNames } from "../src/events/catalog";
+import { TopicLayout, settingPrefixOf, shardsOf, singleShardLayout } from "../src/events/topicShards";
 import { ServiceName, listSubscriptions, serviceNames, services } from "../src/topology";
 import { indexingPolicyOf } from "../src/containerIndexing";
 import {
@@ -37,6 +38,11 @@ export interface LocalStackOptions {
   readonly hostPerService?: boolean;
   /** Services to host; default all. Subscriptions of services not hosted are not routed. */
   readonly services?: readonly ServiceName[];
+  /**
+   * Event Grid topics per topic (src/events/topicShards.ts); one each by default, which keeps the stack light. More
+   * runs the same code with more emulated topics and subscriptions.
+   */
+  readonly topicLayout?: TopicLayout;
   /** Compresses Event Grid's retry schedule: 0.01 makes the first retry 100 ms instead of 10 s. */
   readonly retryScale?: number;
   readonly maxDeliveryAttempts?: number;
@@ -160,13 +166,15 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
 
     let subscriptions: EmulatorSubscription[] = [];
     const eventGridPort = options.ports?.eventGrid ?? portSettings.eventGrid.fallback;
+    const topicLayout = options.topicLayout ?? singleShardLayout;
+    const topicShards = topicNames.flatMap((t) => shardsOf(t, topicLayout));
     // With a trace viewer, the emulator's delivery attempts join each flow's trace too.
     const otlpEndpoint = options.appSettings?.OTEL_EXPORTER_OTLP_ENDPOINT;
     const deliveryTracing = otlpEndpoint ? createDeliveryTracing(otlpEndpoint) : undefined;
     if (deliveryTracing) stops.push(() => deliveryTracing.shutdown());
     const eventGrid = await startEventGridEmulator({
       port: eventGridPort,
-      topics: topicNames.map((name) => ({ name, key: LOCAL_TOPIC_KEY })),
+      topics: topicShards.map((name) => ({ name, key: LOCAL_TOPIC_KEY })),
       subscriptions: () => subscriptions,
       retryScale: options.retryScale ?? 0.01,
       maxDeliveryAttempts: options.maxDeliveryAttempts,
@@ -187,9 +195,9 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       COSMOS_DATABASE_NAME: LOCAL_DATABASE_NAME,
       ALLOW_INSECURE_CONNECTIONS: "true",
       ...Object.fromEntries(
-        topicNames.flatMap((t) => [
-          [`EVENTGRID_${t.toUpperCase()}__topicEndpointUri`, eventGrid.topicEndpoint(t)],
-          [`EVENTGRID_${t.toUpperCase()}__key`, LOCAL_TOPIC_KEY],
+        topicShards.flatMap((shard) => [
+          [`${settingPrefixOf(shard)}__topicEndpointUri`, eventGrid.topicEndpoint(shard)],
+          [`${settingPrefixOf(shard)}__key`, LOCAL_TOPIC_KEY],
         ]),
       ),
       ...localServiceSettings(dev.url),
@@ -211,9 +219,9 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     const groupPorts: number[] = [];
     for (const [i] of groups.entries()) groupPorts.push(firstPort === 0 ? await freeLoopbackPort(groupPorts) : firstPort + i);
     const subscriptionsFor = (urlOf: (service: ServiceName) => string | undefined): EmulatorSubscription[] =>
-      listSubscriptions().filter((s) => urlOf(s.service) !== undefined).map((s) => ({
+      listSubscriptions(topicLayout).filter((s) => urlOf(s.service) !== undefined).map((s) => ({
         name: s.name,
-        topic: s.topic,
+        topic: s.shard,
         includedEventTypes: s.includedEventTypes,
         endpointUrl: `${urlOf(s.service)}/runtime/webhooks/EventGrid?functionName=${encodeURIComponent(s.functionName)}`,
         // As infra/subscriptions.bicep sets it (the journal takes batches); the Bicep's preferred size is the default 64 KB.

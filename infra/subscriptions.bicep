@@ -1,5 +1,5 @@
 metadata name = 'Event Grid subscriptions'
-metadata description = 'One subscription per (reaction, topic) of the manifest, delivering CloudEvents to the reaction\'s function. Deploy after the function code: Event Grid validates the endpoint when the subscription is created.'
+metadata description = 'One subscription per (reaction, topic shard) of the manifest, delivering CloudEvents to the reaction\'s function. Deploy after the function code: Event Grid validates the endpoint when the subscription is created.'
 
 targetScope = 'resourceGroup'
 
@@ -16,7 +16,7 @@ import {
 @maxLength(64)
 param environmentName string
 
-// The same generated manifest main.bicep reads: one entry per (reaction, topic).
+// The same generated manifest main.bicep reads: one entry per (reaction, shard of each topic it listens on).
 var topology = loadJsonContent('generated/topology.json')
 
 var token = resourceToken(subscription().id, resourceGroup().id, environmentName)
@@ -37,7 +37,8 @@ resource storage 'Microsoft.Storage/storageAccounts@2026-06-01' existing = {
 
 resource subscriptions 'Microsoft.EventGrid/topics/eventSubscriptions@2025-02-15' = [
   for sub in topology.subscriptions: {
-    parent: topics[indexOf(topology.topics, sub.topic)]
+    // Each shard of a topic has every subscription of the topic (src/events/topicShards.ts).
+    parent: topics[indexOf(topology.topics, sub.shard)]
     name: sub.name
     properties: {
       destination: {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { stringify } from "yaml";
 import { EventType, eventCatalog, eventTypes, topicNames } from "../src/events/catalog";
+import { singleShardLayout } from "../src/events/topicShards";
 import { listSubscriptions, serviceNames, topicsPublishedBy } from "../src/topology";
 
 /**
@@ -75,7 +76,8 @@ export const renderAsyncApi = (): string => {
     ]),
   );
 
-  const receiveOperations = listSubscriptions().map((s): [string, object] => [
+  // One receive operation per reaction and topic: the shards' copies of a subscription are one operation on one channel.
+  const receiveOperations = listSubscriptions(singleShardLayout).map((s): [string, object] => [
     s.name,
     {
       action: "receive",

@@ -5,6 +5,7 @@ import { eventCatalog, eventTypes, topicNames } from "../src/events/catalog";
 import { JsonSchema } from "../src/events/compatibility";
 import { choreographyFigures, renderChoreographyFigures, systemChoreography } from "../src/governance/choreography";
 import { CONTRACT_EPOCH, runSchemaGate } from "../src/governance/schemaGate";
+import { deployedTopicLayout, singleShardLayout } from "../src/events/topicShards";
 import { listReactions, listSubscriptions, serviceNames, topicsPublishedBy } from "../src/topology";
 import { renderAsyncApi } from "./gen-asyncapi";
 import { parseFlags } from "./lib/flags";
@@ -24,8 +25,10 @@ export const renderEventCatalog = (): string => {
     const rows = eventTypes
       .filter((t) => eventCatalog[t].topic === topic)
       .map((t) => `| \`${t}\` | ${eventCatalog[t].publisher} | ${eventCatalog[t].description} | ${consumersOf(t)} |`);
-    const subscriptions = listSubscriptions().filter((s) => s.topic === topic).length;
-    return [`## Topic \`${topic}\` (${subscriptions} subscriptions)`, "", "| Event type | Published by | Meaning | Delivered to |", "|---|---|---|---|", ...rows].join("\n");
+    // Per shard: every shard of a topic has the same subscriptions (src/events/topicShards.ts).
+    const subscriptions = listSubscriptions(singleShardLayout).filter((s) => s.topic === topic).length;
+    const shards = deployedTopicLayout[topic];
+    return [`## Topic \`${topic}\` (${subscriptions} subscriptions${shards > 1 ? ` on each of its ${shards} shards` : ""})`, "", "| Event type | Published by | Meaning | Delivered to |", "|---|---|---|---|", ...rows].join("\n");
   });
   return [
     "# Event catalog",

@@ -8,14 +8,16 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { listReactions, listSubscriptions, serviceNames, services, topicsPublishedBy } from "../src/topology";
+import { listReactions, listSubscriptions, serviceNames, services, topicShardsPublishedBy } from "../src/topology";
 import { topicNames } from "../src/events/catalog";
 import { CosmosIndexingPolicy, indexingPolicyOf } from "../src/containerIndexing";
+import { deployedTopicLayout, shardsOf } from "../src/events/topicShards";
 import { parseFlags } from "./lib/flags";
 
 export interface InfraService {
   readonly container: string;
   readonly name: string;
+  /** The Event Grid topics (every shard of each topic it publishes to): one endpoint setting and one sender role each. */
   readonly publishesTo: readonly string[];
   /** Function names (`<service>-<reaction>`) of the service's Event Grid reactions. */
   readonly reactions: readonly string[];
@@ -32,6 +34,8 @@ export interface InfraSubscription {
   /** Event Grid's retryPolicy, from the manifest's delivery policy (src/topology.ts `defaultDelivery`). */
   readonly retryPolicy: { readonly eventTimeToLiveInMinutes: number; readonly maxDeliveryAttempts: number };
   readonly service: string;
+  /** The Event Grid topic it is created on: one shard of `topic`. */
+  readonly shard: string;
   readonly topic: string;
 }
 
@@ -39,6 +43,9 @@ export interface InfraTopology {
   readonly generatedBy: string;
   readonly services: readonly InfraService[];
   readonly subscriptions: readonly InfraSubscription[];
+  /** Shards per topic (src/events/catalog.ts `topicShardCounts`). */
+  readonly topicShards: Readonly<Record<string, number>>;
+  /** Every Event Grid topic to deploy: each shard of each topic. */
   readonly topics: readonly string[];
 }
 
@@ -61,7 +68,7 @@ export const buildInfraTopology = (): InfraTopology => {
     (name): InfraService => ({
       container: services[name].container,
       name,
-      publishesTo: sorted(topicsPublishedBy(name)),
+      publishesTo: sorted(topicShardsPublishedBy(name)),
       reactions: sorted(reactions.filter((r) => r.service === name).map((r) => r.functionName)),
     }),
   );
@@ -75,6 +82,7 @@ export const buildInfraTopology = (): InfraTopology => {
         name: s.name,
         retryPolicy: { eventTimeToLiveInMinutes: s.delivery.eventTimeToLiveInMinutes, maxDeliveryAttempts: s.delivery.maxDeliveryAttempts },
         service: s.service,
+        shard: s.shard,
         topic: s.topic,
       }),
     )
@@ -84,7 +92,8 @@ export const buildInfraTopology = (): InfraTopology => {
     generatedBy: "scripts/gen-infra.ts from src/topology.ts (npm run gen:infra); do not edit",
     services: infraServices,
     subscriptions,
-    topics: sorted(topicNames),
+    topicShards: deployedTopicLayout,
+    topics: sorted(topicNames.flatMap((t) => shardsOf(t, deployedTopicLayout))),
   };
 };
 

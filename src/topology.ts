@@ -1,5 +1,6 @@
 import { EventType, TopicName, eventCatalog, topicNames } from "./events/catalog";
 import { flowNames, flows } from "./flows";
+import { TopicLayout, deployedTopicLayout, shardsOf } from "./events/topicShards";
 import { DeliveryPolicy, Manifest, ReactionSpec, ServiceSpec, TimerSpec, defaultDelivery, functionNameOf, outboxRelay } from "./platform/manifest";
 
 export { functionNameOf, outboxRelay };
@@ -223,6 +224,8 @@ export interface SubscriptionBinding {
   /** Event Grid subscription name (3–64 chars, letters, digits, hyphens). */
   readonly name: string;
   readonly topic: TopicName;
+  /** The Event Grid topic it is created on: one shard of `topic` (src/events/topicShards.ts). */
+  readonly shard: string;
   readonly service: ServiceName;
   readonly functionName: string;
   /** `undefined` = every event type of the topic. */
@@ -231,18 +234,22 @@ export interface SubscriptionBinding {
   readonly delivery: DeliveryPolicy;
 }
 
-/** One Event Grid subscription per (reaction, topic it listens on), filtered to the event types of that topic. */
-export const listSubscriptions = (): SubscriptionBinding[] =>
+/**
+ * One Event Grid subscription per (reaction, shard of each topic it listens on), filtered to the event types of that
+ * topic: every shard has every subscription of its topic. By default the deployed layout; the local stack passes its own.
+ */
+export const listSubscriptions = (layout: TopicLayout = deployedTopicLayout): SubscriptionBinding[] =>
   listReactions().flatMap((r) =>
-    r.topics.map((topic) => ({
-      name: subscriptionNameOf(r.functionName, topic),
+    r.topics.flatMap((topic) => shardsOf(topic, layout).map((shard) => ({
+      name: subscriptionNameOf(r.functionName, shard),
       topic,
+      shard,
       service: r.service,
       functionName: r.functionName,
       includedEventTypes: r.eventTypes?.filter((t) => eventCatalog[t].topic === topic),
       maxEventsPerBatch: r.maxEventsPerBatch ?? 1,
       delivery: { ...defaultDelivery, ...r.delivery },
-    })),
+    }))),
   );
 
 const subscriptionNameOf = (functionName: string, topic: string): string => {
@@ -262,6 +269,10 @@ export const topicsPublishedBy = (service: ServiceName): TopicName[] =>
   topicNames.filter((t) =>
     Object.values(eventCatalog).some((d: { topic: string; publisher: string }) => d.publisher === service && d.topic === t),
   );
+
+/** The Event Grid topics (shards) a service publishes to in `layout`: every shard of every topic it publishes to. */
+export const topicShardsPublishedBy = (service: ServiceName, layout: TopicLayout = deployedTopicLayout): string[] =>
+  topicsPublishedBy(service).flatMap((t) => shardsOf(t, layout));
 
 /** The manifest as the platform takes it (registerServices). */
 export const manifest: Manifest = { services, timersOf: (service) => timersOf(service as ServiceName) };

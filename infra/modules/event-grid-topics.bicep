@@ -11,7 +11,7 @@ param location string = resourceGroup().location
 param tags resourceTags = {}
 
 type topicSpec = {
-  @description('Required. Topic name as in the manifest (orders, users, wallet).')
+  @description('Required. Topic shard as in the manifest (orders, orders-1, …, users, wallet).')
   topic: string
 
   @description('Required. Resource name (3-50 letters, digits, hyphens).')

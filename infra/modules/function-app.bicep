@@ -33,10 +33,10 @@ param cosmosEndpoint string
 @description('Required. Cosmos DB database name.')
 param cosmosDatabaseName string
 
-@description('Required. Topics this service publishes to; each gets an EVENTGRID_<TOPIC>__topicEndpointUri setting.')
+@description('Required. Topic shards this service publishes to (orders, orders-1, …); each gets an EVENTGRID_<TOPIC>[_<SHARD>]__topicEndpointUri setting.')
 param publishesTo string[]
 
-@description('Required. Publish endpoint of every topic, by topic name.')
+@description('Required. Publish endpoint of every topic shard, by shard name.')
 param topicEndpoints { *: string }
 
 @description('Optional. Service-specific settings (external URLs, feature switches) merged into the app settings. Never credentials: a name ending in `__key` is dropped.')
@@ -110,7 +110,8 @@ var keyVaultReferences = toObject(
 
 var topicSettings = toObject(
   publishesTo,
-  topic => 'EVENTGRID_${toUpper(topic)}__topicEndpointUri',
+  // Shard `orders-3` → EVENTGRID_ORDERS_3 (app setting names take no '-'); shard 0 keeps the topic's name.
+  topic => 'EVENTGRID_${toUpper(replace(topic, '-', '_'))}__topicEndpointUri',
   topic => topicEndpoints[topic]
 )
 

@@ -24,6 +24,8 @@ export const LIMITS = {
    * once per attempt, so its own topic's ingress bounds it (retries aside).
    */
   subscriptionEventsPerSecond: { value: 5_000, unit: "events/s", source: EVENT_GRID_LIMITS },
+  /** Event subscriptions per custom topic. */
+  subscriptionsPerTopic: { value: 500, unit: "subscriptions", source: EVENT_GRID_LIMITS },
   /** One logical partition: 10,000 RU/s and 20 GB, whatever the container's throughput. */
   partitionKeyRuPerSecond: { value: 10_000, unit: "RU/s", source: COSMOS_LIMITS },
   partitionKeyStorageGb: { value: 20, unit: "GB", source: COSMOS_LIMITS },

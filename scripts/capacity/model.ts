@@ -1,4 +1,6 @@
 import { CostPerMillion, PRICES, costPerMillionFlows } from "../bench/cost";
+import { TopicLayout, deployedTopicLayout, singleShardLayout, topicOfShard } from "../../src/events/topicShards";
+import { listSubscriptions } from "../../src/topology";
 import { CAPACITY_PRICES, CORES_PER_INSTANCE, EVENT_GRID_CHUNK_BYTES, HOURS_PER_MONTH, INSTANCE_MEMORY_MB, LIMITS, MIN_CONTAINER_RU_PER_SECOND } from "./limits";
 
 /**
@@ -52,6 +54,7 @@ export type Target = Readonly<Record<string, number>>;
 export type ComponentKind =
   | "topic-events"
   | "topic-bytes"
+  | "topic-subscriptions"
   | "subscription"
   | "container"
   | "partition-key"
@@ -134,27 +137,56 @@ const component = (c: Omit<Component, "utilization" | "scales" | "hardCeiling"> 
   utilization: c.limit > 0 ? c.demand / c.limit : Infinity,
 });
 
-export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, target: Target): CapacityReport => {
+/**
+ * `layout`: how many Event Grid topics each topic is deployed as (src/events/topicShards.ts). Flows hash uniformly over
+ * a topic's shards (FNV-1a of random ids), so each shard takes 1/n of the topic's events and each copy of a
+ * subscription 1/n of its deliveries; the counting run's publishes and deliveries are summed per topic whatever shards
+ * it ran with.
+ */
+export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, target: Target, layout: TopicLayout = deployedTopicLayout): CapacityReport => {
   const missing = Object.keys(target).filter((f) => (target[f] ?? 0) > 0 && !counts[f]);
   if (missing.length > 0) throw new Error(`no counts for flow(s) ${missing.join(", ")}`);
   const components: Component[] = [];
   const at = (per: (c: FlowCounts) => number) => sumOver(target, counts, per);
 
-  for (const topic of namesOf(counts, (c) => c.publishes)) {
-    const events = at((c) => {
-      const p = c.publishes[topic];
+  const shardsOfTopic = (shardName: string): number => {
+    const topic = topicOfShard(shardName);
+    return topic ? layout[topic] : 1;
+  };
+  const topicOf = (shardName: string): string => topicOfShard(shardName) ?? shardName;
+  const perShard = (shards: number) => (shards > 1 ? `each of ${shards} shards: ` : "");
+  // Billed per operation, whatever shard it lands on: the rows show one shard, the bill counts them all.
+  let eventGridOpsPerSecond = 0;
+
+  for (const topic of [...new Set(namesOf(counts, (c) => c.publishes).map(topicOf))]) {
+    const shards = shardsOfTopic(topic);
+    const publishesOf = (c: FlowCounts) => Object.entries(c.publishes).filter(([name]) => topicOf(name) === topic).map(([, p]) => p);
+    const events = at((c) =>
       // Each event counts once per 64 KB it takes.
-      return p && p.events > 0 ? p.events * Math.ceil(p.bytes / p.events / EVENT_GRID_CHUNK_BYTES) : 0;
-    });
-    const bytes = at((c) => c.publishes[topic]?.bytes ?? 0);
-    components.push(component({ name: `topic ${topic}: publishes`, kind: "topic-events", demand: events, ...limitOf("topicEventsPerSecond"), detail: "events in, per 64 KB" }));
-    components.push(component({ name: `topic ${topic}: ingress`, kind: "topic-bytes", demand: bytes / MB, ...limitOf("topicMegabytesPerSecond"), detail: `${fmt(events > 0 ? bytes / events : 0)} B per event` }));
+      publishesOf(c).reduce((a, p) => a + (p.events > 0 ? p.events * Math.ceil(p.bytes / p.events / EVENT_GRID_CHUNK_BYTES) : 0), 0),
+    ) / shards;
+    const bytes = at((c) => publishesOf(c).reduce((a, p) => a + p.bytes, 0)) / shards;
+    eventGridOpsPerSecond += events * shards;
+    components.push(component({ name: `topic ${topic}: publishes`, kind: "topic-events", demand: events, ...limitOf("topicEventsPerSecond"), detail: `${perShard(shards)}events in, per 64 KB` }));
+    components.push(component({ name: `topic ${topic}: ingress`, kind: "topic-bytes", demand: bytes / MB, ...limitOf("topicMegabytesPerSecond"), detail: `${perShard(shards)}${fmt(events > 0 ? bytes / events : 0)} B per event` }));
   }
 
-  for (const subscription of namesOf(counts, (c) => c.deliveries)) {
-    const events = at((c) => c.deliveries[subscription]?.events ?? 0);
-    const first = Object.values(counts).map((c) => c.deliveries[subscription]).find((d) => d !== undefined)!;
-    components.push(component({ name: `subscription ${subscription}`, kind: "subscription", demand: events, ...limitOf("subscriptionEventsPerSecond"), detail: `→ ${first.app} (topic ${first.topic})` }));
+  // Every shard has every subscription of its topic: as many per Event Grid topic as the topic has.
+  const logical = listSubscriptions(singleShardLayout);
+  for (const topic of Object.keys(layout) as (keyof TopicLayout)[]) {
+    const n = logical.filter((s) => s.topic === topic).length;
+    if (n > 0) components.push(component({ name: `topic ${topic}: subscriptions`, kind: "topic-subscriptions", demand: n, ...limitOf("subscriptionsPerTopic"), scales: false, detail: `${perShard(layout[topic])}one per reaction listening on it` }));
+  }
+
+  // A subscription's copies on the shards of its topic are one row: the counted name without its shard.
+  const subscriptionOf = (name: string, shard: string): string => (name.startsWith(`${shard}-`) ? `${topicOf(shard)}-${name.slice(shard.length + 1)}` : name);
+  const deliveriesOf = (c: FlowCounts) => Object.entries(c.deliveries).map(([name, d]) => ({ name: subscriptionOf(name, d.topic), ...d }));
+  for (const subscription of [...new Set(Object.values(counts).flatMap((c) => deliveriesOf(c).map((d) => d.name)))].sort()) {
+    const first = Object.values(counts).flatMap(deliveriesOf).find((d) => d.name === subscription)!;
+    const shards = shardsOfTopic(first.topic);
+    const events = at((c) => deliveriesOf(c).filter((d) => d.name === subscription).reduce((a, d) => a + d.events, 0)) / shards;
+    eventGridOpsPerSecond += events * shards;
+    components.push(component({ name: `subscription ${subscription}`, kind: "subscription", demand: events, ...limitOf("subscriptionEventsPerSecond"), detail: `${perShard(shards)}→ ${first.app} (topic ${topicOf(first.topic)})` }));
   }
 
   const containerRu: Record<string, number> = {};
@@ -203,8 +235,6 @@ export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, targ
   );
   const totalProvisionRuPerSecond = Object.values(provisionRuPerSecond).reduce((a, b) => a + b, 0);
   const storedBytesPerSecond = at((c) => Object.values(c.containers).reduce((a, x) => a + x.bytes, 0));
-  const eventGridOpsPerSecond =
-    components.filter((c) => c.kind === "topic-events" || c.kind === "subscription").reduce((a, c) => a + c.demand, 0);
   const cost = {
     eventGrid: (eventGridOpsPerSecond * SECONDS_PER_MONTH * PRICES.eventGridPerMillionOperations) / 1e6,
     functionsExecutions: (executionsPerSecond * SECONDS_PER_MONTH * PRICES.functionsPerMillionExecutions) / 1e6,

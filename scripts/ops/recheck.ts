@@ -1,6 +1,7 @@
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import type { TokenCredential } from "@azure/identity";
 import { TopicName, isEventType, topicNames } from "../../src/events/catalog";
+import { settingPrefixOf, shardNameOf } from "../../src/events/topicShards";
 import { CloudEventEnvelope } from "../../src/events/envelope";
 import { REDACTED } from "../../src/events/redaction";
 import { eventsOf } from "../../src/platform/reactions/parsing";
@@ -38,24 +39,34 @@ const firstRedactedPath = (value: unknown, path: string, depth = 0): string | un
 };
 
 /**
- * A publisher for the operator's tools, configured like the apps: `EVENTGRID_<TOPIC>__topicEndpointUri` (+ `__key`
- * for the local emulator), else azd's `EVENTGRID_TOPIC_ENDPOINTS` output (a JSON object topic → endpoint) with
- * Entra ID, else the local emulator's defaults.
+ * A publisher for the operator's tools, configured like the apps: `EVENTGRID_<TOPIC>[_<SHARD>]__topicEndpointUri`
+ * (+ `__key` for the local emulator), else azd's `EVENTGRID_TOPIC_ENDPOINTS` output (a JSON object shard → endpoint)
+ * with Entra ID, else the local emulator's defaults (one shard per topic). It spreads events over the shards it finds
+ * as the apps do, so a replayed flow lands on its own shard.
  */
 export const publisherFromEnvironment = (env: NodeJS.ProcessEnv, credential: () => TokenCredential): EventPublisher => {
   const azdEndpoints = parseJsonObject(env.EVENTGRID_TOPIC_ENDPOINTS);
   const eventGridPort = env.EVENTGRID_PORT?.trim() || "7075";
-  const clients: Partial<Record<TopicName, TopicSender>> = {};
-  for (const topic of topicNames) {
-    const prefix = `EVENTGRID_${topic.toUpperCase()}`;
+  const senderOf = (shard: string): TopicSender | undefined => {
+    const prefix = settingPrefixOf(shard);
     const explicit = env[`${prefix}__topicEndpointUri`]?.trim();
-    const endpoint = explicit || azdEndpoints[topic] || `http://127.0.0.1:${eventGridPort}/${topic}/api/events`;
-    const key = env[`${prefix}__key`]?.trim() || (explicit || azdEndpoints[topic] ? undefined : "local-eventgrid-key");
-    clients[topic] = sdkTopicSender(
+    const endpoint = explicit || azdEndpoints[shard];
+    if (!endpoint) return undefined;
+    const key = env[`${prefix}__key`]?.trim();
+    return sdkTopicSender(
       new EventGridPublisherClient(endpoint, "CloudEvent", key ? new AzureKeyCredential(key) : credential(), {
         allowInsecureConnection: endpoint.startsWith("http://127.0.0.1") || endpoint.startsWith("http://localhost"),
       }),
     );
+  };
+  const clients: Partial<Record<TopicName, TopicSender[]>> = {};
+  for (const topic of topicNames) {
+    const shards: TopicSender[] = [];
+    for (let sender = senderOf(shardNameOf(topic, 0)); sender; sender = senderOf(shardNameOf(topic, shards.length))) shards.push(sender);
+    clients[topic] =
+      shards.length > 0
+        ? shards
+        : [sdkTopicSender(new EventGridPublisherClient(`http://127.0.0.1:${eventGridPort}/${topic}/api/events`, "CloudEvent", new AzureKeyCredential("local-eventgrid-key"), { allowInsecureConnection: true }))];
   }
   return createEventGridPublisher(clients);
 };

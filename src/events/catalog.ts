@@ -7,6 +7,14 @@ import * as wallet from "./wallet";
 export const topicNames = ["orders", "users", "wallet"] as const;
 export type TopicName = (typeof topicNames)[number];
 
+/**
+ * Event Grid topics each topic is deployed as (docs/capacity.md, "Topics"): one custom topic takes 5,000 events/s, so a
+ * topic whose flows publish more is spread over shards by flow (src/events/topicShards.ts). These counts carry
+ * 10,000 order, 1,000 onboarding and 1,000 top-up flows/s under 0.7 of every Event Grid limit; the local stack runs
+ * one shard per topic through the same code.
+ */
+export const topicShardCounts: Readonly<Record<TopicName, number>> = { orders: 16, users: 2, wallet: 2 };
+
 export interface EventDefinition {
   /** zod schema of `data`; the TypeScript type is `z.infer` of it. */
   readonly schema: z.ZodType;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TopicName, topicNames } from "../events/catalog";
+import { settingPrefixOf, shardNameOf } from "../events/topicShards";
 
 const optionalString = z
   .string()
@@ -22,7 +23,8 @@ export interface TopicConfig {
 }
 
 export type AppConfig = z.infer<typeof settingsSchema> & {
-  readonly topics: Readonly<Partial<Record<TopicName, TopicConfig>>>;
+  /** By topic, its shards' endpoints in shard order (src/events/topicShards.ts); absent when the app publishes none. */
+  readonly topics: Readonly<Partial<Record<TopicName, readonly TopicConfig[]>>>;
 };
 
 export class ConfigError extends Error {
@@ -30,8 +32,9 @@ export class ConfigError extends Error {
 }
 
 /**
- * Parses app settings once. Topic settings follow the identity-based connection convention:
- * `EVENTGRID_ORDERS__topicEndpointUri` (+ `EVENTGRID_ORDERS__key` for the local emulator only).
+ * Parses app settings once. Topic settings follow the identity-based connection convention, one per shard:
+ * `EVENTGRID_ORDERS__topicEndpointUri` (shard 0), `EVENTGRID_ORDERS_1__topicEndpointUri`, … (+ `…__key` for the
+ * local emulator only). A gap in the shard numbers is a startup error: the flows would hash over the wrong count.
  */
 export const parseConfig = (env: NodeJS.ProcessEnv): AppConfig => {
   const unresolved = unresolvedKeyVaultReferences(env);
@@ -47,13 +50,25 @@ export const parseConfig = (env: NodeJS.ProcessEnv): AppConfig => {
       `Invalid app settings: ${describeIssues(parsed.error)}`,
     );
   }
-  const topics: Partial<Record<TopicName, TopicConfig>> = {};
+  const topics: Partial<Record<TopicName, TopicConfig[]>> = {};
   for (const topic of topicNames) {
-    const prefix = `EVENTGRID_${topic.toUpperCase()}`;
-    const endpoint = env[`${prefix}__topicEndpointUri`]?.trim();
-    if (endpoint) topics[topic] = { endpoint, key: env[`${prefix}__key`]?.trim() || undefined };
+    const shards = topicShardSettings(env, topic);
+    if (shards.length > 0) topics[topic] = shards;
   }
   return { ...parsed.data, topics };
+};
+
+const topicShardSettings = (env: NodeJS.ProcessEnv, topic: TopicName): TopicConfig[] => {
+  const endpointOf = (shard: number) => env[`${settingPrefixOf(shardNameOf(topic, shard))}__topicEndpointUri`]?.trim();
+  const configured = Object.keys(env).filter((name) => new RegExp(`^${settingPrefixOf(topic)}(_[0-9]+)?__topicEndpointUri$`).test(name) && env[name]?.trim());
+  const shards: TopicConfig[] = [];
+  for (let shard = 0; endpointOf(shard); shard++) {
+    shards.push({ endpoint: endpointOf(shard)!, key: env[`${settingPrefixOf(shardNameOf(topic, shard))}__key`]?.trim() || undefined });
+  }
+  if (configured.length !== shards.length) {
+    throw new ConfigError(`Topic ${topic} has ${configured.length} shard endpoint setting(s) but not shards 0…${configured.length - 1} (${configured.sort().join(", ")})`);
+  }
+  return shards;
 };
 
 /**

@@ -2,8 +2,9 @@ import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import type { TokenCredential } from "@azure/identity";
 import { CloudEventEnvelope } from "../events/envelope";
 import { TopicName, eventCatalog, isEventType } from "../events/catalog";
+import { settingPrefixOf, shardIndexFor, shardNameOf } from "../events/topicShards";
 import { TopicSender, createCloudEventsTopicSender } from "./cloudEventsPublisher";
-import { AppConfig } from "./config";
+import { AppConfig, TopicConfig } from "./config";
 
 export type { TopicSender } from "./cloudEventsPublisher";
 
@@ -45,22 +46,28 @@ export const sdkTopicSender = (client: TopicClient): TopicSender => ({
   },
 });
 
-/** Groups events by their topic (from the catalog) and sends each topic's events together, in order. */
-export const createEventGridPublisher = (senders: Readonly<Partial<Record<TopicName, TopicSender>>>): EventPublisher => ({
+/** By topic, one sender per shard in shard order (src/events/topicShards.ts). */
+export type TopicSenders = Readonly<Partial<Record<TopicName, readonly TopicSender[]>>>;
+
+/**
+ * Sends each event to its topic (from the catalog), on the shard of its flow (`shardIndexFor(correlationid)`), each
+ * shard's events together and in order.
+ */
+export const createEventGridPublisher = (senders: TopicSenders): EventPublisher => ({
   async publishEvents(events, options) {
-    const byTopic = new Map<TopicName, CloudEventEnvelope[]>();
+    const byShard = new Map<string, { sender: TopicSender; batch: CloudEventEnvelope[] }>();
     for (const event of events) {
       if (!isEventType(event.type)) throw new Error(`Cannot publish unknown event type ${event.type}`);
       const topic = eventCatalog[event.type].topic;
-      const batch = byTopic.get(topic);
-      if (batch) batch.push(event);
-      else byTopic.set(topic, [event]);
+      const shards = senders[topic] ?? [];
+      if (shards.length === 0) throw new Error(`No Event Grid topic configured for "${topic}" (${settingPrefixOf(topic)}__topicEndpointUri)`);
+      const shard = shardIndexFor(event.correlationid, shards.length);
+      const key = shardNameOf(topic, shard);
+      const entry = byShard.get(key);
+      if (entry) entry.batch.push(event);
+      else byShard.set(key, { sender: shards[shard]!, batch: [event] });
     }
-    for (const [topic, batch] of byTopic) {
-      const sender = senders[topic];
-      if (!sender) throw new Error(`No Event Grid topic configured for "${topic}" (EVENTGRID_${topic.toUpperCase()}__topicEndpointUri)`);
-      await sender.sendEvents(batch, options);
-    }
+    for (const { sender, batch } of byShard.values()) await sender.sendEvents(batch, options);
   },
 });
 
@@ -75,26 +82,27 @@ export const createTopicClients = (
   config: AppConfig,
   credential: () => TokenCredential,
   kind: PublisherKind = "thin",
-): Partial<Record<TopicName, TopicSender>> => {
-  const senders: Partial<Record<TopicName, TopicSender>> = {};
-  for (const [topic, settings] of Object.entries(config.topics) as [TopicName, AppConfig["topics"][TopicName]][]) {
-    if (!settings) continue;
-    if (kind === "thin") {
-      if (settings.endpoint.startsWith("http:") && !config.ALLOW_INSECURE_CONNECTIONS) {
-        throw new Error(`Topic ${topic} has a plain http endpoint; only local emulators may use one (ALLOW_INSECURE_CONNECTIONS)`);
-      }
-      senders[topic] = createCloudEventsTopicSender({
-        topic,
-        endpoint: settings.endpoint,
-        auth: settings.key ? { kind: "key", key: settings.key } : { kind: "entra", credential: credential() },
-      });
-    } else {
-      senders[topic] = sdkTopicSender(
+): TopicSenders => {
+  const senderOf = (topic: string, settings: TopicConfig): TopicSender => {
+    if (kind === "sdk") {
+      return sdkTopicSender(
         new EventGridPublisherClient(settings.endpoint, "CloudEvent", settings.key ? new AzureKeyCredential(settings.key) : credential(), {
           allowInsecureConnection: config.ALLOW_INSECURE_CONNECTIONS,
         }),
       );
     }
+    if (settings.endpoint.startsWith("http:") && !config.ALLOW_INSECURE_CONNECTIONS) {
+      throw new Error(`Topic ${topic} has a plain http endpoint; only local emulators may use one (ALLOW_INSECURE_CONNECTIONS)`);
+    }
+    return createCloudEventsTopicSender({
+      topic,
+      endpoint: settings.endpoint,
+      auth: settings.key ? { kind: "key", key: settings.key } : { kind: "entra", credential: credential() },
+    });
+  };
+  const senders: Partial<Record<TopicName, TopicSender[]>> = {};
+  for (const [topic, shards] of Object.entries(config.topics) as [TopicName, readonly TopicConfig[] | undefined][]) {
+    if (shards) senders[topic] = shards.map((settings, shard) => senderOf(shardNameOf(topic, shard), settings));
   }
   return senders;
 };

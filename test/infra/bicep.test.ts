@@ -8,8 +8,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { buildInfraTopology, findRepoRoot } from "#scripts/gen-infra";
-import { listSubscriptions, serviceNames, services, topicsPublishedBy } from "#src/topology";
+import { listSubscriptions, serviceNames, services, topicShardsPublishedBy } from "#src/topology";
 import { topicNames } from "#src/events/catalog";
+import { deployedTopicLayout, settingPrefixOf, shardsOf } from "#src/events/topicShards";
+
+/** Every Event Grid topic main.bicep deploys: each shard of each topic. */
+const topicShards = topicNames.flatMap((t) => shardsOf(t, deployedTopicLayout));
 import { flowNames } from "#src/flows";
 import { JOURNAL_COMPOSITE_INDEXES, flowSummaryQuery } from "#src/services/journal/flowIndex";
 import { indexingPolicyOf } from "#src/containerIndexing";
@@ -102,7 +106,7 @@ const writeMutated = (name: string, template: Template, mutate: (topology: Recor
 
 /** Services that publish, with their topics: what the sender grants must equal. */
 const publishedTopicsByService = (): Record<string, string[]> =>
-  Object.fromEntries(serviceNames.flatMap((s) => (topicsPublishedBy(s).length > 0 ? [[s, topicsPublishedBy(s)]] : [])));
+  Object.fromEntries(serviceNames.flatMap((s) => (topicShardsPublishedBy(s).length > 0 ? [[s, topicShardsPublishedBy(s)]] : [])));
 
 const fmt = (d: readonly Diagnostic[]): string =>
   d.map((x) => `${x.file}:${x.line} ${x.level} ${x.code}: ${x.message}`).join("\n");
@@ -173,7 +177,7 @@ beforeAll(() => {
   // What `azd env set-secret CRM_API_KEY` leaves in azd's environment.
   bicepparamWithSecretReference = buildParams({ ...bicepparamEnv, CRM_API_KEY: "akvs://00000000-0000-0000-0000-0000000000aa/kv-ops/crm-api-key" });
   subs = snapshotTemplate(cli, subsJson, { environmentName: "infra-test" }, scope);
-  names = deployedNames(main, abbrs.eventGridTopics ?? "", topicNames);
+  names = deployedNames(main, abbrs.eventGridTopics ?? "", topicShards);
 
   const dropped = writeMutated("subs-without-one", compiled["subscriptions.json"] ?? {}, (t) => {
     (t.subscriptions as unknown[]).splice(0, 1);
@@ -295,9 +299,10 @@ describe("what main.bicep deploys", () => {
       const settings = appSettingsOf(site);
       const service = String(settings.SERVICES) as (typeof serviceNames)[number];
       const topicSettings = Object.keys(settings).filter((k) => k.startsWith("EVENTGRID_")).sort();
-      const setting = (t: string): string => `EVENTGRID_${t.toUpperCase()}__topicEndpointUri`;
-      expect(topicSettings).toEqual(topicsPublishedBy(service).map(setting).sort());
-      for (const t of topicsPublishedBy(service)) {
+      // One per shard: EVENTGRID_ORDERS (shard 0), EVENTGRID_ORDERS_1, …
+      const setting = (shard: string): string => `${settingPrefixOf(shard)}__topicEndpointUri`;
+      expect(topicSettings).toEqual(topicShardsPublishedBy(service).map(setting).sort());
+      for (const t of topicShardsPublishedBy(service)) {
         expect(settings[setting(t)]).toContain(`/Microsoft.EventGrid/topics/${names.topicResourceByTopic[t]}'`);
       }
       expect(settings.COSMOS__accountEndpoint).toMatch(/Microsoft\.DocumentDB\/databaseAccounts\/.*\)\.documentEndpoint\]$/);
@@ -565,7 +570,7 @@ describe("what main.bicep deploys", () => {
 
 describe("what subscriptions.bicep deploys", () => {
   it("creates every subscription of listSubscriptions() exactly once, to its function, with its event types", () => {
-    expect(Object.keys(names.topicResourceByTopic).sort()).toEqual([...topicNames].sort());
+    expect(Object.keys(names.topicResourceByTopic).sort()).toEqual([...topicShards].sort());
     expect(subscriptionProblems(listSubscriptions(), subs, names)).toEqual([]);
     expect(ofType(subs, "Microsoft.EventGrid/topics/eventSubscriptions")).toHaveLength(listSubscriptions().length);
   });
@@ -596,7 +601,7 @@ describe("the drift checks fail on a drifted deployment", () => {
   it("reports a subscription the manifest has but the template no longer creates", () => {
     const missing = [...listSubscriptions()].sort((a, b) => (a.name < b.name ? -1 : 1))[0];
     expect(subscriptionProblems(listSubscriptions(), subsWithoutOne, names)).toEqual([
-      `${missing?.name}: expected once on ${names.topicResourceByTopic[missing?.topic ?? "orders"]}, found 0`,
+      `${missing?.name}: expected once on ${names.topicResourceByTopic[missing?.shard ?? "orders"]}, found 0`,
     ]);
   });
 
@@ -646,7 +651,7 @@ describe("security", () => {
       "properties.minimumTlsVersionAllowed",
       "properties.inputSchema",
     ]);
-    expect(topics).toEqual(topicNames.map(() => ["SystemAssigned", true, "1.2", "CloudEventSchemaV1_0"]));
+    expect(topics).toEqual(topicShards.map(() => ["SystemAssigned", true, "1.2", "CloudEventSchemaV1_0"]));
     const cosmos = props("Microsoft.DocumentDB/databaseAccounts", [
       "properties.disableLocalAuth",
       "properties.minimalTlsVersion",

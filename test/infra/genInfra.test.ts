@@ -14,7 +14,8 @@ import {
   stableJson,
 } from "#scripts/gen-infra";
 import { listReactions, listSubscriptions, serviceNames, services, topicsPublishedBy } from "#src/topology";
-import { topicNames } from "#src/events/catalog";
+import { topicNames, topicShardCounts } from "#src/events/catalog";
+import { deployedTopicLayout, shardsOf } from "#src/events/topicShards";
 
 const root = findRepoRoot(__dirname);
 
@@ -34,6 +35,7 @@ describe("gen-infra", () => {
       name: s.name,
       retryPolicy: { eventTimeToLiveInMinutes: s.delivery.eventTimeToLiveInMinutes, maxDeliveryAttempts: s.delivery.maxDeliveryAttempts },
       service: s.service,
+      shard: s.shard,
       topic: s.topic,
     }));
     const actual = topology.subscriptions.map((s) => ({ ...s, includedEventTypes: s.includedEventTypes }));
@@ -49,10 +51,25 @@ describe("gen-infra", () => {
     for (const s of topology.services) {
       const name = s.name as (typeof serviceNames)[number];
       expect(s.container).toBe(services[name].container);
-      expect(s.publishesTo).toEqual([...topicsPublishedBy(name)].sort());
+      // Every shard of each topic it publishes to: one endpoint setting and one sender role each.
+      expect(s.publishesTo).toEqual(topicsPublishedBy(name).flatMap((t) => shardsOf(t, deployedTopicLayout)).sort());
       expect(s.reactions).toEqual(listReactions().filter((r) => r.service === name).map((r) => r.functionName).sort());
     }
-    expect(topology.topics).toEqual([...topicNames].sort());
+    expect(topology.topics).toEqual(topicNames.flatMap((t) => shardsOf(t, deployedTopicLayout)).sort());
+  });
+
+  it("deploys each topic as the catalog's shards, and every shard with every subscription of its topic", () => {
+    const topology = buildInfraTopology();
+    expect(topology.topicShards).toEqual(topicShardCounts);
+    expect(topology.topics.filter((t) => t === "orders" || t.startsWith("orders-"))).toHaveLength(topicShardCounts.orders);
+    for (const topic of topicNames) {
+      const subscriptionsOn = (shard: string) =>
+        topology.subscriptions.filter((s) => s.shard === shard).map((s) => `${s.functionName} ${(s.includedEventTypes ?? ["*"]).join(",")}`).sort();
+      const [first, ...others] = shardsOf(topic, deployedTopicLayout);
+      expect(subscriptionsOn(first!).length).toBeGreaterThan(0);
+      for (const shard of others) expect(subscriptionsOn(shard)).toEqual(subscriptionsOn(first!));
+      for (const s of topology.subscriptions.filter((x) => x.topic === topic)) expect(shardsOf(topic, deployedTopicLayout)).toContain(s.shard);
+    }
   });
 
   it("writes byte-stable JSON: keys sorted at every level, two-space indent, trailing newline", () => {
@@ -125,7 +142,7 @@ describe("gen-infra", () => {
           { name: "Orders_Service", container: "orders", publishesTo: [], reactions: [] },
           { name: "audit", container: "orders", publishesTo: [], reactions: [] },
         ],
-        [{ name: "x".repeat(65), topic: "orders", service: "audit", functionName: "audit-f", includedEventTypes: [], maxEventsPerBatch: 1, deadLetter: true, retryPolicy: { eventTimeToLiveInMinutes: 1440, maxDeliveryAttempts: 30 } }],
+        [{ name: "x".repeat(65), topic: "orders", shard: "orders", service: "audit", functionName: "audit-f", includedEventTypes: [], maxEventsPerBatch: 1, deadLetter: true, retryPolicy: { eventTimeToLiveInMinutes: 1440, maxDeliveryAttempts: 30 } }],
       );
     expect(bad).toThrow(GenInfraError);
     expect(bad).toThrow(/Orders_Service[\s\S]*"orders" is used by two services[\s\S]*not 3-64[\s\S]*filters on no event type/);

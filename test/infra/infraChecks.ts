@@ -21,6 +21,8 @@ export const ROLE = {
 export interface ExpectedSubscription {
   readonly name: string;
   readonly topic: string;
+  /** The Event Grid topic (shard of `topic`) it is created on. */
+  readonly shard: string;
   readonly service: string;
   readonly functionName: string;
   readonly includedEventTypes: readonly string[] | undefined;
@@ -79,7 +81,8 @@ export const deployedNames = (main: Snapshot, topicPrefix: string, topics: reado
     appByService: apps ?? {},
     topicResourceByTopic: Object.fromEntries(
       topics.flatMap((t) => {
-        const found = topicResources.filter((n) => n.startsWith(`${topicPrefix}${t}-`));
+        // `<prefix><shard>-<uniqueString token>`: `orders-` alone would also match the shards `orders-1-…`.
+        const found = topicResources.filter((n) => n.startsWith(`${topicPrefix}${t}-`) && /^[a-z0-9]{13}$/.test(n.slice(`${topicPrefix}${t}-`.length)));
         return found.length === 1 ? [[t, found[0] ?? ""]] : [];
       }),
     ),
@@ -99,10 +102,10 @@ export const subscriptionProblems = (
   const problems: string[] = [];
   const expectedFullNames = new Set<string>();
   for (const sub of expected) {
-    const topicResource = names.topicResourceByTopic[sub.topic];
+    const topicResource = names.topicResourceByTopic[sub.shard];
     const app = names.appByService[sub.service];
     if (topicResource === undefined || app === undefined) {
-      problems.push(`${sub.name}: main deploys no topic ${sub.topic} or no app for ${sub.service}`);
+      problems.push(`${sub.name}: main deploys no topic ${sub.shard} or no app for ${sub.service}`);
       continue;
     }
     const fullName = `${topicResource}/${sub.name}`;

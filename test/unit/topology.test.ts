@@ -1,4 +1,5 @@
-import { eventCatalog, eventTypes } from "#src/events/catalog";
+import { eventCatalog, eventTypes, topicNames } from "#src/events/catalog";
+import { deployedTopicLayout, shardsOf, singleShardLayout } from "#src/events/topicShards";
 import { registerServices } from "#src/platform/registerServices";
 import { serviceModules } from "#src/services";
 import { LOCAL_TOPIC_KEY } from "#dev/stack";
@@ -65,7 +66,12 @@ describe("the manifest and what is derived from it", () => {
       expect(s.name).toMatch(/^[A-Za-z0-9-]{3,64}$/);
       for (const t of s.includedEventTypes ?? []) expect(eventCatalog[t].topic).toBe(s.topic);
     }
-    expect(subs.filter((s) => s.functionName === "journal-recordEventInJournal").map((s) => s.topic).sort()).toEqual(["orders", "users", "wallet"]);
+    const journal = subs.filter((s) => s.functionName === "journal-recordEventInJournal");
+    expect(journal.map((s) => s.shard)).toEqual(topicNames.flatMap((t) => shardsOf(t, deployedTopicLayout)));
+    // Locally one shard per topic: shard 0 keeps the topic's own name, so the names are the unsharded ones.
+    expect(listSubscriptions(singleShardLayout).filter((s) => s.functionName === "journal-recordEventInJournal").map((s) => s.name)).toEqual([
+      "orders-journal-recordEventInJournal", "users-journal-recordEventInJournal", "wallet-journal-recordEventInJournal",
+    ]);
   });
 
   it("governs the catalog: versioned names and a real owning service for every type", () => {

@@ -1,5 +1,6 @@
 import { LIMITS } from "#scripts/capacity/limits";
 import { FlowCounts, KeyCounts, capacityModel } from "#scripts/capacity/model";
+import { singleShardLayout } from "#src/events/topicShards";
 import { DEFAULT_TARGET, UsageError, parseCapacityArgs, parseTarget } from "#scripts/capacity/args";
 
 const noRu = { inbox: 0, outbox: 0, state: 0, journal: 0, reads: 0, queries: 0, deletes: 0 };
@@ -47,12 +48,35 @@ describe("capacity model", () => {
   });
 
   it("puts a topic over its limit when the flows publish more events per second than it takes", () => {
-    const report = capacityModel({ order }, { order: 10_000 });
+    const report = capacityModel({ order }, { order: 10_000 }, singleShardLayout);
     const topic = component(report, "topic orders: publishes");
     expect(topic).toMatchObject({ kind: "topic-events", demand: 50_000, limit: 5_000, unit: "events/s", source: LIMITS.topicEventsPerSecond.source });
     expect(topic.utilization).toBe(10);
     expect(component(report, "topic orders: ingress").demand).toBeCloseTo((10_000 * 3000) / 1024 ** 2);
-    expect(component(capacityModel({ order }, { order: 500 }), "topic orders: publishes").utilization).toBe(0.5);
+    expect(component(capacityModel({ order }, { order: 500 }, singleShardLayout), "topic orders: publishes").utilization).toBe(0.5);
+  });
+
+  it("spreads a sharded topic's events and each subscription's deliveries over its shards, and bills them all", () => {
+    const single = capacityModel({ order }, { order: 10_000 }, singleShardLayout);
+    const sharded = capacityModel({ order }, { order: 10_000 }, { ...singleShardLayout, orders: 16 });
+    expect(component(sharded, "topic orders: publishes")).toMatchObject({ demand: 50_000 / 16, detail: expect.stringContaining("each of 16 shards") });
+    expect(component(sharded, "topic orders: publishes").utilization).toBeCloseTo(0.625);
+    expect(component(sharded, "subscription orders-journal-record").demand).toBe(50_000 / 16);
+    expect(component(single, "subscription orders-journal-record").utilization).toBe(10);
+    // Shards change where events wait, not how many operations Event Grid bills.
+    expect(sharded.monthlyCost.eventGrid).toBeCloseTo(single.monthlyCost.eventGrid);
+    // A subscription counted on a shard of a sharded local run is the same row as on shard 0.
+    const countedOnShard3: FlowCounts = { ...order, publishes: { "orders-3": { events: 5, bytes: 3000 } }, deliveries: { "orders-3-journal-record": { topic: "orders-3", app: "journal", events: 5 } } };
+    expect(component(capacityModel({ order: countedOnShard3 }, { order: 10_000 }, { ...singleShardLayout, orders: 16 }), "subscription orders-journal-record").demand).toBe(50_000 / 16);
+  });
+
+  it("checks each topic's subscriptions against the 500 a topic takes, the same on every shard", () => {
+    const topicSubscriptions = capacityModel({ order }, { order: 10_000 }).components.filter((c) => c.kind === "topic-subscriptions");
+    expect(topicSubscriptions.map((c) => c.name)).toEqual(["topic orders: subscriptions", "topic users: subscriptions", "topic wallet: subscriptions"]);
+    for (const c of topicSubscriptions) expect(c).toMatchObject({ limit: 500, scales: false });
+    expect(component(capacityModel({ order }, { order: 10_000 }), "topic orders: subscriptions").demand).toBe(
+      component(capacityModel({ order }, { order: 10_000 }, singleShardLayout), "topic orders: subscriptions").demand,
+    );
   });
 
   it("names as bottleneck the component that reaches utilization 1.0 first, at the rate where it does", () => {

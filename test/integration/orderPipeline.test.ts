@@ -105,6 +105,32 @@ describe("order pipeline on the local stack", () => {
     expect(await stockOf(sku)).toEqual({ sku, available: 4, reserved: 0 });
   });
 
+  it("places an order through the two calls a client makes (register the card, order with its reference) and confirms it", async () => {
+    const sku = await newSku(2);
+    const registered = await sendJson("POST", `${stack.apiUrl}/payment-methods`, { customerId: "cust-two-calls", paymentToken: "tok_visa" }, { "idempotency-key": `card-${sku}` });
+    expect(registered.status).toBe(201);
+    const { paymentMethodId } = registered.body as { paymentMethodId: string };
+    const placed = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-two-calls", items: [{ sku, quantity: 1, unitPrice: 7 }], currency: "EUR", paymentMethodId });
+    expect(placed.status).toBe(202);
+    const order = await settled((placed.body as { orderId: string }).orderId, (o) => o.status === "Confirmed", "confirmed");
+    expect(order.payment).toBe("Charged");
+  });
+
+  it.each([
+    ["a reference payments never issued", async () => A_PAYMENT_METHOD_ID, /is not a paymentMethod this service keeps/],
+    ["another customer's card", () => registerCard(stack.apiUrl, "cust-someone-else"), /belongs to another customer/],
+  ])("cancels an order naming %s without calling the gateway, and releases its stock", async (_case, reference, reason) => {
+    const sku = await newSku(3);
+    const chargesBefore = (await charges()).length;
+    const placed = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-1", items: [{ sku, quantity: 1, unitPrice: 3 }], currency: "EUR", paymentMethodId: await reference() });
+    expect(placed.status).toBe(202);
+    const order = await settled((placed.body as { orderId: string }).orderId, (o) => o.status === "Cancelled" && o.inventory === "Released", "cancelled and released");
+    expect(order.payment).toBe("Declined");
+    expect(order.reason).toMatch(reason);
+    expect((await charges()).length).toBe(chargesBefore);
+    expect(await stockOf(sku)).toEqual({ sku, available: 3, reserved: 0 });
+  });
+
   it("confirms an order whose gateway fails once (tok_flaky), charging exactly once", async () => {
     const sku = await newSku(2);
     const placed = await placeOrder(sku, 1, "tok_flaky");

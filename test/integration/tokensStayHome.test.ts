@@ -68,5 +68,8 @@ describe("tokens stay home", () => {
       for (const token of Object.keys(holders) as (keyof typeof holders)[]) if (documents.includes(`"${token}"`)) holders[token].push(service);
     }
     expect(holders).toEqual({ tok_visa: ["payments"], bank_ok: ["banking"] });
+    // What Event Grid gave up on is stored too (dead-letter blobs in Azure): no token there either.
+    const deadLetters = JSON.stringify(await stack.deadLetters());
+    expect(Object.keys(holders).filter((token) => deadLetters.includes(`"${token}"`))).toEqual([]);
   }, 120_000);
 });

@@ -8,7 +8,7 @@ import { keepTokenHttp, tokenVault } from "../../platform/tokenVault";
  * wallet up with the `fundingSourceId` it gets back; only banking can turn that id into a bank payment, and only into
  * the wallet it was registered for.
  */
-export const fundingSources = tokenVault("fundingSource", "fs", "wallet");
+export const fundingSources = tokenVault("fundingSource", "fs", "wallet", "FUNDING_SOURCE.IDEMPOTENCY_KEY_REUSED");
 
 /** What a bank token looks like; opaque to everyone but the bank. */
 export const bankTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "must be 1–100 letters, digits, _ -");

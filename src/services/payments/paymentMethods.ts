@@ -7,7 +7,7 @@ import { keepTokenHttp, tokenVault } from "../../platform/tokenVault";
  * the `paymentMethodId` it gets back; only payments can turn that id into a charge, and only for the customer it was
  * registered for.
  */
-export const paymentMethods = tokenVault("paymentMethod", "pm", "customer");
+export const paymentMethods = tokenVault("paymentMethod", "pm", "customer", "PAYMENT_METHOD.IDEMPOTENCY_KEY_REUSED");
 
 /** POST /api/payment-methods `{ customerId, paymentToken }` → 201 `{ paymentMethodId }`. The caller who places orders. */
 export const registerPaymentMethod = keepTokenHttp(paymentMethods, {

@@ -63,6 +63,12 @@ export const reserveStockWhenOrderPlaced = defineReaction("inventory", "reserveS
     return { reservation, shortages: [] };
   },
   decide: reserveStock,
-  // The reservation is named after the order: nearly always new on a first delivery.
-  tuning: { readHints: [[reservationDocumentSchema, "likelyNew"]] },
+  tuning: {
+    // Not the inbox's shortcut on a lost race ("a record exists: a duplicate, done"): an attempt that lost may have
+    // held lines after the winner decided, so it must load the outcome again and give them back (act). The outcome
+    // is the record: once stored, decide has nothing to do, and every decision that publishes stores it.
+    dedupe: "idempotentState",
+    // The reservation is named after the order: nearly always new on a first delivery.
+    readHints: [[reservationDocumentSchema, "likelyNew"]],
+  },
 });

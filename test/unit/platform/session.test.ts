@@ -153,7 +153,7 @@ describe("runReaction: a concurrent change between load and commit", () => {
       },
     };
     const result = await runReaction(racing, placed(), { store, publisher: recordingPublisher(), ports: {}, clock: () => fixedNow, backoff: async () => undefined });
-    expect(result.outcome).toBe("handled");
+    expect(result.outcome).toBe("nothingToDo");
     expect(decided).toEqual([undefined, "CancelledBeforeReservation"]);
     // The first attempt held a unit; the second, seeing the order decided without it, gave it back.
     expect(await store.readDocument("stock:A", stockPartition("A"))).toMatchObject({ available: 2, reserved: 0 });

@@ -1,8 +1,9 @@
-import { StockDocument, holdDocument, newStockDocument, reservationDocument, stockPartition } from "#src/services/inventory/documents";
-import { reserveStockWhenOrderPlaced } from "#src/services/inventory/reserveStockWhenOrderPlaced";
+import { ReservationDocument, StockDocument, holdDocument, newStockDocument, reservationDocument, stockPartition } from "#src/services/inventory/documents";
+import { reserveStock, reserveStockWhenOrderPlaced } from "#src/services/inventory/reserveStockWhenOrderPlaced";
 import { releaseStockWhenOrderCancelled } from "#src/services/inventory/releaseStockWhenOrderCancelled";
 import { anEvent } from "../../../support/events";
 import { specFor } from "../../../support/given";
+import { checkIdempotentOnState } from "../../../support/idempotence";
 
 const stock = (sku: string, available: number, reserved = 0): StockDocument => ({ ...newStockDocument(sku, available), reserved });
 /** What the store should hold for a SKU's stock line after the attempt. */
@@ -92,6 +93,22 @@ describe("inventory: reserve stock when an order is placed (line by line, in eac
       .thenStores(stockLine("A", 5, 0), heldLine("A", "Released"))
       .thenPuts({ status: "Rejected" })
       .thenPublishes({ type: "Inventory.StockReservationFailed.v1" });
+  });
+
+  it("decides once: a stored outcome leaves nothing to decide, and a decision that publishes stores one (its dedupe relies on it)", () => {
+    const placed = orderPlaced([{ sku: "A", quantity: 2 }]);
+    const attempts = [
+      { type: "every line held", shortages: [] },
+      { type: "a line short", shortages: [{ sku: "A", requested: 2, available: 1 }] },
+    ];
+    const published = checkIdempotentOnState({
+      decide: (attempt, reservation: ReservationDocument | undefined, context) => reserveStock(placed, { reservation, shortages: attempt.shortages }, context),
+      initial: () => undefined,
+      events: attempts,
+      runs: 50,
+      seed: 7,
+    });
+    expect(published).toBeGreaterThan(0);
   });
 });
 

@@ -37,7 +37,10 @@ interface Parts<E, L, P> {
 }
 
 interface PartsWithAct<E, L, A, P> extends Parts<E, L, P> {
-  /** Calls the outside world (gateway, bank, CRM, mailbox) through `outside.call`, which records its intent first. */
+  /**
+   * Calls the outside world (gateway, bank, CRM, mailbox) through `outside.call`, which records its intent first; or
+   * commits the reaction's own idempotent batches in other partitions (`outside.otherPartitions`: inventory's lines).
+   */
   act(event: E, loaded: L, outside: Outside<P>): Promise<A>;
   /** Pure: what to put and publish, from the event and what `act` learned. */
   decide(event: E, state: A, context: DecisionContext): Decision;

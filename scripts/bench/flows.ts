@@ -33,9 +33,10 @@ const remember = (list: string[], id: string) => {
 const FLOW_TIMEOUT_MS = 60_000;
 export const SKUS = 64;
 
-export const skuOf = (worker: number) => `BENCH-${worker % SKUS}`;
+/** The n-th SKU of the bench's catalogue. */
+export const skuOf = (n: number) => `BENCH-${n % SKUS}`;
 
-/** Stock for every worker's own SKU, so concurrent orders do not all contend for one stock document's ETag. */
+/** Stock for every SKU of the catalogue, so concurrent orders do not all contend for one stock document's ETag. */
 export const seedStock = async (stack: LocalStack): Promise<void> => {
   for (let i = 0; i < SKUS; i++) {
     const response = await fetch(`${stack.functionsUrls.inventory}/api/inventory/${skuOf(i)}`, {
@@ -119,6 +120,7 @@ export const orderFlow = (stack: LocalStack, observer: StoreObserver, onStarted?
     doc["kind"] === "order" && doc["status"] === "Confirmed" && doc["invoice"] ? String(doc["orderId"]) : undefined,
   );
   const finished: string[] = [];
+  let ordersPlaced = 0;
   return {
     name: "order",
     finished,
@@ -126,7 +128,9 @@ export const orderFlow = (stack: LocalStack, observer: StoreObserver, onStarted?
       const customerId = `bench-${worker}`;
       const paymentMethodId = await cardOf(customerId); // once per customer, before the clock starts
       const started = performance.now();
-      const sku = skuOf(worker);
+      // Each order takes the next SKU, as a catalogue spreads a shop's orders: no SKU is every flow's (the capacity
+      // count would read it as a constant key), and concurrent orders rarely share one.
+      const sku = skuOf(ordersPlaced++);
       const { orderId, correlationId } = await postJson(`${stack.functionsUrls.orders}/api/orders`, {
         customerId,
         items: [{ sku, quantity: 1, unitPrice: 12.5 }],

@@ -237,7 +237,8 @@ export const classifyKeys = (
   const patterns = new Map<string, { container: string; pattern: string; kind: KeyCounts["kind"]; keys: number; ru: number; documents: number; bytes: number }>();
   for (const [id, tally] of keys) {
     const [container, key] = id.split("\u0000") as [string, string];
-    const names = named.get(key);
+    // A key is a flow's entity when it is one of the flow's ids, bare or under its kind (`order:<orderId>`, `stock:<sku>`).
+    const names = named.get(key) ?? named.get(key.slice(key.indexOf(":") + 1));
     const kind: KeyCounts["kind"] = names ? "entity" : tally.operations >= flowCount ? "constant" : "entity";
     const pattern = names ? `{${[...names].sort().join("=")}}` : kind === "constant" ? key : "{other}";
     const p = patterns.get(`${container}\u0000${pattern}`) ?? { container, pattern, kind, keys: 0, ru: 0, documents: 0, bytes: 0 };

@@ -87,11 +87,11 @@ describe("one trace per flow in the Aspire Dashboard", () => {
     expect(traceSpans.spans.some((s) => s.name === "orders-placeOrder" && s.service === "orders")).toBe(true);
     expect(traceSpans.spans).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ name: "process Orders.OrderPlaced.v1", service: "inventory" }),
-        expect.objectContaining({ name: "deliver Orders.OrderPlaced.v1 to inventory-reserveStockWhenOrderPlaced", service: "eventgrid-emulator" }),
+        expect.objectContaining({ name: "process Orders.OrderPlaced.v2", service: "inventory" }),
+        expect.objectContaining({ name: "deliver Orders.OrderPlaced.v2 to inventory-reserveStockWhenOrderPlaced", service: "eventgrid-emulator" }),
       ]),
     );
-    const reaction = traceSpans.spans.find((s) => s.name === "process Orders.OrderPlaced.v1" && s.service === "inventory")!;
+    const reaction = traceSpans.spans.find((s) => s.name === "process Orders.OrderPlaced.v2" && s.service === "inventory")!;
     expect(attribute(reaction, "choreography.outcome")).toBe("handled");
 
     // A context.log line of a reaction reaches the viewer as a log record in the flow's trace, under its service.
@@ -123,7 +123,7 @@ describe("one trace per flow in the Aspire Dashboard", () => {
       // No two hops look alike: each row, as shown (its resource and its title), is a different step of the flow.
       const shown = rows.map((r) => `${r.resource}: ${r.title}`);
       expect(shown.filter((row, i) => shown.indexOf(row) !== i)).toEqual([]);
-      expect(shown).toEqual(expect.arrayContaining(["inventory: MSG eventgrid process Orders.OrderPlaced.v1", "eventgrid-emulator: deliver Orders.OrderPlaced.v1 to inventory-reserveStockWhenOrderPlaced"]));
+      expect(shown).toEqual(expect.arrayContaining(["inventory: MSG eventgrid process Orders.OrderPlaced.v2", "eventgrid-emulator: deliver Orders.OrderPlaced.v2 to inventory-reserveStockWhenOrderPlaced"]));
     } finally {
       await browser.close();
     }

@@ -12,6 +12,11 @@ export interface Scenario extends PromiseLike<void> {
   thenPuts(...documents: Expected<StoredDocument>[]): Scenario;
   /** These events are published, in this order (type, and whatever else is given, matched), and no others. */
   thenPublishes(...events: Expected<Decision["publish"][number]>[]): Scenario;
+  /**
+   * After the attempt the store holds these documents (found by id and partition, matched as a subset): what `act`
+   * committed in other partitions itself (inventory's stock lines), which the decision's puts do not show.
+   */
+  thenStores(...documents: (Expected<StoredDocument> & Pick<StoredDocument, "id" | "pk">)[]): Scenario;
   /** Nothing is put and nothing is published. */
   thenNothingHappens(): Scenario;
 }
@@ -29,12 +34,17 @@ export const specFor =
     when: (event: E): Scenario => {
       let puts: Expected<StoredDocument>[] = [];
       let publishes: Expected<Decision["publish"][number]>[] = [];
+      let stored: (Expected<StoredDocument> & Pick<StoredDocument, "id" | "pk">)[] = [];
       const run = async (): Promise<void> => {
-        const session = openSession(createInMemoryStore(documents.map((d) => structuredClone(d))));
-        const { decision } = await decideOnce(reaction, event, session, { ports: options.ports as P, clock: () => options.now ?? fixedNow });
+        const store = createInMemoryStore(documents.map((d) => structuredClone(d)));
+        const session = openSession(store);
+        const { decision } = await decideOnce(reaction, event, session, { store, ports: options.ports as P, clock: () => options.now ?? fixedNow });
         session.writesFor(decision.changes);
         expect(decision.changes.map((c) => c.put)).toEqual(puts.map((d) => expect.objectContaining(d)));
         expect(decision.publish).toEqual(publishes.map((e) => expect.objectContaining(e)));
+        for (const expected of stored) {
+          expect(store.all().find((d) => d.id === expected.id && d.pk === expected.pk)).toEqual(expect.objectContaining(expected));
+        }
       };
       const scenario: Scenario = {
         thenPuts(...expected) {
@@ -43,6 +53,10 @@ export const specFor =
         },
         thenPublishes(...expected) {
           publishes = expected;
+          return scenario;
+        },
+        thenStores(...expected) {
+          stored = expected;
           return scenario;
         },
         thenNothingHappens() {

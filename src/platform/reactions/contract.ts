@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { CloudEventEnvelope } from "../../events/envelope";
 import type { DocumentSchema } from "../documentSchema";
 import { NewEvent } from "../publishing/envelope";
-import { StoredDocument } from "../store";
+import { DocumentStore, StoredDocument } from "../store";
 import { EventParser } from "./parsing";
 
 /**
@@ -78,6 +78,13 @@ export interface Outside<P = unknown> {
   /** Key for calls to outside systems, derived from the event id: a redelivery never charges twice. */
   readonly idempotencyKey: string;
   readonly call: CallOutside;
+  /**
+   * The reaction's container beyond its own partition, for a protocol whose state cannot share one partition
+   * (inventory: stock per SKU, the outcome per order). Each batch there is atomic on its own and must be idempotent by
+   * a record in that same batch (inventory's holds), because `act` runs again on every attempt and redelivery; the
+   * reaction's own batch (state, inbox, outbox) still commits last, once.
+   */
+  readonly otherPartitions: DocumentStore;
 }
 
 /** A read the runner may answer without the store, for documents of one schema (see `Tuning.readHints`). */

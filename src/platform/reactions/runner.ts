@@ -39,11 +39,11 @@ export const decideOnce = async <E extends CloudEventEnvelope, L, A, P>(
   reaction: Reaction<E, L, A, P>,
   event: E,
   session: Session,
-  deps: Pick<ReactionDependencies<P>, "ports" | "clock">,
+  deps: Pick<ReactionDependencies<P>, "ports" | "clock" | "store">,
 ): Promise<{ readonly decision: Decision; readonly now: Date }> => {
   const loaded = await reaction.load(event, { read: session.read, query: session.query, assumeAbsent: session.assumeAbsent, settings: settingsOf(deps.ports) });
   // Without an `act` part, what `load` found is the state `decide` takes (A is L).
-  const state = reaction.act ? await reaction.act(event, loaded, { ports: deps.ports, idempotencyKey: event.id, call: session.call }) : (loaded as unknown as A);
+  const state = reaction.act ? await reaction.act(event, loaded, { ports: deps.ports, idempotencyKey: event.id, call: session.call, otherPartitions: deps.store }) : (loaded as unknown as A);
   const now = deps.clock();
   let idCounter = 0;
   const decision = reaction.decide(event, state, { now, newId: () => deterministicId(event.id, reaction.name, "id", String(idCounter++)) });

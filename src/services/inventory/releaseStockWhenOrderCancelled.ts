@@ -1,25 +1,18 @@
 import { ReactionEvent, defineReaction } from "../../define";
 import { Decision, DecisionContext, nothingToDo } from "../../platform/reactions";
-import {
-  ReservationDocument,
-  STOCK_PARTITION,
-  StockDocument,
-  loadStock,
-  reservationDocument,
-  reservationDocumentId,
-  reservationDocumentSchema,
-} from "./documents";
+import { ReservationDocument, orderPartition, reservationDocument, reservationDocumentId, reservationDocumentSchema } from "./documents";
+import { releaseLines } from "./stockLines";
 
 type OrderCancelled = ReactionEvent<"inventory", "releaseStockWhenOrderCancelled">;
 
 export interface ReleaseStockState {
   readonly reservation: ReservationDocument | undefined;
-  readonly stock: ReadonlyMap<string, StockDocument>;
 }
 
 /**
- * Gives reserved units back. A cancellation that overtakes its OrderPlaced leaves a marker, so nothing is reserved
- * later, and reports the inventory outcome at once (nothing reserved, ever), so the order still settles.
+ * Reports the release of a reserved order (act gave each line back first). A cancellation that overtakes its
+ * OrderPlaced decides the order's outcome itself, so no reservation is made later (a late attempt that held lines
+ * gives them back), and reports the inventory outcome at once (nothing reserved, ever), so the order still settles.
  */
 export const releaseStock = (event: OrderCancelled, state: ReleaseStockState, context: DecisionContext): Decision => {
   const { orderId } = event.data;
@@ -39,27 +32,23 @@ export const releaseStock = (event: OrderCancelled, state: ReleaseStockState, co
   }
   if (reservation.status !== "Reserved") return nothingToDo;
   return {
-    changes: [
-      ...reservation.items.map(({ sku, quantity }) => {
-        const current = state.stock.get(sku);
-        // A reserved SKU's stock document cannot vanish (nothing deletes stock), so this is a corrupted store.
-        if (!current) throw new Error(`Stock document for ${sku} missing while releasing order ${orderId}`);
-        return { put: { ...current, available: current.available + quantity, reserved: current.reserved - quantity } };
-      }),
-      { put: reservationDocument(orderId, "Released", reservation.items, updatedAt) },
-    ],
-    publish: [
-      { type: "Inventory.StockReleased.v1", subject: `orders/${orderId}`, data: { orderId, items: [...reservation.items] } },
-    ],
+    changes: [{ put: reservationDocument(orderId, "Released", reservation.items, updatedAt) }],
+    publish: [{ type: "Inventory.StockReleased.v1", subject: `orders/${orderId}`, data: { orderId, items: [...reservation.items] } }],
   };
 };
 
 export const releaseStockWhenOrderCancelled = defineReaction("inventory", "releaseStockWhenOrderCancelled", {
-  partitionKey: () => STOCK_PARTITION,
-  async load(event, { read }) {
-    const reservation = await read(reservationDocumentSchema, reservationDocumentId(event.data.orderId), STOCK_PARTITION);
-    const stock = reservation?.status === "Reserved" ? await loadStock(read, reservation.items.map((i) => i.sku)) : new Map<string, StockDocument>();
-    return { reservation, stock };
+  partitionKey: (event) => orderPartition(event.data.orderId),
+  load: async (event, { read }) => ({
+    reservation: await read(reservationDocumentSchema, reservationDocumentId(event.data.orderId), orderPartition(event.data.orderId)),
+  }),
+  async act(event, { reservation }, { otherPartitions }): Promise<ReleaseStockState> {
+    // Reserved: give every line back before reporting it. Rejected: lines held before the shortage was found wait
+    // for this cancellation. Released: a crash may have come between a line and the report; repeating is harmless.
+    if (reservation && reservation.status !== "CancelledBeforeReservation") {
+      await releaseLines(otherPartitions, event.data.orderId, reservation.items);
+    }
+    return { reservation };
   },
   decide: releaseStock,
 });

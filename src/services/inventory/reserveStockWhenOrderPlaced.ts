@@ -1,73 +1,74 @@
 import { ReactionEvent, defineReaction } from "../../define";
 import { Decision, DecisionContext, nothingToDo } from "../../platform/reactions";
-import {
-  ReservationDocument,
-  STOCK_PARTITION,
-  StockDocument,
-  loadStock,
-  quantitiesBySku,
-  reservationDocument,
-  reservationDocumentId,
-  reservationDocumentSchema,
-} from "./documents";
+import { ReservationDocument, linesOf, orderPartition, reservationDocument, reservationDocumentId, reservationDocumentSchema } from "./documents";
+import { releaseLines, takeLines } from "./stockLines";
 
 type OrderPlaced = ReactionEvent<"inventory", "reserveStockWhenOrderPlaced">;
 
 export interface ReserveStockState {
+  /** The order's outcome, when something decided it already. */
   readonly reservation: ReservationDocument | undefined;
-  readonly stock: ReadonlyMap<string, StockDocument>;
+  /** Lines that could not be held (empty: every line is held), when this attempt took lines. */
+  readonly shortages: readonly { readonly sku: string; readonly requested: number; readonly available: number }[];
 }
 
-/** All items or none: any shortage rejects the whole order and touches no stock. */
+/**
+ * All items or none. The lines were held one by one in their SKUs' partitions (act); this decides the order's outcome
+ * once: the reservation document is created, so of two attempts, or an attempt and a cancellation, one wins. A held
+ * line of a rejected order is given back when its OrderCancelled comes, or by this reaction's next attempt when it
+ * lost the race (act), never before the outcome is stored: an attempt that reserved would otherwise count a line
+ * another attempt had already given back.
+ */
 export const reserveStock = (event: OrderPlaced, state: ReserveStockState, context: DecisionContext): Decision => {
   const { orderId } = event.data;
-  // Already reserved, rejected, or the order was cancelled before it got here (the cancellation reported the
-  // outcome then): nothing left to decide.
+  // Reserved, rejected, or cancelled before it got here (the cancellation reported the outcome then).
   if (state.reservation) return nothingToDo;
 
-  const wanted = quantitiesBySku(event.data.items);
-  const shortages = [...wanted].flatMap(([sku, requested]) => {
-    const available = state.stock.get(sku)?.available ?? 0;
-    return available < requested ? [{ sku, requested, available }] : [];
-  });
-  const items = [...wanted].map(([sku, quantity]) => ({ sku, quantity }));
+  const lines = linesOf(event.data.items);
   const updatedAt = context.now.toISOString();
-
-  if (shortages.length > 0) {
+  if (state.shortages.length > 0) {
     return {
-      changes: [
-        { put: reservationDocument(orderId, "Rejected", items, updatedAt) },
-      ],
+      changes: [{ put: reservationDocument(orderId, "Rejected", lines, updatedAt) }],
       publish: [
         {
           type: "Inventory.StockReservationFailed.v1",
           subject: `orders/${orderId}`,
-          data: { orderId, reason: `Insufficient stock for ${shortages.map((s) => s.sku).join(", ")}`, code: "InsufficientStock", shortages },
+          data: {
+            orderId,
+            reason: `Insufficient stock for ${state.shortages.map((s) => s.sku).join(", ")}`,
+            code: "InsufficientStock",
+            shortages: [...state.shortages],
+          },
         },
       ],
     };
   }
-
-  const stockChanges = items.map(({ sku, quantity }) => {
-    const current = state.stock.get(sku)!;
-    return { put: { ...current, available: current.available - quantity, reserved: current.reserved + quantity } };
-  });
   return {
-    changes: [...stockChanges, { put: reservationDocument(orderId, "Reserved", items, updatedAt) }],
-    publish: [{ type: "Inventory.StockReserved.v1", subject: `orders/${orderId}`, data: { orderId, items } }],
+    changes: [{ put: reservationDocument(orderId, "Reserved", lines, updatedAt) }],
+    publish: [{ type: "Inventory.StockReserved.v1", subject: `orders/${orderId}`, data: { orderId, items: lines } }],
   };
 };
 
 export const reserveStockWhenOrderPlaced = defineReaction("inventory", "reserveStockWhenOrderPlaced", {
-  partitionKey: () => STOCK_PARTITION,
-  async load(event, { read }) {
-    const [reservation, stock] = await Promise.all([
-      read(reservationDocumentSchema, reservationDocumentId(event.data.orderId), STOCK_PARTITION),
-      loadStock(read, quantitiesBySku(event.data.items).keys()),
-    ]);
-    return { reservation, stock };
+  partitionKey: (event) => orderPartition(event.data.orderId),
+  load: async (event, { read }) => ({
+    reservation: await read(reservationDocumentSchema, reservationDocumentId(event.data.orderId), orderPartition(event.data.orderId)),
+  }),
+  async act(event, { reservation }, { otherPartitions }): Promise<ReserveStockState> {
+    const { orderId } = event.data;
+    const lines = linesOf(event.data.items);
+    if (!reservation) return { reservation, shortages: await takeLines(otherPartitions, orderId, lines) };
+    // Decided without this attempt's lines (cancelled first, or rejected): give back what an attempt of it held.
+    if (reservation.status !== "Reserved") await releaseLines(otherPartitions, orderId, lines);
+    return { reservation, shortages: [] };
   },
   decide: reserveStock,
-  // The reservation is named after the order: nearly always new on a first delivery.
-  tuning: { readHints: [[reservationDocumentSchema, "likelyNew"]] },
+  tuning: {
+    // Not the inbox's shortcut on a lost race ("a record exists: a duplicate, done"): an attempt that lost may have
+    // held lines after the winner decided, so it must load the outcome again and give them back (act). The outcome
+    // is the record: once stored, decide has nothing to do, and every decision that publishes stores it.
+    dedupe: "idempotentState",
+    // The reservation is named after the order: nearly always new on a first delivery.
+    readHints: [[reservationDocumentSchema, "likelyNew"]],
+  },
 });

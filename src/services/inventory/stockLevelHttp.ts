@@ -4,7 +4,7 @@ import { readValid } from "../../platform/documentSchema";
 import { ConcurrencyConflictError, NotFoundError } from "../../platform/errors";
 import { json, readJsonBody, readParam } from "../../platform/http";
 import { HttpHandler } from "../../platform/serviceModule";
-import { STOCK_PARTITION, StockDocument, stockDocumentId, stockFields, stockDocumentSchema } from "./documents";
+import { StockDocument, newStockDocument, stockDocumentId, stockDocumentSchema, stockFields, stockPartition } from "./documents";
 
 export const skuSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1–64 letters, digits, . _ -");
 const setStockLevelBody = z.strictObject({ available: z.number().int().min(0).max(1_000_000_000) });
@@ -18,12 +18,10 @@ export const setStockLevel: HttpHandler<unknown> = async (request, { store }) =>
   const sku = readParam("sku", request.params.sku, skuSchema);
   const { available } = await readJsonBody(request, setStockLevelBody);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await readValid(store, stockDocumentSchema, stockDocumentId(sku), STOCK_PARTITION);
-    const next: StockDocument = current
-      ? { ...stockFields(current), available }
-      : { id: stockDocumentId(sku), pk: STOCK_PARTITION, kind: "stock", sku, available, reserved: 0 };
+    const current = await readValid(store, stockDocumentSchema, stockDocumentId(sku), stockPartition(sku));
+    const next: StockDocument = current ? { ...stockFields(current), available } : newStockDocument(sku, available);
     try {
-      await store.commit(STOCK_PARTITION, [
+      await store.commit(stockPartition(sku), [
         current ? { op: "replace", document: next, ifMatch: current._etag } : { op: "create", document: next },
       ]);
       return json(200, view(next));
@@ -38,7 +36,7 @@ export const setStockLevel: HttpHandler<unknown> = async (request, { store }) =>
 /** GET /api/inventory/{sku} */
 export const getStockLevel: HttpHandler<unknown> = async (request, { store }) => {
   const sku = readParam("sku", request.params.sku, skuSchema);
-  const doc = await readValid(store, stockDocumentSchema, stockDocumentId(sku), STOCK_PARTITION);
+  const doc = await readValid(store, stockDocumentSchema, stockDocumentId(sku), stockPartition(sku));
   if (!doc) throw new NotFoundError("INVENTORY.SKU_NOT_FOUND", `No stock level is recorded for SKU ${sku}`);
   return json(200, view(doc));
 };

@@ -12,7 +12,7 @@ const journalEntry = {
   ttl: 2_592_000,
   event: {
     id: "e1",
-    type: "Orders.OrderPlaced.v1",
+    type: "Orders.OrderPlaced.v2",
     source: "/orders",
     correlationid: "flow-1",
     data: { orderId: "o-1", lines: [{ sku: "A", quantity: 1 }, { sku: "B", quantity: 2 }], totalCents: 1200 },

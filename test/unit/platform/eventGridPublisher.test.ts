@@ -62,7 +62,7 @@ describe("Event Grid publisher adapter", () => {
     const flows = Array.from({ length: 400 }, (_, i) => `order-${i}`);
     for (const flow of flows) {
       await publisher.publishEvents([
-        { ...envelope("Orders.OrderPlaced.v1", `${flow}-placed`), correlationid: flow },
+        { ...envelope("Orders.OrderPlaced.v2", `${flow}-placed`), correlationid: flow },
         { ...envelope("Inventory.StockReserved.v1", `${flow}-reserved`), correlationid: flow },
       ]);
       await publisher.publishEvents([{ ...envelope("Orders.OrderConfirmed.v1", `${flow}-confirmed`), correlationid: flow }]);

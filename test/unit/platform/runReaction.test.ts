@@ -2,7 +2,7 @@ import { ConcurrencyConflictError } from "#src/platform/errors";
 import { runReaction } from "#src/platform/reactions";
 import { sendInvoiceWhenPaymentConfirmed } from "#src/services/invoicing/sendInvoiceWhenPaymentConfirmed";
 import { reserveStockWhenOrderPlaced } from "#src/services/inventory/reserveStockWhenOrderPlaced";
-import { STOCK_PARTITION } from "#src/services/inventory/documents";
+import { stockPartition } from "#src/services/inventory/documents";
 import { A_PAYMENT_METHOD_ID, anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
 
@@ -113,7 +113,7 @@ describe("runReaction: the consistency machinery around a pure decision", () => 
 
   it("re-reads and decides again when it loses an optimistic-concurrency race", async () => {
     const store = createInMemoryStore([
-      { id: "stock:A", pk: STOCK_PARTITION, kind: "stock", sku: "A", available: 1, reserved: 0 },
+      { id: "stock:A", pk: stockPartition("A"), kind: "stock", sku: "A", available: 1, reserved: 0 },
     ]);
     store.failNextCommitWith = new ConcurrencyConflictError("412");
     const d = deps(store);
@@ -122,7 +122,7 @@ describe("runReaction: the consistency machinery around a pure decision", () => 
     });
     const result = await runReaction(reserveStockWhenOrderPlaced, placed, d);
     expect(result.outcome).toBe("handled");
-    expect(await store.readDocument("stock:A", STOCK_PARTITION)).toMatchObject({ available: 0, reserved: 1 });
+    expect(await store.readDocument("stock:A", stockPartition("A"))).toMatchObject({ available: 0, reserved: 1 });
   });
 
   it("lets any other failure escape, so the delivery is retried", async () => {

@@ -1,7 +1,7 @@
 import { ConcurrencyConflictError } from "#src/platform/errors";
 import { documentSchema } from "#src/platform/documentSchema";
 import { createRecentWrites, openSession, runReaction } from "#src/platform/reactions";
-import { STOCK_PARTITION, StockDocument, stockDocumentSchema } from "#src/services/inventory/documents";
+import { StockDocument, orderPartition, stockDocumentSchema, stockPartition } from "#src/services/inventory/documents";
 import { reserveStockWhenOrderPlaced } from "#src/services/inventory/reserveStockWhenOrderPlaced";
 import { A_PAYMENT_METHOD_ID, anEvent, fixedNow } from "../../support/events";
 import { createInMemoryStore, recordingPublisher } from "../../support/inMemoryStore";
@@ -12,29 +12,29 @@ const placed = () =>
   });
 const reservationSchema = documentSchema("reservation", {});
 const ownLatest = [[stockDocumentSchema, "ownLatest"]] as const;
-const stockA = (available: number, reserved = 0): StockDocument => ({ id: "stock:A", pk: STOCK_PARTITION, kind: "stock", sku: "A", available, reserved });
+const stockA = (available: number, reserved = 0): StockDocument => ({ id: "stock:A", pk: stockPartition("A"), kind: "stock", sku: "A", available, reserved });
 
 describe("session: decisions put documents, the session knows their versions", () => {
   it("turns a put of a document load read into a replace with the ETag it was read with", async () => {
     const store = createInMemoryStore([stockA(5)]);
-    const etag = (await store.readDocument("stock:A", STOCK_PARTITION))?._etag;
+    const etag = (await store.readDocument("stock:A", stockPartition("A")))?._etag;
     const session = openSession(store);
-    const read = await session.store.readDocument<StockDocument>("stock:A", STOCK_PARTITION);
+    const read = await session.store.readDocument<StockDocument>("stock:A", stockPartition("A"));
     expect(session.writesFor([{ put: { ...read!, available: 4 } }])).toEqual([{ op: "replace", ifMatch: etag, document: { ...stockA(4) } }]);
   });
 
   it("turns a put of a document load found missing into a create", async () => {
     const session = openSession(createInMemoryStore());
-    expect(await session.store.readDocument("stock:A", STOCK_PARTITION)).toBeUndefined();
+    expect(await session.store.readDocument("stock:A", stockPartition("A"))).toBeUndefined();
     expect(session.writesFor([{ put: stockA(1) }])).toEqual([{ op: "create", document: stockA(1) }]);
   });
 
   it("remembers the versions of what a query returned", async () => {
     const store = createInMemoryStore([stockA(5)]);
     const session = openSession(store);
-    const [found] = await session.store.queryDocuments<StockDocument>(STOCK_PARTITION, "c.kind = 'stock'");
+    const [found] = await session.store.queryDocuments<StockDocument>(stockPartition("A"), "c.kind = 'stock'");
     expect(session.writesFor([{ put: { ...found!, available: 0 } }])).toEqual([
-      { op: "replace", ifMatch: (await store.readDocument("stock:A", STOCK_PARTITION))?._etag, document: stockA(0) },
+      { op: "replace", ifMatch: (await store.readDocument("stock:A", stockPartition("A")))?._etag, document: stockA(0) },
     ]);
   });
 
@@ -45,8 +45,8 @@ describe("session: decisions put documents, the session knows their versions", (
 
   it("hands load plain documents, without the store's system properties", async () => {
     const session = openSession(createInMemoryStore([stockA(5)]));
-    expect(await session.store.readDocument("stock:A", STOCK_PARTITION)).toEqual(stockA(5));
-    expect(await session.store.queryDocuments(STOCK_PARTITION, "c.kind = 'stock'")).toEqual([stockA(5)]);
+    expect(await session.store.readDocument("stock:A", stockPartition("A"))).toEqual(stockA(5));
+    expect(await session.store.queryDocuments(stockPartition("A"), "c.kind = 'stock'")).toEqual([stockA(5)]);
   });
 });
 
@@ -132,7 +132,7 @@ describe("session: outside calls under a durable intent", () => {
 describe("runReaction: a concurrent change between load and commit", () => {
   it("makes the commit conflict; the runner loads and decides again from the new state", async () => {
     const store = createInMemoryStore([stockA(2)]);
-    const decided: number[] = [];
+    const decided: (string | undefined)[] = [];
     let raced = false;
     const racing: typeof reserveStockWhenOrderPlaced = {
       ...reserveStockWhenOrderPlaced,
@@ -140,20 +140,23 @@ describe("runReaction: a concurrent change between load and commit", () => {
         const state = await reserveStockWhenOrderPlaced.load(event, context);
         if (!raced) {
           raced = true;
-          // Another order takes one unit after this load read the stock.
-          await store.commit(STOCK_PARTITION, [{ op: "upsert", document: stockA(1, 1) }]);
+          // The order's cancellation decides its outcome after this load looked.
+          await store.commit(orderPartition("o-1"), [
+            { op: "create", document: { id: "reservation:o-1", pk: orderPartition("o-1"), kind: "reservation", orderId: "o-1", status: "CancelledBeforeReservation", items: [], updatedAt: "t" } },
+          ]);
         }
         return state;
       },
       decide(event, state, context) {
-        decided.push(state.stock.get("A")?.available ?? -1);
+        decided.push(state.reservation?.status);
         return reserveStockWhenOrderPlaced.decide(event, state, context);
       },
     };
     const result = await runReaction(racing, placed(), { store, publisher: recordingPublisher(), ports: {}, clock: () => fixedNow, backoff: async () => undefined });
-    expect(result.outcome).toBe("handled");
-    expect(decided).toEqual([2, 1]);
-    expect(await store.readDocument("stock:A", STOCK_PARTITION)).toMatchObject({ available: 0, reserved: 2 });
+    expect(result.outcome).toBe("nothingToDo");
+    expect(decided).toEqual([undefined, "CancelledBeforeReservation"]);
+    // The first attempt held a unit; the second, seeing the order decided without it, gave it back.
+    expect(await store.readDocument("stock:A", stockPartition("A"))).toMatchObject({ available: 2, reserved: 0 });
   });
 });
 
@@ -166,18 +169,18 @@ describe("runReaction: a first delivery skips the read that would miss, a redeli
     expect((await runReaction(reserveStockWhenOrderPlaced, event, deps)).outcome).toBe("handled");
     expect(reads.mock.calls.map(([id]) => id)).toEqual(["stock:A"]);
     expect((await runReaction(reserveStockWhenOrderPlaced, structuredClone(event), deps)).outcome).toBe("duplicate");
-    expect(await store.readDocument("stock:A", STOCK_PARTITION)).toMatchObject({ available: 1, reserved: 1 });
+    expect(await store.readDocument("stock:A", stockPartition("A"))).toMatchObject({ available: 1, reserved: 1 });
   });
 
   it("a reservation written first by a cancellation makes the first attempt conflict; the next one reads it and reserves nothing", async () => {
     const event = placed();
     const store = createInMemoryStore([
       stockA(2),
-      { id: "reservation:o-1", pk: STOCK_PARTITION, kind: "reservation", orderId: "o-1", status: "CancelledBeforeReservation", items: [], updatedAt: "t" },
+      { id: "reservation:o-1", pk: orderPartition("o-1"), kind: "reservation", orderId: "o-1", status: "CancelledBeforeReservation", items: [], updatedAt: "t" },
     ]);
     const deps = { store, publisher: recordingPublisher(), ports: {}, clock: () => fixedNow, backoff: async () => undefined };
     await runReaction(reserveStockWhenOrderPlaced, event, deps);
-    expect(await store.readDocument("stock:A", STOCK_PARTITION)).toMatchObject({ available: 2, reserved: 0 });
+    expect(await store.readDocument("stock:A", stockPartition("A"))).toMatchObject({ available: 2, reserved: 0 });
   });
 
   describe("an ownLatest hint: the version this process committed last", () => {
@@ -185,21 +188,21 @@ describe("runReaction: a first delivery skips the read that would miss, a redeli
       const store = createInMemoryStore([stockA(5)]);
       const recentWrites = createRecentWrites();
       const first = openSession(store, { firstAttempt: true, recentWrites, readHints: ownLatest });
-      const read = await first.read(stockDocumentSchema, "stock:A", STOCK_PARTITION);
+      const read = await first.read(stockDocumentSchema, "stock:A", stockPartition("A"));
       const writes = first.writesFor([{ put: { ...read!, available: 4 } }]);
-      first.committed(writes, await store.commit(STOCK_PARTITION, writes));
+      first.committed(writes, await store.commit(stockPartition("A"), writes));
 
       const reads: string[] = [];
       const counting = { ...store, readDocument: (id: string, pk: string) => (reads.push(id), store.readDocument(id, pk)) } as typeof store;
       const again = openSession(counting, { firstAttempt: true, recentWrites, readHints: ownLatest });
-      expect(await again.read(stockDocumentSchema, "stock:A", STOCK_PARTITION)).toMatchObject({ available: 4 });
+      expect(await again.read(stockDocumentSchema, "stock:A", stockPartition("A"))).toMatchObject({ available: 4 });
       expect(reads).toEqual([]);
       expect(again.writesFor([{ put: stockA(3) }])).toEqual([
-        { op: "replace", ifMatch: (await store.readDocument("stock:A", STOCK_PARTITION))?._etag, document: stockA(3) },
+        { op: "replace", ifMatch: (await store.readDocument("stock:A", stockPartition("A")))?._etag, document: stockA(3) },
       ]);
-      await again.read(stockDocumentSchema, "stock:A", STOCK_PARTITION);
+      await again.read(stockDocumentSchema, "stock:A", stockPartition("A"));
       const retry = openSession(counting, { firstAttempt: false, recentWrites, readHints: ownLatest });
-      await retry.read(stockDocumentSchema, "stock:A", STOCK_PARTITION);
+      await retry.read(stockDocumentSchema, "stock:A", stockPartition("A"));
       expect(reads).toEqual(["stock:A"]);
     });
 
@@ -207,14 +210,14 @@ describe("runReaction: a first delivery skips the read that would miss, a redeli
       const store = createInMemoryStore([stockA(5)]);
       const recentWrites = createRecentWrites();
       const session = openSession(store, { firstAttempt: true, recentWrites, readHints: ownLatest });
-      await session.read(stockDocumentSchema, "stock:A", STOCK_PARTITION);
+      await session.read(stockDocumentSchema, "stock:A", stockPartition("A"));
       const writes = session.writesFor([{ put: stockA(4) }]);
-      session.committed(writes, await store.commit(STOCK_PARTITION, writes));
-      expect(recentWrites.get(`${STOCK_PARTITION}\u0000stock:A`)).toBeDefined();
+      session.committed(writes, await store.commit(stockPartition("A"), writes));
+      expect(recentWrites.get(`${stockPartition("A")}\u0000stock:A`)).toBeDefined();
       session.conflicted();
-      expect(recentWrites.get(`${STOCK_PARTITION}\u0000stock:A`)).toBeUndefined();
+      expect(recentWrites.get(`${stockPartition("A")}\u0000stock:A`)).toBeUndefined();
       const plain = openSession(store, { firstAttempt: true, readHints: ownLatest });
-      expect(await plain.read(stockDocumentSchema, "stock:A", STOCK_PARTITION)).toMatchObject({ available: 4 });
+      expect(await plain.read(stockDocumentSchema, "stock:A", stockPartition("A"))).toMatchObject({ available: 4 });
     });
 
     it("keeps at most its capacity, least recently used out first", () => {

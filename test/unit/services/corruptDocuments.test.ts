@@ -44,7 +44,7 @@ const cases: {
   },
   {
     service: "inventory",
-    document: { id: "reservation:o-1", pk: "stock", kind: "reservation", orderId: "o-1", status: "Reserved", items: [{ sku: "A", quantity: "one" }], updatedAt: "t" },
+    document: { id: "reservation:o-1", pk: "order:o-1", kind: "reservation", orderId: "o-1", status: "Reserved", items: [{ sku: "A", quantity: "one" }], updatedAt: "t" },
     corruptField: "items.0.quantity",
     read: (c) => releaseStockWhenOrderCancelled.load(cancelled, c),
   },

@@ -71,7 +71,9 @@ const main = (): void => {
     edit("src/services/index.ts", (text) =>
       addProperty("src/services/index.ts", addImport("src/services/index.ts", text, `import { ${request.service}Service } from "./${request.service}";`), "serviceModules", `${request.service}: ${request.service}Service`),
     );
-    written.push(`${dir}/index.ts`, "src/services/index.ts");
+    // Its container indexes what the platform queries; a query of its own adds its path there.
+    edit("src/containerIndexing.ts", (text) => addProperty("src/containerIndexing.ts", text, "CONTAINER_INDEXING", `${request.service}: { paths: PLATFORM_PATHS }`));
+    written.push(`${dir}/index.ts`, "src/services/index.ts", "src/containerIndexing.ts");
   } else {
     edit(`${dir}/index.ts`, (text) => {
       const withImport = addImport(`${dir}/index.ts`, text, `import { ${request.name} } from "./${request.name}";`);

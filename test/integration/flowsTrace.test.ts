@@ -64,7 +64,9 @@ describe("one trace per flow in the Aspire Dashboard", () => {
       timeoutInMs: 30_000,
     });
 
-    // Spans arrive in batches; wait until the journal's span of the last event has been exported too.
+    // Spans arrive in batches: wait until the journal's spans of the last events are in, and the trace has stopped
+    // growing between two polls (the page below must show the same trace the API gave).
+    let lastCount = -1;
     const traceSpans = await waitFor(async () => {
       const flowSpans = spansOf((await getJson(`${aspire.url}/api/telemetry/spans?limit=10000`)).body as OtlpBody).filter(
         (s) => attribute(s, "choreography.correlation_id") === correlationId,
@@ -73,8 +75,10 @@ describe("one trace per flow in the Aspire Dashboard", () => {
       if (traceIds.length !== 1) return traceIds.length > 1 ? { traceIds, spans: [] as ServiceSpan[] } : undefined;
       const trace = spansOf((await getJson(`${aspire.url}/api/telemetry/traces/${traceIds[0]}`)).body as OtlpBody);
       const count = (service: string) => trace.filter((s) => s.service === service).length;
-      return count("journal") >= 5 && count("eventgrid-emulator") >= 5 ? { traceIds, spans: trace } : undefined;
-    }, { description: "the flow's spans in the Aspire Dashboard", timeoutInMs: 30_000, intervalInMs: 500 });
+      const settled = trace.length === lastCount;
+      lastCount = trace.length;
+      return settled && count("journal") >= 5 && count("eventgrid-emulator") >= 5 ? { traceIds, spans: trace } : undefined;
+    }, { description: "the flow's spans in the Aspire Dashboard", timeoutInMs: 30_000, intervalInMs: 1_500 });
 
     expect(traceSpans.traceIds).toHaveLength(1);
     // Each service its own resource, though one local host runs them all, and Event Grid's hops their own.

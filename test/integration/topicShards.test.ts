@@ -1,5 +1,5 @@
 import { shardIndexFor, shardNameOf, singleShardLayout } from "#src/events/topicShards";
-import { TestStack, getJson, sendJson, startLocalStackForTests, waitFor } from "./support/localStack";
+import { getJson, registerCard, sendJson, startLocalStackForTests, TestStack, waitFor } from "./support/localStack";
 
 /** The local stack with `orders` on three shards: the same publisher, emulator routing and subscriptions as in Azure. */
 describe("orders over three topic shards on the local stack", () => {
@@ -18,7 +18,7 @@ describe("orders over three topic shards on the local stack", () => {
     expect((await sendJson("PUT", `${stack.apiUrl}/inventory/${sku}`, { available: 10 })).status).toBe(200);
     const placed = await Promise.all(
       Array.from({ length: 4 }, async () => {
-        const res = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-shards", items: [{ sku, quantity: 1, unitPrice: 5 }], currency: "EUR", paymentToken: "tok_visa" });
+        const res = await sendJson("POST", `${stack.apiUrl}/orders`, { customerId: "cust-shards", items: [{ sku, quantity: 1, unitPrice: 5 }], currency: "EUR", paymentMethodId: await registerCard(stack.apiUrl, "cust-shards") });
         expect(res.status).toBe(202);
         return res.body as { orderId: string; correlationId: string };
       }),

@@ -17,7 +17,8 @@ describe("the capacity summary line (printed by npm run capacity and npm run ben
     // 2 events per flow on one topic of 5,000 events/s: 2,500 top-ups/s, 0.25 × a target of 10,000.
     const report = capacityModel({ topUp }, { topUp: 10_000 });
     const line = renderSummaryLine(report);
-    expect(line).toContain("first bottleneck topic wallet: publishes at 2,500 flows/s (0.25 × the target)");
+    // Per shard of the deployed layout (wallet: 2 shards, src/events/catalog.ts).
+    expect(line).toContain("first bottleneck topic wallet: publishes at 5,000 flows/s (0.5 × the target)");
     expect(line).toContain("RU per flow topUp 40");
     // 40 RU × $0.25 per million RU = $10 of Cosmos per million flows, plus Event Grid, executions and GB-s.
     expect(line).toMatch(/\$ per million flows \(serverless list prices\) topUp \$\d+\.\d\d–\$\d+\.\d\d\./);

@@ -11,6 +11,10 @@ export interface ChaosObservation {
   readonly quiescence: { readonly reached: boolean; readonly detail?: string };
   readonly orders: readonly { readonly orderId: string; readonly correlationId: string; readonly plannedIndex: number; readonly view: OrderView | undefined }[];
   readonly stock: Readonly<Record<string, { readonly available: number; readonly reserved: number } | undefined>>;
+  /** Inventory's own records (its container, docs/consistency.md "Inventory"): one hold per order and SKU it took units of. */
+  readonly holds: readonly { readonly orderId: string; readonly sku: string; readonly quantity: number; readonly status: string }[];
+  /** The order's outcome in inventory, decided once: at most one per order (named after it). */
+  readonly reservations: readonly { readonly orderId: string; readonly status: string }[];
   /** Stock levels seen below zero while the run was going on. */
   readonly negativeStockSeen: readonly { readonly sku: string; readonly available: number; readonly reserved: number }[];
   readonly charges: readonly { readonly chargeId: string; readonly amount: number; readonly status: string; readonly reference?: string }[];
@@ -101,16 +105,41 @@ export const checkInvariants = (o: ChaosObservation): InvariantResult[] => {
     ],
     `${skus.length} SKUs, ${Object.values(o.plan.stock).reduce((a, b) => a + b, 0)} units set`,
   );
+  const statusOf = new Map(o.orders.map((x) => [x.orderId, x.view?.status]));
+  const heldBySku = new Map<string, number>();
+  for (const h of o.holds) if (h.status === "Held") heldBySku.set(h.sku, (heldBySku.get(h.sku) ?? 0) + h.quantity);
   add(
     "no SKU oversold",
     skus.length,
-    skus.flatMap((sku) => {
-      const reserved = o.stock[sku]?.reserved;
-      const expected = reservedByConfirmed.get(sku) ?? 0;
-      if (expected > o.plan.stock[sku]!) return [{ id: sku, detail: `Confirmed orders hold ${expected} of ${o.plan.stock[sku]} units` }];
-      return reserved === expected ? [] : [{ id: sku, detail: `reserved ${reserved} ≠ ${expected} in Confirmed orders` }];
+    [
+      ...skus.flatMap((sku) => {
+        const reserved = o.stock[sku]?.reserved;
+        const expected = reservedByConfirmed.get(sku) ?? 0;
+        const held = heldBySku.get(sku) ?? 0;
+        if (expected > o.plan.stock[sku]!) return [{ id: sku, detail: `Confirmed orders hold ${expected} of ${o.plan.stock[sku]} units` }];
+        if (reserved !== expected) return [{ id: sku, detail: `reserved ${reserved} ≠ ${expected} in Confirmed orders` }];
+        return held === expected ? [] : [{ id: sku, detail: `holds Held ${held} ≠ ${expected} in Confirmed orders` }];
+      }),
+      // A unit held for an order that did not confirm is a unit no one can buy.
+      ...o.holds
+        .filter((h) => h.status === "Held" && statusOf.get(h.orderId) !== "Confirmed")
+        .map((h) => ({ id: `${h.orderId}/${h.sku}`, detail: `${h.quantity} held for a ${statusOf.get(h.orderId) ?? "missing"} order` })),
+    ],
+    "per SKU, reserved = Σ Held holds = Σ quantities of its Confirmed orders ≤ what was set; no hold left on an unconfirmed order",
+  );
+  const reservationsOf = new Map<string, string[]>();
+  for (const r of o.reservations) reservationsOf.set(r.orderId, [...(reservationsOf.get(r.orderId) ?? []), r.status]);
+  add(
+    "every order decided once in inventory",
+    o.orders.length,
+    o.orders.flatMap(({ orderId, view }) => {
+      const decided = reservationsOf.get(orderId) ?? [];
+      if (decided.length !== 1) return [{ id: orderId, detail: `${decided.length} reservation documents` }];
+      const status = decided[0]!;
+      const agrees = view?.status === "Confirmed" ? status === "Reserved" : ["Rejected", "Released", "CancelledBeforeReservation"].includes(status);
+      return agrees ? [] : [{ id: orderId, detail: `${view?.status ?? "missing"} order, reservation ${status}` }];
     }),
-    "per SKU, reserved = Σ quantities of its Confirmed orders ≤ what was set",
+    "one reservation per order: Reserved for a Confirmed order; Rejected, Released or CancelledBeforeReservation for a Cancelled one",
   );
 
   const ordersById = new Map(o.orders.map((x) => [x.orderId, x]));

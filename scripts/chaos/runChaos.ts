@@ -536,6 +536,8 @@ const observe = async (
     charges: await readList(`${stack.info().devUrl}/dev/payments/charges`, apiReplies.charges),
     refunds: await readList(`${stack.info().devUrl}/dev/payments/refunds`, apiReplies.refunds),
     invoices: await query<{ orderId: string; status: string }>("invoicing", "c.kind = 'invoice'"),
+    holds: await query<{ orderId: string; sku: string; quantity: number; status: string }>("inventory", "c.kind = 'hold'"),
+    reservations: await query<{ orderId: string; status: string }>("inventory", "c.kind = 'reservation'"),
     users,
     emails: await readList(`${stack.info().devUrl}/dev/mailbox`, apiReplies.emails),
     contacts: await readList(`${stack.info().devUrl}/dev/crm/contacts`, apiReplies.contacts),

@@ -7,7 +7,7 @@ import { capacityModel } from "./capacity/model";
 import { renderReport } from "./capacity/render";
 
 /**
- * `npm run capacity -- --flows-per-second order=10000,onboarding=1000,topUp=1000 [--json FILE] [--count N]`:
+ * `npm run capacity -- --flows-per-second order=10000,onboarding=1000,topUp=1000 [--json FILE] [--count N] [--flex-quota-mb MB]`:
  * counts what each flow does on the local stack, multiplies by the target rates and prints, per component (topics,
  * subscriptions, containers, partition keys, Function Apps, the Flex regional quota), demand against Azure's published
  * limit, the first bottleneck and the rate at which it saturates, the RU/s to provision and the monthly cost.
@@ -25,7 +25,7 @@ const main = async () => {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const counted = Object.entries(options.target).filter(([, r]) => r > 0).map(([f]) => f as FlowName);
   const counts = await countFlows({ flowsEach: options.count, only: counted, log });
-  const report = capacityModel(counts, options.target);
+  const report = capacityModel(counts, options.target, options.flexQuotaMb === undefined ? {} : { flexRegionalQuotaMb: options.flexQuotaMb });
   process.stdout.write(renderReport(report, counts));
   if (options.json) {
     const json = {

@@ -24,6 +24,8 @@ export interface CountOptions {
   readonly flowsEach: number;
   readonly only?: readonly FlowName[];
   readonly concurrency?: number;
+  /** Uncounted flows of each kind first (default WARM_UP_FLOWS). */
+  readonly warmUp?: number;
   /** Progress, one line at a time. */
   readonly log?: (line: string) => void;
 }
@@ -36,9 +38,11 @@ export const countFlowsOn = async (stack: LocalStack, options: CountOptions): Pr
   const result: Record<string, FlowCounts> = {};
   try {
     for (const flow of options.only ?? flowNames) {
-      const driver = await driverFor(flow, stack, observer, options.flowsEach + WARM_UP, log);
+      const warmUp = options.warmUp ?? WARM_UP_FLOWS;
+      const driver = await driverFor(flow, stack, observer, options.flowsEach + warmUp, log);
       try {
-        await runFlows((w) => driver.run(w), 0, WARM_UP, () => undefined); // module loads, connections, caches: not counted
+        if (warmUp > 0) log(`capacity: ${flow}: ${warmUp} flows to warm up (not counted)…`);
+        await runFlows((w) => driver.run(w), 0, warmUp, () => undefined);
         log(`capacity: ${flow}: counting ${options.flowsEach} flows at concurrency ${options.concurrency ?? 4}…`);
         result[flow] = await countFlow(stack, observer, publishes, flow, driver, options);
         log(`capacity: ${flow}: ${summary(result[flow])}`);
@@ -70,7 +74,12 @@ export const countFlows = async (options: CountOptions & { readonly appRoot?: st
   }
 };
 
-const WARM_UP = 4;
+/**
+ * Module loads, connections, caches and, above all, V8's optimizing compiler: the first flows of a host run its code
+ * unoptimized. Counting 30 flows of each after 4, the target needed 512 cores by the hosts' CPU and 391 instances for
+ * the executions in flight; after 30, 393 and 321 (one run each, 2026-12-06). The model is of a steady state.
+ */
+export const WARM_UP_FLOWS = 30;
 
 interface Driver {
   run(worker: number): Promise<number>;
@@ -158,7 +167,7 @@ const countFlow = async (
   let done = 0;
   const n = options.flowsEach;
   try {
-    await runFlows((w) => driver.run(w), WARM_UP, n, () => {
+    await runFlows((w) => driver.run(w), options.warmUp ?? WARM_UP_FLOWS, n, () => {
       done += 1;
       if (done % 10 === 0 && done < n) options.log?.(`capacity: ${flow}: ${done}/${n} flows`);
     }, options.concurrency);

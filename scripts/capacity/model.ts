@@ -143,7 +143,16 @@ const component = (c: Omit<Component, "utilization" | "scales" | "hardCeiling"> 
  * subscription 1/n of its deliveries; the counting run's publishes and deliveries are summed per topic whatever shards
  * it ran with.
  */
-export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, target: Target, layout: TopicLayout = deployedTopicLayout): CapacityReport => {
+export interface ModelOptions {
+  /** How many Event Grid topics each topic is deployed as (the manifest's, by default). */
+  readonly layout?: TopicLayout;
+  /** The subscription's Flex Consumption quota in the region, MB: the published default unless an increase was granted. */
+  readonly flexRegionalQuotaMb?: number;
+}
+
+export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, target: Target, options: ModelOptions = {}): CapacityReport => {
+  const layout = options.layout ?? deployedTopicLayout;
+  const quotaMb = options.flexRegionalQuotaMb ?? LIMITS.flexRegionalMemoryMb.value;
   const missing = Object.keys(target).filter((f) => (target[f] ?? 0) > 0 && !counts[f]);
   if (missing.length > 0) throw new Error(`no counts for flow(s) ${missing.join(", ")}`);
   const components: Component[] = [];
@@ -220,14 +229,23 @@ export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, targ
   }
   const cpuCores = Object.values(counts).every((c) => c.hostCpuSeconds !== undefined) ? at((c) => c.hostCpuSeconds ?? 0) : undefined;
   const cpuBoundInstances = cpuCores === undefined ? undefined : cpuCores / CORES_PER_INSTANCE;
+  // The platform needs both enough instances for the executions in flight and enough cores for their CPU: the larger.
+  const quotaInstances = Math.max(instancesTotal, cpuBoundInstances ?? 0);
+  const byCpu = cpuBoundInstances !== undefined && cpuBoundInstances > instancesTotal;
   components.push(component({
     name: "Flex regional quota (all apps)",
     kind: "flex-regional-quota",
-    demand: instancesTotal * INSTANCE_MEMORY_MB,
-    ...limitOf("flexRegionalMemoryMb"),
+    demand: quotaInstances * INSTANCE_MEMORY_MB,
+    limit: quotaMb,
+    unit: LIMITS.flexRegionalMemoryMb.unit,
+    source: LIMITS.flexRegionalMemoryMb.source + (quotaMb === LIMITS.flexRegionalMemoryMb.value ? "" : ` (default ${fmt(LIMITS.flexRegionalMemoryMb.value)} MB; ${fmt(quotaMb)} given with --flex-quota-mb)`),
     detail:
-      `${fmt(instancesTotal)} instances × ${INSTANCE_MEMORY_MB} MB` +
-      (cpuBoundInstances === undefined ? "" : `; at the hosts' CPU alone ≥ ${fmt(cpuBoundInstances)} instances (${fmt(cpuBoundInstances * INSTANCE_MEMORY_MB / LIMITS.flexRegionalMemoryMb.value)} of the quota)`),
+      `${fmt(quotaInstances)} instances × ${INSTANCE_MEMORY_MB} MB, ` +
+      (cpuBoundInstances === undefined
+        ? "for the executions in flight"
+        : byCpu
+          ? `by the hosts' CPU (${fmt(cpuBoundInstances)} cores; ${fmt(instancesTotal)} instances would hold the executions in flight)`
+          : `for the executions in flight (the hosts' CPU alone needs ${fmt(cpuBoundInstances)})`),
   }));
 
   const provisionRuPerSecond = Object.fromEntries(

@@ -4,10 +4,13 @@ import { PRICES } from "../bench/cost";
 
 const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
+/** The utilization a row keeps below, for headroom: a 1.4× burst above the mean rate still fits. */
+export const COMFORTABLE_UTILIZATION = 0.7;
+
 const row = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
 
 const flag = (c: Component) => {
-  const over = c.utilization >= 1 ? " **at or over the limit**" : c.utilization >= 0.7 ? " (≥ 0.7)" : "";
+  const over = c.utilization >= 1 ? " **at or over the limit**" : c.utilization >= COMFORTABLE_UTILIZATION ? ` (≥ ${COMFORTABLE_UTILIZATION})` : "";
   return c.hardCeiling ? ` **hard ceiling**${over}` : over;
 };
 
@@ -43,6 +46,15 @@ export const renderReport = (report: CapacityReport, counts: Readonly<Record<str
       ? "The target fits: no component reaches its limit."
       : `The target does **not** fit: ${over.length} component(s) at or over their limit (${over.map((c) => c.name).join("; ")}).`,
   );
+  const quota = sorted.find((c) => c.kind === "flex-regional-quota");
+  if (quota && quota.utilization > COMFORTABLE_UTILIZATION) {
+    // Raisable by a support request (the plan's docs): say how much to ask for, so that the row keeps its headroom.
+    const needed = Math.ceil(quota.demand / COMFORTABLE_UTILIZATION / 1000) * 1000;
+    line(
+      `Flex regional quota: this target needs ≥ ${fmt(needed)} MB for the row to stay at ${COMFORTABLE_UTILIZATION} (${fmt(quota.limit)} MB now). ` +
+        `Ask for it with a support request (Flex Consumption plan docs, "Regional subscription memory quotas"), then model it: --flex-quota-mb ${needed}.`,
+    );
+  }
   const constant = sorted.filter((c) => c.hardCeiling && c.kind === "partition-key");
   for (const c of constant) {
     line(`Constant partition key ${c.name.replace(/^key /, "")}: every flow's load on one logical partition, ${fmt(LIMITS.partitionKeyRuPerSecond.value)} RU/s and ${LIMITS.partitionKeyStorageGb.value} GB whatever is provisioned — a hard ceiling only a new key design removes.`);

@@ -48,17 +48,17 @@ describe("capacity model", () => {
   });
 
   it("puts a topic over its limit when the flows publish more events per second than it takes", () => {
-    const report = capacityModel({ order }, { order: 10_000 }, singleShardLayout);
+    const report = capacityModel({ order }, { order: 10_000 }, { layout: singleShardLayout });
     const topic = component(report, "topic orders: publishes");
     expect(topic).toMatchObject({ kind: "topic-events", demand: 50_000, limit: 5_000, unit: "events/s", source: LIMITS.topicEventsPerSecond.source });
     expect(topic.utilization).toBe(10);
     expect(component(report, "topic orders: ingress").demand).toBeCloseTo((10_000 * 3000) / 1024 ** 2);
-    expect(component(capacityModel({ order }, { order: 500 }, singleShardLayout), "topic orders: publishes").utilization).toBe(0.5);
+    expect(component(capacityModel({ order }, { order: 500 }, { layout: singleShardLayout }), "topic orders: publishes").utilization).toBe(0.5);
   });
 
   it("spreads a sharded topic's events and each subscription's deliveries over its shards, and bills them all", () => {
-    const single = capacityModel({ order }, { order: 10_000 }, singleShardLayout);
-    const sharded = capacityModel({ order }, { order: 10_000 }, { ...singleShardLayout, orders: 16 });
+    const single = capacityModel({ order }, { order: 10_000 }, { layout: singleShardLayout });
+    const sharded = capacityModel({ order }, { order: 10_000 }, { layout: { ...singleShardLayout, orders: 16 } });
     expect(component(sharded, "topic orders: publishes")).toMatchObject({ demand: 50_000 / 16, detail: expect.stringContaining("each of 16 shards") });
     expect(component(sharded, "topic orders: publishes").utilization).toBeCloseTo(0.625);
     expect(component(sharded, "subscription orders-journal-record").demand).toBe(50_000 / 16);
@@ -67,7 +67,7 @@ describe("capacity model", () => {
     expect(sharded.monthlyCost.eventGrid).toBeCloseTo(single.monthlyCost.eventGrid);
     // A subscription counted on a shard of a sharded local run is the same row as on shard 0.
     const countedOnShard3: FlowCounts = { ...order, publishes: { "orders-3": { events: 5, bytes: 3000 } }, deliveries: { "orders-3-journal-record": { topic: "orders-3", app: "journal", events: 5 } } };
-    expect(component(capacityModel({ order: countedOnShard3 }, { order: 10_000 }, { ...singleShardLayout, orders: 16 }), "subscription orders-journal-record").demand).toBe(50_000 / 16);
+    expect(component(capacityModel({ order: countedOnShard3 }, { order: 10_000 }, { layout: { ...singleShardLayout, orders: 16 } }), "subscription orders-journal-record").demand).toBe(50_000 / 16);
   });
 
   it("checks each topic's subscriptions against the 500 a topic takes, the same on every shard", () => {
@@ -75,7 +75,7 @@ describe("capacity model", () => {
     expect(topicSubscriptions.map((c) => c.name)).toEqual(["topic orders: subscriptions", "topic users: subscriptions", "topic wallet: subscriptions"]);
     for (const c of topicSubscriptions) expect(c).toMatchObject({ limit: 500, scales: false });
     expect(component(capacityModel({ order }, { order: 10_000 }), "topic orders: subscriptions").demand).toBe(
-      component(capacityModel({ order }, { order: 10_000 }, singleShardLayout), "topic orders: subscriptions").demand,
+      component(capacityModel({ order }, { order: 10_000 }, { layout: singleShardLayout }), "topic orders: subscriptions").demand,
     );
   });
 
@@ -117,6 +117,24 @@ describe("capacity model", () => {
     expect(capacityModel({ order }, { order: 1 }).provisionRuPerSecond.inventory).toBe(400);
   });
 
+  it("sizes the regional Flex quota by the larger need: executions in flight, or the hosts' CPU", () => {
+    // 0.11 s busy per flow ÷ 16 per instance at 1,000 flows/s: 6.875 instances; 10 ms of CPU per flow: 10 cores.
+    const inFlight = component(capacityModel({ order }, { order: 1000 }), "Flex regional quota (all apps)");
+    expect(inFlight.demand).toBeCloseTo(6.875 * 2048);
+    const cpuHeavy = component(capacityModel({ order: { ...order, hostCpuSeconds: 0.01 } }, { order: 1000 }), "Flex regional quota (all apps)");
+    expect(cpuHeavy.demand).toBeCloseTo(10 * 2048);
+    expect(cpuHeavy.detail).toMatch(/by the hosts' CPU \(10 cores/);
+    const cpuLight = component(capacityModel({ order: { ...order, hostCpuSeconds: 0.001 } }, { order: 1000 }), "Flex regional quota (all apps)");
+    expect(cpuLight.demand).toBeCloseTo(6.875 * 2048);
+  });
+
+  it("judges the regional Flex quota against the published default, or against a granted increase", () => {
+    const at = (options?: { flexRegionalQuotaMb: number }) => component(capacityModel({ order }, { order: 100_000 }, options), "Flex regional quota (all apps)");
+    expect(at()).toMatchObject({ limit: 512_000, utilization: (687.5 * 2048) / 512_000 });
+    expect(at({ flexRegionalQuotaMb: 2_048_000 })).toMatchObject({ limit: 2_048_000, utilization: (687.5 * 2048) / 2_048_000 });
+    expect(at({ flexRegionalQuotaMb: 2_048_000 }).source).toMatch(/default 512,000 MB; 2,048,000 given with --flex-quota-mb/);
+  });
+
   it("refuses a target for a flow it has no counts for", () => {
     expect(() => capacityModel({ order }, { order: 1, topUp: 5 })).toThrow(/topUp/);
   });
@@ -128,9 +146,11 @@ describe("capacity flags", () => {
       target: { order: 10_000, onboarding: 1000, topUp: 1000 },
       json: "out.json",
       count: 30,
+      flexQuotaMb: undefined,
     });
     expect(parseCapacityArgs([]).target).toEqual(parseTarget(DEFAULT_TARGET));
     expect(parseCapacityArgs(["--count", "5"]).count).toBe(5);
+    expect(parseCapacityArgs(["--flex-quota-mb", "1024000"]).flexQuotaMb).toBe(1_024_000);
   });
 
   it.each([
@@ -141,7 +161,9 @@ describe("capacity flags", () => {
     [["--flows-per-second", "order=1,order=2"], /twice/],
     [["--count", "0"], /--count/],
     [["--count", "1.5"], /--count/],
-    [["--bogus"], /^unknown flag --bogus \(known: --flows-per-second --json --count\)$/],
+    [["--flex-quota-mb", "lots"], /--flex-quota-mb: .* not "lots"/],
+    [["--flex-quota-mb", "0"], /--flex-quota-mb/],
+    [["--bogus"], /^unknown flag --bogus \(known: --flows-per-second --json --count --flex-quota-mb\)$/],
     [["stray"], /^unexpected argument 'stray'$/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseCapacityArgs(argv)).toThrow(UsageError);

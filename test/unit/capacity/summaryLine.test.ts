@@ -26,3 +26,24 @@ describe("the capacity summary line (printed by npm run capacity and npm run ben
     expect(renderReport(report, { topUp }).trimEnd().split("\n").at(-1)).toBe(line);
   });
 });
+
+describe("the capacity report on the regional Flex quota", () => {
+  // 0.03 s busy per top-up ÷ 16 per instance × 2,048 MB = 3.84 MB per top-up/s: 512,000 MB at 133,333 top-ups/s.
+  const quotaLine = (rate: number, flexRegionalQuotaMb?: number) =>
+    renderReport(capacityModel({ topUp }, { topUp: rate }, flexRegionalQuotaMb === undefined ? {} : { flexRegionalQuotaMb }), { topUp })
+      .split("\n")
+      .find((l) => l.startsWith("Flex regional quota:"));
+
+  it("says how much quota to ask for when the row passes 0.7", () => {
+    // 100,000 top-ups/s: 384,000 MB, 0.75 of the default; 0.7 needs 548,572 MB, asked for in thousands.
+    expect(quotaLine(100_000)).toBe(
+      "Flex regional quota: this target needs ≥ 549,000 MB for the row to stay at 0.7 (512,000 MB now). " +
+        'Ask for it with a support request (Flex Consumption plan docs, "Regional subscription memory quotas"), then model it: --flex-quota-mb 549000.',
+    );
+  });
+
+  it("says nothing when the row keeps its headroom, or once the increase is modelled", () => {
+    expect(quotaLine(50_000)).toBeUndefined();
+    expect(quotaLine(100_000, 549_000)).toBeUndefined();
+  });
+});

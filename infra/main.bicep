@@ -105,7 +105,10 @@ param maximumInstanceCount int = 40
 ])
 param instanceMemoryMB int = 512
 
-@description('Optional. Flex Consumption memory quota of the subscription in this region, in MB: 512,000 (250 cores) unless a quota increase was granted. The deployment fails when every app at `maximumInstanceCount` would exceed it, since the platform would throttle scale-out instead.')
+@description('Optional. Per-app overrides of `instanceMemoryMB` and `maximumInstanceCount`, by service name (topology.json), for a production load: `npm run capacity` prints the values its target needs. Apps not named take the two parameters above.')
+param appScale { *: appScaleSettings } = {}
+
+@description('Optional. Flex Consumption memory quota of the subscription in this region, in MB: 512,000 (250 cores) unless a quota increase was granted. The deployment fails when every app at its maximum instance count would exceed it, since the platform would throttle scale-out instead.')
 @minValue(1)
 param regionalFlexQuotaMB int = 512000
 
@@ -153,6 +156,14 @@ type httpMailbox = {
 
 type resourceTags = { *: string }
 
+@description('One app\'s Flex Consumption scale (see `instanceMemoryMB` and `maximumInstanceCount`).')
+type appScaleSettings = {
+  instanceMemoryMB: (512 | 2048 | 4096)?
+  @minValue(40)
+  @maxValue(1000)
+  maximumInstanceCount: int?
+}
+
 // Services, topics and subscriptions come from the manifest (src/topology.ts) through `npm run gen:infra`:
 // a new service or reaction needs no edit here.
 var topology = loadJsonContent('generated/topology.json')
@@ -184,7 +195,19 @@ var outsideSystemSettings = union(
 
 var acsResourceId = email.provider == 'acs' ? email.resourceId : '/subscriptions/none/resourceGroups/none/providers/x/x/none'
 
-var flexMemoryAtFullScaleMB = length(topology.services) * maximumInstanceCount * instanceMemoryMB
+// Each app's scale: its entry in `appScale`, else the two parameters. A name that is no service fails the deployment
+// (a typo would otherwise leave that app at the defaults, unnoticed).
+var unknownScaledApps = filter(objectKeys(appScale), name => !contains(map(topology.services, s => s.name), name))
+var scaleOf = toObject(topology.services, s => s.name, s => {
+  instanceMemoryMB: appScale[?s.name].?instanceMemoryMB ?? instanceMemoryMB
+  maximumInstanceCount: appScale[?s.name].?maximumInstanceCount ?? maximumInstanceCount
+})
+var flexMemoryAtFullScaleMB = reduce(
+  map(topology.services, s => scaleOf[s.name].instanceMemoryMB * scaleOf[s.name].maximumInstanceCount),
+  0,
+  (total, memory) => total + memory
+)
+var flexScaleSummary = join(map(topology.services, s => '${s.name} ${scaleOf[s.name].maximumInstanceCount} × ${scaleOf[s.name].instanceMemoryMB} MB'), ', ')
 
 // The journal's flow view reads every service's poison records and Event Grid's dead-letter blobs with its identity
 // (rbac.bicep grants it the read roles). By name, not output: what-if can predict the settings.
@@ -343,10 +366,12 @@ module apps 'modules/function-app.bicep' = [
       apiClientId: apiClientId
       apiAudiences: apiAudiences
       nodeVersion: nodeVersion
-      maximumInstanceCount: flexMemoryAtFullScaleMB <= regionalFlexQuotaMB
-        ? maximumInstanceCount
-        : fail('${length(topology.services)} apps × ${maximumInstanceCount} instances × ${instanceMemoryMB} MB = ${flexMemoryAtFullScaleMB} MB exceeds the regional Flex Consumption quota of ${regionalFlexQuotaMB} MB (regionalFlexQuotaMB): lower maximumInstanceCount or instanceMemoryMB, or raise the quota')
-      instanceMemoryMB: instanceMemoryMB
+      maximumInstanceCount: !empty(unknownScaledApps)
+        ? fail('appScale names ${join(unknownScaledApps, ', ')}, which is no service of this deployment (services: ${join(map(topology.services, s => s.name), ', ')})')
+        : flexMemoryAtFullScaleMB <= regionalFlexQuotaMB
+            ? scaleOf[service.name].maximumInstanceCount
+            : fail('every app at its maximum scale (${flexScaleSummary}) takes ${flexMemoryAtFullScaleMB} MB, over the regional Flex Consumption quota of ${regionalFlexQuotaMB} MB (regionalFlexQuotaMB): lower maximumInstanceCount, instanceMemoryMB or appScale, or raise the quota')
+      instanceMemoryMB: scaleOf[service.name].instanceMemoryMB
       telemetryTracesPerSecond: telemetryTracesPerSecond
       location: location
       tags: allTags

@@ -50,7 +50,12 @@ export const CORES_PER_INSTANCE = 1;
 /** Event Grid counts (and bills) an event per 64 KB chunk. */
 export const EVENT_GRID_CHUNK_BYTES = 64 * 1024;
 
-/** Flex Consumption instance memory, as infra/main.bicep sets it (`instanceMemoryMB`); the same as the bench's prices assume. */
+/**
+ * The instance size the model counts in: the plan's default, 2,048 MB (1 core), as the bench's prices assume. CPU is
+ * proportional to instance memory and the HTTP concurrency default grows with it (the plan's docs), so the quota in MB
+ * a CPU-bound load needs does not depend on the size chosen; infra/main.bicep deploys 512 MB instances (`instanceMemoryMB`), at most 40 per app
+ * (`maximumInstanceCount`): at a target like the issue's, raise both (infra/README, "Scale against the regional quota").
+ */
 export const INSTANCE_MEMORY_MB = PRICES.functionsInstanceMemoryGb * 1024;
 
 /**

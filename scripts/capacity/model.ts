@@ -97,6 +97,12 @@ export interface MonthlyCost {
   readonly total: number;
 }
 
+/** One app's Flex Consumption scale, as infra/main.bicep's `appScale` takes it. */
+export interface AppScale {
+  readonly instanceMemoryMB: number;
+  readonly maximumInstanceCount: number;
+}
+
 export interface CapacityReport {
   readonly target: Target;
   readonly components: readonly Component[];
@@ -105,8 +111,13 @@ export interface CapacityReport {
   /** RU/s to provision per container at the target (manual throughput, at least 400), and their sum. */
   readonly provisionRuPerSecond: Readonly<Record<string, number>>;
   readonly totalProvisionRuPerSecond: number;
-  /** Instances of all apps together at the measured durations (upper bound) and at the hosts' CPU alone (lower bound). */
+  /** Instances of all apps together for the executions in flight (measured durations) and for the hosts' CPU. */
   readonly instances: { readonly atMeasuredDuration: number; readonly cpuBound: number | undefined };
+  /**
+   * infra/main.bicep's `appScale` for the apps the deployment's defaults cannot carry at the target, each with 0.7
+   * headroom, and the memory every app at its maximum then takes (what the template checks against the quota).
+   */
+  readonly appScale: { readonly byApp: Readonly<Record<string, AppScale>>; readonly memoryAtFullScaleMb: number };
   /** Containers whose demand passes what a serverless container serves (infra deploys serverless today). */
   readonly overServerless: readonly string[];
   readonly monthlyCostUsd: number;
@@ -208,6 +219,7 @@ export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, targ
   components.push(...keyComponents(counts, target));
 
   let instancesTotal = 0;
+  const instancesByApp: Record<string, number> = {};
   let executionsPerSecond = 0;
   let busySecondsPerSecond = 0;
   for (const app of namesOf(counts, (c) => c.executions)) {
@@ -216,6 +228,7 @@ export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, targ
     // Little's law: executions in flight = rate × mean duration; an instance runs `concurrency` of them at once.
     const instances = busy / LIMITS.flexPerInstanceConcurrency.value;
     instancesTotal += instances;
+    instancesByApp[app] = instances;
     executionsPerSecond += executions;
     busySecondsPerSecond += busy;
     const meanMs = executions > 0 ? (busy / executions) * 1000 : 0;
@@ -248,6 +261,10 @@ export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, targ
           : `for the executions in flight (the hosts' CPU alone needs ${fmt(cpuBoundInstances)})`),
   }));
 
+  // The CPU is measured for all apps together: each app is given its share of it by its share of the busy time.
+  const cpuFactor = byCpu ? cpuBoundInstances / instancesTotal : 1;
+  const appScale = appScaleFor(Object.fromEntries(Object.entries(instancesByApp).map(([app, n]) => [app, n * cpuFactor])));
+
   const provisionRuPerSecond = Object.fromEntries(
     Object.entries(containerRu).map(([c, ru]) => [c, Math.max(MIN_CONTAINER_RU_PER_SECOND, Math.ceil(ru / 100) * 100)]),
   );
@@ -271,6 +288,7 @@ export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, targ
     provisionRuPerSecond,
     totalProvisionRuPerSecond,
     instances: { atMeasuredDuration: instancesTotal, cpuBound: cpuBoundInstances },
+    appScale,
     overServerless: Object.entries(containerRu).filter(([, ru]) => ru > LIMITS.serverlessContainerRuPerSecond.value).map(([c]) => c),
     monthlyCostUsd: monthlyCost.total,
     monthlyCost,
@@ -321,6 +339,38 @@ const keyComponents = (counts: Readonly<Record<string, FlowCounts>>, target: Tar
  * first is the one with the highest utilization at the target. A component whose demand does not scale saturates at
  * any rate when its utilization is ≥ 1, else never. Storage is a time to fill, not a rate: it is reported, not ranked.
  */
+/**
+ * What infra/main.bicep deploys unless told otherwise (`instanceMemoryMB`, `maximumInstanceCount`; test/infra checks the
+ * template's defaults are these) and the platform's bounds on `maximumInstanceCount` (the plan's docs).
+ */
+export const DEPLOYED_APP_SCALE: AppScale = { instanceMemoryMB: 512, maximumInstanceCount: 40 };
+const MIN_MAXIMUM_INSTANCE_COUNT = 40;
+const MAX_MAXIMUM_INSTANCE_COUNT = 1000;
+
+/**
+ * `needs`: instances of INSTANCE_MEMORY_MB each app needs at the target. An app the defaults carry with 0.7 headroom
+ * keeps them; any other gets INSTANCE_MEMORY_MB instances, as many as it needs ÷ 0.7 (40 to 1,000).
+ */
+export const appScaleFor = (needs: Readonly<Record<string, number>>): CapacityReport["appScale"] => {
+  const byApp: Record<string, AppScale> = {};
+  let memoryAtFullScaleMb = 0;
+  for (const [app, instances] of Object.entries(needs).sort(([a], [b]) => a.localeCompare(b))) {
+    const neededMb = (instances * INSTANCE_MEMORY_MB) / HEADROOM;
+    const deployedMb = DEPLOYED_APP_SCALE.instanceMemoryMB * DEPLOYED_APP_SCALE.maximumInstanceCount;
+    if (neededMb <= deployedMb) {
+      memoryAtFullScaleMb += deployedMb;
+      continue;
+    }
+    const count = Math.min(MAX_MAXIMUM_INSTANCE_COUNT, Math.max(MIN_MAXIMUM_INSTANCE_COUNT, Math.ceil(instances / HEADROOM)));
+    byApp[app] = { instanceMemoryMB: INSTANCE_MEMORY_MB, maximumInstanceCount: count };
+    memoryAtFullScaleMb += count * INSTANCE_MEMORY_MB;
+  }
+  return { byApp, memoryAtFullScaleMb };
+};
+
+/** The utilization every row keeps below: a 1.4× burst above the mean rate still fits. */
+export const HEADROOM = 0.7;
+
 export const bottleneckOf = (components: readonly Component[], target: Target): Bottleneck | undefined => {
   const rated = components.filter((c) => c.kind !== "partition-key-storage");
   const stuck = rated.find((c) => !c.scales && c.utilization >= 1);

@@ -1,16 +1,13 @@
 import { CAPACITY_PRICES, HOURS_PER_MONTH, LIMITS } from "./limits";
-import { CapacityReport, Component, FlowCounts, fmt } from "./model";
+import { CapacityReport, Component, DEPLOYED_APP_SCALE, FlowCounts, HEADROOM, fmt } from "./model";
 import { PRICES } from "../bench/cost";
 
 const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
-/** The utilization a row keeps below, for headroom: a 1.4× burst above the mean rate still fits. */
-export const COMFORTABLE_UTILIZATION = 0.7;
-
 const row = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
 
 const flag = (c: Component) => {
-  const over = c.utilization >= 1 ? " **at or over the limit**" : c.utilization >= COMFORTABLE_UTILIZATION ? ` (≥ ${COMFORTABLE_UTILIZATION})` : "";
+  const over = c.utilization >= 1 ? " **at or over the limit**" : c.utilization >= HEADROOM ? ` (≥ ${HEADROOM})` : "";
   return c.hardCeiling ? ` **hard ceiling**${over}` : over;
 };
 
@@ -47,13 +44,27 @@ export const renderReport = (report: CapacityReport, counts: Readonly<Record<str
       : `The target does **not** fit: ${over.length} component(s) at or over their limit (${over.map((c) => c.name).join("; ")}).`,
   );
   const quota = sorted.find((c) => c.kind === "flex-regional-quota");
-  if (quota && quota.utilization > COMFORTABLE_UTILIZATION) {
+  if (quota && quota.utilization > HEADROOM) {
     // Raisable by a support request (the plan's docs): say how much to ask for, so that the row keeps its headroom.
-    const needed = Math.ceil(quota.demand / COMFORTABLE_UTILIZATION / 1000) * 1000;
+    const needed = Math.ceil(quota.demand / HEADROOM / 1000) * 1000;
     line(
-      `Flex regional quota: this target needs ≥ ${fmt(needed)} MB for the row to stay at ${COMFORTABLE_UTILIZATION} (${fmt(quota.limit)} MB now). ` +
+      `Flex regional quota: this target needs ≥ ${fmt(needed)} MB for the row to stay at ${HEADROOM} (${fmt(quota.limit)} MB now). ` +
         `Ask for it with a support request (Flex Consumption plan docs, "Regional subscription memory quotas"), then model it: --flex-quota-mb ${needed}.`,
     );
+  }
+  const scaled = Object.entries(report.appScale.byApp);
+  if (scaled.length > 0) {
+    const entries = scaled.map(([app, a]) => `${app}: { instanceMemoryMB: ${a.instanceMemoryMB}, maximumInstanceCount: ${a.maximumInstanceCount} }`);
+    line(
+      `Function Apps: at this target ${scaled.map(([app]) => app).join(", ")} outgrow what infra/main.bicep deploys by default ` +
+        `(${DEPLOYED_APP_SCALE.maximumInstanceCount} instances of ${DEPLOYED_APP_SCALE.instanceMemoryMB} MB each). In infra/main.bicepparam, with ${HEADROOM} headroom:`,
+    );
+    line();
+    line("```bicep");
+    line(`param appScale = { ${entries.join(", ")} }`);
+    line(`param regionalFlexQuotaMB = ${Math.max(report.appScale.memoryAtFullScaleMb, LIMITS.flexRegionalMemoryMb.value)} // the quota granted; every app at its maximum takes ${fmt(report.appScale.memoryAtFullScaleMb)} MB, and the template refuses less`);
+    line("```");
+    line();
   }
   const constant = sorted.filter((c) => c.hardCeiling && c.kind === "partition-key");
   for (const c of constant) {

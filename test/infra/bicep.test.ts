@@ -15,6 +15,7 @@ import { deployedTopicLayout, settingPrefixOf, shardsOf } from "#src/events/topi
 /** Every Event Grid topic main.bicep deploys: each shard of each topic. */
 const topicShards = topicNames.flatMap((t) => shardsOf(t, deployedTopicLayout));
 import { flowNames } from "#src/flows";
+import { DEPLOYED_APP_SCALE } from "#scripts/capacity/model";
 import { JOURNAL_COMPOSITE_INDEXES, flowSummaryQuery } from "#src/services/journal/flowIndex";
 import { indexingPolicyOf } from "#src/containerIndexing";
 import { Deadlines, flowStatuses } from "#src/services/journal/flowStatus";
@@ -77,6 +78,8 @@ let subsWithoutOne: Snapshot;
 let mainWithExtraPublish: Snapshot;
 let missingRequired: string;
 let overQuota: string;
+let scaled: Snapshot | string;
+let misnamedScale: string;
 let bicepparamBuilt: { status: number | null; output: string };
 let bicepparamWithoutCrmKey: { status: number | null; output: string };
 let bicepparamWithSecretReference: { status: number | null; output: string };
@@ -154,14 +157,18 @@ beforeAll(() => {
       return error instanceof Error ? error.message : String(error);
     }
   })();
-  overQuota = ((): string => {
+  const outcomeOf = (params: Record<string, unknown>): Snapshot | string => {
     try {
-      snapshotTemplate(cli, mainJson, { ...mainParams, instanceMemoryMB: 2048 }, scope);
-      return "deployed";
+      return snapshotTemplate(cli, mainJson, params, scope);
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
     }
-  })();
+  };
+  const failure = (outcome: Snapshot | string) => (typeof outcome === "string" ? outcome : "deployed");
+  overQuota = failure(outcomeOf({ ...mainParams, instanceMemoryMB: 2048 }));
+  // What `npm run capacity` suggests for a busy app, with the quota increase it needs.
+  scaled = outcomeOf({ ...mainParams, regionalFlexQuotaMB: 1_000_000, appScale: { orders: { instanceMemoryMB: 2048, maximumInstanceCount: 200 } } });
+  misnamedScale = failure(outcomeOf({ ...mainParams, appScale: { order: { maximumInstanceCount: 100 } } }));
   const buildParams = (env: Record<string, string>): { status: number | null; output: string } => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in bicepparamEnv)));
     const r = spawnSync(cli.path, ["build-params", join(root, "infra", "main.bicepparam"), "--stdout"], {
@@ -392,6 +399,8 @@ describe("what main.bicep deploys", () => {
   it("scales each Flex Consumption app to at least 40 instances (the platform's minimum)", () => {
     const parameters = (compiled["main.json"]?.parameters ?? {}) as Record<string, { minValue?: number; defaultValue?: number }>;
     expect(parameters.maximumInstanceCount).toMatchObject({ minValue: 40, defaultValue: 40 });
+    // What `npm run capacity` takes the deployment to have unless told otherwise.
+    expect({ instanceMemoryMB: parameters.instanceMemoryMB?.defaultValue, maximumInstanceCount: parameters.maximumInstanceCount?.defaultValue }).toEqual(DEPLOYED_APP_SCALE);
     for (const site of ofType(main, "Microsoft.Web/sites")) {
       expect(Number(at(site, "properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount"))).toBeGreaterThanOrEqual(40);
     }
@@ -429,7 +438,22 @@ describe("what main.bicep deploys", () => {
     expect(quota).toBe(512_000);
     expect(memory.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(512_000);
     // 12 apps × 40 × 2,048 MB = 983,040 MB: what the template used to deploy by default.
-    expect(overQuota).toMatch(/exceeds the regional Flex Consumption quota of 512000 MB/);
+    expect(overQuota).toMatch(/every app at its maximum scale \(banking 40 × 2048 MB, .*orders 40 × 2048 MB, .*\) takes 983040 MB, over the regional Flex Consumption quota of 512000 MB/);
+  });
+
+  it("scales one app beyond the others with appScale, counted against the quota, and refuses a name that is no service", () => {
+    if (typeof scaled === "string") throw new Error(scaled);
+    const scaleOf = (site: ReturnType<typeof ofType>[number]) => ({
+      memory: Number(at(site, "properties.functionAppConfig.scaleAndConcurrency.instanceMemoryMB")),
+      instances: Number(at(site, "properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount")),
+    });
+    const sites = ofType(scaled, "Microsoft.Web/sites");
+    const byName = new Map(sites.map((site) => [site.name, scaleOf(site)]));
+    expect(byName.get(names.appByService.orders!)).toEqual({ memory: 2048, instances: 200 });
+    expect(byName.get(names.appByService.payments!)).toEqual({ memory: 512, instances: 40 });
+    // 200 × 2,048 + 11 × 40 × 512 = 634,880 MB: over the default quota, under the 1,000,000 MB this deployment says it has.
+    expect([...byName.values()].reduce((a, x) => a + x.memory * x.instances, 0)).toBe(634_880);
+    expect(misnamedScale).toMatch(/appScale names order, which is no service of this deployment \(services: banking, .*orders, /);
   });
 
   it("lets every app that sends email (the shared email port) send through Communication Services, and no other", () => {

@@ -1,5 +1,5 @@
 import { LIMITS } from "#scripts/capacity/limits";
-import { FlowCounts, KeyCounts, capacityModel } from "#scripts/capacity/model";
+import { FlowCounts, KeyCounts, appScaleFor, capacityModel } from "#scripts/capacity/model";
 import { singleShardLayout } from "#src/events/topicShards";
 import { DEFAULT_TARGET, UsageError, parseCapacityArgs, parseTarget } from "#scripts/capacity/args";
 
@@ -133,6 +133,27 @@ describe("capacity model", () => {
     expect(at()).toMatchObject({ limit: 512_000, utilization: (687.5 * 2048) / 512_000 });
     expect(at({ flexRegionalQuotaMb: 2_048_000 })).toMatchObject({ limit: 2_048_000, utilization: (687.5 * 2048) / 2_048_000 });
     expect(at({ flexRegionalQuotaMb: 2_048_000 }).source).toMatch(/default 512,000 MB; 2,048,000 given with --flex-quota-mb/);
+  });
+
+  it("scales up only the apps the deployment's defaults (40 instances of 512 MB) cannot carry with 0.7 headroom", () => {
+    // 40 × 512 MB = 20,480 MB = 10 instances of 2,048 MB: 7 needed keeps the defaults (10 ≥ 7 ÷ 0.7), 8 does not.
+    const scale = appScaleFor({ crm: 7, email: 8, orders: 89, journal: 900 });
+    expect(scale.byApp).toEqual({
+      // Never below the platform's minimum of 40, never above its 1,000.
+      email: { instanceMemoryMB: 2048, maximumInstanceCount: 40 },
+      orders: { instanceMemoryMB: 2048, maximumInstanceCount: 128 },
+      journal: { instanceMemoryMB: 2048, maximumInstanceCount: 1000 },
+    });
+    expect(scale.memoryAtFullScaleMb).toBe(20_480 + (40 + 128 + 1000) * 2048);
+  });
+
+  it("gives each app its share of the hosts' CPU when the CPU needs more instances than the executions in flight", () => {
+    // orders 0.04 s, inventory 0.02 s, journal 0.05 s busy per flow; 50 ms of CPU per flow: 0.05 / (0.11 / 16) ≈ 7.27×.
+    // At 10,000 orders/s: orders has 25 instances in flight, × 7.27 for the CPU = 181.8, ÷ 0.7 → 260.
+    const report = capacityModel({ order: { ...order, hostCpuSeconds: 0.05 } }, { order: 10_000 });
+    expect(report.appScale.byApp.orders?.maximumInstanceCount).toBe(260);
+    // By the executions in flight alone, 25 ÷ 0.7 → 36: the platform's minimum, 40.
+    expect(capacityModel({ order }, { order: 10_000 }).appScale.byApp.orders?.maximumInstanceCount).toBe(40);
   });
 
   it("refuses a target for a flow it has no counts for", () => {

@@ -47,3 +47,14 @@ describe("the capacity report on the regional Flex quota", () => {
     expect(quotaLine(100_000, 549_000)).toBeUndefined();
   });
 });
+
+describe("the capacity report on the Function Apps' scale", () => {
+  it("prints the appScale and quota for infra/main.bicepparam when an app outgrows the deployed defaults", () => {
+    // 0.03 s busy per top-up ÷ 16 per instance: 187.5 instances at 100,000 top-ups/s; ÷ 0.7 → 268.
+    const report = renderReport(capacityModel({ topUp }, { topUp: 100_000 }), { topUp });
+    expect(report).toContain("Function Apps: at this target ledger outgrow what infra/main.bicep deploys by default (40 instances of 512 MB each).");
+    expect(report).toContain("param appScale = { ledger: { instanceMemoryMB: 2048, maximumInstanceCount: 268 } }");
+    expect(report).toContain("param regionalFlexQuotaMB = 548864 // the quota granted; every app at its maximum takes 548,864 MB, and the template refuses less");
+    expect(renderReport(capacityModel({ topUp }, { topUp: 1000 }), { topUp })).not.toContain("param appScale");
+  });
+});

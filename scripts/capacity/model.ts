@@ -348,8 +348,23 @@ const MIN_MAXIMUM_INSTANCE_COUNT = 40;
 const MAX_MAXIMUM_INSTANCE_COUNT = 1000;
 
 /**
+ * The plan's default size, 2,048 MB (its docs: "should be used for most scenarios"), as many as `neededMb` takes; 512 MB
+ * when the platform's minimum of 40 would make 2,048 MB instances claim more than needed (the quota check counts every
+ * app at its maximum); 4,096 MB past 1,000 instances (at most 1,000 of them).
+ */
+const instanceSizeFor = (neededMb: number): AppScale => {
+  const at = (size: number): AppScale => ({ instanceMemoryMB: size, maximumInstanceCount: Math.max(MIN_MAXIMUM_INSTANCE_COUNT, Math.ceil(neededMb / size)) });
+  const standard = at(INSTANCE_MEMORY_MB);
+  if (standard.maximumInstanceCount > MAX_MAXIMUM_INSTANCE_COUNT) {
+    return { instanceMemoryMB: 4096, maximumInstanceCount: Math.min(MAX_MAXIMUM_INSTANCE_COUNT, at(4096).maximumInstanceCount) };
+  }
+  const small = at(512);
+  return standard.maximumInstanceCount === MIN_MAXIMUM_INSTANCE_COUNT && small.maximumInstanceCount * 512 < MIN_MAXIMUM_INSTANCE_COUNT * INSTANCE_MEMORY_MB ? small : standard;
+};
+
+/**
  * `needs`: instances of INSTANCE_MEMORY_MB each app needs at the target. An app the defaults carry with 0.7 headroom
- * keeps them; any other gets INSTANCE_MEMORY_MB instances, as many as it needs ÷ 0.7 (40 to 1,000).
+ * keeps them; any other gets what it needs ÷ 0.7 (instanceSizeFor).
  */
 export const appScaleFor = (needs: Readonly<Record<string, number>>): CapacityReport["appScale"] => {
   const byApp: Record<string, AppScale> = {};
@@ -361,9 +376,9 @@ export const appScaleFor = (needs: Readonly<Record<string, number>>): CapacityRe
       memoryAtFullScaleMb += deployedMb;
       continue;
     }
-    const count = Math.min(MAX_MAXIMUM_INSTANCE_COUNT, Math.max(MIN_MAXIMUM_INSTANCE_COUNT, Math.ceil(instances / HEADROOM)));
-    byApp[app] = { instanceMemoryMB: INSTANCE_MEMORY_MB, maximumInstanceCount: count };
-    memoryAtFullScaleMb += count * INSTANCE_MEMORY_MB;
+    const best = instanceSizeFor(neededMb);
+    byApp[app] = best;
+    memoryAtFullScaleMb += best.instanceMemoryMB * best.maximumInstanceCount;
   }
   return { byApp, memoryAtFullScaleMb };
 };

@@ -139,12 +139,15 @@ describe("capacity model", () => {
     // 40 × 512 MB = 20,480 MB = 10 instances of 2,048 MB: 7 needed keeps the defaults (10 ≥ 7 ÷ 0.7), 8 does not.
     const scale = appScaleFor({ crm: 7, email: 8, orders: 89, journal: 900 });
     expect(scale.byApp).toEqual({
-      // Never below the platform's minimum of 40, never above its 1,000.
-      email: { instanceMemoryMB: 2048, maximumInstanceCount: 40 },
+      // 8 ÷ 0.7 of 2,048 MB would be 12 instances, raised to the platform's minimum of 40: 46 of 512 MB claim less.
+      email: { instanceMemoryMB: 512, maximumInstanceCount: 46 },
       orders: { instanceMemoryMB: 2048, maximumInstanceCount: 128 },
-      journal: { instanceMemoryMB: 2048, maximumInstanceCount: 1000 },
+      // 1,286 of 2,048 MB is past the platform's 1,000 per app: 643 of 4,096 MB.
+      journal: { instanceMemoryMB: 4096, maximumInstanceCount: 643 },
     });
-    expect(scale.memoryAtFullScaleMb).toBe(20_480 + (40 + 128 + 1000) * 2048);
+    expect(scale.memoryAtFullScaleMb).toBe(20_480 + 46 * 512 + 128 * 2048 + 643 * 4096);
+    // Past 1,000 of the largest size nothing carries it: the platform's bound, which the quota row then shows short.
+    expect(appScaleFor({ journal: 3000 }).byApp.journal).toEqual({ instanceMemoryMB: 4096, maximumInstanceCount: 1000 });
   });
 
   it("gives each app its share of the hosts' CPU when the CPU needs more instances than the executions in flight", () => {
@@ -152,8 +155,8 @@ describe("capacity model", () => {
     // At 10,000 orders/s: orders has 25 instances in flight, × 7.27 for the CPU = 181.8, ÷ 0.7 → 260.
     const report = capacityModel({ order: { ...order, hostCpuSeconds: 0.05 } }, { order: 10_000 });
     expect(report.appScale.byApp.orders?.maximumInstanceCount).toBe(260);
-    // By the executions in flight alone, 25 ÷ 0.7 → 36: the platform's minimum, 40.
-    expect(capacityModel({ order }, { order: 10_000 }).appScale.byApp.orders?.maximumInstanceCount).toBe(40);
+    // By the executions in flight alone, 25 ÷ 0.7 → 36 of 2,048 MB, under the platform's minimum of 40: 143 of 512 MB.
+    expect(capacityModel({ order }, { order: 10_000 }).appScale.byApp.orders).toEqual({ instanceMemoryMB: 512, maximumInstanceCount: 143 });
   });
 
   it("refuses a target for a flow it has no counts for", () => {

@@ -611,7 +611,7 @@ const main = async (options: BenchOptions) => {
   const capacity = await measureCapacity(options);
   printTable(options, publishers, publisherAb, store, shape, flowsReport, single.flowReads, durability, capacity);
   if (options.json) {
-    const capacityJson = { target: capacity.target, bottleneck: capacity.bottleneck, ruPerFlow: capacity.ruPerFlow, monthlyCostUsd: capacity.monthlyCostUsd, perMillionFlows: capacity.perMillionFlows };
+    const capacityJson = { target: capacity.target, bottleneck: capacity.bottleneck, ruPerFlow: capacity.ruPerFlow, monthlyCostUsd: capacity.monthlyCostUsd, perMillionFlows: capacity.perMillionFlows, perMillionFlowsAtScale: capacity.perMillionFlowsAtScale };
     writeFileSync(options.json, JSON.stringify({ startedAt: started.toISOString(), options, prices: PRICES, ru: RU, publishers, publisherAb, store, shape, flows: flowsReport, flowReads: single.flowReads, durability, capacity: capacityJson }, null, 2));
     log(`figures written to ${options.json}`);
   }

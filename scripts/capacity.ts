@@ -37,6 +37,8 @@ const main = async () => {
       monthlyCostUsd: report.monthlyCostUsd,
       monthlyCost: report.monthlyCost,
       perMillionFlows: report.perMillionFlows,
+      perMillionFlowsAtScale: report.perMillionFlowsAtScale,
+      appScale: report.appScale,
       limits: LIMITS,
       counts,
     };

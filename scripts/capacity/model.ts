@@ -124,6 +124,11 @@ export interface CapacityReport {
   readonly monthlyCost: MonthlyCost;
   /** Per million flows of each kind at serverless list prices (the bench's model, scripts/bench/cost.ts). */
   readonly perMillionFlows: Readonly<Record<string, CostPerMillion>>;
+  /**
+   * Per million flows of each kind at a scale that keeps resources busy, as the monthly cost above prices them:
+   * Cosmos provisioned throughput used to the full, instances billed while busy (their concurrent executions once).
+   */
+  readonly perMillionFlowsAtScale: Readonly<Record<string, number>>;
 }
 
 const SECONDS_PER_DAY = 86_400;
@@ -293,6 +298,7 @@ export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, targ
     monthlyCostUsd: monthlyCost.total,
     monthlyCost,
     perMillionFlows: Object.fromEntries(Object.entries(counts).map(([f, c]) => [f, costPerMillionFlows(usageOf(c))])),
+    perMillionFlowsAtScale: Object.fromEntries(Object.entries(counts).map(([f, c]) => [f, costPerMillionFlowsAtScale(c)])),
   };
 };
 
@@ -400,6 +406,27 @@ export const bottleneckOf = (components: readonly Component[], target: Target): 
     scale,
     byFlow: Object.fromEntries(Object.entries(target).map(([f, rate]) => [f, rate * scale])),
   };
+};
+
+/**
+ * One flow's share of the monthly cost's terms, × a million: Event Grid operations and executions at their prices,
+ * GB-s of busy instances, RU at the provisioned price of an RU/s held for a second (kept busy: the whole mix's
+ * figure rounds each container up to 100 RU/s, which a million flows does not see), a month of the bytes it stores.
+ */
+export const costPerMillionFlowsAtScale = (c: FlowCounts): number => {
+  const u = usageOf(c);
+  const ru = Object.values(c.containers).reduce((a, x) => a + x.ru, 0);
+  const stored = Object.values(c.containers).reduce((a, x) => a + x.bytes, 0);
+  const busySeconds = Object.values(c.executions).reduce((a, x) => a + x.seconds, 0) / LIMITS.flexPerInstanceConcurrency.value;
+  const perRuSecond = CAPACITY_PRICES.cosmosPer100RuPerSecondHour / 100 / 3600;
+  const perFlow =
+    ((u.eventsPublished + u.deliveryAttempts) * PRICES.eventGridPerMillionOperations) / 1e6 +
+    (u.executions * PRICES.functionsPerMillionExecutions) / 1e6 +
+    busySeconds * PRICES.functionsInstanceMemoryGb * PRICES.functionsPerGbSecond +
+    ru * perRuSecond +
+    // A month of what it stores, as the monthly figure counts storage.
+    (stored / GB) * CAPACITY_PRICES.cosmosStoragePerGbMonth;
+  return perFlow * 1e6;
 };
 
 const usageOf = (c: FlowCounts): CostInput => {

@@ -86,7 +86,10 @@ export const renderReport = (report: CapacityReport, counts: Readonly<Record<str
       `GB-s ${usd(m.functionsGbSeconds)} (busy instances) + Cosmos throughput ${usd(m.cosmosThroughput)} + Cosmos storage ${usd(m.cosmosStorage)} (one month's documents).`,
   );
   const flowsPerMonth = Object.values(report.target).reduce((a, r) => a + r, 0) * HOURS_PER_MONTH * 3600;
-  line(`That is ${usd(m.total / (flowsPerMonth / 1e6))} per million flows of this mix, at provisioned throughput kept busy.`);
+  line(
+    `That is ${usd(m.total / (flowsPerMonth / 1e6))} per million flows of this mix, at provisioned throughput kept busy: ` +
+      Object.entries(report.perMillionFlowsAtScale).map(([f, usdPerMillion]) => `${f} ${usd(usdPerMillion)}`).join(", ") + " per million.",
+  );
   line(
     `Per million flows at serverless prices (the bench's model): ` +
       Object.entries(report.perMillionFlows).map(([f, k]) => `${f} ${usd(k.totalLow)}–${usd(k.totalHigh)} (Cosmos ${usd(k.cosmos)})`).join(", ") + ".",
@@ -107,5 +110,6 @@ export const renderSummaryLine = (report: CapacityReport): string => {
   const bottleneck = !b ? "no component has demand" : b.maxFlowsPerSecond === 0 ? `first bottleneck ${b.name}, over its limit at any rate` : `first bottleneck ${b.name} at ${fmt(b.maxFlowsPerSecond)} flows/s (${fmt(b.scale)} × the target)`;
   const ru = Object.entries(report.ruPerFlow).map(([f, x]) => `${f} ${fmt(x)}`).join(", ");
   const perMillion = Object.entries(report.perMillionFlows).map(([f, k]) => `${f} ${usd(k.totalLow)}–${usd(k.totalHigh)}`).join(", ");
-  return `Capacity summary at ${target} flows/s: ${bottleneck}; RU per flow ${ru}; $ per million flows (serverless list prices) ${perMillion}.`;
+  const atScale = Object.entries(report.perMillionFlowsAtScale).map(([f, x]) => `${f} ${usd(x)}`).join(", ");
+  return `Capacity summary at ${target} flows/s: ${bottleneck}; RU per flow ${ru}; $ per million flows (serverless list prices) ${perMillion}; at scale (provisioned throughput, busy instances) ${atScale}.`;
 };

@@ -1,5 +1,5 @@
 import { LIMITS } from "#scripts/capacity/limits";
-import { FlowCounts, KeyCounts, appScaleFor, capacityModel } from "#scripts/capacity/model";
+import { FlowCounts, KeyCounts, appScaleFor, capacityModel, costPerMillionFlowsAtScale } from "#scripts/capacity/model";
 import { singleShardLayout } from "#src/events/topicShards";
 import { DEFAULT_TARGET, UsageError, parseCapacityArgs, parseTarget } from "#scripts/capacity/args";
 
@@ -157,6 +157,17 @@ describe("capacity model", () => {
     expect(report.appScale.byApp.orders?.maximumInstanceCount).toBe(260);
     // By the executions in flight alone, 25 ÷ 0.7 → 36 of 2,048 MB, under the platform's minimum of 40: 143 of 512 MB.
     expect(capacityModel({ order }, { order: 10_000 }).appScale.byApp.orders).toEqual({ instanceMemoryMB: 512, maximumInstanceCount: 143 });
+  });
+
+  it("prices a million flows at scale as the monthly cost does, flow by flow", () => {
+    // 11 Event Grid operations × $0.6, 8 executions × $0.4, 0.11 s ÷ 16 busy × 2 GB × $0.000026/GB-s, 96 RU held a
+    // second at $0.008 per 100 RU/s-hour, a month of 9,000 bytes at $0.25/GB: per flow, × a million.
+    const expected = 11 * 0.6 + 8 * 0.4 + (0.11 / 16) * 2 * 0.000026 * 1e6 + 96 * (0.008 / 100 / 3600) * 1e6 + (9000 / 1024 ** 3) * 0.25 * 1e6;
+    expect(costPerMillionFlowsAtScale(order)).toBeCloseTo(expected, 6);
+    // At a rate where rounding each container up to 100 RU/s no longer shows, the month divided by its flows agrees.
+    const report = capacityModel({ order }, { order: 100_000 });
+    const flowsPerMonth = 100_000 * 730 * 3600;
+    expect(report.monthlyCostUsd / (flowsPerMonth / 1e6)).toBeCloseTo(report.perMillionFlowsAtScale.order!, 2);
   });
 
   it("refuses a target for a flow it has no counts for", () => {

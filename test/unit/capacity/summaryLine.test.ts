@@ -21,7 +21,7 @@ describe("the capacity summary line (printed by npm run capacity and npm run ben
     expect(line).toContain("first bottleneck topic wallet: publishes at 5,000 flows/s (0.5 × the target)");
     expect(line).toContain("RU per flow topUp 40");
     // 40 RU × $0.25 per million RU = $10 of Cosmos per million flows, plus Event Grid, executions and GB-s.
-    expect(line).toMatch(/\$ per million flows \(serverless list prices\) topUp \$\d+\.\d\d–\$\d+\.\d\d\./);
+    expect(line).toMatch(/\$ per million flows \(serverless list prices\) topUp \$\d+\.\d\d–\$\d+\.\d\d; at scale \(provisioned throughput, busy instances\) topUp \$\d+\.\d\d\.$/);
     expect(report.perMillionFlows.topUp!.cosmos).toBe(10);
     expect(renderReport(report, { topUp }).trimEnd().split("\n").at(-1)).toBe(line);
   });

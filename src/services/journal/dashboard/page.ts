@@ -72,7 +72,7 @@ const html = `<!doctype html>
 <section id="flows">
   <div class="filters"><span id="filters" class="filters"></span>
     <label>flow <select id="flow-filter"><option value="">all</option></select></label></div>
-  <table><thead><tr><th>correlation id</th><th>flow</th><th>status</th><th>started</th><th>last event</th><th>events</th><th>waiting for</th></tr></thead>
+  <table><thead><tr><th>correlation id</th><th>flow</th><th>status</th><th>started</th><th>ended</th></tr></thead>
   <tbody id="flows-body"></tbody></table>
   <p id="empty" class="hint">No flows yet: place an order, sign up a user or top up a wallet.</p>
 </section>

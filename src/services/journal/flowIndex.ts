@@ -3,7 +3,7 @@ import { FlowName, flowNames } from "../../flows";
 import { parseDocument } from "../../platform/documentSchema";
 import { ReadOptions, StoredDocument } from "../../platform/store";
 import { FLOW_STEP_PROJECTION, FlowStep, flowStepRowSchema, stepOf } from "./flowSteps";
-import { FlowSummaryDocument, flowSummaryDocumentSchema } from "./flowSummary";
+import { FLOW_SUMMARY_ID, FlowSummaryDocument, flowSummaryDocumentSchema } from "./flowSummary";
 import { Deadlines, FlowStatus } from "./flowStatus";
 
 export interface FlowListQuery {
@@ -50,8 +50,11 @@ export interface FlowIndex {
  * expire with JOURNAL_TTL_DAYS, which bounds the total.
  */
 export const flowSummaryQuery = (query: FlowListQuery, deadlines: Deadlines, index: "composite" | "none" = "composite"): SqlQuerySpec => {
-  const parameters: SqlParameter[] = [{ name: "@limit", value: query.limit }];
-  const conditions = ["c.kind = 'flowSummary'"];
+  const parameters: SqlParameter[] = [
+    { name: "@limit", value: query.limit },
+    { name: "@summaryId", value: FLOW_SUMMARY_ID },
+  ];
+  const conditions = ["c.kind = 'flowSummary'", "c.id = @summaryId"];
   if (query.flow) {
     parameters.push({ name: "@flow", value: query.flow });
     conditions.push("c.flow = @flow");

@@ -26,7 +26,12 @@ export const flowSummaryDocumentSchema = documentSchema("flowSummary", {
 });
 export type FlowSummaryDocument = z.infer<typeof flowSummaryDocumentSchema>;
 
-export const FLOW_SUMMARY_ID = "flowSummary";
+/**
+ * Not `flowSummary`, the id of the summary that listed every event as a step (replaced on every event, before
+ * 2026-12-06): a container may still hold those until their TTL expires, and nothing reads them (the listing and the
+ * flow view name this id), so no stored summary of the old shape fails this schema.
+ */
+export const FLOW_SUMMARY_ID = "summary";
 
 /** What an event type means to a flow's summary: it starts the flow, or ends it well or badly. */
 export interface SummaryRole {

@@ -14,6 +14,7 @@ import { default as cosmosServer } from "@vercel/cosmosdb-server";
 import { flowNames } from "#src/flows";
 import { indexingPolicyOf } from "#src/containerIndexing";
 import { JOURNAL_COMPOSITE_INDEXES, createCosmosFlowIndex } from "#src/services/journal/flowIndex";
+import { FLOW_SUMMARY_ID } from "#src/services/journal/flowSummary";
 import { Deadlines, flowStatuses } from "#src/services/journal/flowStatus";
 
 const deadlines = Object.fromEntries(flowNames.map((f) => [f, 60_000])) as Deadlines;
@@ -25,7 +26,7 @@ let indexed: Container;
 let unindexed: Container;
 
 const summary = (i: number, flow: string) => ({
-  id: `summary-${i}`,
+  id: FLOW_SUMMARY_ID,
   pk: `flow-${i}`,
   kind: "flowSummary",
   flow,
@@ -62,6 +63,8 @@ beforeAll(async () => {
   ({ container: unindexed } = await database.containers.createIfNotExists({ id: "journal-unindexed", partitionKey }));
   for (const container of [indexed, unindexed]) {
     for (let i = 0; i < 6; i++) await container.items.create(summary(i, flowNames[i % flowNames.length]!));
+    // A summary of the shape before 2026-12-06 (steps, no lastChangedAt), left to expire: never listed.
+    await container.items.create({ id: "flowSummary", pk: "flow-old", kind: "flowSummary", flow: null, startedAt: now.toISOString(), lastEventAt: now.toISOString(), steps: [] });
   }
   await indexed.items.create(entry("e-1", "Orders.OrderPlaced.v2", "/services/orders"));
   await indexed.items.create(entry("e-2", "Inventory.StockReserved.v1", "/services/inventory", "e-1"));
@@ -93,7 +96,7 @@ describe("the flow listing and the journal's composite indexes", () => {
     const index = createCosmosFlowIndex(() => unindexed, deadlines, (line) => warnings.push(line));
     const first = await index.listFlowSummaries({ limit: 50, now });
     await index.listFlowSummaries({ flow: flowNames[0], limit: 50, now });
-    expect(first.map((s) => s.id)).toEqual(["summary-5", "summary-4", "summary-3", "summary-2", "summary-1", "summary-0"]);
+    expect(first.map((s) => s.pk)).toEqual(["flow-5", "flow-4", "flow-3", "flow-2", "flow-1", "flow-0"]);
     expect(warnings).toEqual([expect.stringMatching(/no composite index for the flow listing/)]);
   });
 });

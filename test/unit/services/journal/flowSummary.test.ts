@@ -1,6 +1,6 @@
 import { CloudEventEnvelope } from "#src/events/envelope";
 import { flowNames, flows } from "#src/flows";
-import { addToSummary, flowSummaryDocumentSchema, summaryOfEvents, summaryRoleOf } from "#src/services/journal/flowSummary";
+import { FLOW_SUMMARY_ID, addToSummary, flowSummaryDocumentSchema, summaryOfEvents, summaryRoleOf } from "#src/services/journal/flowSummary";
 
 const t0 = Date.parse("2026-01-01T00:00:00.000Z");
 const event = (id: string, type: string, seconds: number, causationid?: string): CloudEventEnvelope => ({
@@ -33,7 +33,7 @@ describe("the flow summary: a fold of the flow's start and outcome events", () =
     const expected = { flow: "order", startedAt: at(0), startSeen: true, ended: "failed", endedAt: at(4), lastChangedAt: at(4) };
     const all = permutations([...events, structuredClone(cancelled)]);
     expect(all).toHaveLength(5040);
-    for (const order of all) expect(summaryOfEvents(order, 100)).toEqual({ id: "flowSummary", pk: "flow-1", kind: "flowSummary", ttl: 100, ...expected });
+    for (const order of all) expect(summaryOfEvents(order, 100)).toEqual({ id: FLOW_SUMMARY_ID, pk: "flow-1", kind: "flowSummary", ttl: 100, ...expected });
   });
 
   it("is the same in every order for each flow's own events, from its start to each of its outcomes", () => {

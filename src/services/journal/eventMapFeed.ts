@@ -1,4 +1,5 @@
 import type { Container, Database } from "@azure/cosmos";
+import { FlowName } from "../../flows";
 import { POISON_PARTITION } from "../../platform/reactions/poison";
 import { DocumentStore } from "../../platform/store";
 import { EventMapWindow, LATE_COMMIT_SECONDS, MapEntry, MapIncident, MapWindowView, createEventMapWindow, edgeOfPoison, edgeOfSubscription, stalledEdgesOf } from "./eventMap";
@@ -6,7 +7,6 @@ import { sharedSnapshot } from "./flowIncidents";
 import { waitingFor } from "./flowStatus";
 import { FlowIndex } from "./flowIndex";
 import { FlowStep } from "./flowSteps";
-import { FlowName } from "../../flows";
 import { journalEntryId } from "./documents";
 
 /**

@@ -21,9 +21,9 @@ export interface FlowHead {
 }
 
 /** `stalled` is `running` past the flow's deadline: computed when read, so a changed deadline applies at once. */
-export const statusOf = (summary: FlowHead, deadlines: Deadlines, now: Date): FlowStatus => {
-  if (summary.ended) return summary.ended;
-  return now.getTime() - Date.parse(summary.startedAt) > deadlineOf(summary.flow, deadlines) ? "stalled" : "running";
+export const statusOf = (head: FlowHead, deadlines: Deadlines, now: Date): FlowStatus => {
+  if (head.ended) return head.ended;
+  return now.getTime() - Date.parse(head.startedAt) > deadlineOf(head.flow, deadlines) ? "stalled" : "running";
 };
 
 /**
@@ -55,7 +55,8 @@ const stillOwed = (quiet: QuietReaction | undefined, held: ReadonlySet<string>):
  * 2. unless the manifest says it publishes nothing at all (`publishes: []`): it never counts;
  * 3. or the flow's definition lists it in `quietReactions` (it may rightly publish nothing for an event): it counts
  *    only while the flow holds the events its `owedOnceFlowHolds` names and none that `settledBy` names. Until the
- *    flow's starting event is journaled the flow is not known, and its quiet reactions count as in rule 1;
+ *    flow's start or an outcome is journaled the flow is not known (`flow` null), and its quiet reactions count as in
+ *    rule 1;
  * 4. a reaction with a dead letter or a poison record of the flow always counts: it will not answer by itself.
  *
  * Rules 1–3 read the flow's steps (its journal entries: see flowSteps.ts); rule 4 needs the incidents, which only the

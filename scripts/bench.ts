@@ -144,7 +144,7 @@ export interface FlowReads {
   flow: FlowName;
   /**
    * `first`: each flow read once, for the first time since it ended (the journal's partition query); `again`: a few
-   * hundred of those flows read over and over, unchanged (the summary's point read, the view from memory).
+   * hundred of those flows read over and over, unchanged (the same query: as pages that poll).
    */
   kind: "first" | "again";
   readers: number;

@@ -144,7 +144,7 @@ export interface FlowReads {
   flow: FlowName;
   /**
    * `first`: each flow read once, for the first time since it ended (the journal's partition query); `again`: a few
-   * hundred of those flows read over and over, unchanged (the summary's point read, the view from memory).
+   * hundred of those flows read over and over, unchanged (the same query: as pages that poll).
    */
   kind: "first" | "again";
   readers: number;
@@ -165,7 +165,7 @@ export interface FlowReads {
 
 const FLOW_READERS = 16;
 const MAX_FLOW_READS = 20_000;
-/** Flows read over and over in the `again` step: well inside the journal's memory of 1,000 flow views. */
+/** Flows read over and over in the `again` step (as pages that poll them). */
 const HOT_FLOWS = 500;
 
 /**
@@ -782,7 +782,7 @@ const printTable = (
     line("### Flow reads: `GET /api/flows/{correlationId}`, one host, over the flows just run");
     line("| flow | read | flows | readers | reads/s | p50 ms | p95 ms | p99 ms | errors | queries/read | point reads/read | journal documents |");
     line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    const kinds: Record<FlowReads["kind"], string> = { first: "first (partition query)", again: "again, unchanged (point read)" };
+    const kinds: Record<FlowReads["kind"], string> = { first: "first (partition query)", again: "again, unchanged (partition query)" };
     for (const r of flowReads) {
       line(`| ${r.flow} | ${kinds[r.kind]} | ${r.flows} | ${r.readers} | ${fmt(r.readsPerS, 0)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.p99, 0)} | ${r.errors} | ${fmt(r.queriesPerRead, 1)} | ${fmt(r.pointReadsPerRead, 1)} | ${r.journalDocuments ?? "–"} |`);
     }

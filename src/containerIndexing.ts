@@ -54,7 +54,7 @@ export const CONTAINER_INDEXING: Readonly<Record<ServiceName, ContainerIndexing>
     paths: [
       ...PLATFORM_PATHS,
       { path: "/flow/?", readBy: "the flow listing (src/services/journal/flowIndex.ts): by flow" },
-      { path: "/lastEventAt/?", readBy: "the flow listing: newest activity first" },
+      { path: "/lastChangedAt/?", readBy: "the flow listing: the most recently started or ended first" },
       { path: "/startedAt/?", readBy: "the flow listing: running or stalled by start time" },
       { path: "/ended/?", readBy: "the flow listing: completed or failed" },
       { path: "/_ts/?", readBy: "the event map's feed (src/services/journal/eventMapFeed.ts): entries written since a time" },

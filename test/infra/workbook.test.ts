@@ -12,6 +12,7 @@ import { registerServices } from "#src/platform/registerServices";
 import { DocumentStore } from "#src/platform/store";
 import { serviceModules } from "#src/services";
 import { manifest } from "#src/topology";
+import { stepOf } from "#src/services/journal/flowSteps";
 import { addToSummary } from "#src/services/journal/flowSummary";
 import { warnStalledFlowsOnce } from "#src/services/journal/stalledWarning";
 import { anEvent, fixedNow } from "../support/events";
@@ -102,8 +103,9 @@ describe("the Business flows workbook main.bicep deploys", () => {
   it("reads the journal's stalled warning as the journal writes it: the flow, its start, and what it waits for", async () => {
     const signedUp = anEvent("Users.UserSignedUp.v1", { userId: "u-1", email: "a@example.com", name: "A" }, { correlationid: "flow-7", time: fixedNow.toISOString() });
     const warnings: string[] = [];
-    await warnStalledFlowsOnce([{ ...addToSummary(undefined, signedUp, 60), _etag: "e-1" }], {
+    await warnStalledFlowsOnce([{ ...addToSummary(undefined, signedUp, 60)!, _etag: "e-1" }], {
       store: { commit: async () => undefined } as unknown as DocumentStore,
+      flowIndex: { listFlowSteps: async () => [stepOf(signedUp)] },
       deadlines: { order: 1, onboarding: 1, topUp: 1 },
       now: new Date(fixedNow.getTime() + 60_000),
       warn: (line) => warnings.push(line),

@@ -4,7 +4,7 @@ import { CosmosClient } from "@azure/cosmos";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import { Browser, chromium } from "playwright-core";
 import { mapEdges } from "#src/services/journal/eventMap";
-import { publishingService } from "#src/services/journal/flowSummary";
+import { publishingService } from "#src/services/journal/flowSteps";
 import { listSubscriptions, services } from "#src/topology";
 import { getJson, registerBankAccount, registerCard, repoRoot, sendJson, startLocalStackForTests, TestStack, waitFor } from "./support/localStack";
 

@@ -35,13 +35,11 @@ describe("flows API on the local stack", () => {
 
   it("lists a confirmed order as a completed order flow, with exactly the documented fields", async () => {
     const { correlationId } = await placeOrder("tok_visa");
-    const item = await waitFor(async () => {
-      const f = await listed("?flow=order&status=completed", correlationId);
-      return f?.eventCount >= 5 ? f : undefined;
-    }, { description: "the order listed as completed", timeoutInMs: 30_000 });
-    expect(Object.keys(item).sort()).toEqual(["correlationId", "eventCount", "flow", "lastEventAt", "lastEventType", "startedAt", "status", "waitingFor"]);
-    expect(item).toMatchObject({ flow: "order", status: "completed", waitingFor: [] });
-    expect(Date.parse(item.lastEventAt)).toBeGreaterThanOrEqual(Date.parse(item.startedAt));
+    const item = await waitFor(async () => listed("?flow=order&status=completed", correlationId), { description: "the order listed as completed", timeoutInMs: 30_000 });
+    // What the flow's summary holds: what it waits for is in its view, which reads its events.
+    expect(Object.keys(item).sort()).toEqual(["correlationId", "endedAt", "flow", "startedAt", "status"]);
+    expect(item).toMatchObject({ flow: "order", status: "completed" });
+    expect(Date.parse(item.endedAt)).toBeGreaterThanOrEqual(Date.parse(item.startedAt));
     // Filters are applied by the query, not by the caller.
     expect(await listed("?status=running", correlationId)).toBeUndefined();
     expect(await listed("?flow=topUp", correlationId)).toBeUndefined();
@@ -83,13 +81,13 @@ describe("flows API on the local stack", () => {
     const types = (flow.events as { type: string }[]).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(["Inventory.StockReservationFailed.v1", "Orders.OrderCancelled.v1", "Payments.PaymentRefunded.v1"]));
     expect(flow).toMatchObject({ status: "failed", waitingFor: [], deadLetters: [], poison: [] });
-    expect(await listed("?flow=order&status=failed", correlationId)).toMatchObject({ waitingFor: [] });
+    expect(await listed("?flow=order&status=failed", correlationId)).toMatchObject({ status: "failed", endedAt: expect.any(String) });
   });
 
   it("draws the flow as a Mermaid sequence diagram, causes first", async () => {
     const { correlationId } = await placeOrder("tok_visa");
     // Confirmation and the invoice both follow the payment: wait for all five events.
-    await waitFor(async () => ((await listed("?status=completed", correlationId))?.eventCount >= 5 ? true : undefined), { description: "completed and invoiced", timeoutInMs: 30_000 });
+    await waitFor(async () => ((await getJson(`${stack.apiUrl}/flows/${correlationId}`)).body?.events?.length >= 5 ? true : undefined), { description: "completed and invoiced", timeoutInMs: 30_000 });
     const response = await fetch(`${stack.apiUrl}/flows/${correlationId}/diagram`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
@@ -126,7 +124,7 @@ describe("flows API on the local stack", () => {
         intervalInMs: 250,
       });
       // Email, credits, wallet and recipient are done (or owe nothing): the CRM is all the flow waits for.
-      expect(item).toMatchObject({ flow: "onboarding", status: "stalled", waitingFor: ["crm-addContactWhenUserSignedUp"] });
+      expect(item).toMatchObject({ flow: "onboarding", status: "stalled", endedAt: null });
       const flow = (await getJson(`${stack.apiUrl}/flows/${correlationId}`)).body;
       expect(flow).toMatchObject({ status: "stalled", waitingFor: ["crm-addContactWhenUserSignedUp"] });
       expect(JSON.stringify(flow)).not.toMatch(/Stella|stall-\d+@example\.com/);

@@ -1,5 +1,5 @@
 import { CloudEventEnvelope } from "../../events/envelope";
-import { publishingService } from "./flowSummary";
+import { publishingService } from "./flowSteps";
 
 /** Participant for an event's publisher; anything not a service of ours (or a missing cause) is drawn as `client`. */
 const CLIENT = "client";

@@ -1,7 +1,7 @@
 import { EventType, eventCatalog, isEventType } from "../../events/catalog";
 import { flowNames, flows } from "../../flows";
 import { ReactionSpec, ServiceName, listReactions, listSubscriptions, serviceNames, services } from "../../topology";
-import { publishingService } from "./flowSummary";
+import { publishingService } from "./flowSteps";
 
 /**
  * The live event map: per manifest edge (an event type, from the service that publishes it to a reaction that listens

@@ -1,10 +1,12 @@
 import type { Container, Database } from "@azure/cosmos";
+import { FlowName } from "../../flows";
 import { POISON_PARTITION } from "../../platform/reactions/poison";
 import { DocumentStore } from "../../platform/store";
 import { EventMapWindow, LATE_COMMIT_SECONDS, MapEntry, MapIncident, MapWindowView, createEventMapWindow, edgeOfPoison, edgeOfSubscription, stalledEdgesOf } from "./eventMap";
 import { sharedSnapshot } from "./flowIncidents";
 import { waitingFor } from "./flowStatus";
-import { FlowSummaryDocument, flowSteps } from "./flowSummary";
+import { FlowIndex } from "./flowIndex";
+import { FlowStep } from "./flowSteps";
 import { journalEntryId } from "./documents";
 
 /**
@@ -17,7 +19,8 @@ import { journalEntryId } from "./documents";
  *     after a later one; entries already in memory are skipped), projected to the seven fields the map needs;
  *   - a point read of `event:<causationid>` in the flow's partition for an effect whose cause is not in memory
  *     (recorded more than CAUSE_MEMORY_MS before it, or never);
- *   - every INCIDENT_REFRESH_MS: the stalled flows (one TOP 500 query of the summaries, as the listing does), the
+ *   - every INCIDENT_REFRESH_MS: the stalled flows (one TOP 500 query of the summaries, as the listing does, and one
+ *     projected single-partition query of each stalled flow's entries for what it waits for), the
  *     poison records of each configured container (one query each, parked in the window) and, locally, the Event Grid
  *     emulator's dead letters and delivery attempts.
  * So the cost grows with the events recorded (each entry is read about once per instance that serves the map, plus
@@ -183,12 +186,26 @@ export const cosmosPoison = (database: () => Database, containers: readonly stri
   }
 };
 
+/** A flow stalled now, with its steps (what it waits for is computed from them). */
+export interface StalledFlow {
+  readonly correlationId: string;
+  readonly flow: FlowName;
+  readonly steps: readonly FlowStep[];
+}
+
 export interface EventMapSources {
   readonly entries: JournalEntryFeed;
   readonly incidents: MapIncidentSource;
-  /** Flows stalled now (summaries). */
-  stalledFlows(now: Date): Promise<FlowSummaryDocument[]>;
+  stalledFlows(now: Date): Promise<StalledFlow[]>;
 }
+
+/** The stalled flows from the summaries, and each one's steps from its entries. */
+export const stalledFlowsFrom =
+  (flowIndex: FlowIndex) =>
+  async (now: Date): Promise<StalledFlow[]> => {
+    const summaries = await flowIndex.listFlowSummaries({ status: "stalled", limit: STALLED_FLOWS_READ, now });
+    return Promise.all(summaries.map(async (s) => ({ correlationId: s.pk, flow: s.flow, steps: await flowIndex.listFlowSteps(s.pk) })));
+  };
 
 /** The map of one host instance: refreshed on demand, at most once per REFRESH_MS, shared by every reader. */
 export interface EventMap {
@@ -221,7 +238,7 @@ export const createEventMap = (sources: EventMapSources, now: () => number = Dat
       await current.add(entries, (id, pk) => sources.entries.readCause(id, pk), at);
       current.setIncidents(incidents);
       current.setStalled(
-        stalled.map((s) => ({ correlationId: s.pk, edges: stalledEdgesOf(waitingFor(s), flowSteps(s).map((step) => step.type)) })),
+        stalled.map((s) => ({ correlationId: s.correlationId, edges: stalledEdgesOf(waitingFor(s.flow, s.steps), s.steps.map((step) => step.type)) })),
       );
       refreshedAtMs = at;
     },

@@ -2,7 +2,8 @@ import type { Container, SqlParameter, SqlQuerySpec } from "@azure/cosmos";
 import { FlowName, flowNames } from "../../flows";
 import { parseDocument } from "../../platform/documentSchema";
 import { ReadOptions, StoredDocument } from "../../platform/store";
-import { FlowSummaryDocument, flowSummaryDocumentSchema } from "./flowSummary";
+import { FLOW_STEP_PROJECTION, FlowStep, flowStepRowSchema, stepOf } from "./flowSteps";
+import { FLOW_SUMMARY_ID, FlowSummaryDocument, flowSummaryDocumentSchema } from "./flowSummary";
 import { Deadlines, FlowStatus } from "./flowStatus";
 
 export interface FlowListQuery {
@@ -19,18 +20,21 @@ export interface FlowListQuery {
 export const JOURNAL_COMPOSITE_INDEXES = [
   [
     { path: "/kind", order: "ascending" },
-    { path: "/lastEventAt", order: "descending" },
+    { path: "/lastChangedAt", order: "descending" },
   ],
   [
     { path: "/kind", order: "ascending" },
     { path: "/flow", order: "ascending" },
-    { path: "/lastEventAt", order: "descending" },
+    { path: "/lastChangedAt", order: "descending" },
   ],
 ] as const;
 
-/** Lists flow summaries, newest activity first. */
+/** What the journal reads of its container beyond the DocumentStore port. */
 export interface FlowIndex {
+  /** Flow summaries, the most recently started or ended first. */
   listFlowSummaries(query: FlowListQuery, options?: ReadOptions): Promise<FlowSummaryDocument[]>;
+  /** A flow's steps from its entries: one single-partition query, projected to what a step needs (not the events' data). */
+  listFlowSteps(correlationId: string, options?: ReadOptions): Promise<FlowStep[]>;
 }
 
 /**
@@ -40,14 +44,17 @@ export interface FlowIndex {
  * At 1M flows: the query is cross-partition (each flow is its own logical partition) but Cosmos DB serves
  * `TOP n … ORDER BY …` from the index in each physical partition and merges n rows per physical partition — the cost
  * grows with the number of physical partitions (tens of GB each), not with the number of flows or events.
- * The journal container's indexing policy (src/containerIndexing.ts) has the composite indexes (kind ASC, lastEventAt
- * DESC) and (kind ASC, flow ASC, lastEventAt DESC). Cosmos DB uses a composite index for a filtered ORDER BY only when the equality-filtered
+ * The journal container's indexing policy (src/containerIndexing.ts) has the composite indexes (kind ASC, lastChangedAt
+ * DESC) and (kind ASC, flow ASC, lastChangedAt DESC). Cosmos DB uses a composite index for a filtered ORDER BY only when the equality-filtered
  * properties lead the ORDER BY, so they are named there too (a constant, they change no order); entries and summaries
  * expire with JOURNAL_TTL_DAYS, which bounds the total.
  */
 export const flowSummaryQuery = (query: FlowListQuery, deadlines: Deadlines, index: "composite" | "none" = "composite"): SqlQuerySpec => {
-  const parameters: SqlParameter[] = [{ name: "@limit", value: query.limit }];
-  const conditions = ["c.kind = 'flowSummary'", "NOT IS_NULL(c.flow)"];
+  const parameters: SqlParameter[] = [
+    { name: "@limit", value: query.limit },
+    { name: "@summaryId", value: FLOW_SUMMARY_ID },
+  ];
+  const conditions = ["c.kind = 'flowSummary'", "c.id = @summaryId"];
   if (query.flow) {
     parameters.push({ name: "@flow", value: query.flow });
     conditions.push("c.flow = @flow");
@@ -78,7 +85,7 @@ export const flowSummaryQuery = (query: FlowListQuery, deadlines: Deadlines, ind
       throw new Error(`Unknown status ${String(never)}`);
     }
   }
-  const orderBy = index === "none" ? "c.lastEventAt DESC" : query.flow ? "c.kind ASC, c.flow ASC, c.lastEventAt DESC" : "c.kind ASC, c.lastEventAt DESC";
+  const orderBy = index === "none" ? "c.lastChangedAt DESC" : query.flow ? "c.kind ASC, c.flow ASC, c.lastChangedAt DESC" : "c.kind ASC, c.lastChangedAt DESC";
   return { query: `SELECT TOP @limit * FROM c WHERE ${conditions.join(" AND ")} ORDER BY ${orderBy}`, parameters };
 };
 
@@ -97,12 +104,25 @@ export const createCosmosFlowIndex = (container: () => Container, deadlines: Dea
       } catch (error) {
         if (index === "none" || !isMissingCompositeIndex(error)) throw error;
         // A container created without JOURNAL_COMPOSITE_INDEXES (a local stack that does not declare them yet): the
-        // listing still works, ordered by lastEventAt alone, at a higher RU cost in Azure; said once per host.
+        // listing still works, ordered by lastChangedAt alone, at a higher RU cost in Azure; said once per host.
         index = "none";
         warn("journal: the container has no composite index for the flow listing (JOURNAL_COMPOSITE_INDEXES); listing without it");
         resources = await run(flowSummaryQuery(query, deadlines, index), options);
       }
       return resources.map((summary) => parseDocument(flowSummaryDocumentSchema, summary));
+    },
+    async listFlowSteps(correlationId, options) {
+      const { resources } = await container()
+        .items.query<unknown>(
+          {
+            // The pk condition scopes the query on the local Cosmos server, which ignores the partitionKey option.
+            query: `SELECT ${FLOW_STEP_PROJECTION} FROM c WHERE c.pk = @pk AND c.kind = 'journalEntry'`,
+            parameters: [{ name: "@pk", value: correlationId }],
+          },
+          { partitionKey: correlationId, abortSignal: options?.abortSignal },
+        )
+        .fetchAll();
+      return resources.map((row) => stepOf(flowStepRowSchema.parse(row)));
     },
   };
 };

@@ -1,7 +1,8 @@
 import { FlowName, QuietReaction, flowNames, flows } from "../../flows";
 import { ServiceName, functionNameOf, listReactions, listSubscriptions, serviceNames, services } from "../../topology";
 import { DeadLetterView, PoisonView } from "./flowIncidents";
-import { FlowSummaryDocument, flowSteps } from "./flowSummary";
+import { FlowStep } from "./flowSteps";
+import { FlowSummaryDocument } from "./flowSummary";
 
 export const flowStatuses = ["running", "completed", "failed", "stalled"] as const;
 export type FlowStatus = (typeof flowStatuses)[number];
@@ -12,10 +13,17 @@ export type Deadlines = Readonly<Record<FlowName, number>>;
 export const deadlineOf = (flow: FlowName | null, deadlines: Deadlines): number =>
   flow ? deadlines[flow] : Math.max(...flowNames.map((f) => deadlines[f]));
 
+/** What a flow's status is computed from: its summary, or for a flow that has none yet, what its events say. */
+export interface FlowHead {
+  readonly flow: FlowName | null;
+  readonly startedAt: string;
+  readonly ended: FlowSummaryDocument["ended"];
+}
+
 /** `stalled` is `running` past the flow's deadline: computed when read, so a changed deadline applies at once. */
-export const statusOf = (summary: Pick<FlowSummaryDocument, "ended" | "flow" | "startedAt">, deadlines: Deadlines, now: Date): FlowStatus => {
-  if (summary.ended) return summary.ended;
-  return now.getTime() - Date.parse(summary.startedAt) > deadlineOf(summary.flow, deadlines) ? "stalled" : "running";
+export const statusOf = (head: FlowHead, deadlines: Deadlines, now: Date): FlowStatus => {
+  if (head.ended) return head.ended;
+  return now.getTime() - Date.parse(head.startedAt) > deadlineOf(head.flow, deadlines) ? "stalled" : "running";
 };
 
 /**
@@ -47,17 +55,17 @@ const stillOwed = (quiet: QuietReaction | undefined, held: ReadonlySet<string>):
  * 2. unless the manifest says it publishes nothing at all (`publishes: []`): it never counts;
  * 3. or the flow's definition lists it in `quietReactions` (it may rightly publish nothing for an event): it counts
  *    only while the flow holds the events its `owedOnceFlowHolds` names and none that `settledBy` names. Until the
- *    flow's starting event is journaled the flow is not known, and its quiet reactions count as in rule 1;
+ *    flow's start or an outcome is journaled the flow is not known (`flow` null), and its quiet reactions count as in
+ *    rule 1;
  * 4. a reaction with a dead letter or a poison record of the flow always counts: it will not answer by itself.
  *
- * Rules 1–3 read the summary's steps only, so the flow listing can afford them; rule 4 needs the incidents, which
- * only the view of one flow reads (`GET /api/flows/{id}`).
+ * Rules 1–3 read the flow's steps (its journal entries: see flowSteps.ts); rule 4 needs the incidents, which only the
+ * view of one flow reads (`GET /api/flows/{id}`).
  */
-export const waitingFor = (summary: Pick<FlowSummaryDocument, "flow" | "steps">, incidents: ReactionIncidents = {}): string[] => {
-  const steps = flowSteps(summary);
+export const waitingFor = (flow: FlowName | null, steps: readonly FlowStep[], incidents: ReactionIncidents = {}): string[] => {
   const outcomes = new Set(steps.filter((s) => s.causationid !== undefined && s.service !== undefined).map((s) => `${s.causationid}\u0000${s.service}`));
   const held = new Set(steps.map((s) => s.type));
-  const quietReactions: Readonly<Record<string, QuietReaction>> = summary.flow ? flows[summary.flow].quietReactions : {};
+  const quietReactions: Readonly<Record<string, QuietReaction>> = flow ? flows[flow].quietReactions : {};
   const waiting = new Set<string>();
   for (const step of steps) {
     for (const reaction of owingReactions) {
@@ -76,16 +84,16 @@ export const waitingFor = (summary: Pick<FlowSummaryDocument, "flow" | "steps">,
   return [...waiting].sort();
 };
 
-/** A flow as `GET /api/flows` lists it (the exact shape acceptance tests read). */
+/**
+ * A flow as `GET /api/flows` lists it (the exact shape acceptance tests read): what its summary holds. What the flow
+ * waits for, and its events, are in the view of the flow (`GET /api/flows/{id}`), which reads its entries.
+ */
 export interface FlowListItem {
   readonly correlationId: string;
-  readonly flow: FlowName | null;
+  readonly flow: FlowName;
   readonly status: FlowStatus;
   readonly startedAt: string;
-  readonly lastEventAt: string;
-  readonly lastEventType: string;
-  readonly eventCount: number;
-  readonly waitingFor: string[];
+  readonly endedAt: string | null;
 }
 
 export const toFlowListItem = (summary: FlowSummaryDocument, deadlines: Deadlines, now: Date): FlowListItem => ({
@@ -93,8 +101,5 @@ export const toFlowListItem = (summary: FlowSummaryDocument, deadlines: Deadline
   flow: summary.flow,
   status: statusOf(summary, deadlines, now),
   startedAt: summary.startedAt,
-  lastEventAt: summary.lastEventAt,
-  lastEventType: summary.lastEventType,
-  eventCount: summary.eventCount,
-  waitingFor: waitingFor(summary),
+  endedAt: summary.endedAt,
 });

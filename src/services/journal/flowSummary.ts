@@ -1,143 +1,102 @@
-import { eventCatalog, isEventType } from "../../events/catalog";
-import { CloudEventEnvelope } from "../../events/envelope";
 import { z } from "zod";
-import { FlowName, flowStartedBy, flows, flowNames } from "../../flows";
+import { CloudEventEnvelope } from "../../events/envelope";
+import { FlowName, flowNames, flows } from "../../flows";
 import { documentSchema } from "../../platform/documentSchema";
 
 /**
- * One event of a flow as the summary remembers it: what `waitingFor` needs to tell who reacted to what (and the
- * journal to skip a redelivered event), nothing of its data nor its time (the events hold both). Read steps through
- * `flowSteps`, never `summary.steps`: that is the stored shape, which callers need not know.
- */
-export interface FlowStep {
-  readonly id: string;
-  readonly type: string;
-  /** The publishing service, from `source: /services/<service>`; absent for other sources. */
-  readonly service?: string;
-  readonly causationid?: string;
-}
-
-/**
- * A step as stored: a tuple `[id, type, cause?, service?]`, because the summary is replaced on every event, so each
- * byte here is written once per event of the flow, and a write costs 5 RU per KB started. The cause is the index in
- * `steps` of the step it names (steps are only ever appended, so an index never moves; a cause not listed yet, since
- * deliveries are unordered, is its id), or null for none. The service is left out when it is the catalog's publisher
- * of the type, as it is for every event the services publish; otherwise it is the 4th element (null: no service).
- * A five-event order summary is ~630 bytes (~800 as Cosmos returns it, with system properties; ~1,055 and 1,227 with
- * object steps and `correlationId`), a seven-event onboarding one ~790: each under the 1 KB a write is charged by.
- */
-const compactStepSchema = z.union([
-  z.tuple([z.string(), z.string()]),
-  z.tuple([z.string(), z.string(), z.union([z.number().int().nonnegative(), z.string()]).nullable()]),
-  z.tuple([z.string(), z.string(), z.union([z.number().int().nonnegative(), z.string()]).nullable(), z.string().nullable()]),
-]);
-type CompactStep = z.infer<typeof compactStepSchema>;
-
-const storedStepsSchema = z
-  .array(compactStepSchema)
-  .readonly()
-  .superRefine((steps, ctx) => {
-    steps.forEach((step, index) => {
-      const cause = step[2];
-      // A cause is listed before its effect: an index that is not is no step of this summary.
-      if (typeof cause === "number" && cause >= index) ctx.addIssue({ code: "custom", path: [index, 2], message: "cause is not an earlier step" });
-    });
-  });
-type StoredStep = z.infer<typeof storedStepsSchema>[number];
-
-/**
  * One per flow, next to its events in the flow's partition (pk = correlation id), kept with ETags by the journal.
- * Listing flows reads these only, never the events: see listFlowSummaries for the cost at scale. The correlation id
- * is `pk`.
+ * Listing flows reads these only, never the events: see listFlowSummaries for the cost at scale. It holds only what
+ * the listing needs, so only the flow's starting event and its outcome events write it (two or three writes per
+ * flow, not one per event); what a flow's events were is read from its entries (flowSteps.ts).
  */
 export const flowSummaryDocumentSchema = documentSchema("flowSummary", {
-  /** Null until the flow's starting event has been journaled (deliveries are unordered), or for unknown flows. */
-  flow: z.enum(flowNames).nullable(),
+  /** The flow its starting event (or, until that is journaled, an outcome event) names; see `summaryRoleOf`. */
+  flow: z.enum(flowNames),
+  /** The starting event's time once journaled (`startSeen`); until then the earliest outcome event's time. */
   startedAt: z.string(),
-  lastEventAt: z.string(),
-  lastEventType: z.string(),
-  eventCount: z.number(),
+  startSeen: z.boolean(),
   /** Set by the first outcome event; a failure outcome wins over a success outcome. */
   ended: z.enum(["completed", "failed"]).nullable(),
-  /** Stored shape, read through `flowSteps`. */
-  steps: storedStepsSchema,
+  /** The earliest outcome event of the kind `ended` says; null while running. */
+  endedAt: z.string().nullable(),
+  /** The latest time the summary took in (start or outcome): the listing's newest-first order. */
+  lastChangedAt: z.string(),
   /** When the journal warned that this flow is stalled: it warns once per flow. */
   stalledWarnedAt: z.string().optional(),
 });
 export type FlowSummaryDocument = z.infer<typeof flowSummaryDocumentSchema>;
 
-export const FLOW_SUMMARY_ID = "flowSummary";
-/** A flow is a dozen events; the cap bounds the document (2 MB item limit) if something loops. */
-export const MAX_FLOW_STEPS = 500;
+/**
+ * Not `flowSummary`, the id of the summary that listed every event as a step (replaced on every event, before
+ * 2026-12-06): a container may still hold those until their TTL expires, and nothing reads them (the listing and the
+ * flow view name this id), so no stored summary of the old shape fails this schema.
+ */
+export const FLOW_SUMMARY_ID = "summary";
 
-export const publishingService = (source: string): string | undefined => /^\/services\/([a-z][a-zA-Z0-9-]*)$/.exec(source)?.[1];
+/** What an event type means to a flow's summary: it starts the flow, or ends it well or badly. */
+export interface SummaryRole {
+  readonly flow: FlowName;
+  readonly role: "start" | "completed" | "failed";
+}
 
-const stepId = (step: StoredStep): string => step[0];
-const stepType = (step: StoredStep): string => step[1];
-
-const readStep = (step: StoredStep, steps: readonly StoredStep[]): FlowStep => {
-  const [id, type, cause = null] = step;
-  // Three elements or fewer: the catalog's publisher published it.
-  const service = step.length === 4 ? step[3] : catalogPublisher(type);
-  // The schema checked that a numeric cause is an earlier step.
-  const causationid = typeof cause === "number" ? stepId(steps[cause]!) : cause;
-  return { id, type, ...(service != null ? { service } : {}), ...(causationid !== null ? { causationid } : {}) };
-};
-
-/** The summary's steps as a reader wants them: the only way to read them. */
-export const flowSteps = (summary: Pick<FlowSummaryDocument, "steps">): FlowStep[] =>
-  summary.steps.map((step) => readStep(step, summary.steps));
-
-const catalogPublisher = (type: string): string | undefined => (isEventType(type) ? eventCatalog[type].publisher : undefined);
-
-const compactStepOf = (event: CloudEventEnvelope, steps: readonly StoredStep[]): CompactStep => {
-  const service = publishingService(event.source) ?? null;
-  const causationid = event.causationid || null;
-  const causeIndex = causationid === null ? -1 : steps.findIndex((s) => stepId(s) === causationid);
-  const cause = causeIndex >= 0 ? causeIndex : causationid;
-  if (service !== null && service === catalogPublisher(event.type)) return cause === null ? [event.id, event.type] : [event.id, event.type, cause];
-  return [event.id, event.type, cause, service];
-};
-
-const endingOf = (flow: FlowName | null, types: readonly string[]): FlowSummaryDocument["ended"] => {
-  if (flow === null) return null;
-  const definition = flows[flow];
-  if (types.some((t) => (definition.failedWith as readonly string[]).includes(t))) return "failed";
-  if (types.some((t) => (definition.succeededWith as readonly string[]).includes(t))) return "completed";
-  return null;
+/**
+ * The summary role of an event type, or undefined for the events in the middle of a flow (and those of no flow), which
+ * leave the summary alone. A type has at most one role in one flow (test/unit/services/journal/flowSummary.test.ts
+ * checks flows.ts), which is what makes the fold below order-independent.
+ */
+export const summaryRoleOf = (type: string): SummaryRole | undefined => {
+  for (const flow of flowNames) {
+    const definition = flows[flow];
+    if (definition.startedBy === type) return { flow, role: "start" };
+    if ((definition.failedWith as readonly string[]).includes(type)) return { flow, role: "failed" };
+    if ((definition.succeededWith as readonly string[]).includes(type)) return { flow, role: "completed" };
+  }
+  return undefined;
 };
 
 const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
 const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : b);
+const severity = { completed: 1, failed: 2 } as const;
 
 /**
- * The summary after one more event. Order-independent: events arrive in any order, so every field is a fold that
- * gives the same answer whichever event came first (the flow's start time is its starting event's time once seen).
+ * The summary after one more event. Every field is a fold that gives the same answer whichever order the events came
+ * in, and taking an event in twice changes nothing (so a redelivery writes nothing): `startedAt` is the starting
+ * event's time once seen (before, the earliest time seen), `ended` the most severe outcome seen and `endedAt` the
+ * earliest time of that kind, `lastChangedAt` the latest time seen. An outcome of another flow than the one the
+ * summary is about is left out. Undefined: the event does not touch the summary (and there is none yet).
  */
-export const addToSummary = (summary: FlowSummaryDocument | undefined, event: CloudEventEnvelope, ttlSeconds: number): FlowSummaryDocument => {
-  const startedFlow = flowStartedBy(event.type) ?? null;
-  const steps = summary ? summary.steps : [];
-  const nextSteps = steps.length < MAX_FLOW_STEPS ? [...steps, compactStepOf(event, steps)] : steps;
-  const flow = summary?.flow ?? startedFlow;
-  const isNewest = !summary || Date.parse(event.time) >= Date.parse(summary.lastEventAt);
-  const startedAt = startedFlow ? event.time : summary ? (summary.flow ? summary.startedAt : earlier(summary.startedAt, event.time)) : event.time;
-  return {
+export const addToSummary = (
+  summary: FlowSummaryDocument | undefined,
+  event: Pick<CloudEventEnvelope, "type" | "time" | "correlationid">,
+  ttlSeconds: number,
+): FlowSummaryDocument | undefined => {
+  const role = summaryRoleOf(event.type);
+  if (!role) return summary;
+  const base: FlowSummaryDocument = summary ?? {
     id: FLOW_SUMMARY_ID,
     pk: event.correlationid,
     kind: "flowSummary",
-    flow,
-    startedAt,
-    lastEventAt: summary ? later(summary.lastEventAt, event.time) : event.time,
-    lastEventType: isNewest || !summary ? event.type : summary.lastEventType,
-    eventCount: (summary?.eventCount ?? 0) + 1,
-    ended: endingOf(flow, nextSteps.map(stepType)),
-    steps: nextSteps,
-    ...(summary?.stalledWarnedAt ? { stalledWarnedAt: summary.stalledWarnedAt } : {}),
-    ttl: ttlSeconds,
+    flow: role.flow,
+    startedAt: event.time,
+    startSeen: false,
+    ended: null,
+    endedAt: null,
+    lastChangedAt: event.time,
   };
+  if (role.flow !== base.flow) return summary;
+  const lastChangedAt = later(base.lastChangedAt, event.time);
+  if (role.role === "start") {
+    const startedAt = base.startSeen ? earlier(base.startedAt, event.time) : event.time;
+    return { ...base, startedAt, startSeen: true, lastChangedAt, ttl: ttlSeconds };
+  }
+  const startedAt = base.startSeen ? base.startedAt : earlier(base.startedAt, event.time);
+  const current = base.ended === null ? 0 : severity[base.ended];
+  const ended = severity[role.role] >= current ? role.role : base.ended;
+  const endedAt = severity[role.role] > current ? event.time : severity[role.role] === current ? earlier(base.endedAt ?? event.time, event.time) : base.endedAt;
+  return { ...base, startedAt, ended, endedAt, lastChangedAt, ttl: ttlSeconds };
 };
 
-/** The summary of a flow rebuilt from its events (for checks and tests). */
+/** The summary of a flow rebuilt from its events (a flow read before its summary was written, checks and tests). */
 export const summaryOfEvents = (events: readonly CloudEventEnvelope[], ttlSeconds: number): FlowSummaryDocument | undefined =>
   events.reduce<FlowSummaryDocument | undefined>((summary, event) => addToSummary(summary, event, ttlSeconds), undefined);
 

@@ -7,7 +7,7 @@ import { createCosmosClient } from "../../platform/runtime";
 import { HttpHandler } from "../../platform/serviceModule";
 import { services } from "../../topology";
 import { mapEdges, mapNodes } from "./eventMap";
-import { EventMap, createEventMap, cosmosEntryFeed, cosmosPoison, emulatorIncidents, STALLED_FLOWS_READ } from "./eventMapFeed";
+import { EventMap, createEventMap, cosmosEntryFeed, cosmosPoison, emulatorIncidents, stalledFlowsFrom } from "./eventMapFeed";
 import { JournalPorts } from "./ports";
 
 /** The windows the dashboard offers. */
@@ -33,7 +33,7 @@ const mapOf = (runtime: Parameters<HttpHandler<JournalPorts>>[1]): EventMap => {
       ...emulatorIncidents(settings.deadLetters?.kind === "emulator" ? settings.deadLetters.url : undefined),
       poison: cosmosPoison(getDatabase, settings.poisonContainers),
     },
-    stalledFlows: (now) => runtime.ports.flowIndex.listFlowSummaries({ status: "stalled", limit: STALLED_FLOWS_READ, now }),
+    stalledFlows: stalledFlowsFrom(runtime.ports.flowIndex),
   });
   maps.set(runtime.ports, created);
   return created;

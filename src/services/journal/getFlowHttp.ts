@@ -4,7 +4,8 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { readParam, routeIdSchema } from "../../platform/http";
 import { HttpHandler } from "../../platform/serviceModule";
 import { deadlineOf, statusOf, waitingFor } from "./flowStatus";
-import { readFlowCached } from "./flowView";
+import { stepOf } from "./flowSteps";
+import { readFlow } from "./flowView";
 import { JournalPorts } from "./ports";
 import { warnStalledFlowsOnce } from "./stalledWarning";
 
@@ -29,21 +30,22 @@ const withEtag = (request: HttpRequest, body: string): HttpResponseInit => {
 export const getFlow: HttpHandler<JournalPorts> = async (request, { store, ports, clock }, context) => {
   requireAppRole(request, APP_ROLES.flowsRead);
   const correlationId = readParam("correlationId", request.params.correlationId, routeIdSchema);
-  const { events, summary, stored, eventsJson } = await readFlowCached(store, ports.flowViews, correlationId, ports.settings.entryTtlSeconds);
+  const { events, head: known, stored } = await readFlow(store, correlationId);
   const now = clock();
   const deadlines = ports.settings.deadlinesInMs;
-  if (stored) await warnStalledFlowsOnce([stored], { store, deadlines, now, warn: (line) => context.warn(line) });
-  const window = { correlationId, startedAt: summary.startedAt, lastEventAt: summary.lastEventAt, eventTypes: [...new Set(events.map((e) => e.type))] };
+  if (stored) await warnStalledFlowsOnce([stored], { store, flowIndex: ports.flowIndex, deadlines, now, warn: (line) => context.warn(line) });
+  const lastEventAt = events.map((e) => e.time).reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
+  const window = { correlationId, startedAt: known.startedAt, lastEventAt, eventTypes: [...new Set(events.map((e) => e.type))] };
   const [deadLetters, poison] = await Promise.all([ports.incidents.deadLettersOf(window), ports.incidents.poisonOf(correlationId)]);
   const head = {
     correlationId,
-    flow: summary.flow,
-    status: statusOf(summary, deadlines, now),
-    waitingFor: waitingFor(summary, { deadLetters, poison }),
-    startedAt: summary.startedAt,
-    lastEventAt: summary.lastEventAt,
-    deadlineAt: new Date(Date.parse(summary.startedAt) + deadlineOf(summary.flow, deadlines)).toISOString(),
+    flow: known.flow,
+    status: statusOf(known, deadlines, now),
+    waitingFor: waitingFor(known.flow, events.map(stepOf), { deadLetters, poison }),
+    startedAt: known.startedAt,
+    endedAt: known.endedAt,
+    lastEventAt,
+    deadlineAt: new Date(Date.parse(known.startedAt) + deadlineOf(known.flow, deadlines)).toISOString(),
   };
-  // JSON.stringify of { ...head, events, deadLetters, poison }, with the events' JSON as the cache holds it.
-  return withEtag(request, `${JSON.stringify(head).slice(0, -1)},"events":${eventsJson},"deadLetters":${JSON.stringify(deadLetters)},"poison":${JSON.stringify(poison)}}`);
+  return withEtag(request, JSON.stringify({ ...head, events, deadLetters, poison }));
 };

@@ -23,7 +23,7 @@ const listFlowsQuerySchema = z.object({
     .optional(),
 });
 
-/** GET /api/flows?status=&flow=&limit=: flows, most recent activity first, from the per-flow summaries only. */
+/** GET /api/flows?status=&flow=&limit=: flows, the most recently started or ended first, from the per-flow summaries only. */
 export const listFlows: HttpHandler<JournalPorts> = async (request, { store, ports, clock }, context) => {
   requireAppRole(request, APP_ROLES.flowsRead);
   const query = Object.fromEntries(["status", "flow", "limit"].flatMap((k) => (request.query.has(k) ? [[k, request.query.get(k)]] : [])));
@@ -35,6 +35,6 @@ export const listFlows: HttpHandler<JournalPorts> = async (request, { store, por
   const now = clock();
   const deadlines = ports.settings.deadlinesInMs;
   const summaries = await ports.flowIndex.listFlowSummaries({ ...parsed.data, limit: parsed.data.limit ?? 50, now });
-  await warnStalledFlowsOnce(summaries as Versioned<FlowSummaryDocument>[], { store, deadlines, now, warn: (line) => context.warn(line) });
+  await warnStalledFlowsOnce(summaries as Versioned<FlowSummaryDocument>[], { store, flowIndex: ports.flowIndex, deadlines, now, warn: (line) => context.warn(line) });
   return json(200, { flows: summaries.map((s) => toFlowListItem(s, deadlines, now)) });
 };

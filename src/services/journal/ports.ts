@@ -7,15 +7,12 @@ import { services } from "../../topology";
 import { blobDeadLetters } from "./deadLetterBlobReader";
 import { DeadLetterReader, FlowIncidents, createFlowIncidents, emulatorDeadLetters } from "./flowIncidents";
 import { FlowIndex, createCosmosFlowIndex } from "./flowIndex";
-import { FlowViewCache, createFlowViewCache } from "./flowView";
 import { DeadLetterSource, JournalSettings, parseJournalSettings } from "./settings";
 
 export interface JournalPorts {
   readonly settings: JournalSettings;
   readonly flowIndex: FlowIndex;
   readonly incidents: FlowIncidents;
-  /** The flows this process showed last; without it every view reads its flow's partition. */
-  readonly flowViews?: FlowViewCache;
 }
 
 /** The blob client is created on first use, like the Cosmos client. */
@@ -32,8 +29,8 @@ export const deadLetterReader = (source: DeadLetterSource | undefined, credentia
 };
 
 /**
- * The flow listing needs `TOP … ORDER BY`, which the DocumentStore port does not offer, so the journal queries its
- * container directly. The client is created on first use: a host with bad settings still lists its functions.
+ * The flow listing needs `TOP … ORDER BY` and the flow's steps a projection, which the DocumentStore port does not
+ * offer, so the journal queries its container directly. The client is created on first use: a host with bad settings still lists its functions.
  */
 export const createJournalPorts = (env: NodeJS.ProcessEnv, credential: () => TokenCredential): JournalPorts => {
   const settings = parseJournalSettings(env);
@@ -49,6 +46,5 @@ export const createJournalPorts = (env: NodeJS.ProcessEnv, credential: () => Tok
     settings,
     flowIndex: createCosmosFlowIndex(() => getDatabase().container(services.journal.container), settings.deadlinesInMs),
     incidents: createFlowIncidents({ deadLetters: deadLetterReader(settings.deadLetters, credential), poisonContainers: settings.poisonContainers, database: getDatabase }),
-    flowViews: createFlowViewCache(),
   };
 };

@@ -4,7 +4,7 @@ import { FlowName, flowNames, flows } from "../../flows";
 import { DEAD_LETTER_CONTAINER } from "../../platform/deadLetterBlobs";
 
 export interface JournalSettings {
-  /** Seconds a journal entry (and a flow's summary, counted from its last event) is kept: Cosmos DB item `ttl`. */
+  /** Seconds a journal entry (and a flow's summary, counted from its start or last outcome) is kept: Cosmos DB item `ttl`. */
   readonly entryTtlSeconds: number;
   readonly deadlinesInMs: Readonly<Record<FlowName, number>>;
   /** Where a flow view reads dead letters from; undefined: it does not (the view says `deadLetters: null`). */

@@ -17,6 +17,7 @@ export const warnStalledFlows = async (rt: ServiceRuntime<JournalPorts>, log: { 
   let warned = 0;
   await warnStalledFlowsOnce(stalled as Versioned<FlowSummaryDocument>[], {
     store: rt.store,
+    flowIndex: rt.ports.flowIndex,
     deadlines: rt.ports.settings.deadlinesInMs,
     now,
     warn: (line) => {

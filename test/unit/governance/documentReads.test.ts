@@ -5,7 +5,7 @@ const servicesRoot = path.resolve(__dirname, "../../../src/services");
 
 /** Reads that bypass readValid/queryValid, each with its reason; anything else found in src/services fails. */
 const allowed: Record<string, string> = {
-  "journal/flowIndex.ts": "a cross-partition query of the container; each summary goes through parseDocument",
+  "journal/flowIndex.ts": "a cross-partition query of the summaries, each through parseDocument; a flow's entries projected to a step's fields, each row through flowStepRowSchema",
   "journal/eventMapFeed.ts": "projects journal entries and poison records to a few fields, each checked for its type (toMapEntry) before use",
   "journal/flowIncidents.ts": "projects the platform's poison records (not a service document) to a few fields",
   "journal/flowView.ts": "reads the summary for its _etag only: the same ETag answers with the copy validated when read, any other goes through queryValid",

@@ -131,7 +131,7 @@ const cases: {
       event: { specversion: "1.0", id: "e-1", source: "/services/orders", time: "2026-01-01T00:00:00.000Z", correlationid: "flow-1", data: {} },
     },
     corruptField: "event.type",
-    read: (_, store) => readFlow(store, "flow-1", 60),
+    read: (_, store) => readFlow(store, "flow-1"),
   },
 ];
 

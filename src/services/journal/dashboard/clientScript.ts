@@ -72,7 +72,7 @@ export const dashboardScript = String.raw`
     var body = clear(document.getElementById("flows-body"));
     var shown = state.flows
       .filter(function (f) { return (!state.status || f.status === state.status) && (!state.flow || f.flow === state.flow); })
-      .sort(function (a, b) { return (statusOrder[a.status] - statusOrder[b.status]) || (a.lastEventAt < b.lastEventAt ? 1 : -1); });
+      .sort(function (a, b) { return (statusOrder[a.status] - statusOrder[b.status]) || ((a.endedAt || a.startedAt) < (b.endedAt || b.startedAt) ? 1 : -1); });
     shown.forEach(function (f) {
       var row = el("tr", {
         class: "flow-row" + (state.open === f.correlationId ? " selected" : ""),
@@ -83,10 +83,8 @@ export const dashboardScript = String.raw`
         el("td", { text: f.flow || "?" }),
         el("td", {}, [badge(f.status)]),
         el("td", { text: time(f.startedAt), title: f.startedAt }),
-        el("td", { text: f.lastEventType + " · " + ago(f.lastEventAt) }),
-        el("td", { class: "num", text: String(f.eventCount) }),
-        // An ended flow can still wait (an invoice after the confirmation, a refund after the cancellation).
-        el("td", { class: "waiting", text: f.waitingFor.join(", ") }),
+        // What it waits for is in the flow's view: the listing reads summaries only, not the flows' events.
+        el("td", { text: f.endedAt ? time(f.endedAt) + " · " + ago(f.endedAt) : "", title: f.endedAt || "" }),
       ]);
       body.appendChild(row);
     });

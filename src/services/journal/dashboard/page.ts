@@ -28,7 +28,6 @@ table { border-collapse: collapse; width: 100%; } th, td { text-align: left; pad
 th { font-size: .8em; text-transform: uppercase; color: #6b7280; }
 tr.flow-row { cursor: pointer; } tr.flow-row:hover { background: #f0f4ff; } tr.selected { background: #e0e9ff; }
 .mono { font-family: ui-monospace, monospace; font-size: .85em; word-break: break-all; } .num { text-align: right; }
-.waiting { color: #9a6700; font-size: .85em; }
 .badge { display: inline-block; padding: 0 .5em; border-radius: 1em; font-size: .8em; font-weight: 600; }
 .badge.running { background: #ddf4ff; color: #0969da; } .badge.completed { background: #dafbe1; color: #1a7f37; }
 .badge.failed { background: #ffebe9; color: #cf222e; } .badge.stalled { background: #fff1c2; color: #9a6700; }
@@ -72,7 +71,7 @@ const html = `<!doctype html>
 <section id="flows">
   <div class="filters"><span id="filters" class="filters"></span>
     <label>flow <select id="flow-filter"><option value="">all</option></select></label></div>
-  <table><thead><tr><th>correlation id</th><th>flow</th><th>status</th><th>started</th><th>last event</th><th>events</th><th>waiting for</th></tr></thead>
+  <table><thead><tr><th>correlation id</th><th>flow</th><th>status</th><th>started</th><th>ended</th></tr></thead>
   <tbody id="flows-body"></tbody></table>
   <p id="empty" class="hint">No flows yet: place an order, sign up a user or top up a wallet.</p>
 </section>

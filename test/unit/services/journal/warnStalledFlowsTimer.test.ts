@@ -1,5 +1,6 @@
 import { runReaction } from "#src/platform/reactions";
 import { ServiceRuntime } from "#src/platform/runtime";
+import { listFlowStepsThrough } from "#src/services/journal/flowSteps";
 import { FlowSummaryDocument } from "#src/services/journal/flowSummary";
 import { JournalPorts } from "#src/services/journal/ports";
 import { recordEventInJournal } from "#src/services/journal/recordEventInJournal";
@@ -14,7 +15,7 @@ describe("journal: the stalled-flows timer", () => {
     const ports: JournalPorts = {
       settings: parseJournalSettings({ FLOW_DEADLINE_ONBOARDING_MS: "60000" }),
       // The Cosmos query (TOP … ORDER BY) is tested against the local server; here the index is the store's summaries.
-      flowIndex: { listFlowSummaries: async () => store.all().filter((d) => d.kind === "flowSummary") as unknown as FlowSummaryDocument[] },
+      flowIndex: { listFlowSummaries: async () => store.all().filter((d) => d.kind === "flowSummary") as unknown as FlowSummaryDocument[], listFlowSteps: listFlowStepsThrough(store) },
       incidents: { deadLettersOf: async () => null, poisonOf: async () => null },
     };
     const signedUp = anEvent(

@@ -22,8 +22,10 @@ const CHECKED_INVARIANTS = [
   // payment Declined|Refunded|NotCharged. Nothing left Pending.
   "orders terminal and settled",
   "stock never negative, available + reserved conserved",
-  // reserved = Σ quantities of the SKU's Confirmed orders.
+  // reserved = Σ Held holds = Σ quantities of the SKU's Confirmed orders; no hold left on an unconfirmed order.
   "no SKU oversold",
+  // Inventory's reservation document: one per order, Reserved exactly for the Confirmed ones.
+  "every order decided once in inventory",
   // Σ succeeded charges − Σ refunds (gateway simulator) = Σ totals of Confirmed orders, and per order.
   "gateway charges − refunds = Confirmed totals",
   "no charge without an order; ≤ 1 refund per charge",

@@ -197,7 +197,8 @@ var acsResourceId = email.provider == 'acs' ? email.resourceId : '/subscriptions
 
 // Each app's scale: its entry in `appScale`, else the two parameters. A name that is no service fails the deployment
 // (a typo would otherwise leave that app at the defaults, unnoticed).
-var unknownScaledApps = filter(objectKeys(appScale), name => !contains(map(topology.services, s => s.name), name))
+var serviceNames = map(topology.services, s => s.name)
+var unknownScaledApps = filter(objectKeys(appScale), name => !contains(serviceNames, name))
 var scaleOf = toObject(topology.services, s => s.name, s => {
   instanceMemoryMB: appScale[?s.name].?instanceMemoryMB ?? instanceMemoryMB
   maximumInstanceCount: appScale[?s.name].?maximumInstanceCount ?? maximumInstanceCount
@@ -367,7 +368,7 @@ module apps 'modules/function-app.bicep' = [
       apiAudiences: apiAudiences
       nodeVersion: nodeVersion
       maximumInstanceCount: !empty(unknownScaledApps)
-        ? fail('appScale names ${join(unknownScaledApps, ', ')}, which is no service of this deployment (services: ${join(map(topology.services, s => s.name), ', ')})')
+        ? fail('appScale names ${join(unknownScaledApps, ', ')}, which is no service of this deployment (services: ${join(serviceNames, ', ')})')
         : flexMemoryAtFullScaleMB <= regionalFlexQuotaMB
             ? scaleOf[service.name].maximumInstanceCount
             : fail('every app at its maximum scale (${flexScaleSummary}) takes ${flexMemoryAtFullScaleMB} MB, over the regional Flex Consumption quota of ${regionalFlexQuotaMB} MB (regionalFlexQuotaMB): lower maximumInstanceCount, instanceMemoryMB or appScale, or raise the quota')

@@ -40,7 +40,8 @@ export const parseCapacityArgs = (argv: readonly string[]): CapacityOptions => {
   if (values.json !== undefined && values.json.trim() === "") throw new UsageError("--json: needs a file name");
   const quota = values["flex-quota-mb"];
   const flexQuotaMb = quota === undefined ? undefined : Number(quota);
-  if (flexQuotaMb !== undefined && (quota!.trim() === "" || !Number.isInteger(flexQuotaMb) || flexQuotaMb < 1)) {
+  // Number("") is 0: an empty value fails the bound too.
+  if (flexQuotaMb !== undefined && (!Number.isInteger(flexQuotaMb) || flexQuotaMb < 1)) {
     throw new UsageError(`--flex-quota-mb: the region's Flex Consumption quota in MB, a whole number ≥ 1, not "${quota}"`);
   }
   return { target: parseTarget(values["flows-per-second"] ?? DEFAULT_TARGET), json: values.json, count, flexQuotaMb };

@@ -44,7 +44,7 @@ export const countFlowsOn = async (stack: LocalStack, options: CountOptions): Pr
         if (warmUp > 0) log(`capacity: ${flow}: ${warmUp} flows to warm up (not counted)…`);
         await runFlows((w) => driver.run(w), 0, warmUp, () => undefined);
         log(`capacity: ${flow}: counting ${options.flowsEach} flows at concurrency ${options.concurrency ?? 4}…`);
-        result[flow] = await countFlow(stack, observer, publishes, flow, driver, options);
+        result[flow] = await countFlow(stack, observer, publishes, flow, driver, warmUp, options);
         log(`capacity: ${flow}: ${summary(result[flow])}`);
       } finally {
         driver.close();
@@ -137,6 +137,8 @@ const countFlow = async (
   publishes: PublishObserver,
   flow: FlowName,
   driver: Driver,
+  /** Flows the driver ran before, uncounted: the counted ones are numbered after them. */
+  warmedUp: number,
   options: CountOptions,
 ): Promise<FlowCounts> => {
   await stack.eventGrid.idle(60_000);
@@ -167,7 +169,7 @@ const countFlow = async (
   let done = 0;
   const n = options.flowsEach;
   try {
-    await runFlows((w) => driver.run(w), options.warmUp ?? WARM_UP_FLOWS, n, () => {
+    await runFlows((w) => driver.run(w), warmedUp, n, () => {
       done += 1;
       if (done % 10 === 0 && done < n) options.log?.(`capacity: ${flow}: ${done}/${n} flows`);
     }, options.concurrency);

@@ -289,7 +289,7 @@ export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, targ
     target,
     components,
     bottleneck: bottleneckOf(components, target),
-    ruPerFlow: Object.fromEntries(Object.entries(counts).map(([f, c]) => [f, Object.values(c.containers).reduce((a, x) => a + x.ru, 0)])),
+    ruPerFlow: Object.fromEntries(Object.entries(counts).map(([f, c]) => [f, ruOfFlow(c)])),
     provisionRuPerSecond,
     totalProvisionRuPerSecond,
     instances: { atMeasuredDuration: instancesTotal, cpuBound: cpuBoundInstances },
@@ -341,11 +341,6 @@ const keyComponents = (counts: Readonly<Record<string, FlowCounts>>, target: Tar
 };
 
 /**
- * Every rate component grows linearly with the rate (the mix kept), so component i saturates at target × 1/uᵢ: the
- * first is the one with the highest utilization at the target. A component whose demand does not scale saturates at
- * any rate when its utilization is ≥ 1, else never. Storage is a time to fill, not a rate: it is reported, not ranked.
- */
-/**
  * What infra/main.bicep deploys unless told otherwise (`instanceMemoryMB`, `maximumInstanceCount`; test/infra checks the
  * template's defaults are these) and the platform's bounds on `maximumInstanceCount` (the plan's docs).
  */
@@ -392,6 +387,11 @@ export const appScaleFor = (needs: Readonly<Record<string, number>>): CapacityRe
 /** The utilization every row keeps below: a 1.4× burst above the mean rate still fits. */
 export const HEADROOM = 0.7;
 
+/**
+ * Every rate component grows linearly with the rate (the mix kept), so component i saturates at target × 1/uᵢ: the
+ * first is the one with the highest utilization at the target. A component whose demand does not scale saturates at
+ * any rate when its utilization is ≥ 1, else never. Storage is a time to fill, not a rate: it is reported, not ranked.
+ */
 export const bottleneckOf = (components: readonly Component[], target: Target): Bottleneck | undefined => {
   const rated = components.filter((c) => c.kind !== "partition-key-storage");
   const stuck = rated.find((c) => !c.scales && c.utilization >= 1);
@@ -415,19 +415,21 @@ export const bottleneckOf = (components: readonly Component[], target: Target): 
  */
 export const costPerMillionFlowsAtScale = (c: FlowCounts): number => {
   const u = usageOf(c);
-  const ru = Object.values(c.containers).reduce((a, x) => a + x.ru, 0);
   const stored = Object.values(c.containers).reduce((a, x) => a + x.bytes, 0);
-  const busySeconds = Object.values(c.executions).reduce((a, x) => a + x.seconds, 0) / LIMITS.flexPerInstanceConcurrency.value;
+  const busyInstanceSeconds = u.executionSeconds / LIMITS.flexPerInstanceConcurrency.value;
   const perRuSecond = CAPACITY_PRICES.cosmosPer100RuPerSecondHour / 100 / 3600;
   const perFlow =
     ((u.eventsPublished + u.deliveryAttempts) * PRICES.eventGridPerMillionOperations) / 1e6 +
     (u.executions * PRICES.functionsPerMillionExecutions) / 1e6 +
-    busySeconds * PRICES.functionsInstanceMemoryGb * PRICES.functionsPerGbSecond +
-    ru * perRuSecond +
+    busyInstanceSeconds * PRICES.functionsInstanceMemoryGb * PRICES.functionsPerGbSecond +
+    ruOfFlow(c) * perRuSecond +
     // A month of what it stores, as the monthly figure counts storage.
     (stored / GB) * CAPACITY_PRICES.cosmosStoragePerGbMonth;
   return perFlow * 1e6;
 };
+
+/** RU one flow spends, over every container. */
+const ruOfFlow = (c: FlowCounts): number => Object.values(c.containers).reduce((a, x) => a + x.ru, 0);
 
 const usageOf = (c: FlowCounts): CostInput => {
   const executions = Object.values(c.executions).reduce((a, x) => a + x.executions, 0);

@@ -105,7 +105,8 @@ export const checkInvariants = (o: ChaosObservation): InvariantResult[] => {
     ],
     `${skus.length} SKUs, ${Object.values(o.plan.stock).reduce((a, b) => a + b, 0)} units set`,
   );
-  const statusOf = new Map(o.orders.map((x) => [x.orderId, x.view?.status]));
+  const ordersById = new Map(o.orders.map((x) => [x.orderId, x]));
+  const statusOf = (orderId: string) => ordersById.get(orderId)?.view?.status;
   const heldBySku = new Map<string, number>();
   for (const h of o.holds) if (h.status === "Held") heldBySku.set(h.sku, (heldBySku.get(h.sku) ?? 0) + h.quantity);
   add(
@@ -122,8 +123,8 @@ export const checkInvariants = (o: ChaosObservation): InvariantResult[] => {
       }),
       // A unit held for an order that did not confirm is a unit no one can buy.
       ...o.holds
-        .filter((h) => h.status === "Held" && statusOf.get(h.orderId) !== "Confirmed")
-        .map((h) => ({ id: `${h.orderId}/${h.sku}`, detail: `${h.quantity} held for a ${statusOf.get(h.orderId) ?? "missing"} order` })),
+        .filter((h) => h.status === "Held" && statusOf(h.orderId) !== "Confirmed")
+        .map((h) => ({ id: `${h.orderId}/${h.sku}`, detail: `${h.quantity} held for a ${statusOf(h.orderId) ?? "missing"} order` })),
     ],
     "per SKU, reserved = Σ Held holds = Σ quantities of its Confirmed orders ≤ what was set; no hold left on an unconfirmed order",
   );
@@ -142,7 +143,6 @@ export const checkInvariants = (o: ChaosObservation): InvariantResult[] => {
     "one reservation per order: Reserved for a Confirmed order; Rejected, Released or CancelledBeforeReservation for a Cancelled one",
   );
 
-  const ordersById = new Map(o.orders.map((x) => [x.orderId, x]));
   const succeeded = o.charges.filter((c) => c.status === "succeeded");
   const refundsByCharge = new Map<string, typeof o.refunds[number][]>();
   for (const r of o.refunds) refundsByCharge.set(r.chargeId, [...(refundsByCharge.get(r.chargeId) ?? []), r]);

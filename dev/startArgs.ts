@@ -1,4 +1,4 @@
-import { parseFlags } from "../scripts/lib/flags";
+import { parseFlags } from "@azure-choreography/server-kit";
 import { LocalPorts, parsePorts, portOptions, portSettings } from "./ports";
 
 export const USAGE = `npm start -- [--func] [--host-per-service] [--fresh] [--verbose] [--<part>-port N]

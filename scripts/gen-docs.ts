@@ -8,7 +8,7 @@ import { CONTRACT_EPOCH, runSchemaGate } from "../src/governance/schemaGate";
 import { deployedTopicLayout, singleShardLayout } from "../src/events/topicShards";
 import { listReactions, listSubscriptions, serviceNames, topicsPublishedBy } from "../src/topology";
 import { renderAsyncApi } from "./gen-asyncapi";
-import { parseFlags } from "./lib/flags";
+import { parseFlags } from "@azure-choreography/server-kit";
 
 /**
  * Writes the event catalog (docs/event-catalog.md) and the JSON Schema of every event's data

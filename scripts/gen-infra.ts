@@ -12,7 +12,7 @@ import { listReactions, listSubscriptions, serviceNames, services, topicShardsPu
 import { topicNames } from "../src/events/catalog";
 import { CosmosIndexingPolicy, indexingPolicyOf } from "../src/containerIndexing";
 import { deployedTopicLayout, shardsOf } from "../src/events/topicShards";
-import { parseFlags } from "./lib/flags";
+import { parseFlags } from "@azure-choreography/server-kit";
 
 export interface InfraService {
   readonly container: string;

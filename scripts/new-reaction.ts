@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { EventType, eventCatalog } from "../src/events/catalog";
-import { UsageError, parseFlags } from "./lib/flags";
+import { UsageError, parseFlags } from "@azure-choreography/server-kit";
 import { ScaffoldRefusal, checkRequest, eventNameOf } from "./scaffold/request";
 import { sampleDataOf } from "./scaffold/sampleData";
 import { addImport, addManifestReaction, addProperty } from "./scaffold/sourceEdits";

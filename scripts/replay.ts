@@ -7,7 +7,7 @@ import { localDataDir, readStackInfo } from "../dev/stackInfo";
 import { EventType, isEventType } from "../src/events/catalog";
 import { listReactions, services } from "../src/topology";
 import { AzdEnvironmentError, az, functionAppsOf, readAzdEnvironment } from "./lib/azdEnvironment";
-import { UsageError as FlagError, parseFlags } from "./lib/flags";
+import { UsageError as FlagError, parseFlags } from "@azure-choreography/server-kit";
 import { readArchive } from "./replay/archive";
 import { openCheckpoint } from "./replay/checkpoint";
 import { DeliverToFunction, webhookDelivery } from "./replay/deliver";

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { FlowName, flowNames } from "../src/flows";
-import { parseFlags } from "./lib/flags";
+import { parseFlags } from "@azure-choreography/server-kit";
 import { renderTable, runVerification } from "./verify/run";
 import { outsideAnswersFrom } from "./verify/scenarios";
 import { TargetError, resolveTarget } from "./verify/target";

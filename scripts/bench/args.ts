@@ -1,5 +1,5 @@
 import { FlowName, flowNames } from "../../src/flows";
-import { UsageError, parseFlags } from "../lib/flags";
+import { UsageError, parseFlags } from "@azure-choreography/server-kit";
 
 export interface BenchOptions {
   readonly quick: boolean;

@@ -1,5 +1,5 @@
 import { flowNames } from "../../src/flows";
-import { UsageError, parseFlags } from "../lib/flags";
+import { UsageError, parseFlags } from "@azure-choreography/server-kit";
 import type { Target } from "./model";
 
 export { UsageError };

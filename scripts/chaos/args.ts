@@ -1,4 +1,4 @@
-import { UsageError, parseFlags } from "../lib/flags";
+import { UsageError, parseFlags } from "@azure-choreography/server-kit";
 import { ChaosOptions, EVENT_GRID_FIRST_RETRY_MS, defaultChaosOptions, shortChaosOptions } from "./plan";
 
 export const USAGE = `npm run chaos -- [--flows N] [--outage-ms N] [--kills N] [--seed N] [--retry-scale X] [--short] [--json FILE] [--verbose]

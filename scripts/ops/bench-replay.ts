@@ -7,7 +7,7 @@ import { LOCAL_TOPIC_KEY, startLocalStack } from "../../dev/stack";
 import { topicNames } from "../../src/events/catalog";
 import { listDeadLetters, replayDeadLetters } from "./deadLetters";
 import { publisherFromEnvironment } from "./recheck";
-import { UsageError, parseFlags } from "../lib/flags";
+import { UsageError, parseFlags } from "@azure-choreography/server-kit";
 
 /**
  * Figures for the operator tools, printed, never asserted: stack start and stop, and `replay` of N dead letters

@@ -1,5 +1,5 @@
 import { userInfo } from "node:os";
-import { parseFlags } from "../lib/flags";
+import { parseFlags } from "@azure-choreography/server-kit";
 
 /** A command's flags; every command has --help. */
 type FlagOptions = Parameters<typeof parseFlags>[1] & { readonly help: { readonly type: "boolean" } };

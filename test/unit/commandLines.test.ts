@@ -1,5 +1,5 @@
 /**
- * Every command line goes through node:util's parseArgs (scripts/lib/flags.ts): each CLI's parser refuses a bad flag
+ * Every command line goes through node:util's parseArgs (server-kit's commandLine.ts): each CLI's parser refuses a bad flag
  * with one line naming it, and each built CLI exits 2 with that line and its usage, before starting anything.
  */
 import { spawnSync } from "node:child_process";
@@ -9,7 +9,7 @@ import { parseStartArgs } from "#dev/startArgs";
 import { parseBenchArgs } from "#scripts/bench/args";
 import { parseChaosArgs } from "#scripts/chaos/args";
 import { OPTIONS as deadLetterOptions } from "#scripts/dead-letters";
-import { UsageError, parseFlags } from "#scripts/lib/flags";
+import { UsageError, parseFlags } from "@azure-choreography/server-kit";
 import { parseCliArgs } from "#scripts/ops/cli";
 import { parseBenchReplayArgs } from "#scripts/ops/bench-replay";
 import { OPTIONS as poisonOptions } from "#scripts/poison";

@@ -1,4 +1,5 @@
 export { closeServer, listen } from "./listen";
 export { MAX_JSON_NESTING, jsonTextDepth, valueDepth } from "./jsonDepth";
 export { exitWithParent } from "./exitWithParent";
+export { UsageError, parseFlags } from "./commandLine";
 export { Journal, deleteJournal, type JournalOptions, type JournalRecord, type JournalStats } from "./journal";

@@ -1,18 +1,20 @@
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 
 /** A bad command line, said in one line; the command prints it with its usage and exits 2. */
 export class UsageError extends Error {
   readonly code = "CLI.USAGE";
 }
 
-type FlagOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>["options"]>;
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+/** What `parseArgs` gives back for these options (named, so the declaration file can say it). */
+type ParsedFlags<O extends FlagOptions, P extends boolean> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: P }>>;
 
 /**
  * Every command line of the repository goes through node:util's `parseArgs`, strict: `--name value`, `--name=value`,
  * switches; an unknown flag, a flag without its value, a value given to a switch or (unless allowed) a positional
  * argument is a UsageError naming it.
  */
-export const parseFlags = <O extends FlagOptions, P extends boolean = false>(argv: readonly string[], options: O, allowPositionals?: P) => {
+export const parseFlags = <O extends FlagOptions, P extends boolean = false>(argv: readonly string[], options: O, allowPositionals?: P): ParsedFlags<O, P> => {
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: (allowPositionals ?? false) as P });
   } catch (error) {

@@ -26,6 +26,10 @@ export const stepOf = (event: Pick<CloudEventEnvelope, "id" | "type" | "source" 
   return { id: event.id, type: event.type, ...(service ? { service } : {}), ...(event.causationid ? { causationid: event.causationid } : {}), time: event.time };
 };
 
+/** The step (or event) with the latest time, the first of equal ones; undefined for none. */
+export const latestOf = <T extends { readonly time: string }>(items: readonly T[]): T | undefined =>
+  items.reduce<T | undefined>((latest, item) => (latest && Date.parse(latest.time) >= Date.parse(item.time) ? latest : item), undefined);
+
 /** A journal entry projected to what a step needs (the `listFlowSteps` query's row): checked before use. */
 export const flowStepRowSchema = z.object({
   id: z.string(),

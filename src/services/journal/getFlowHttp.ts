@@ -4,7 +4,7 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { readParam, routeIdSchema } from "../../platform/http";
 import { HttpHandler } from "../../platform/serviceModule";
 import { deadlineOf, statusOf, waitingFor } from "./flowStatus";
-import { stepOf } from "./flowSteps";
+import { latestOf, stepOf } from "./flowSteps";
 import { readFlow } from "./flowView";
 import { JournalPorts } from "./ports";
 import { warnStalledFlowsOnce } from "./stalledWarning";
@@ -33,15 +33,19 @@ export const getFlow: HttpHandler<JournalPorts> = async (request, { store, ports
   const { events, head: known, stored } = await readFlow(store, correlationId);
   const now = clock();
   const deadlines = ports.settings.deadlinesInMs;
-  if (stored) await warnStalledFlowsOnce([stored], { store, flowIndex: ports.flowIndex, deadlines, now, warn: (line) => context.warn(line) });
-  const lastEventAt = events.map((e) => e.time).reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a));
+  const steps = events.map(stepOf);
+  // The view has the flow's steps in hand: the warning is given them rather than querying them again.
+  const flowIndex = { listFlowSteps: async () => steps };
+  if (stored) await warnStalledFlowsOnce([stored], { store, flowIndex, deadlines, now, warn: (line) => context.warn(line) });
+  // readFlow answers 404 for a flow without events: there is a latest one.
+  const lastEventAt = latestOf(events)!.time;
   const window = { correlationId, startedAt: known.startedAt, lastEventAt, eventTypes: [...new Set(events.map((e) => e.type))] };
   const [deadLetters, poison] = await Promise.all([ports.incidents.deadLettersOf(window), ports.incidents.poisonOf(correlationId)]);
   const head = {
     correlationId,
     flow: known.flow,
     status: statusOf(known, deadlines, now),
-    waitingFor: waitingFor(known.flow, events.map(stepOf), { deadLetters, poison }),
+    waitingFor: waitingFor(known.flow, steps, { deadLetters, poison }),
     startedAt: known.startedAt,
     endedAt: known.endedAt,
     lastEventAt,

@@ -2,6 +2,7 @@ import { metrics } from "@opentelemetry/api";
 import { ConcurrencyConflictError } from "../../platform/errors";
 import { DocumentStore, Versioned, stripSystemProperties } from "../../platform/store";
 import { FlowIndex } from "./flowIndex";
+import { latestOf } from "./flowSteps";
 import { FlowSummaryDocument } from "./flowSummary";
 import { Deadlines, deadlineOf, statusOf, waitingFor } from "./flowStatus";
 
@@ -14,7 +15,7 @@ const stalledFlows = metrics.getMeter("azure-choreography").createCounter("chore
  * Logs one warning per stalled flow (and counts it in the `choreography.flows.stalled` metric), the first time a read finds it stalled, and remembers that on the summary
  * (with its ETag, so two readers rarely both warn and never overwrite a newer summary). Stalling is noticed by the
  * journal's `warnStalledFlows` timer every minute, and by any read of the flows before that. What the flow waits for
- * is read from its entries (one projected query per flow about to be warned about).
+ * is read from its entries (one projected query per flow about to be warned about), unless the caller has them already.
  */
 export const warnStalledFlowsOnce = async (
   summaries: readonly Versioned<FlowSummaryDocument>[],
@@ -36,7 +37,7 @@ export const warnStalledFlowsOnce = async (
       }
       stalledFlows.add(1, { "choreography.flow": summary.flow });
       const waiting = waitingFor(summary.flow, steps);
-      const last = steps.reduce<(typeof steps)[number] | undefined>((a, b) => (a && Date.parse(a.time) >= Date.parse(b.time) ? a : b), undefined);
+      const last = latestOf(steps);
       deps.warn(
         `[flow ${summary.pk}] stalled: ${summary.flow} flow started ${summary.startedAt}, no outcome within ` +
           `${deadlineOf(summary.flow, deps.deadlines)} ms; last event ${last?.type ?? "none"} at ${last?.time ?? "never"}; ` +

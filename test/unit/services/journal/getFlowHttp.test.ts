@@ -18,9 +18,10 @@ const effect = (id: string) =>
     id, source: "/services/inventory", causationid: placed.id, correlationid: "flow-v", time: "2026-01-01T00:00:01.000Z",
   });
 
-const setup = () => {
+const setup = (viewedAt = new Date("2026-01-01T00:00:02.000Z")) => {
   const store = createInMemoryStore();
-  const calls = { queries: 0, reads: 0 };
+  const calls = { queries: 0, reads: 0, stepQueries: 0 };
+  const warnings: string[] = [];
   const counting = {
     ...store,
     queryDocuments: ((...args: Parameters<typeof store.queryDocuments>) => (calls.queries++, store.queryDocuments(...args))),
@@ -28,24 +29,23 @@ const setup = () => {
   } as typeof store;
   const ports: JournalPorts = {
     settings: parseJournalSettings({}),
-    flowIndex: { listFlowSummaries: async () => [], listFlowSteps: async () => [] },
+    flowIndex: { listFlowSummaries: async () => [], listFlowSteps: async () => (calls.stepQueries++, []) },
     incidents: { deadLettersOf: async () => null, poisonOf: async () => null },
   };
-  // Two seconds into the flow: not stalled, so the view writes no warning mark on the summary.
-  const viewedAt = new Date("2026-01-01T00:00:02.000Z");
+  // By default two seconds into the flow: not stalled, so the view writes no warning mark on the summary.
   const runtime = { store: counting, ports, clock: () => viewedAt, service: "journal", config: {} as AppConfig, publisher: recordingPublisher(), ids: randomIds } as ServiceRuntime<JournalPorts>;
   const record = (event: unknown) => runReaction(recordEventInJournal, event, { store, publisher: recordingPublisher(), ports, clock: () => fixedNow });
   const get = async (headers: Record<string, string> = {}) => {
     const response = await getFlow(
       new HttpRequest({ method: "GET", url: "http://localhost/api/flows/flow-v", params: { correlationId: "flow-v" }, headers }),
       runtime,
-      new InvocationContext({ functionName: "journal-getFlow" }),
+      new InvocationContext({ functionName: "journal-getFlow", logHandler: (level, ...args) => level === "warning" && warnings.push(args.join(" ")) }),
     );
     const headersOf = response.headers as Record<string, string>;
     const text = typeof response.body === "string" ? response.body : undefined;
     return { status: response.status, etag: headersOf["etag"], text, body: text === undefined ? undefined : (JSON.parse(text) as { events: { id: string }[]; waitingFor: string[]; flow: string | null; status: string }) };
   };
-  return { calls, record, get };
+  return { calls, warnings, record, get };
 };
 
 describe("GET /api/flows/{correlationId}", () => {
@@ -57,7 +57,16 @@ describe("GET /api/flows/{correlationId}", () => {
     expect(view?.events.map((e) => e.id)).toEqual([placed.id, "fx-1"]);
     // Inventory answered the OrderPlaced; payments has not.
     expect(view).toMatchObject({ flow: "order", status: "running", waitingFor: ["payments-chargePaymentWhenOrderPlaced"] });
-    expect(calls).toEqual({ queries: 1, reads: 0 });
+    expect(calls).toEqual({ queries: 1, reads: 0, stepQueries: 0 });
+  });
+
+  it("warns of a stalled flow with the steps the view read, without querying them again", async () => {
+    const { calls, warnings, record, get } = setup(new Date("2026-01-02T00:00:00.000Z"));
+    await record(placed);
+    await record(effect("fx-1"));
+    expect((await get()).body).toMatchObject({ status: "stalled", waitingFor: ["payments-chargePaymentWhenOrderPlaced"] });
+    expect(warnings).toEqual([expect.stringMatching(/^\[flow flow-v\] stalled: order flow .* last event Inventory\.StockReserved\.v1 at 2026-01-01T00:00:01\.000Z; waiting for payments-chargePaymentWhenOrderPlaced$/)]);
+    expect(calls).toMatchObject({ queries: 1, stepQueries: 0 });
   });
 
   it("shows a flow whose start and outcomes are not journaled yet (no summary): flow unknown, running, started at its earliest event", async () => {

@@ -113,6 +113,8 @@ export interface CapacityReport {
   readonly totalProvisionRuPerSecond: number;
   /** Instances of all apps together for the executions in flight (measured durations) and for the hosts' CPU. */
   readonly instances: { readonly atMeasuredDuration: number; readonly cpuBound: number | undefined };
+  /** Function executions per second at the target, all apps together. */
+  readonly executionsPerSecond: number;
   /**
    * infra/main.bicep's `appScale` for the apps the deployment's defaults cannot carry at the target, each with 0.7
    * headroom, and the memory every app at its maximum then takes (what the template checks against the quota).
@@ -293,6 +295,7 @@ export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, targ
     provisionRuPerSecond,
     totalProvisionRuPerSecond,
     instances: { atMeasuredDuration: instancesTotal, cpuBound: cpuBoundInstances },
+    executionsPerSecond,
     appScale,
     overServerless: Object.entries(containerRu).filter(([, ru]) => ru > LIMITS.serverlessContainerRuPerSecond.value).map(([c]) => c),
     monthlyCostUsd: monthlyCost.total,

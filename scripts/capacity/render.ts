@@ -1,4 +1,4 @@
-import { CAPACITY_PRICES, HOURS_PER_MONTH, LIMITS } from "./limits";
+import { CAPACITY_PRICES, CORES_PER_INSTANCE, HOURS_PER_MONTH, INSTANCE_MEMORY_MB, LIMITS } from "./limits";
 import { CapacityReport, Component, DEPLOYED_APP_SCALE, FlowCounts, HEADROOM, fmt } from "./model";
 import { PRICES } from "../bench/cost";
 
@@ -51,6 +51,16 @@ export const renderReport = (report: CapacityReport, counts: Readonly<Record<str
       `Flex regional quota: this target needs ≥ ${fmt(needed)} MB for the row to stay at ${HEADROOM} (${fmt(quota.limit)} MB now). ` +
         `Ask for it with a support request (Flex Consumption plan docs, "Regional subscription memory quotas"), then model it: --flex-quota-mb ${needed}.`,
     );
+    const cores = report.instances.cpuBound;
+    if (cores !== undefined && cores >= report.instances.atMeasuredDuration && report.executionsPerSecond > 0) {
+      // What faster code would have to reach instead: the CPU per execution the quota holds at the headroom.
+      const msPerExecution = (coresPerSecond: number) => (coresPerSecond / report.executionsPerSecond) * 1000;
+      const allowedCores = (quota.limit / INSTANCE_MEMORY_MB) * CORES_PER_INSTANCE * HEADROOM;
+      line(
+        `The hosts' CPU sets that need: ${fmt(msPerExecution(cores))} ms per execution measured here, ${fmt(report.executionsPerSecond)} executions/s ` +
+          `at the target; ${fmt(quota.limit)} MB holds them at ${HEADROOM} only at ≤ ${fmt(msPerExecution(allowedCores))} ms per execution.`,
+      );
+    }
   }
   const scaled = Object.entries(report.appScale.byApp);
   if (scaled.length > 0) {

@@ -42,6 +42,18 @@ describe("the capacity report on the regional Flex quota", () => {
     );
   });
 
+  it("says what CPU per execution the quota would hold when the hosts' CPU sets the need", () => {
+    // 12 ms of CPU per top-up (3 executions: 4 ms each) at 100,000 top-ups/s: 1,200 cores, above the 187.5 instances
+    // the executions in flight need. 512,000 MB is 250 cores, 175 at 0.7: 175 ÷ 300,000 executions/s = 0.583 ms each.
+    const cpuBound = { ...topUp, hostCpuSeconds: 0.012 };
+    const lines = renderReport(capacityModel({ topUp: cpuBound }, { topUp: 100_000 }), { topUp: cpuBound }).split("\n");
+    expect(lines).toContain(
+      "The hosts' CPU sets that need: 4 ms per execution measured here, 300,000 executions/s at the target; 512,000 MB holds them at 0.7 only at ≤ 0.583 ms per execution.",
+    );
+    // Without a CPU measurement the executions in flight set it, and the line is not printed.
+    expect(renderReport(capacityModel({ topUp }, { topUp: 100_000 }), { topUp })).not.toContain("The hosts' CPU sets");
+  });
+
   it("says nothing when the row keeps its headroom, or once the increase is modelled", () => {
     expect(quotaLine(50_000)).toBeUndefined();
     expect(quotaLine(100_000, 549_000)).toBeUndefined();

@@ -149,8 +149,8 @@ export class DeliveryScheduler {
       };
       this.live.set(job.id, job);
       const delay = Math.max(0, (p.dueAtInMs ?? 0) - this.now());
-      // The journal keeps no policy: from here on the subscription's policy as it is now decides, as in Azure, where
-      // a subscription's update applies to the events it has not yet given up on.
+      // The journal keeps no policy: from here on the subscription's policy as configured now decides (the due time
+      // stays the one the journal kept).
       const reason = p.deadLetterReason;
       if (reason) this.schedule(delay, () => this.giveUp(job, reason));
       else

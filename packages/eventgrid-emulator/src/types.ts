@@ -32,7 +32,8 @@ export interface EmulatorSubscription {
   eventTimeToLiveInMs?: number;
   /**
    * Whether the subscription has a dead-letter destination. Without one, Event Grid drops an event whose retries ran
-   * out (or that was undeliverable): the emulator logs it as DROPPED and keeps it nowhere. Default true.
+   * out (or that was undeliverable): the emulator logs it as DROPPED and keeps it nowhere. Default true, unlike Event
+   * Grid (off unless configured): the emulator has always kept its dead letters.
    */
   deadLetter?: boolean;
 }

@@ -16,6 +16,7 @@ import { DeadLetterStorage, startDeadLetterStorage } from "./deadLetterStorage";
 import { PortInUseError, explainListenError, portSettings } from "./ports";
 import { startDevServer } from "./devServer";
 import { deleteDeliveryState, startEventGridEmulator, type EmulatorSubscription, type EventGridEmulator } from "@azure-choreography/eventgrid-emulator";
+import { LOCAL_RETRY_SCALE, emulatorSubscriptionsFor } from "./emulatorSubscriptions";
 import { createDeliveryTracing } from "./eventGridTracing";
 import { localJournalSettings } from "./journalSettings";
 import { HostSupervisor, StartedHostProcess, createHostSupervisor } from "./hostSupervisor";
@@ -43,8 +44,12 @@ export interface LocalStackOptions {
    * runs the same code with more emulated topics and subscriptions.
    */
   readonly topicLayout?: TopicLayout;
-  /** Compresses Event Grid's retry schedule: 0.01 makes the first retry 100 ms instead of 10 s. */
+  /**
+   * Compresses Event Grid's time, its retry schedule and each subscription's time to live: 0.01 (the default) makes the
+   * first retry 100 ms instead of 10 s.
+   */
   readonly retryScale?: number;
+  /** Replaces every subscription's (the manifest's), for a test that wants a quick dead letter. */
   readonly maxDeliveryAttempts?: number;
   /** Extra app settings for the Functions host(s), e.g. to point a service at a broken URL in a test. */
   readonly appSettings?: Readonly<Record<string, string>>;
@@ -165,6 +170,10 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     }
 
     let subscriptions: EmulatorSubscription[] = [];
+    const deliveryTime = {
+      retryScale: options.retryScale ?? LOCAL_RETRY_SCALE,
+      ...(options.maxDeliveryAttempts === undefined ? {} : { maxDeliveryAttempts: options.maxDeliveryAttempts }),
+    };
     const eventGridPort = options.ports?.eventGrid ?? portSettings.eventGrid.fallback;
     const topicLayout = options.topicLayout ?? singleShardLayout;
     const topicShards = topicNames.flatMap((t) => shardsOf(t, topicLayout));
@@ -176,8 +185,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       port: eventGridPort,
       topics: topicShards.map((name) => ({ name, key: LOCAL_TOPIC_KEY })),
       subscriptions: () => subscriptions,
-      retryScale: options.retryScale ?? 0.01,
-      maxDeliveryAttempts: options.maxDeliveryAttempts,
+      retryScale: deliveryTime.retryScale,
       ...(deadLetterStorage ? { deadLetterSink: deadLetterStorage.sink } : {}),
       ...(deliveryTracing ? { onAttempt: deliveryTracing.onAttempt } : {}),
       ...(persistence && journaled ? { stateDirectory: eventGridStateDir(persistence.directory) } : {}),
@@ -219,14 +227,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     const groupPorts: number[] = [];
     for (const [i] of groups.entries()) groupPorts.push(firstPort === 0 ? await freeLoopbackPort(groupPorts) : firstPort + i);
     const subscriptionsFor = (urlOf: (service: ServiceName) => string | undefined): EmulatorSubscription[] =>
-      listSubscriptions(topicLayout).filter((s) => urlOf(s.service) !== undefined).map((s) => ({
-        name: s.name,
-        topic: s.shard,
-        includedEventTypes: s.includedEventTypes,
-        endpointUrl: `${urlOf(s.service)}/runtime/webhooks/EventGrid?functionName=${encodeURIComponent(s.functionName)}`,
-        // As infra/subscriptions.bicep sets it (the journal takes batches); the Bicep's preferred size is the default 64 KB.
-        maxEventsPerBatch: s.maxEventsPerBatch,
-      }));
+      emulatorSubscriptionsFor(listSubscriptions(topicLayout), urlOf, deliveryTime);
     const plannedUrlOf = (service: ServiceName): string | undefined => {
       const i = groups.findIndex((g) => g.includes(service));
       return i < 0 ? undefined : `http://127.0.0.1:${groupPorts[i]}`;

@@ -13,6 +13,7 @@ import {
   generateInfraFiles,
   stableJson,
 } from "#scripts/gen-infra";
+import { LOCAL_RETRY_SCALE, emulatorSubscriptionsFor } from "#dev/emulatorSubscriptions";
 import { listReactions, listSubscriptions, serviceNames, services, topicsPublishedBy } from "#src/topology";
 import { topicNames, topicShardCounts } from "#src/events/catalog";
 import { deployedTopicLayout, shardsOf } from "#src/events/topicShards";
@@ -43,6 +44,34 @@ describe("gen-infra", () => {
     expect(actual).toHaveLength(expected.length);
     // "every event type" is the absence of a filter, never an empty list (which Event Grid would read differently).
     expect(topology.subscriptions.filter((s) => s.includedEventTypes !== undefined && s.includedEventTypes.length === 0)).toEqual([]);
+  });
+
+  it("gives the local Event Grid emulator the delivery policy the generated infra deploys, the time to live scaled like the retries", () => {
+    // What the stack builds for the manifest (dev/stack.ts), beside what subscriptions.bicep reads (the committed JSON).
+    const local = emulatorSubscriptionsFor(listSubscriptions(), () => "http://127.0.0.1:7071", { retryScale: LOCAL_RETRY_SCALE });
+    const deployed: InfraTopology = JSON.parse(readFileSync(join(root, "infra/generated/topology.json"), "utf8"));
+    const localPolicyOf = new Map(local.map((s) => [s.name, { maxDeliveryAttempts: s.maxDeliveryAttempts, eventTimeToLiveInMs: s.eventTimeToLiveInMs, deadLetter: s.deadLetter }]));
+    expect(local).toHaveLength(deployed.subscriptions.length);
+    for (const s of deployed.subscriptions) {
+      expect([s.name, localPolicyOf.get(s.name)]).toEqual([s.name, {
+        maxDeliveryAttempts: s.retryPolicy.maxDeliveryAttempts,
+        // 24 h at 0.01 is 14.4 min: the ratio to the retry schedule, so the number of attempts, is Azure's.
+        eventTimeToLiveInMs: Math.round(s.retryPolicy.eventTimeToLiveInMinutes * 60_000 * LOCAL_RETRY_SCALE),
+        deadLetter: s.deadLetter,
+      }]);
+    }
+  });
+
+  it("gives the local emulator a reaction's own delivery policy, not the defaults, and a test's override of the attempts", () => {
+    const [first] = listSubscriptions();
+    const own = { ...first!, delivery: { maxDeliveryAttempts: 5, eventTimeToLiveInMinutes: 90, deadLetter: false } };
+    const urlOf = () => "http://127.0.0.1:7071";
+    expect(emulatorSubscriptionsFor([own], urlOf, { retryScale: 0.01 })).toEqual([
+      expect.objectContaining({ name: own.name, maxDeliveryAttempts: 5, eventTimeToLiveInMs: 54_000, deadLetter: false }),
+    ]);
+    expect(emulatorSubscriptionsFor([own], urlOf, { retryScale: 0.01, maxDeliveryAttempts: 2 })).toEqual([expect.objectContaining({ maxDeliveryAttempts: 2 })]);
+    // A service the stack does not host gets no subscription.
+    expect(emulatorSubscriptionsFor([own], () => undefined, { retryScale: 0.01 })).toEqual([]);
   });
 
   it("lists each service with its container, the topics it publishes to and its reactions", () => {

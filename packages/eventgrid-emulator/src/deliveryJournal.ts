@@ -6,8 +6,8 @@ import type { DeadLetter, DeadLetterReason, EmulatorCloudEvent } from "./types";
 /**
  * What the emulator keeps on disk so a restart (even after `kill -9`) loses no accepted event, as Event Grid keeps an
  * event until it is delivered, dead-lettered or its time to live ends: every delivery accepted (written before the
- * publish is answered), each failed attempt with when the next is due, its end (delivered or dead-lettered), and the
- * dead letters. Records:
+ * publish is answered), each failed attempt with when the next is due, its end (delivered, dead-lettered or dropped), and
+ * the dead letters. No policy is kept: a restored delivery follows its subscription's as configured at the restart. Records:
  *   ["pub", id, topic, subscription, event, publishedAtInMs]
  *   ["try", id, attempts, lastAttemptAtInMs, lastResult, dueAtInMs, deadLetterReason | null]
  *   ["end", id] · ["dead", deadLetter] · ["redelivered", index, at]
@@ -26,7 +26,7 @@ export interface StoredDelivery {
   lastResult?: AttemptResult;
   /** When the next step is due (a retry, or the dead letter at the end of the time to live); now when absent. */
   dueAtInMs?: number;
-  /** Set when the next step is the dead letter, not a retry. */
+  /** Set when the next step is giving up, not a retry: a dead letter, or a drop if the subscription has no destination. */
   deadLetterReason?: DeadLetterReason;
 }
 

@@ -9,7 +9,8 @@ import type { DeadLetter, DeadLetterReason, DeliveryRecord, EmulatorCloudEvent, 
 import { postToWebhook } from "./webhookDelivery";
 
 export interface DeliverySchedulerConfig {
-  policy: RetryPolicy;
+  /** What a subscription gets for each part of its policy it does not set (see EmulatorSubscription). */
+  defaultPolicy: RetryPolicy;
   deliveryTimeoutInMs: number;
   maxConcurrentDeliveries: number;
   deadLetterDir?: string;
@@ -55,8 +56,9 @@ const sizeOf = (job: DeliveryJob): number => (job.bytes ??= Buffer.byteLength(JS
 const sameSubscription = (a: DeliveryJob, b: DeliveryJob): boolean => a.topic === b.topic && a.subscription.name === b.subscription.name;
 
 /**
- * Event Grid's delivery loop for one emulator: at-least-once, unordered, retried per the policy, dead-lettered at the
- * end. Concurrency is bounded so a burst of events does not open thousands of sockets on a laptop.
+ * Event Grid's delivery loop for one emulator: at-least-once, unordered, retried per the subscription's policy,
+ * dead-lettered at the end (or dropped, for a subscription without a dead-letter destination). Concurrency is bounded
+ * so a burst of events does not open thousands of sockets on a laptop.
  */
 export class DeliveryScheduler {
   /** Jobs in arrival order; a slot a batch took out of order is left undefined. */
@@ -147,8 +149,10 @@ export class DeliveryScheduler {
       };
       this.live.set(job.id, job);
       const delay = Math.max(0, (p.dueAtInMs ?? 0) - this.now());
+      // The journal keeps no policy: from here on the subscription's policy as configured now decides (the due time
+      // stays the one the journal kept).
       const reason = p.deadLetterReason;
-      if (reason) this.schedule(delay, () => this.deadLetter(job, reason));
+      if (reason) this.schedule(delay, () => this.giveUp(job, reason));
       else
         this.schedule(delay, () => {
           this.queue.push(job);
@@ -237,7 +241,7 @@ export class DeliveryScheduler {
       this.queue[this.queueHead] = undefined;
       this.queueHead += 1;
       if (!job) continue;
-      const batch = [job, ...this.takeBatchMates(job)];
+      const batch: [DeliveryJob, ...DeliveryJob[]] = [job, ...this.takeBatchMates(job)];
       this.inFlight += 1;
       void this.attempt(batch).finally(() => {
         this.inFlight -= 1;
@@ -274,11 +278,23 @@ export class DeliveryScheduler {
     return mates;
   }
 
-  private async attempt(batch: readonly DeliveryJob[]): Promise<void> {
+  /** The subscription's own policy, each part it does not set from the emulator's defaults. */
+  private policyOf(subscription: EmulatorSubscription): RetryPolicy {
+    const defaults = this.config.defaultPolicy;
+    return {
+      scheduleInMs: defaults.scheduleInMs,
+      maxDeliveryAttempts: subscription.maxDeliveryAttempts ?? defaults.maxDeliveryAttempts,
+      eventTimeToLiveInMs: subscription.eventTimeToLiveInMs ?? defaults.eventTimeToLiveInMs,
+    };
+  }
+
+  /** A batch is one subscription's (takeBatchMates), so one policy decides for all its events. */
+  private async attempt(batch: readonly [DeliveryJob, ...DeliveryJob[]]): Promise<void> {
     const startedAt = this.now();
+    const policy = this.policyOf(batch[0].subscription);
     const live = batch.filter((job) => {
-      if (startedAt < job.publishedAtInMs + this.config.policy.eventTimeToLiveInMs) return true;
-      this.deadLetter(job, "TimeToLiveExceeded");
+      if (startedAt < job.publishedAtInMs + policy.eventTimeToLiveInMs) return true;
+      this.giveUp(job, "TimeToLiveExceeded");
       return false;
     });
     const [first] = live;
@@ -303,11 +319,11 @@ export class DeliveryScheduler {
       this.record(job, result, startedAt, finishedAt, live.length);
     }
     if (this.closed) return;
-    for (const job of live) this.afterAttempt(job, result, finishedAt);
+    for (const job of live) this.afterAttempt(job, result, finishedAt, policy);
   }
 
-  private afterAttempt(job: DeliveryJob, result: AttemptResult, finishedAt: number): void {
-    const next = decideNextStep(result, job.attempts, this.config.policy, job.publishedAtInMs, finishedAt);
+  private afterAttempt(job: DeliveryJob, result: AttemptResult, finishedAt: number, policy: RetryPolicy): void {
+    const next = decideNextStep(result, job.attempts, policy, job.publishedAtInMs, finishedAt);
     switch (next.kind) {
       case "done":
         this.end(job);
@@ -327,9 +343,9 @@ export class DeliveryScheduler {
           job.dueAtInMs = finishedAt + next.delayInMs;
           job.deadLetterReason = next.reason;
           this.config.journal?.attempted(stored(job));
-          this.schedule(next.delayInMs, () => this.deadLetter(job, next.reason));
+          this.schedule(next.delayInMs, () => this.giveUp(job, next.reason));
         } else {
-          this.deadLetter(job, next.reason);
+          this.giveUp(job, next.reason);
         }
         return;
       default: {
@@ -369,6 +385,26 @@ export class DeliveryScheduler {
     if (this.records.length > MAX_DELIVERY_RECORDS + 1000) {
       this.records = this.records.slice(-MAX_DELIVERY_RECORDS);
     }
+  }
+
+  /**
+   * Retrying is over: the event is dead-lettered, or dropped when its subscription has no dead-letter destination, as
+   * Event Grid drops it (learn.microsoft.com/azure/event-grid/delivery-and-retry): then it is kept nowhere, not in
+   * `deadLetters()`, the folder or the sink, and only the log says so.
+   */
+  private giveUp(job: DeliveryJob, reason: DeadLetterReason): void {
+    if (job.subscription.deadLetter === false) this.drop(job, reason);
+    else this.deadLetter(job, reason);
+  }
+
+  private drop(job: DeliveryJob, reason: DeadLetterReason): void {
+    this.end(job);
+    const last = job.lastResult;
+    this.config.log(
+      `${flowTag(job)}eventgrid: DROPPED ${job.event.type} ${job.event.id} for ${job.subscription.name}: ${reason} after ` +
+        `${job.attempts} attempt(s), last ${last?.httpStatusCode ?? "-"} ${last?.outcome ?? "GenericError"}; ` +
+        `the subscription has no dead-letter destination`,
+    );
   }
 
   private deadLetter(job: DeliveryJob, reason: DeadLetterReason): void {

@@ -7,10 +7,11 @@ import { EventGridEmulatorError, tooLarge } from "./errors";
 import { readBodyCapped } from "./httpBody";
 import { MAX_REQUEST_BYTES, parsePublishRequest } from "./publishRequest";
 import {
-  EVENT_GRID_EVENT_TIME_TO_LIVE_IN_MS,
+  EVENT_GRID_EVENT_TIME_TO_LIVE_IN_MINUTES,
   EVENT_GRID_MAX_DELIVERY_ATTEMPTS,
   EVENT_GRID_RETRY_SCHEDULE_IN_MS,
   scaleSchedule,
+  scaledTimeToLiveInMs,
 } from "./retryPolicy";
 import type {
   EmulatorCloudEvent,
@@ -40,10 +41,11 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
     typeof options.subscriptions === "function" ? options.subscriptions() : options.subscriptions;
   const journal = options.stateDirectory === undefined ? undefined : new DeliveryJournal(options.stateDirectory);
   const scheduler = new DeliveryScheduler({
-    policy: {
+    // For the subscriptions that set no policy of their own (EmulatorSubscription.maxDeliveryAttempts and the rest).
+    defaultPolicy: {
       scheduleInMs: options.retryScheduleInMs ?? scaleSchedule(EVENT_GRID_RETRY_SCHEDULE_IN_MS, scale),
       maxDeliveryAttempts: options.maxDeliveryAttempts ?? EVENT_GRID_MAX_DELIVERY_ATTEMPTS,
-      eventTimeToLiveInMs: options.eventTimeToLiveInMs ?? Math.round(EVENT_GRID_EVENT_TIME_TO_LIVE_IN_MS * scale),
+      eventTimeToLiveInMs: options.eventTimeToLiveInMs ?? scaledTimeToLiveInMs(EVENT_GRID_EVENT_TIME_TO_LIVE_IN_MINUTES, scale),
     },
     deliveryTimeoutInMs: options.deliveryTimeoutInMs ?? 30_000,
     maxConcurrentDeliveries: options.maxConcurrentDeliveries ?? 32,

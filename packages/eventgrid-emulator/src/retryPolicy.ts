@@ -17,11 +17,18 @@ export const EVENT_GRID_RETRY_SCHEDULE_IN_MS: readonly number[] = [
   6 * HOUR,
   12 * HOUR,
 ];
-export const EVENT_GRID_EVENT_TIME_TO_LIVE_IN_MS = 24 * HOUR;
+export const EVENT_GRID_EVENT_TIME_TO_LIVE_IN_MINUTES = 24 * 60;
 export const EVENT_GRID_MAX_DELIVERY_ATTEMPTS = 30;
 
 export const scaleSchedule = (schedule: readonly number[], scale: number): number[] =>
   schedule.map((delay) => Math.max(1, Math.round(delay * scale)));
+
+/**
+ * A subscription's `eventTimeToLiveInMinutes` on the emulator's clock, compressed by `retryScale` as the retry schedule
+ * is: so a local run gives up after the same number of attempts Azure would make.
+ */
+export const scaledTimeToLiveInMs = (eventTimeToLiveInMinutes: number, scale: number): number =>
+  Math.round(eventTimeToLiveInMinutes * MINUTE * scale);
 
 export interface AttemptResult {
   outcome: DeliveryOutcome;

@@ -22,6 +22,20 @@ export interface EmulatorSubscription {
   maxEventsPerBatch?: number;
   /** A batch's size cap in KB, as Event Grid's `preferredBatchSizeInKilobytes`; one event larger still goes alone. Default 64. */
   preferredBatchSizeInKilobytes?: number;
+  /** This subscription's `retryPolicy.maxDeliveryAttempts`. Default: the emulator's `maxDeliveryAttempts`. */
+  maxDeliveryAttempts?: number;
+  /**
+   * This subscription's `retryPolicy.eventTimeToLiveInMinutes`, in ms on the emulator's clock: taken as given, like the
+   * emulator-wide `eventTimeToLiveInMs`, so scale it as the retries are (`scaledTimeToLiveInMs(minutes, retryScale)`),
+   * or a local run gives up after a different number of attempts than Azure. Default: the emulator's time to live.
+   */
+  eventTimeToLiveInMs?: number;
+  /**
+   * Whether the subscription has a dead-letter destination. Without one, Event Grid drops an event whose retries ran
+   * out (or that was undeliverable): the emulator logs it as DROPPED and keeps it nowhere. Default true, unlike Event
+   * Grid (off unless configured): the emulator has always kept its dead letters.
+   */
+  deadLetter?: boolean;
 }
 
 export interface EmulatorTopic {
@@ -41,9 +55,12 @@ export interface EventGridEmulatorOptions {
   retryScheduleInMs?: readonly number[];
   /** Compresses Event Grid's time: 0.01 makes the first retry 100 ms and the default time to live 14.4 min. Default 1. */
   retryScale?: number;
-  /** Default 30, as Event Grid. */
+  /** For a subscription that sets none (`EmulatorSubscription.maxDeliveryAttempts`). Default 30, as Event Grid. */
   maxDeliveryAttempts?: number;
-  /** Default 24 h × retryScale, so a local run dead-letters after the same number of attempts Azure would make. */
+  /**
+   * For a subscription that sets none, taken as given. Default 24 h × retryScale, so a local run dead-letters after the
+   * same number of attempts Azure would make.
+   */
   eventTimeToLiveInMs?: number;
   /** Default 30 000, as Event Grid. */
   deliveryTimeoutInMs?: number;

@@ -57,6 +57,14 @@ async function startReceiver(): Promise<Receiver> {
 
 const TOPIC = { name: "orders", key: "orders-key" };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits for a condition, bounded: a test asserts what happened, never how fast. */
+const until = async (description: string, check: () => boolean, timeoutInMs = 20_000): Promise<void> => {
+  const deadline = Date.now() + timeoutInMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
+    await sleep(10);
+  }
+};
 const PLACED = "Orders.OrderPlaced.v1";
 
 describe("Event Grid emulator", () => {
@@ -478,15 +486,82 @@ describe("Event Grid emulator", () => {
     });
   });
 
-  describe("state kept across a restart (stateDirectory)", () => {
-    const until = async (description: string, check: () => boolean, timeoutInMs = 20_000): Promise<void> => {
-      const deadline = Date.now() + timeoutInMs;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-        await sleep(10);
-      }
+  describe("each subscription's own delivery policy (its retryPolicy and dead-letter destination in Azure)", () => {
+    const failing = (name: string, policy: Partial<EmulatorSubscription>): EmulatorSubscription => {
+      receiver.script.set(name, () => 500);
+      return { ...sub(name), ...policy };
     };
 
+    it("gives up on each subscription of a topic after its own maxDeliveryAttempts", async () => {
+      // The emulator's default (30) applies to neither.
+      const eg = await start([failing("twice", { maxDeliveryAttempts: 2 }), failing("four", { maxDeliveryAttempts: 4 })], { retryScheduleInMs: [1] });
+
+      await client(eg).send([placed("p-1")]);
+      await eg.idle(10_000);
+
+      expect(receiver.forFunction("twice")).toHaveLength(2);
+      expect(receiver.forFunction("four")).toHaveLength(4);
+      expect(eg.deadLetters().map((d) => [d.subscription, d.deadLetterReason, d.deliveryAttempts]).sort()).toEqual([
+        ["four", "MaxDeliveryAttemptsExceeded", 4],
+        ["twice", "MaxDeliveryAttemptsExceeded", 2],
+      ]);
+    });
+
+    it("gives a batch its subscription's policy: every event of it gives up after that count", async () => {
+      const eg = await start([failing("batched", { maxEventsPerBatch: 3, maxDeliveryAttempts: 2 })], { retryScheduleInMs: [1], maxConcurrentDeliveries: 1 });
+
+      await client(eg).send([placed("p-2"), placed("p-3"), placed("p-4")]);
+      await eg.idle(10_000);
+
+      expect(eg.deadLetters().map((d) => [d.event.id, d.deliveryAttempts]).sort()).toEqual([["p-2", 2], ["p-3", 2], ["p-4", 2]]);
+    });
+
+    it("drops an event whose retries ran out when the subscription has no dead-letter destination, as Event Grid does", async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), "eg-dead-"));
+      const sunk: string[] = [];
+      try {
+        receiver.script.set("rejects", () => 400);
+        const eg = await start(
+          [failing("dropping", { maxDeliveryAttempts: 2, deadLetter: false }), { ...sub("rejects"), deadLetter: false }, failing("keeping", { maxDeliveryAttempts: 2 })],
+          { retryScheduleInMs: [1], deadLetterDir: dir, deadLetterSink: async (d) => void sunk.push(d.subscription) },
+        );
+
+        await client(eg).send([placed("p-5")]);
+        await eg.idle(10_000);
+
+        expect(receiver.forFunction("dropping")).toHaveLength(2);
+        expect(receiver.forFunction("rejects")).toHaveLength(1);
+        // Only the subscription with a destination has a dead letter, in the list, the folder and the sink.
+        expect(eg.deadLetters().map((d) => d.subscription)).toEqual(["keeping"]);
+        expect(await readdir(dir)).toEqual([expect.stringContaining("keeping")]);
+        expect(sunk).toEqual(["keeping"]);
+        expect(logs).toEqual(expect.arrayContaining([
+          expect.stringMatching(/^\[flow corr-p-5\] eventgrid: DROPPED .* p-5 for dropping: MaxDeliveryAttemptsExceeded after 2 attempt\(s\).*no dead-letter destination/),
+          expect.stringMatching(/^\[flow corr-p-5\] eventgrid: DROPPED .* p-5 for rejects: UndeliverableDueToHttpBadRequest after 1 attempt\(s\).*no dead-letter destination/),
+        ]));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("gives up when the subscription's time to live runs out, before the emulator's", async () => {
+      const eg = await start([{ name: "short-lived", topic: TOPIC.name, endpointUrl: "http://127.0.0.1:1/x", eventTimeToLiveInMs: 300 }], {
+        retryScheduleInMs: [40],
+        eventTimeToLiveInMs: 600_000,
+      });
+
+      await client(eg).send([placed("p-6")]);
+      await eg.idle(10_000);
+
+      // 30 attempts 40 ms apart would outlast 300 ms: the time to live, not the attempt count, ended it.
+      const [deadLetter] = eg.deadLetters();
+      expect(deadLetter).toMatchObject({ subscription: "short-lived", deadLetterReason: "TimeToLiveExceeded", lastDeliveryOutcome: "CannotConnect" });
+      expect(deadLetter?.deliveryAttempts).toBeGreaterThan(1);
+      expect(deadLetter?.deliveryAttempts).toBeLessThan(30);
+    });
+  });
+
+  describe("state kept across a restart (stateDirectory)", () => {
     /** An emulator in a child process on `dir`, SIGKILLed by the caller; resolves with its topic endpoint. */
     const startChild = async (dir: string, name: string, schedule: string) => {
       const child = spawn(process.execPath, [path.join(__dirname, "fixtures/emulatorChild.js"), dir, name, receiver.url(name), schedule], {
@@ -512,15 +587,19 @@ describe("Event Grid emulator", () => {
       } };
     };
 
+    /** Subscription "pending" answers 500: attempts 1 and 2 fail, attempt 3 is 1.5 s away when the process dies. */
+    const killedAfterTwoFailedAttempts = async (dir: string, eventId: string): Promise<void> => {
+      receiver.script.set("pending", () => 500);
+      const child = await startChild(dir, "pending", "50,1500");
+      await child.publisher.send([placed(eventId)]);
+      await until("two failed attempts", () => receiver.forFunction("pending").length === 2);
+      await child.kill();
+    };
+
     it("delivers after a restart what was waiting for a retry when the emulator was SIGKILLed, attempts and schedule kept", async () => {
       const dir = await mkdtemp(path.join(tmpdir(), "eg-state-"));
       try {
-        receiver.script.set("pending", () => 500);
-        const child = await startChild(dir, "pending", "50,1500");
-        await child.publisher.send([placed("o-durable")]);
-        // Attempt 1 failed, attempt 2 failed: attempt 3 is 1.5 s away when the process dies.
-        await until("two failed attempts", () => receiver.forFunction("pending").length === 2);
-        await child.kill();
+        await killedAfterTwoFailedAttempts(dir, "o-durable");
         receiver.script.set("pending", () => 200);
 
         const eg = await start([sub("pending")], { stateDirectory: dir, retryScheduleInMs: [50, 1500] });
@@ -535,6 +614,32 @@ describe("Event Grid emulator", () => {
         await eg.idle(5000);
         expect(eg.deliveries().map((d) => [d.attempt, d.outcome]).at(-1)).toEqual([count + 1, "Succeeded"]);
         expect(logs.some((line) => /1 delivery\(ies\) restored from the journal/.test(line))).toBe(true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("gives a delivery restored after a restart its subscription's policy as it is now", async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), "eg-state-"));
+      try {
+        // Before the restart: the default policy, 30 attempts and a dead letter at the end.
+        await killedAfterTwoFailedAttempts(dir, "o-policy");
+
+        const now = [{ ...sub("pending"), maxDeliveryAttempts: 3, deadLetter: false }];
+        const eg = await start(now, { stateDirectory: dir, retryScheduleInMs: [1] });
+        await until("the delivery's end", () => logs.some((line) => line.includes("DROPPED")));
+        await eg.idle(5000);
+        expect(logs.filter((line) => line.includes("DROPPED"))).toEqual([expect.stringMatching(/o-policy for pending: MaxDeliveryAttemptsExceeded after 3 attempt\(s\)/)]);
+        expect(eg.deadLetters()).toEqual([]);
+        await eg.close();
+        emulator = undefined;
+
+        // Dropped is over: nothing is pending for the next start.
+        logs.length = 0;
+        const again = await start(now, { stateDirectory: dir });
+        await again.idle(5000);
+        expect(logs.filter((line) => /restored from the journal/.test(line))).toEqual([]);
+        expect(again.deadLetters()).toEqual([]);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

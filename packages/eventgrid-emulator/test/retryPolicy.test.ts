@@ -4,6 +4,7 @@ import {
   outcomeForStatus,
   retryDelayInMs,
   scaleSchedule,
+  scaledTimeToLiveInMs,
   type RetryPolicy,
 } from "../src/retryPolicy";
 
@@ -31,6 +32,12 @@ describe("Event Grid retry policy", () => {
     const scaled = scaleSchedule(EVENT_GRID_RETRY_SCHEDULE_IN_MS, 0.01);
     expect(scaled[0]).toBe(100);
     expect(retryDelayInMs(scaled, 25)).toBe(432_000);
+  });
+
+  it("scales a time to live like the schedule: 24 h becomes 14.4 min at 0.01, 2 h keeps its 1:12 ratio to it", () => {
+    expect(scaledTimeToLiveInMs(1440, 0.01)).toBe(864_000);
+    expect(scaledTimeToLiveInMs(120, 0.01) * 12).toBe(scaledTimeToLiveInMs(1440, 0.01));
+    expect(scaledTimeToLiveInMs(1440, 1)).toBe(24 * 3600 * 1000);
   });
 
   it("retries a failure until the attempts run out", () => {

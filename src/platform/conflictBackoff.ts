@@ -2,15 +2,15 @@ import { ConcurrencyConflictError } from "./errors";
 
 /*
  * Waiting after a lost optimistic-concurrency race (ConcurrencyConflictError: an ETag's 412, a taken id's 409) before
- * reading again. Nothing retries these for us: @azure/cosmos 4.9 retries 429s itself (9 times, at most 30 s) and hands
- * 409/412 back to the caller. Retrying at once makes N racers for one document fail N − 1 batches every round (each
- * charged RU), so the losers wait a random time in a window that doubles after each loss: exponential backoff with
- * "full jitter", random(0, min(cap, first · 2^(n−1))), as in the AWS Architecture Blog's simulation of contending
- * clients ("Exponential Backoff And Jitter", 2015), which prefers it to keeping part of the window fixed; this repo's
- * contention test counts the batches it saves (test/unit/services/inventory/hotSkuContention.test.ts). The Azure SDK's own retry
- * (@azure/core-util `calculateRetryDelay`) doubles the same way but keeps the upper half of the window ("equal
- * jitter") and starts at 1 s, capped at 64 s: made for transport errors and 5xx, far too slow for a race that is decided
- * in milliseconds (a Cosmos point read or batch in region).
+ * reading again. Nothing retries these for us: @azure/cosmos 4.9 retries 429 itself (9 times, at most 30 s), and 503,
+ * timeouts and some 404/403, never 409 or 412 (retry/retryUtility.js). Retrying at once makes N racers for one document
+ * fail N − 1 batches every round (each charged RU), so the losers wait a random time in a window that doubles after
+ * each loss: exponential backoff with "full jitter", random(0, min(cap, first · 2^(n−1))), as in the AWS Architecture
+ * Blog's simulation of contending clients ("Exponential Backoff And Jitter", 2015), which prefers it to keeping part of
+ * the window fixed; test/unit/services/inventory/hotSkuContention.test.ts counts the batches it saves here. The Azure
+ * SDK's own retry (@azure/core-util `calculateRetryDelay`) doubles the same way but keeps the upper half of the window
+ * ("equal jitter"), from 1 s up to 64 s: made for transport errors and 5xx, far too slow for a race decided in the
+ * milliseconds of a point read and a batch.
  */
 
 /** Waits after the `failedAttempts`-th lost race (1, 2, …), before the next attempt. */

@@ -33,7 +33,7 @@ export const takeLine = async (store: DocumentStore, orderId: string, line: Line
         if (hold) return hold.status === "Held" ? { taken: true } : { taken: false, available };
       }
       if (!stock || available < line.quantity) return { taken: false, available };
-      // Refused when another order moved this stock, or another attempt of this order created the hold: read both again.
+      // Refused when another order moved this stock, or another attempt of this order created the hold: read again.
       await store.commit(pk, [
         { op: "create", document: holdDocument(orderId, line, "Held") },
         {

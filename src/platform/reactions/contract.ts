@@ -1,6 +1,7 @@
 import type { SqlParameter } from "@azure/cosmos";
 import type { z } from "zod";
 import { CloudEventEnvelope } from "../../events/envelope";
+import type { ConflictBackoff } from "../conflictBackoff";
 import type { DocumentSchema } from "../documentSchema";
 import { NewEvent } from "../publishing/envelope";
 import { DocumentStore, StoredDocument } from "../store";
@@ -85,6 +86,8 @@ export interface Outside<P = unknown> {
    * reaction's own batch (state, inbox, outbox) still commits last, once.
    */
   readonly otherPartitions: DocumentStore;
+  /** The wait after a batch in `otherPartitions` loses an ETag race, before reading again (src/platform/conflictBackoff.ts). */
+  readonly backoff: ConflictBackoff;
 }
 
 /** A read the runner may answer without the store, for documents of one schema (see `Tuning.readHints`). */

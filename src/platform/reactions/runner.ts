@@ -1,4 +1,5 @@
 import { CloudEventEnvelope } from "../../events/envelope";
+import { ConflictBackoff, conflictBackoff } from "../conflictBackoff";
 import { ConcurrencyConflictError } from "../errors";
 import { deterministicId } from "../ids";
 import { KeyedQueue } from "../partitionQueue";
@@ -18,16 +19,15 @@ export interface ReactionDependencies<P> {
   readonly ports: P;
   readonly clock: () => Date;
   readonly log?: (message: string) => void;
-  /** Waits between optimistic-concurrency retries; injected so tests need not sleep. */
-  readonly backoff?: (attempt: number) => Promise<void>;
+  /** Waits between optimistic-concurrency retries (the runner's and `act`'s own); injected so tests need not sleep. */
+  readonly backoff?: ConflictBackoff;
   /** What this process committed last, for `ownLatest` reads; without it they read. */
   readonly recentWrites?: RecentWrites;
   /** Where `oneAtATimePerPartition` deliveries wait for the one before them; without it they run at once. */
   readonly partitionQueue?: KeyedQueue;
 }
 
-const defaultBackoff = (attempt: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.min(200, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random())));
+const defaultBackoff = conflictBackoff();
 
 const settingsOf = <P>(ports: P): SettingsOf<P> => (ports as { settings?: unknown } | undefined)?.settings as SettingsOf<P>;
 
@@ -39,11 +39,12 @@ export const decideOnce = async <E extends CloudEventEnvelope, L, A, P>(
   reaction: Reaction<E, L, A, P>,
   event: E,
   session: Session,
-  deps: Pick<ReactionDependencies<P>, "ports" | "clock" | "store">,
+  deps: Pick<ReactionDependencies<P>, "ports" | "clock" | "store" | "backoff">,
 ): Promise<{ readonly decision: Decision; readonly now: Date }> => {
   const loaded = await reaction.load(event, { read: session.read, query: session.query, assumeAbsent: session.assumeAbsent, settings: settingsOf(deps.ports) });
+  const outside = { ports: deps.ports, idempotencyKey: event.id, call: session.call, otherPartitions: deps.store, backoff: deps.backoff ?? defaultBackoff };
   // Without an `act` part, what `load` found is the state `decide` takes (A is L).
-  const state = reaction.act ? await reaction.act(event, loaded, { ports: deps.ports, idempotencyKey: event.id, call: session.call, otherPartitions: deps.store }) : (loaded as unknown as A);
+  const state = reaction.act ? await reaction.act(event, loaded, outside) : (loaded as unknown as A);
   const now = deps.clock();
   let idCounter = 0;
   const decision = reaction.decide(event, state, { now, newId: () => deterministicId(event.id, reaction.name, "id", String(idCounter++)) });

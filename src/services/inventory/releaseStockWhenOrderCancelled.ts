@@ -42,11 +42,11 @@ export const releaseStockWhenOrderCancelled = defineReaction("inventory", "relea
   load: async (event, { read }) => ({
     reservation: await read(reservationDocumentSchema, reservationDocumentId(event.data.orderId), orderPartition(event.data.orderId)),
   }),
-  async act(event, { reservation }, { otherPartitions }): Promise<ReleaseStockState> {
+  async act(event, { reservation }, { otherPartitions, backoff }): Promise<ReleaseStockState> {
     // Reserved: give every line back before reporting it. Rejected: lines held before the shortage was found wait
     // for this cancellation. Released: a crash may have come between a line and the report; repeating is harmless.
     if (reservation && reservation.status !== "CancelledBeforeReservation") {
-      await releaseLines(otherPartitions, event.data.orderId, reservation.items);
+      await releaseLines(otherPartitions, event.data.orderId, reservation.items, backoff);
     }
     return { reservation };
   },

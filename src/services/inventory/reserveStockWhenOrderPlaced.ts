@@ -54,12 +54,12 @@ export const reserveStockWhenOrderPlaced = defineReaction("inventory", "reserveS
   load: async (event, { read }) => ({
     reservation: await read(reservationDocumentSchema, reservationDocumentId(event.data.orderId), orderPartition(event.data.orderId)),
   }),
-  async act(event, { reservation }, { otherPartitions }): Promise<ReserveStockState> {
+  async act(event, { reservation }, { otherPartitions, backoff }): Promise<ReserveStockState> {
     const { orderId } = event.data;
     const lines = linesOf(event.data.items);
-    if (!reservation) return { reservation, shortages: await takeLines(otherPartitions, orderId, lines) };
+    if (!reservation) return { reservation, shortages: await takeLines(otherPartitions, orderId, lines, backoff) };
     // Decided without this attempt's lines (cancelled first, or rejected): give back what an attempt of it held.
-    if (reservation.status !== "Reserved") await releaseLines(otherPartitions, orderId, lines);
+    if (reservation.status !== "Reserved") await releaseLines(otherPartitions, orderId, lines, backoff);
     return { reservation, shortages: [] };
   },
   decide: reserveStock,

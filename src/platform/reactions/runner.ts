@@ -129,7 +129,7 @@ const handleDelivery = async <E extends CloudEventEnvelope, L, A, P>(
           return { outcome: "duplicate", republished };
         }
       }
-      await (deps.backoff ?? defaultBackoff)(attempt);
+      if (attempt < MAX_CONFLICT_RETRIES) await (deps.backoff ?? defaultBackoff)(attempt);
     }
   }
   throw new ConcurrencyConflictError(

@@ -125,6 +125,18 @@ describe("runReaction: the consistency machinery around a pure decision", () => 
     expect(await store.readDocument("stock:A", stockPartition("A"))).toMatchObject({ available: 0, reserved: 1 });
   });
 
+  it("gives up after 25 lost races, waiting between attempts only, and leaves the delivery to Event Grid's retry", async () => {
+    const store = createInMemoryStore();
+    store.commit = async () => {
+      throw new ConcurrencyConflictError("412");
+    };
+    const waits: number[] = [];
+    const d = { ...deps(store), backoff: async (failedAttempts: number) => void waits.push(failedAttempts) };
+    await expect(runReaction(sendInvoiceWhenPaymentConfirmed, confirmed(), d)).rejects.toThrow("gave up on");
+    // 25 attempts, 24 waits between them: none after the last.
+    expect(waits).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+  });
+
   it("lets any other failure escape, so the delivery is retried", async () => {
     const store = createInMemoryStore();
     store.failNextCommitWith = new Error("Cosmos unavailable");

@@ -26,6 +26,11 @@ export const stepOf = (event: Pick<CloudEventEnvelope, "id" | "type" | "source" 
   return { id: event.id, type: event.type, ...(service ? { service } : {}), ...(event.causationid ? { causationid: event.causationid } : {}), time: event.time };
 };
 
+/** The later of two ISO times (the first when equal). */
+export const later = (a: string, b: string): string => (Date.parse(a) >= Date.parse(b) ? a : b);
+/** The earlier of two ISO times (the first when equal). */
+export const earlier = (a: string, b: string): string => (Date.parse(a) <= Date.parse(b) ? a : b);
+
 /** The step (or event) with the latest time, the first of equal ones; undefined for none. */
 export const latestOf = <T extends { readonly time: string }>(items: readonly T[]): T | undefined =>
   items.reduce<T | undefined>((latest, item) => (latest && Date.parse(latest.time) >= Date.parse(item.time) ? latest : item), undefined);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CloudEventEnvelope } from "../../events/envelope";
 import { FlowName, flowNames, flows } from "../../flows";
 import { documentSchema } from "../../platform/documentSchema";
+import { earlier, later } from "./flowSteps";
 
 /**
  * One per flow, next to its events in the flow's partition (pk = correlation id), kept with ETags by the journal.
@@ -54,8 +55,6 @@ export const summaryRoleOf = (type: string): SummaryRole | undefined => {
   return undefined;
 };
 
-const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
-const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : b);
 const severity = { completed: 1, failed: 2 } as const;
 
 /**

@@ -4,6 +4,7 @@ import { queryValid } from "../../platform/documentSchema";
 import { NotFoundError } from "../../platform/errors";
 import { DocumentStore, Versioned } from "../../platform/store";
 import { causalOrder } from "./causalOrder";
+import { earlier } from "./flowSteps";
 import { FLOW_SUMMARY_ID, FlowSummaryDocument, flowSummaryDocumentSchema } from "./flowSummary";
 import { FlowHead } from "./flowStatus";
 import { JournalEntryDocument, journalEntryDocumentSchema } from "./documents";
@@ -36,7 +37,7 @@ export const readFlow = async (store: DocumentStore, correlationId: string): Pro
   const stored = documents.find((d): d is Versioned<FlowSummaryDocument> => d.kind === "flowSummary");
   if (entries.length === 0) throw new NotFoundError("FLOW.NOT_FOUND", `No events are recorded for correlation id ${correlationId}`);
   const events = causalOrder(entries.map((e) => e.event));
-  const earliest = events.map((e) => e.time).reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
+  const earliest = events.map((e) => e.time).reduce(earlier);
   const head = stored
     ? { flow: stored.flow, startedAt: stored.startedAt, ended: stored.ended, endedAt: stored.endedAt }
     : { flow: null, startedAt: earliest, ended: null, endedAt: null };

@@ -59,10 +59,14 @@ export const settleBankPayment = (state: BankPaymentState, now: Date): Decision 
 
 export const requestBankPaymentWhenTopUpInitiated = defineReaction("banking", "requestBankPaymentWhenTopUpInitiated", {
   partitionKey: (event) => event.data.topUpId,
-  load: async (event, { read }) => ({
-    stored: await read(bankPaymentDocumentSchema, bankPaymentDocumentId(event.data.topUpId), event.data.topUpId),
-    bankToken: await fundingSources.resolve(read, event.data.fundingSourceId, event.data.walletId),
-  }),
+  async load(event, { read }) {
+    // Two partitions, neither read depending on the other: side by side.
+    const [stored, bankToken] = await Promise.all([
+      read(bankPaymentDocumentSchema, bankPaymentDocumentId(event.data.topUpId), event.data.topUpId),
+      fundingSources.resolve(read, event.data.fundingSourceId, event.data.walletId),
+    ]);
+    return { stored, bankToken };
+  },
   async act(event, { stored, bankToken }, outside: Outside<{ bank: BankClient }>): Promise<BankPaymentState> {
     const { topUpId, walletId, amount, currency } = event.data;
     const payment: BankPaymentDocument = stored ?? {

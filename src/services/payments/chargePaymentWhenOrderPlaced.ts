@@ -7,10 +7,14 @@ import { PaymentFacts, UNKNOWN_PAYMENT_METHOD, decidePayment, factsAfterCancella
 
 export const chargePaymentWhenOrderPlaced = defineReaction("payments", "chargePaymentWhenOrderPlaced", {
   partitionKey: (event) => event.data.orderId,
-  load: async (event, { read }) => ({
-    stored: await read(paymentDocumentSchema, paymentDocumentId(event.data.orderId), event.data.orderId),
-    card: await paymentMethods.resolve(read, event.data.paymentMethodId, event.data.customerId),
-  }),
+  async load(event, { read }) {
+    // Two partitions, neither read depending on the other: side by side.
+    const [stored, card] = await Promise.all([
+      read(paymentDocumentSchema, paymentDocumentId(event.data.orderId), event.data.orderId),
+      paymentMethods.resolve(read, event.data.paymentMethodId, event.data.customerId),
+    ]);
+    return { stored, card };
+  },
   async act(event, { stored, card }, outside: Outside<{ gateway: PaymentGateway }>): Promise<PaymentFacts> {
     const { orderId, customerId, total, currency } = event.data;
     const { gateway } = outside.ports;

@@ -59,11 +59,14 @@ export const parseConfig = (env: NodeJS.ProcessEnv): AppConfig => {
 };
 
 const topicShardSettings = (env: NodeJS.ProcessEnv, topic: TopicName): TopicConfig[] => {
-  const endpointOf = (shard: number) => env[`${settingPrefixOf(shardNameOf(topic, shard))}__topicEndpointUri`]?.trim();
-  const configured = Object.keys(env).filter((name) => new RegExp(`^${settingPrefixOf(topic)}(_[0-9]+)?__topicEndpointUri$`).test(name) && env[name]?.trim());
+  const setting = (shard: number, name: "topicEndpointUri" | "key") => env[`${settingPrefixOf(shardNameOf(topic, shard))}__${name}`]?.trim() || undefined;
+  const endpointSetting = new RegExp(`^${settingPrefixOf(topic)}(_[0-9]+)?__topicEndpointUri$`);
+  const configured = Object.keys(env).filter((name) => endpointSetting.test(name) && env[name]?.trim());
   const shards: TopicConfig[] = [];
-  for (let shard = 0; endpointOf(shard); shard++) {
-    shards.push({ endpoint: endpointOf(shard)!, key: env[`${settingPrefixOf(shardNameOf(topic, shard))}__key`]?.trim() || undefined });
+  for (let shard = 0; ; shard++) {
+    const endpoint = setting(shard, "topicEndpointUri");
+    if (!endpoint) break;
+    shards.push({ endpoint, key: setting(shard, "key") });
   }
   if (configured.length !== shards.length) {
     throw new ConfigError(`Topic ${topic} has ${configured.length} shard endpoint setting(s) but not shards 0…${configured.length - 1} (${configured.sort().join(", ")})`);

@@ -208,8 +208,9 @@ export const capacityModel = (counts: Readonly<Record<string, FlowCounts>>, targ
   // A subscription's copies on the shards of its topic are one row: the counted name without its shard.
   const subscriptionOf = (name: string, shard: string): string => (name.startsWith(`${shard}-`) ? `${topicOf(shard)}-${name.slice(shard.length + 1)}` : name);
   const deliveriesOf = (c: FlowCounts) => Object.entries(c.deliveries).map(([name, d]) => ({ name: subscriptionOf(name, d.topic), ...d }));
-  for (const subscription of [...new Set(Object.values(counts).flatMap((c) => deliveriesOf(c).map((d) => d.name)))].sort()) {
-    const first = Object.values(counts).flatMap(deliveriesOf).find((d) => d.name === subscription)!;
+  const allDeliveries = Object.values(counts).flatMap(deliveriesOf);
+  for (const subscription of [...new Set(allDeliveries.map((d) => d.name))].sort()) {
+    const first = allDeliveries.find((d) => d.name === subscription)!;
     const shards = shardsOfTopic(first.topic);
     const events = at((c) => deliveriesOf(c).filter((d) => d.name === subscription).reduce((a, d) => a + d.events, 0)) / shards;
     eventGridOpsPerSecond += events * shards;

@@ -6,6 +6,10 @@ const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits
 
 const row = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
 
+/** `order 10,000, onboarding 1,000`: a figure per flow (or container), in the report's order. */
+const byName = (figures: Readonly<Record<string, number>>, format: (n: number) => string = fmt): string =>
+  Object.entries(figures).map(([f, n]) => `${f} ${format(n)}`).join(", ");
+
 const flag = (c: Component) => {
   const over = c.utilization >= 1 ? " **at or over the limit**" : c.utilization >= HEADROOM ? ` (≥ ${HEADROOM})` : "";
   return c.hardCeiling ? ` **hard ceiling**${over}` : over;
@@ -15,7 +19,7 @@ const flag = (c: Component) => {
 export const renderReport = (report: CapacityReport, counts: Readonly<Record<string, FlowCounts>>): string => {
   const out: string[] = [];
   const line = (s = "") => out.push(s);
-  const target = Object.entries(report.target).map(([f, r]) => `${f} ${fmt(r)}`).join(", ");
+  const target = byName(report.target);
   line(`## npm run capacity — target ${target} flows/s`);
   line();
   line(`Counted on the local stack: ${Object.entries(counts).map(([f, c]) => `${c.flows} ${f}`).join(", ")} flows; what one flow did × the target rate = demand.`);
@@ -34,7 +38,7 @@ export const renderReport = (report: CapacityReport, counts: Readonly<Record<str
       b.maxFlowsPerSecond === 0
         ? `**First bottleneck: ${b.name}** — over its limit at any rate.`
         : `**First bottleneck: ${b.name}** — saturates at **${fmt(b.maxFlowsPerSecond)} flows/s** of this mix ` +
-            `(${Object.entries(b.byFlow).map(([f, r]) => `${f} ${fmt(r)}`).join(", ")}), ${fmt(b.scale)} × the target.`,
+            `(${byName(b.byFlow)}), ${fmt(b.scale)} × the target.`,
     );
   } else line("No component has demand at this target.");
   const over = sorted.filter((c) => c.utilization >= 1);
@@ -81,10 +85,10 @@ export const renderReport = (report: CapacityReport, counts: Readonly<Record<str
     line(`Constant partition key ${c.name.replace(/^key /, "")}: every flow's load on one logical partition, ${fmt(LIMITS.partitionKeyRuPerSecond.value)} RU/s and ${LIMITS.partitionKeyStorageGb.value} GB whatever is provisioned — a hard ceiling only a new key design removes.`);
   }
   line();
-  line(`RU per flow: ${Object.entries(report.ruPerFlow).map(([f, ru]) => `${f} ${fmt(ru)}`).join(", ")}.`);
+  line(`RU per flow: ${byName(report.ruPerFlow)}.`);
   line(
     `RU/s to provision (manual, ≥ 400 per container): **${fmt(report.totalProvisionRuPerSecond)}** = ` +
-      Object.entries(report.provisionRuPerSecond).map(([c, ru]) => `${c} ${fmt(ru)}`).join(", ") + ".",
+      `${byName(report.provisionRuPerSecond)}.`,
   );
   if (report.overServerless.length > 0) {
     line(`Serverless (as infra/modules/cosmos.bicep deploys today) serves ${fmt(LIMITS.serverlessContainerRuPerSecond.value)} RU/s per container: over it at the target: ${report.overServerless.join(", ")}.`);
@@ -98,7 +102,7 @@ export const renderReport = (report: CapacityReport, counts: Readonly<Record<str
   const flowsPerMonth = Object.values(report.target).reduce((a, r) => a + r, 0) * HOURS_PER_MONTH * 3600;
   line(
     `That is ${usd(m.total / (flowsPerMonth / 1e6))} per million flows of this mix, at provisioned throughput kept busy: ` +
-      Object.entries(report.perMillionFlowsAtScale).map(([f, usdPerMillion]) => `${f} ${usd(usdPerMillion)}`).join(", ") + " per million.",
+      `${byName(report.perMillionFlowsAtScale, usd)} per million.`,
   );
   line(
     `Per million flows at serverless prices (the bench's model): ` +
@@ -115,11 +119,11 @@ export const renderReport = (report: CapacityReport, counts: Readonly<Record<str
 
 /** The report in one line (the last of `npm run capacity`, and what `npm run bench` prints after its tables). */
 export const renderSummaryLine = (report: CapacityReport): string => {
-  const target = Object.entries(report.target).map(([f, r]) => `${f} ${fmt(r)}`).join(", ");
+  const target = byName(report.target);
   const b = report.bottleneck;
   const bottleneck = !b ? "no component has demand" : b.maxFlowsPerSecond === 0 ? `first bottleneck ${b.name}, over its limit at any rate` : `first bottleneck ${b.name} at ${fmt(b.maxFlowsPerSecond)} flows/s (${fmt(b.scale)} × the target)`;
-  const ru = Object.entries(report.ruPerFlow).map(([f, x]) => `${f} ${fmt(x)}`).join(", ");
+  const ru = byName(report.ruPerFlow);
   const perMillion = Object.entries(report.perMillionFlows).map(([f, k]) => `${f} ${usd(k.totalLow)}–${usd(k.totalHigh)}`).join(", ");
-  const atScale = Object.entries(report.perMillionFlowsAtScale).map(([f, x]) => `${f} ${usd(x)}`).join(", ");
+  const atScale = byName(report.perMillionFlowsAtScale, usd);
   return `Capacity summary at ${target} flows/s: ${bottleneck}; RU per flow ${ru}; $ per million flows (serverless list prices) ${perMillion}; at scale (provisioned throughput, busy instances) ${atScale}.`;
 };

@@ -17,7 +17,7 @@ import { FlowName } from "../src/flows";
 import { requestText } from "./bench/loadClient";
 import { cpuBoundFlowsPerS, median, percentile } from "./bench/stats";
 import { measuredWindow } from "./bench/window";
-import { StoreCounts, StoreObserver, WRITE_TALLY_KEYS, diffCounts, observeCosmosServer } from "./bench/storeObserver";
+import { SCALAR_COUNT_KEYS, StoreCounts, StoreObserver, WRITE_TALLY_KEYS, cloneCounts, diffCounts, observeCosmosServer } from "./bench/storeObserver";
 import type { StoreOp } from "./bench/storeWorker";
 import { localCosmosClient } from "@azure-choreography/cosmos-server";
 
@@ -618,9 +618,9 @@ const main = async (options: BenchOptions) => {
 };
 
 const scaleCounts = (c: StoreCounts, k: number): StoreCounts => {
-  const s = diffCounts(c, diffCounts(c, c));
+  const s = cloneCounts(c);
   for (const key of Object.keys(s.ops) as (keyof StoreCounts["ops"])[]) s.ops[key] *= k;
-  for (const key of ["batchOperations", "readKbCeil", "readBytes", "queryKbCeil", "queryDocuments", "deletes"] as const) s[key] *= k;
+  for (const key of SCALAR_COUNT_KEYS) s[key] *= k;
   for (const w of Object.values(s.writes)) for (const t of WRITE_TALLY_KEYS) w[t] *= k;
   return s;
 };

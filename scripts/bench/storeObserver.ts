@@ -40,6 +40,8 @@ export interface StoreCounts {
 /** Write categories the cost table reports: the journal's container apart, then by document kind. */
 export type WriteCategory = "inbox" | "outbox" | "state" | "journal";
 
+const emptyTally = (): WriteTally => ({ documents: 0, kbCeil: 0, bytes: 0, indexedTerms: 0, indexedTermsIfIndexEverything: 0 });
+
 export const emptyCounts = (): StoreCounts => ({
   ops: { readHit: 0, readMiss: 0, batch: 0, batchFailed: 0, query: 0, write: 0, metadata: 0 },
   batchOperations: 0,
@@ -48,20 +50,23 @@ export const emptyCounts = (): StoreCounts => ({
   queryKbCeil: 0,
   queryDocuments: 0,
   writes: {
-    inbox: { documents: 0, kbCeil: 0, bytes: 0, indexedTerms: 0, indexedTermsIfIndexEverything: 0 },
-    outbox: { documents: 0, kbCeil: 0, bytes: 0, indexedTerms: 0, indexedTermsIfIndexEverything: 0 },
-    state: { documents: 0, kbCeil: 0, bytes: 0, indexedTerms: 0, indexedTermsIfIndexEverything: 0 },
-    journal: { documents: 0, kbCeil: 0, bytes: 0, indexedTerms: 0, indexedTermsIfIndexEverything: 0 },
+    inbox: emptyTally(),
+    outbox: emptyTally(),
+    state: emptyTally(),
+    journal: emptyTally(),
   },
   deletes: 0,
 });
 
 export const WRITE_TALLY_KEYS = ["documents", "kbCeil", "bytes", "indexedTerms", "indexedTermsIfIndexEverything"] as const satisfies readonly (keyof WriteTally)[];
 
+/** The counts that are plain numbers on StoreCounts itself (beside `ops` and `writes`). */
+export const SCALAR_COUNT_KEYS = ["batchOperations", "readKbCeil", "readBytes", "queryKbCeil", "queryDocuments", "deletes"] as const satisfies readonly (keyof StoreCounts)[];
+
 export const diffCounts = (after: StoreCounts, before: StoreCounts): StoreCounts => {
   const d = emptyCounts();
   for (const k of Object.keys(d.ops) as OpCategory[]) d.ops[k] = after.ops[k] - before.ops[k];
-  for (const k of ["batchOperations", "readKbCeil", "readBytes", "queryKbCeil", "queryDocuments", "deletes"] as const) d[k] = after[k] - before[k];
+  for (const k of SCALAR_COUNT_KEYS) d[k] = after[k] - before[k];
   for (const k of Object.keys(d.writes) as WriteCategory[]) {
     d.writes[k] = Object.fromEntries(WRITE_TALLY_KEYS.map((t) => [t, after.writes[k][t] - before.writes[k][t]])) as unknown as WriteTally;
   }
@@ -73,7 +78,7 @@ export const cloneCounts = (c: StoreCounts): StoreCounts => diffCounts(c, emptyC
 /** `into` += `delta`, in place. */
 export const addCounts = (into: StoreCounts, delta: StoreCounts): void => {
   for (const k of Object.keys(into.ops) as OpCategory[]) into.ops[k] += delta.ops[k];
-  for (const k of ["batchOperations", "readKbCeil", "readBytes", "queryKbCeil", "queryDocuments", "deletes"] as const) into[k] += delta[k];
+  for (const k of SCALAR_COUNT_KEYS) into[k] += delta[k];
   for (const k of Object.keys(into.writes) as WriteCategory[]) {
     for (const t of WRITE_TALLY_KEYS) into.writes[k][t] += delta.writes[k][t];
   }

@@ -112,7 +112,14 @@ describe("one trace per flow in the Aspire Dashboard", () => {
     try {
       const page = await browser.newPage({ viewport: { width: 1600, height: 2400 } });
       await page.goto(`${aspire.url}/traces/detail/${traceSpans.traceIds[0]}`);
-      await page.getByText("orders-placeOrder").first().waitFor({ timeout: 30_000 });
+      // Wait for the span grid itself: the page's header names the trace ("orders-placeOrder") before the grid has
+      // rendered its rows, so waiting for that text alone can read an empty grid.
+      await page.locator(".span-name-container", { hasText: "orders-placeOrder" }).first().waitFor({ timeout: 30_000 });
+      await waitFor(async () => ((await page.locator(".span-name-container").count()) >= traceSpans.spans.length ? true : undefined), {
+        description: "the trace page's rows",
+        timeoutInMs: 30_000,
+        intervalInMs: 250,
+      });
       const rows = await page.$$eval(".span-name-container", (names) =>
         names.map((name) => {
           const row = name.closest("[role='row'], tr") ?? name.parentElement?.parentElement;

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { seededRandom } from "@azure-choreography/server-kit";
 import type { ServiceName } from "../../src/topology";
 import { crashableCalls } from "../../dev/admin/callCrashInjector";
 
@@ -136,18 +137,6 @@ export interface ChaosPlan {
   /** Same seed and options, same digest: the plan is deterministic, the interleaving on the machine is not. */
   readonly digest: string;
 }
-
-/** mulberry32: small, fast and good enough to make a plan reproducible from a seed. */
-export const seededRandom = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 const UNIT_PRICES = [0.1, 4.99, 7.25, 12.5, 19.99, 33.33];
 const TOP_UP_AMOUNTS = [5, 10, 25.5, 100, 0.01];

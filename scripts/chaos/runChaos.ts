@@ -12,8 +12,9 @@ import { RemoteStack, startRemoteStack } from "./stackProcess";
 import { eventsAsPublished, republishEvents, type StoredCloudEvent } from "../../dev/admin/republish";
 import { apiReplies, parseReply } from "../../dev/apiReplies";
 import { ChaosObservation, InvariantResult, checkInvariants } from "./invariants";
-import { ChaosOptions, ChaosPlan, EVENT_GRID_FIRST_RETRY_MS, PlannedFlow, buildChaosPlan, seededRandom } from "./plan";
+import { ChaosOptions, ChaosPlan, EVENT_GRID_FIRST_RETRY_MS, PlannedFlow, buildChaosPlan } from "./plan";
 import { localCosmosClient } from "@azure-choreography/cosmos-server";
+import { seededRandom } from "@azure-choreography/server-kit";
 
 export interface ChaosFigures {
   readonly planDigest: string;

@@ -1,3 +1,4 @@
+import { seededRandom } from "@azure-choreography/server-kit";
 import { Decision, DecisionContext } from "#src/platform/reactions";
 import { decisionContext } from "./events";
 
@@ -14,9 +15,8 @@ export const checkIdempotentOnState = <E extends { readonly type: string }, S>(s
   readonly runs: number;
   readonly seed: number;
 }): number => {
-  let seed = spec.seed;
-  // Park–Miller: exact in doubles, and its high bits pick fairly among a few events.
-  const random = (n: number) => ((seed = (seed * 48271) % 2147483647), Math.floor((seed / 2147483647) * n));
+  const next = seededRandom(spec.seed);
+  const random = (n: number) => Math.floor(next() * n);
   let published = 0;
   for (let run = 0; run < spec.runs; run++) {
     const sequence = Array.from({ length: 1 + random(6) }, () => spec.events[random(spec.events.length)]!);

@@ -1,3 +1,4 @@
+import { seededRandom } from "@azure-choreography/server-kit";
 import { runReaction } from "#src/platform/reactions";
 import { DocumentStore, StoredDocument } from "#src/platform/store";
 import { HoldDocument, ReservationDocument, StockDocument, newStockDocument } from "#src/services/inventory/documents";
@@ -15,14 +16,6 @@ import { createInMemoryStore, recordingPublisher } from "../../../support/inMemo
 
 const SKUS = ["A", "B", "C"];
 const RUNS = 200;
-
-/** Small seeded PRNG (mulberry32): a failing seed replays exactly. */
-const prng = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
 
 class Crash extends Error {}
 
@@ -51,7 +44,7 @@ const scheduler = (random: () => number) => {
 };
 
 const runOnce = async (seed: number) => {
-  const random = prng(seed);
+  const random = seededRandom(seed); // a failing seed replays exactly
   const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
   const initial = Object.fromEntries(SKUS.map((sku) => [sku, int(1, 4)]));
   const base = createInMemoryStore(SKUS.map((sku) => newStockDocument(sku, initial[sku]!)));

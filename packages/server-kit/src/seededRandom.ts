@@ -1,0 +1,14 @@
+/**
+ * Seeded random numbers in [0, 1) (mulberry32): small, fast, and the same sequence for the same seed, so a chaos plan,
+ * a property test's interleaving or a backoff's jitter replays exactly from its seed.
+ */
+export const seededRandom = (seed: number): (() => number) => {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};

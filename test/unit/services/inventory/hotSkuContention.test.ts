@@ -1,3 +1,4 @@
+import { seededRandom } from "@azure-choreography/server-kit";
 import { ConflictBackoff, conflictBackoff } from "#src/platform/conflictBackoff";
 import { ConcurrencyConflictError } from "#src/platform/errors";
 import { DocumentStore } from "#src/platform/store";
@@ -15,12 +16,6 @@ import { createInMemoryStore } from "../../../support/inMemoryStore";
 const READ_MS = 3;
 const BATCH_MS = 6;
 
-/** Seeded random numbers in [0, 1) (Park and Miller's minimal standard generator), so the jitter replays exactly. */
-const seededRandom = (seed: number) => {
-  let state = seed;
-  return () => (state = (state * 48271) % 2147483647) / 2147483647;
-};
-
 /** A virtual clock: `after(ms)` resolves when the world reaches that time; ties wake in the order they were asked. */
 const virtualClock = () => {
   const timers: { at: number; order: number; wake: () => void }[] = [];
@@ -28,6 +23,7 @@ const virtualClock = () => {
   let order = 0;
   return {
     after: (ms: number) => new Promise<void>((wake) => timers.push({ at: now + ms, order: order++, wake })),
+    now: () => now,
     async runUntilIdle() {
       for (;;) {
         // Let every task run until it waits on the clock again.
@@ -45,7 +41,7 @@ const virtualClock = () => {
 const hotSkuBurst = async (takers: number, backoffFor: (clock: ReturnType<typeof virtualClock>) => ConflictBackoff) => {
   const clock = virtualClock();
   const base = createInMemoryStore([newStockDocument("HOT", 1000)]);
-  const counts = { reads: 0, batches: 0, refusedBatches: 0, taken: 0, gaveUp: 0 };
+  const counts = { reads: 0, batches: 0, refusedBatches: 0, taken: 0, gaveUp: 0, elapsedMs: 0 };
   // Each operation sees and changes the partition when it completes, as a round trip to Cosmos DB would.
   const store: DocumentStore = {
     async readDocument(id, pk, options) {
@@ -76,6 +72,7 @@ const hotSkuBurst = async (takers: number, backoffFor: (clock: ReturnType<typeof
   });
   await clock.runUntilIdle();
   await Promise.all(deliveries);
+  counts.elapsedMs = clock.now();
   const stock = base.all().find((d) => d.id === "stock:HOT") as unknown as StockDocument;
   // Whatever the schedule, never more taken than moved, nor anything lost.
   expect({ available: stock.available, reserved: stock.reserved }).toEqual({ available: 1000 - counts.taken, reserved: counts.taken });
@@ -106,5 +103,16 @@ describe("inventory: N orders racing for one hot SKU", () => {
     // Retrying at once, the k-th winner needs k attempts: takers 26 to 40 lose all 25 of theirs.
     expect(await hotSkuBurst(40, retryAtOnce)).toMatchObject({ taken: 25, gaveUp: 15 });
     expect(await hotSkuBurst(40, withBackoff(7))).toMatchObject({ taken: 40, gaveUp: 0 });
+  });
+
+  it("one SKU takes at most one reservation per read + batch round trip; backing off, 80 takers drain at over half that rate", async () => {
+    // The ETag chain: each winner's read must follow the previous winner's batch, so N takes need N round trips.
+    const roundTripMs = READ_MS + BATCH_MS;
+    for (const seed of [1, 2, 3]) {
+      const { taken, gaveUp, elapsedMs } = await hotSkuBurst(80, withBackoff(seed));
+      expect({ seed, taken, gaveUp }).toEqual({ seed, taken: 80, gaveUp: 0 });
+      expect(elapsedMs).toBeGreaterThanOrEqual(80 * roundTripMs);
+      expect(elapsedMs).toBeLessThan(2 * 80 * roundTripMs);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { CloudEventEnvelope } from "../../events/envelope";
-import { ConflictBackoff, conflictBackoff } from "../conflictBackoff";
+import { ConflictBackoff, conflictBackoff, retryOnConflict } from "../conflictBackoff";
 import { ConcurrencyConflictError } from "../errors";
 import { deterministicId } from "../ids";
 import { KeyedQueue } from "../partitionQueue";
@@ -87,52 +87,57 @@ const handleDelivery = async <E extends CloudEventEnvelope, L, A, P>(
   // duplicate by itself (atomically with everything else the duplicate would write). Only a refused batch reads it.
   // A duplicate does run `load` again, and nothing outside is done twice: an outside call with an intent creates it
   // first (a taken id conflicts), one without is deduped by the outside system on the same key.
-  for (let attempt = 1; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
-    const session = openSession(deps.store, { firstAttempt: attempt === 1, recentWrites: deps.recentWrites, readHints: reaction.tuning?.readHints });
-    try {
-      const { decision, now } = await decideOnce(reaction, event, session, deps);
+  return retryOnConflict(
+    async (attempt) => {
+      const session = openSession(deps.store, { firstAttempt: attempt === 1, recentWrites: deps.recentWrites, readHints: reaction.tuning?.readHints });
+      try {
+        const { decision, now } = await decideOnce(reaction, event, session, deps);
 
-      // A reaction that dedupes by its state, with nothing to publish: the state alone is the record.
-      const commitStateAlone = async (): Promise<ReactionOutcome> => {
-        const writes = session.writesFor(decision.changes);
-        session.committed(writes, await deps.store.commit(pk, writes));
-        return { outcome: "handled", published: [] };
-      };
-      if (dedupe === "ownRecord") {
-        if (decision.publish.length > 0) throw new Error(`${reaction.name} dedupes by its own record, so it may not publish`);
-        if (decision.changes.length === 0) return { outcome: "duplicate", republished: 0 };
-        return await commitStateAlone();
-      }
-      if (dedupe === "idempotentState") {
-        if (decision.changes.length === 0) {
-          if (decision.publish.length > 0) {
-            throw new Error(`${reaction.name} publishes without changing its state, so a redelivery could not tell it was handled`);
+        // A reaction that dedupes by its state, with nothing to publish: the state alone is the record.
+        const commitStateAlone = async (): Promise<ReactionOutcome> => {
+          const writes = session.writesFor(decision.changes);
+          session.committed(writes, await deps.store.commit(pk, writes));
+          return { outcome: "handled", published: [] };
+        };
+        if (dedupe === "ownRecord") {
+          if (decision.publish.length > 0) throw new Error(`${reaction.name} dedupes by its own record, so it may not publish`);
+          if (decision.changes.length === 0) return { outcome: "duplicate", republished: 0 };
+          return await commitStateAlone();
+        }
+        if (dedupe === "idempotentState") {
+          if (decision.changes.length === 0) {
+            if (decision.publish.length > 0) {
+              throw new Error(`${reaction.name} publishes without changing its state, so a redelivery could not tell it was handled`);
+            }
+            // Taken in before, or nothing to do: if a first attempt published, its record carries what to publish again.
+            const republished = await republishRecorded(deps, pk, inboxId);
+            if (republished === undefined) return { outcome: "nothingToDo" };
+            log(`duplicate delivery of ${event.type} ${event.id}; re-published ${republished} event(s)`);
+            return { outcome: "duplicate", republished };
           }
-          // Taken in before, or nothing to do: if a first attempt published, its record carries what to publish again.
+          if (decision.publish.length === 0) return await commitStateAlone();
+        }
+        const published = await commitDecision(deps, reaction, pk, event, decision, session, now, (events) => inboxRecord(inboxId, pk, events));
+        return { outcome: "handled", published };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyConflictError)) throw error;
+        session.conflicted();
+        // A reaction that dedupes by its state has no record to look for here: its next load sees the duplicate.
+        if (dedupe === "inbox") {
           const republished = await republishRecorded(deps, pk, inboxId);
-          if (republished === undefined) return { outcome: "nothingToDo" };
-          log(`duplicate delivery of ${event.type} ${event.id}; re-published ${republished} event(s)`);
-          return { outcome: "duplicate", republished };
+          if (republished !== undefined) {
+            log(`duplicate delivery of ${event.type} ${event.id}; re-published ${republished} unsent event(s)`);
+            return { outcome: "duplicate", republished };
+          }
         }
-        if (decision.publish.length === 0) return await commitStateAlone();
+        throw error; // retryOnConflict waits, then tries again with a new session
       }
-      const published = await commitDecision(deps, reaction, pk, event, decision, session, now, (events) => inboxRecord(inboxId, pk, events));
-      return { outcome: "handled", published };
-    } catch (error) {
-      if (!(error instanceof ConcurrencyConflictError)) throw error;
-      session.conflicted();
-      // A reaction that dedupes by its state has no record to look for here: its next load sees the duplicate.
-      if (dedupe === "inbox") {
-        const republished = await republishRecorded(deps, pk, inboxId);
-        if (republished !== undefined) {
-          log(`duplicate delivery of ${event.type} ${event.id}; re-published ${republished} unsent event(s)`);
-          return { outcome: "duplicate", republished };
-        }
-      }
-      if (attempt < MAX_CONFLICT_RETRIES) await (deps.backoff ?? defaultBackoff)(attempt);
-    }
-  }
-  throw new ConcurrencyConflictError(
-    `${reaction.name}: gave up on ${event.id} after ${MAX_CONFLICT_RETRIES} concurrency conflicts; Event Grid will redeliver`,
+    },
+    {
+      maxAttempts: MAX_CONFLICT_RETRIES,
+      backoff: deps.backoff ?? defaultBackoff,
+      gaveUp: () =>
+        new ConcurrencyConflictError(`${reaction.name}: gave up on ${event.id} after ${MAX_CONFLICT_RETRIES} concurrency conflicts; Event Grid will redeliver`),
+    },
   );
 };

@@ -17,7 +17,7 @@ import { FlowName } from "../src/flows";
 import { requestText } from "./bench/loadClient";
 import { cpuBoundFlowsPerS, median, percentile } from "./bench/stats";
 import { measuredWindow } from "./bench/window";
-import { SCALAR_COUNT_KEYS, StoreCounts, StoreObserver, WRITE_TALLY_KEYS, cloneCounts, diffCounts, observeCosmosServer } from "./bench/storeObserver";
+import { StoreCounts, StoreObserver, diffCounts, observeCosmosServer, scaleCounts } from "./bench/storeObserver";
 import type { StoreOp } from "./bench/storeWorker";
 import { localCosmosClient } from "@azure-choreography/cosmos-server";
 
@@ -615,14 +615,6 @@ const main = async (options: BenchOptions) => {
     writeFileSync(options.json, JSON.stringify({ startedAt: started.toISOString(), options, prices: PRICES, ru: RU, publishers, publisherAb, store, shape, flows: flowsReport, flowReads: single.flowReads, durability, capacity: capacityJson }, null, 2));
     log(`figures written to ${options.json}`);
   }
-};
-
-const scaleCounts = (c: StoreCounts, k: number): StoreCounts => {
-  const s = cloneCounts(c);
-  for (const key of Object.keys(s.ops) as (keyof StoreCounts["ops"])[]) s.ops[key] *= k;
-  for (const key of SCALAR_COUNT_KEYS) s[key] *= k;
-  for (const w of Object.values(s.writes)) for (const t of WRITE_TALLY_KEYS) w[t] *= k;
-  return s;
 };
 
 /**

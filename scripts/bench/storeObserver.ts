@@ -84,6 +84,15 @@ export const addCounts = (into: StoreCounts, delta: StoreCounts): void => {
   }
 };
 
+/** Every count times `k` (1 / flows: the counts of one flow), as a new StoreCounts. */
+export const scaleCounts = (c: StoreCounts, k: number): StoreCounts => {
+  const s = cloneCounts(c);
+  for (const key of Object.keys(s.ops) as OpCategory[]) s.ops[key] *= k;
+  for (const key of SCALAR_COUNT_KEYS) s[key] *= k;
+  for (const w of Object.values(s.writes)) for (const t of WRITE_TALLY_KEYS) w[t] *= k;
+  return s;
+};
+
 /**
  * One request to the store as counted, with where it went: the container and the logical partition key the client
  * named (`x-ms-documentdb-partitionkey`; undefined for a cross-partition query or a metadata request).

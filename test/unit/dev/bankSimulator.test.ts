@@ -54,10 +54,9 @@ describe("bank simulator (through the dev server)", () => {
   });
 
   it("executes bank_slow at once but answers the first attempt late; the retry gets the answer at once", async () => {
-    const started = Date.now();
     const abandoned = pay("bank_slow", "k-5", 25.5, AbortSignal.timeout(100)).catch((e: unknown) => e);
     expect(await abandoned).toMatchObject({ name: "TimeoutError" });
-    expect(Date.now() - started).toBeLessThan(300);
+    expect((await executed()).map((p) => p.attempts)).toEqual([1]);
     const retry = await pay("bank_slow", "k-5");
     expect(retry.status).toBe(201);
     const payments = await executed();

@@ -34,7 +34,7 @@ const credentialGiving = (...tokens: AccessToken[]) => {
 describe("thin CloudEvents publisher", () => {
   it("posts one batch with the CloudEvents as they are, extensions at top level, the topic key in aeg-sas-key", async () => {
     const transportMock = answering();
-    const sender = createCloudEventsTopicSender({ topic: "orders", endpoint: "http://127.0.0.1:9/orders/api/events", auth: { kind: "key", key: "k1" }, transport: transportMock });
+    const sender = createCloudEventsTopicSender({ topic: "orders", endpoint: "http://127.0.0.1:9/orders/api/events", auth: { kind: "key", key: "k1" }, transport: transportMock, now: () => 1_000 });
     await sender.sendEvents([envelope("1"), envelope("2")]);
     expect(transportMock).toHaveBeenCalledTimes(1);
     const { url, headers, body } = requestOf(transportMock);
@@ -98,9 +98,20 @@ describe("thin CloudEvents publisher", () => {
     const refused = jest.fn(async (_url: URL, _request: Parameters<PublishTransport>[1]): Promise<PublishAnswer> => {
       throw new Error("connect ECONNREFUSED 127.0.0.1:9");
     });
-    const sender = createCloudEventsTopicSender({ topic: "orders", endpoint: "https://t.example/api/events", auth: { kind: "key", key: "k" }, transport: refused, timeoutInMs: 20 });
+    const sender = createCloudEventsTopicSender({ topic: "orders", endpoint: "https://t.example/api/events", auth: { kind: "key", key: "k" }, transport: refused, timeoutInMs: 20, now: () => 1_000 });
     await expect(sender.sendEvents([envelope("1")])).rejects.toMatchObject({ statusCode: undefined, message: expect.stringMatching(/orders failed: connect ECONNREFUSED/) });
     expect(refused.mock.calls[0]![1].timeoutInMs).toBe(20);
+  });
+
+  it("gives every attempt only the time left of one deadline, and tries no more when too little is left", async () => {
+    let clock = 0;
+    const slow503 = jest.fn(async (_url: URL, _request: Parameters<PublishTransport>[1]): Promise<PublishAnswer> => {
+      clock += 400;
+      return { status: 503, text: "busy" };
+    });
+    const sender = createCloudEventsTopicSender({ topic: "orders", endpoint: "https://t.example/api/events", auth: { kind: "key", key: "k" }, transport: slow503, timeoutInMs: 1_000, now: () => clock });
+    await expect(sender.sendEvents([envelope("1")])).rejects.toMatchObject({ statusCode: 503, message: expect.stringMatching(/after 2 attempts/) });
+    expect(slow503.mock.calls.map(([, request]) => request.timeoutInMs)).toEqual([1_000, 600]);
   });
 
   it("sends a bearer token for Event Grid's scope in Azure, asking the credential once while the token is fresh", async () => {

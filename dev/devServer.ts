@@ -64,7 +64,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
     const body = read.body;
     if (path === "/dev/reset" && req.method === "POST") {
-      for (const simulator of simulators) simulator.reset?.();
+      for (const simulator of simulators) await simulator.reset?.();
       json(res, 200, { reset: simulators.map((s) => s.name) });
       return;
     }

@@ -21,9 +21,18 @@ export const createSimulators = (store: SimulatorStore = memoryStore()): Simulat
     createMailboxSimulator({ store }),
   ].map((simulator) => withDurableAnswers(simulator, store));
 
-/** Holds each answer of the simulator until what it recorded is on disk, so no answer tells of a record a crash loses. */
+/**
+ * Holds each answer of the simulator, and its reset, until what it recorded is on disk, so no answer tells of a
+ * record (or a reset) a crash loses.
+ */
 const withDurableAnswers = (simulator: Simulator, store: SimulatorStore): Simulator => ({
   ...simulator,
+  ...(simulator.reset && {
+    reset: async () => {
+      await simulator.reset?.();
+      if (store.pending) await store.durable();
+    },
+  }),
   handle: (req, res, url, body) => {
     const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
     res.end = ((...args: unknown[]) => {

@@ -17,8 +17,8 @@ export interface Simulator {
   basePath: string;
   /** Answers and resolves true, or resolves false to let the dev server answer 404. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<boolean>;
-  /** Forgets everything; the dev server calls it on `POST /dev/reset`. */
-  reset?(): void;
+  /** Forgets everything; the dev server calls it on `POST /dev/reset` and answers once every reset has resolved. */
+  reset?(): void | Promise<void>;
   /** Listed by `GET /dev`. */
   endpoints?: readonly SimulatorEndpoint[];
 }

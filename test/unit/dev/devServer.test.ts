@@ -5,7 +5,7 @@ const echo = (resets: string[]): Simulator => ({
   name: "echo",
   basePath: "/dev/echo",
   endpoints: [{ method: "POST", path: "/dev/echo/say", description: "echoes the body" }],
-  reset: () => resets.push("echo"),
+  reset: () => void resets.push("echo"),
   handle: async (req, res, url, body) => {
     if (url.pathname === "/dev/echo/say") {
       sendJson(res, 200, { method: req.method, bytes: body.length, text: body.toString("utf8").slice(0, 20) });

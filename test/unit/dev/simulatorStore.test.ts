@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startDevServer, type DevServer } from "#dev/devServer";
 import { createSimulators } from "#dev/simulators";
-import { journaledStore, type SimulatorStore } from "#dev/simulators/store";
+import { journaledStore, memoryStore, type SimulatorStore } from "#dev/simulators/store";
 
 /**
  * The simulators keep their records like real outside systems: a stack started again on the same data finds the
@@ -62,5 +62,34 @@ describe("simulators on a journaled store", () => {
     const third = await start();
     expect((await third.call("GET", "/dev/payments/charges")).body).toEqual([]);
     expect((await third.call("GET", "/dev/mailbox")).body).toEqual([]);
+  });
+
+  it("answers POST /dev/reset only once the reset is on disk, as every simulator's own answers wait", async () => {
+    // A store whose disk the test holds: pending until released, and telling when an answer waits for it.
+    let release!: () => void;
+    const onDisk = new Promise<void>((resolve) => (release = resolve));
+    let askedForDisk!: () => void;
+    const asked = new Promise<void>((resolve) => (askedForDisk = resolve));
+    let held = true;
+    const store: SimulatorStore = {
+      ...memoryStore(),
+      durable: () => (askedForDisk(), onDisk),
+      get pending() {
+        return held;
+      },
+    };
+    const dev = await startDevServer({ port: 0, simulators: createSimulators(store), log: () => undefined });
+    try {
+      let answered = false;
+      const reset = fetch(`${dev.url}/dev/reset`, { method: "POST" }).then((response) => ((answered = true), response));
+      await asked;
+      expect(answered).toBe(false);
+      held = false;
+      release();
+      expect((await reset).status).toBe(200);
+    } finally {
+      release();
+      await dev.close();
+    }
   });
 });

@@ -89,7 +89,7 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
     log(`eventgrid: ${topic.name} ← ${events.length} event(s) [${summarizeTypes(events)}] → ${deliveries} delivery(ies)`);
   };
 
-  const redeliver = (index: number): unknown => {
+  const redeliver = async (index: number): Promise<unknown> => {
     const deadLetter = scheduler.deadLetterAt(index);
     if (!deadLetter) throw new EventGridEmulatorError(404, "NotFound", `No dead letter at index ${index}.`);
     const subscription = currentSubscriptions().find(
@@ -98,7 +98,10 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
     if (!subscription) {
       throw new EventGridEmulatorError(404, "NotFound", `Subscription '${deadLetter.subscription}' no longer exists.`);
     }
-    return scheduler.redeliver(index, subscription);
+    const redelivered = scheduler.redeliver(index, subscription);
+    // Answered, like a publish, only once the redelivery is on disk.
+    await scheduler.durable();
+    return redelivered;
   };
 
   const server = http.createServer((req, res) => {
@@ -111,7 +114,7 @@ export async function startEventGridEmulator(options: EventGridEmulatorOptions):
       }
       const redeliverMatch = REDELIVER_PATH.exec(url.pathname);
       if (redeliverMatch?.[1] && req.method === "POST") {
-        return { status: 202, body: redeliver(Number(redeliverMatch[1])) };
+        return { status: 202, body: await redeliver(Number(redeliverMatch[1])) };
       }
       if (req.method === "GET" && url.pathname.replace(/\/$/, "") === "/dead-letters") {
         const name = url.searchParams.get("subscription");

@@ -40,7 +40,7 @@ export const apiReplies = {
   bankPayments: z.array(
     z.looseObject({ paymentId: z.string(), reference: z.string().optional(), status: z.string(), amount: z.number() }),
   ),
-  /** `GET /admin/faults`: the store's fault plan under way and what it did so far. */
+  /** `GET /admin/faults`: the store's last fault plan, under way or ended, and what it did. */
   storeFaults: z.looseObject({
     store: z.looseObject({ throttled: z.number(), unavailable: z.number(), delayed: z.number() }).nullable(),
   }),

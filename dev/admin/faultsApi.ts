@@ -25,13 +25,13 @@ export const createFaultsAdminApi = (store: StoreFaults, eventGrid: () => EventG
     name: "faults-admin",
     basePath: BASE_PATH,
     endpoints: [
-      { method: "GET", path: BASE_PATH, description: "The store's fault plan under way (with what it did so far) and the topics taken down" },
+      { method: "GET", path: BASE_PATH, description: "The store's last fault plan, under way or ended, with what it did; and the topics taken down" },
       {
         method: "POST",
         path: `${BASE_PATH}/store`,
         description: "{ throttledShare?, retryAfterMs?, unavailableShare?, delayMs?, forMs }: 429 / 503 for a share of document requests, or each answered delayMs late, for forMs",
       },
-      { method: "DELETE", path: `${BASE_PATH}/store`, description: "End the store's fault plan now" },
+      { method: "DELETE", path: `${BASE_PATH}/store`, description: "End the store's fault plan now (what it did is kept)" },
       { method: "POST", path: `${BASE_PATH}/topics/{topic}?downForMs=N`, description: "Publishes to that topic answer 503 for N ms (0 brings it back)" },
     ],
     handle: async (req, res, url, body) => {
@@ -40,7 +40,7 @@ export const createFaultsAdminApi = (store: StoreFaults, eventGrid: () => EventG
       const now = Date.now();
       for (const [topic, endsAt] of topicOutages) if (Date.parse(endsAt) <= now) topicOutages.delete(topic);
       if (path === "" && method === "GET") {
-        sendJson(res, 200, { store: store.current() ?? null, topics: Object.fromEntries(topicOutages) });
+        sendJson(res, 200, { store: store.last() ?? null, topics: Object.fromEntries(topicOutages) });
       } else if (path === "/store" && method === "POST") {
         const input = parseObject(body);
         const unknown = input ? Object.keys(input).filter((k) => !(PLAN_FIELDS as readonly string[]).includes(k)) : [];
@@ -57,7 +57,7 @@ export const createFaultsAdminApi = (store: StoreFaults, eventGrid: () => EventG
         }
       } else if (path === "/store" && method === "DELETE") {
         store.clear();
-        sendJson(res, 200, { store: null });
+        sendJson(res, 200, { store: store.last() ?? null });
       } else if (path.startsWith("/topics/") && method === "POST") {
         const topic = decodeURIComponent(path.slice("/topics/".length));
         const text = url.searchParams.get("downForMs") ?? "";

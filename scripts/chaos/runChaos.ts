@@ -355,7 +355,7 @@ const drive = async (
           const { kind: _kind, ...plan } = action;
           await callWithRetry("POST", `${devUrl}/admin/faults/store`, { body: plan, deadlineMs: Date.now() + 5_000 });
           log(`[chaos] t=${at()}s store brownout for ${action.forMs} ms: ${action.unavailableShare * 100}% 503, ${action.throttledShare * 100}% 429`);
-          await sleep(action.forMs - 200);
+          await sleep(action.forMs); // what the plan did is kept after its window
           const seen = apiReplies.storeFaults.safeParse((await callWithRetry("GET", `${devUrl}/admin/faults`, { deadlineMs: Date.now() + 5_000 })).body).data;
           storeBrownouts.push({ atMs, forMs: action.forMs, unavailable: seen?.store?.unavailable ?? 0, throttled: seen?.store?.throttled ?? 0 });
         } else if (action.kind === "publishOutage") {

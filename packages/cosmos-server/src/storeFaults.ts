@@ -19,12 +19,25 @@ export interface StoreFaultPlan {
 
 export type StoreFault = { readonly kind: "throttled"; readonly retryAfterMs: number } | { readonly kind: "unavailable" };
 
+/** A plan with when it ends (or ended) and what it has done: requests refused 429 or 503, and answered late. */
+export interface StoreFaultRecord {
+  readonly plan: StoreFaultPlan;
+  readonly endsAt: string;
+  readonly underWay: boolean;
+  readonly throttled: number;
+  readonly unavailable: number;
+  readonly delayed: number;
+}
+
 export interface StoreFaults {
   /** Starts a plan (replacing one under way); it ends by itself after `forMs`. */
   set(plan: StoreFaultPlan): void;
+  /** Ends the plan under way now. */
   clear(): void;
-  /** The plan under way with when it ends, or undefined; and what it has done so far. */
-  current(): { readonly plan: StoreFaultPlan; readonly endsAt: string; readonly throttled: number; readonly unavailable: number; readonly delayed: number } | undefined;
+  /** The plan under way, or undefined. */
+  current(): StoreFaultRecord | undefined;
+  /** The last plan set, under way or ended, kept until the next one, so what it did can be read after its window. */
+  last(): StoreFaultRecord | undefined;
   /** For the server: what to do with one data-plane request. */
   decide(): { readonly fault?: StoreFault; readonly delayMs: number };
 }
@@ -48,24 +61,31 @@ export const validateStoreFaultPlan = (plan: StoreFaultPlan): string | undefined
 export const createStoreFaults = (options: { random?: () => number; now?: () => number } = {}): StoreFaults => {
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
-  let active: { plan: StoreFaultPlan; endsAt: number; throttled: number; unavailable: number; delayed: number } | undefined;
-  const live = () => {
-    if (active && now() >= active.endsAt) active = undefined;
-    return active;
-  };
+  let latest: { plan: StoreFaultPlan; endsAt: number; throttled: number; unavailable: number; delayed: number } | undefined;
+  const live = () => (latest && now() < latest.endsAt ? latest : undefined);
+  const record = (a: NonNullable<typeof latest>): StoreFaultRecord => ({
+    plan: a.plan,
+    endsAt: new Date(a.endsAt).toISOString(),
+    underWay: now() < a.endsAt,
+    throttled: a.throttled,
+    unavailable: a.unavailable,
+    delayed: a.delayed,
+  });
   return {
     set: (plan) => {
       const problem = validateStoreFaultPlan(plan);
       if (problem) throw new RangeError(problem);
-      active = { plan, endsAt: now() + plan.forMs, throttled: 0, unavailable: 0, delayed: 0 };
+      latest = { plan, endsAt: now() + plan.forMs, throttled: 0, unavailable: 0, delayed: 0 };
     },
     clear: () => {
-      active = undefined;
+      const a = live();
+      if (a) a.endsAt = now();
     },
     current: () => {
       const a = live();
-      return a && { plan: a.plan, endsAt: new Date(a.endsAt).toISOString(), throttled: a.throttled, unavailable: a.unavailable, delayed: a.delayed };
+      return a && record(a);
     },
+    last: () => latest && record(latest),
     decide: () => {
       const a = live();
       if (!a) return { delayMs: 0 };

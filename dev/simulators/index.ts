@@ -30,7 +30,7 @@ const withDurableAnswers = (simulator: Simulator, store: SimulatorStore): Simula
   ...(simulator.reset && {
     reset: async () => {
       await simulator.reset?.();
-      if (store.pending) await store.durable();
+      await store.durable();
     },
   }),
   handle: (req, res, url, body) => {

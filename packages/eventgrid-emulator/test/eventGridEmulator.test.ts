@@ -664,40 +664,34 @@ describe("Event Grid emulator", () => {
 
     it("answers a redelivery only once it is on disk, as it answers a publish", async () => {
       const dir = await mkdtemp(path.join(tmpdir(), "eg-state-"));
-      // The journal's fdatasync, held by the test: nothing it writes is on disk until released.
       const fs = jest.requireActual<typeof import("node:fs")>("node:fs");
-      const fdatasync = fs.fdatasync.bind(fs);
+      let hold: jest.SpyInstance | undefined;
       const held: (() => void)[] = [];
-      const hold = jest.spyOn(fs, "fdatasync").mockImplementation((fd: number, done: (error: NodeJS.ErrnoException | null) => void) => {
-        held.push(() => fdatasync(fd, done));
-      });
-      const releaseAll = () => {
-        hold.mockRestore();
-        for (const flush of held.splice(0)) flush();
-      };
       try {
         receiver.script.set("held", (call) => (call === 1 ? 400 : 200));
         const eg = await start([sub("held")], { stateDirectory: dir });
-        const published = client(eg).send([placed("o-held")]);
-        await until("the publish's flush", () => held.length > 0);
-        for (const flush of held.splice(0)) flush();
-        await published;
-        await until("the dead letter's flush", () => held.length > 0);
-        for (const flush of held.splice(0)) flush();
+        await client(eg).send([placed("o-held")]);
         await eg.idle(5000);
         expect(eg.deadLetters()).toHaveLength(1);
 
+        // From here the journal's fdatasync is held by the test: nothing it writes is on disk until released.
+        const fdatasync = fs.fdatasync.bind(fs);
+        hold = jest.spyOn(fs, "fdatasync").mockImplementation((fd: number, done: (error: NodeJS.ErrnoException | null) => void) => {
+          held.push(() => fdatasync(fd, done));
+        });
         let answered = false;
         const redelivered = fetch(`${eg.url}/dead-letters/0/redeliver`, { method: "POST" }).then((response) => ((answered = true), response));
         await until("the redelivery's flush", () => held.length > 0);
         await new Promise((resolve) => setTimeout(resolve, 100));
         expect(answered).toBe(false);
-        releaseAll();
+        hold.mockRestore();
+        for (const flush of held.splice(0)) flush();
         expect((await redelivered).status).toBe(202);
         await eg.idle(5000);
         expect(receiver.forFunction("held").map((r) => r.body.id)).toEqual(["o-held", "o-held"]);
       } finally {
-        releaseAll();
+        hold?.mockRestore();
+        for (const flush of held.splice(0)) flush();
         await rm(dir, { recursive: true, force: true });
       }
     });
